@@ -1,0 +1,69 @@
+// The attention layer for one sample, forward and backward, in token space:
+// s_l = K[t_l, q], φ = softmax(s), z = Σ_l φ_l M[:, t_l].
+
+import { V, Kt, Mt, dKt, dMt, tokens, phi, dphi, z, dz } from './state';
+import { axpy, dot } from './vec';
+import { exps } from './exp';
+
+@inline function tok(i: i32): i32 {
+  return load<i32>(tokens + (<usize>i) * 4);
+}
+
+/** φ = softmax over the context of the query's scores K[t_l, q] */
+export function attentionForward<T>(start: i32, L: i32, q: i32): void {
+  const s = sizeof<T>();
+  const krow = Kt + (<usize>q) * (<usize>V) * s;
+  let m = load<T>(krow + (<usize>tok(start)) * s);
+  for (let l = 1; l < L; l++) m = max(m, load<T>(krow + (<usize>tok(start + l)) * s));
+  let total: T = <T>0;
+  for (let l = 0; l < L; l++) {
+    const e = exps<T>(load<T>(krow + (<usize>tok(start + l)) * s) - m);
+    store<T>(phi + (<usize>l) * s, e);
+    total += e;
+  }
+  const inv = <T>1 / total;
+  for (let l = 0; l < L; l++) store<T>(phi + (<usize>l) * s, load<T>(phi + (<usize>l) * s) * inv);
+}
+
+/** z = Σ_l φ_l M[:, t_l] */
+export function logitsForward<T>(start: i32, L: i32): void {
+  const s = sizeof<T>();
+  const rowBytes = (<usize>V) * s;
+  memory.fill(z, 0, rowBytes);
+  for (let l = 0; l < L; l++) {
+    axpy<T>(z, load<T>(phi + (<usize>l) * s), Mt + (<usize>tok(start + l)) * rowBytes, V);
+  }
+}
+
+/**
+ * From dz: dφ_l = dzᵀ M[:, t_l], ds_l = φ_l (dφ_l − Σ_k φ_k dφ_k), dK[t_l, q] += ds_l,
+ * and for joint training dM[:, t_l] += φ_l dz.
+ * The centring is taken relative to the most attended token: when it holds almost all the
+ * weight, Σ_k φ_k (dφ_k − dφ_ref) is a sum of small exact terms instead of a difference of
+ * two nearly equal numbers.
+ */
+export function attentionBackward<T>(start: i32, L: i32, q: i32, joint: bool): void {
+  const s = sizeof<T>();
+  const rowBytes = (<usize>V) * s;
+  let ref = 0;
+  for (let l = 0; l < L; l++) {
+    store<T>(dphi + (<usize>l) * s, dot<T>(dz, Mt + (<usize>tok(start + l)) * rowBytes, V));
+    if (load<T>(phi + (<usize>l) * s) > load<T>(phi + (<usize>ref) * s)) ref = l;
+  }
+  const dref = load<T>(dphi + (<usize>ref) * s);
+  let c: T = <T>0;
+  for (let l = 0; l < L; l++) {
+    c += load<T>(phi + (<usize>l) * s) * (load<T>(dphi + (<usize>l) * s) - dref);
+  }
+  const krow = dKt + (<usize>q) * rowBytes;
+  for (let l = 0; l < L; l++) {
+    const ds = load<T>(phi + (<usize>l) * s) * ((load<T>(dphi + (<usize>l) * s) - dref) - c);
+    const at = krow + (<usize>tok(start + l)) * s;
+    store<T>(at, load<T>(at) + ds);
+  }
+  if (joint) {
+    for (let l = 0; l < L; l++) {
+      axpy<T>(dMt + (<usize>tok(start + l)) * rowBytes, load<T>(phi + (<usize>l) * s), dz, V);
+    }
+  }
+}

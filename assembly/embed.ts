@@ -1,0 +1,31 @@
+// Between parameter space (W_ov, W_kq acting on d-dimensional embeddings) and token space
+// (M, K over |V|). With a one-hot embedding the two coincide and nothing here runs.
+
+import { V, D, E, WovT, WkqT, gWovT, gWkqT, Mt, Kt, dMt, dKt, tmpDV, ONE_HOT } from './state';
+import { gemmNN, gemmNT } from './matmul';
+
+/** Mt = (W_ov E)ᵀ = Eᵀ·W_ovᵀ */
+export function refreshM<T>(): void {
+  if (ONE_HOT) return;
+  gemmNN<T>(Mt, E, WovT, V, V, D, 1, V);
+}
+
+/** Kt = (Eᵀ W_kq E)ᵀ = Eᵀ·(W_kqᵀ·E) */
+export function refreshK<T>(): void {
+  if (ONE_HOT) return;
+  gemmNN<T>(tmpDV, WkqT, E, D, V, D, D, 1);
+  gemmNN<T>(Kt, E, tmpDV, V, V, D, 1, V);
+}
+
+/** ∇W_ovᵀ = E·dMt (from ∇W_ov = dM·Eᵀ) */
+export function gradWov<T>(): void {
+  if (ONE_HOT) return;
+  gemmNN<T>(gWovT, E, dMt, D, V, V, V, 1);
+}
+
+/** ∇W_kqᵀ = E·dKt·Eᵀ (from ∇W_kq = E·dK·Eᵀ) */
+export function gradWkq<T>(): void {
+  if (ONE_HOT) return;
+  gemmNN<T>(tmpDV, E, dKt, D, V, V, V, 1);
+  gemmNT<T>(gWkqT, tmpDV, E, D, D, V);
+}

@@ -1,0 +1,91 @@
+// Vectorized exp with range reduction: x = k·ln2 + r, |r| ≤ ln2/2, exp(r) by a Taylor
+// polynomial whose truncation error is below half an ulp, and 2^k applied as two exact
+// power-of-two factors so that results in the subnormal range are rounded only once.
+
+import { lanes } from './vec';
+
+// f64: ln2 split so that k·LN2_HI is exact for |k| < 2^11
+const LOG2E: f64 = 1.4426950408889634;
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const LOG2E_F: f32 = 1.44269502;
+const LN2_HI_F: f32 = 6.9314575195e-01;
+const LN2_LO_F: f32 = 1.4286067653e-06;
+
+@inline function exp2v(x: v128): v128 {
+  // f64x2; clamping keeps k within the two-factor scaling's range (−1082 … 1024)
+  const xc = f64x2.min(f64x2.max(x, f64x2.splat(-750.0)), f64x2.splat(710.0));
+  const kf = f64x2.nearest(f64x2.mul(xc, f64x2.splat(LOG2E)));
+  const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(kf, f64x2.splat(LN2_HI))), f64x2.mul(kf, f64x2.splat(LN2_LO)));
+  // Horner on 1/k!, k = 0 … 13: truncation r^14/14! < 4e-18 for |r| ≤ 0.347
+  let p = f64x2.splat(1.0 / 6227020800.0);
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 479001600.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 39916800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 3628800.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 362880.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 40320.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 5040.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 720.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 120.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 24.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0 / 6.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  const k = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(kf));
+  const k1 = i64x2.shr_s(k, 1);
+  const k2 = i64x2.sub(k, k1);
+  const bias = i64x2.splat(1023);
+  const s1 = i64x2.shl(i64x2.add(k1, bias), 52);
+  const s2 = i64x2.shl(i64x2.add(k2, bias), 52);
+  return f64x2.mul(f64x2.mul(p, s1), s2);
+}
+
+@inline function exp4v(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-110.0)), f32x4.splat(90.0));
+  const kf = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E_F)));
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(kf, f32x4.splat(LN2_HI_F))), f32x4.mul(kf, f32x4.splat(LN2_LO_F)));
+  // 1/k!, k = 0 … 7: truncation r^8/8! < 6e-9 for |r| ≤ 0.347
+  let p = f32x4.splat(<f32>(1.0 / 5040.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 720.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 120.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 24.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>(1.0 / 6.0)));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(<f32>1.0));
+  const k = i32x4.trunc_sat_f32x4_s(kf);
+  const k1 = i32x4.shr_s(k, 1);
+  const k2 = i32x4.sub(k, k1);
+  const bias = i32x4.splat(127);
+  const s1 = i32x4.shl(i32x4.add(k1, bias), 23);
+  const s2 = i32x4.shl(i32x4.add(k2, bias), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** exp of every lane of a v128 of T */
+@inline export function expv<T>(x: v128): v128 {
+  if (sizeof<T>() == 8) return exp2v(x);
+  return exp4v(x);
+}
+
+/** scalar exp through the same vector code, so tails agree with the vector body */
+@inline export function exps<T>(x: T): T {
+  return v128.extract_lane<T>(expv<T>(v128.splat<T>(x)), 0);
+}
+
+/** out[i] = exp(x[i] − shift) */
+export function expShift<T>(out: usize, x: usize, n: i32, shift: T): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const sv = v128.splat<T>(shift);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    v128.store(out + o, expv<T>(v128.sub<T>(v128.load(x + o), sv)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(out + o, exps<T>(load<T>(x + o) - shift));
+  }
+}

@@ -1,0 +1,78 @@
+// The module's exports. Precision is fixed per instance at layout time; each export
+// dispatches once per call to the f64 or f32 instantiation of the generic kernels.
+
+import { F32 } from './state';
+import * as S from './state';
+import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss } from './train';
+import { refreshM, refreshK } from './embed';
+import { expShift } from './exp';
+import { crossEntropy } from './softmax';
+import { gemmNN, gemmNT } from './matmul';
+
+export { layout, scratch } from './state';
+
+export function ptrOffsets(): usize { return S.offsets; }
+export function ptrTokens(): usize { return S.tokens; }
+export function ptrLabels(): usize { return S.labels; }
+export function ptrWeights(): usize { return S.weights; }
+export function ptrOptimal(): usize { return S.optimal; }
+export function ptrColX(): usize { return S.colX; }
+export function ptrColY(): usize { return S.colY; }
+export function ptrE(): usize { return S.E; }
+export function ptrWovT(): usize { return S.WovT; }
+export function ptrWkqT(): usize { return S.WkqT; }
+export function ptrGradWovT(): usize { return S.gWovT; }
+export function ptrGradWkqT(): usize { return S.gWkqT; }
+export function ptrMt(): usize { return S.Mt; }
+export function ptrKt(): usize { return S.Kt; }
+export function ptrZ(): usize { return S.z; }
+export function ptrDz(): usize { return S.dz; }
+export function resultLoss(): f64 { return S.outLoss; }
+export function resultGradNorm(): f64 { return S.outGradNorm; }
+export function resultMinOptimal(): f64 { return S.outMinOptimal; }
+export function resultCorrect(): i32 { return S.outCorrect; }
+export function resultSteps(): i32 { return S.outSteps; }
+
+/** Recompute token-space M and K after the host wrote W_ov or W_kq. */
+export function refresh(): void {
+  if (F32) { refreshM<f32>(); refreshK<f32>(); } else { refreshM<f64>(); refreshK<f64>(); }
+}
+
+export function runStage1(k: i32, eta: f64, normalized: bool): i32 {
+  return F32 ? stage1Steps<f32>(k, eta, normalized) : stage1Steps<f64>(k, eta, normalized);
+}
+
+export function runStage2(k: i32, eta: f64, normalized: bool): i32 {
+  return F32 ? stage2Steps<f32>(k, eta, normalized) : stage2Steps<f64>(k, eta, normalized);
+}
+
+export function runJoint(k: i32, etaOv: f64, etaKq: f64, normalized: bool): i32 {
+  return F32 ? jointSteps<f32>(k, etaOv, etaKq, normalized) : jointSteps<f64>(k, etaOv, etaKq, normalized);
+}
+
+/**
+ * Loss (and, with `backward`, the gradients into gWovT / gWkqT) at the current weights.
+ * which: 0 = stage-1 loss L0, 1 = L with dK, 2 = L with dK and dM (joint).
+ * With `metrics`, also the least optimal attention and the count of correct samples.
+ */
+export function evaluate(which: i32, backward: bool, metrics: bool): f64 {
+  let loss: f64;
+  if (which == 0) loss = F32 ? stage1Loss<f32>(backward) : stage1Loss<f64>(backward);
+  else loss = F32 ? stage2Loss<f32>(backward, which == 2, metrics) : stage2Loss<f64>(backward, which == 2, metrics);
+  S.outLoss = loss;
+  return loss;
+}
+
+// Single kernels, exported for the tests and the benchmarks.
+export function kernelExp(out: usize, x: usize, n: i32): void {
+  if (F32) expShift<f32>(out, x, n, 0); else expShift<f64>(out, x, n, 0);
+}
+export function kernelCrossEntropy(zp: usize, dzp: usize, n: i32, y: i32): f64 {
+  return F32 ? crossEntropy<f32>(zp, dzp, n, y, 1) : crossEntropy<f64>(zp, dzp, n, y, 1);
+}
+export function kernelGemmNN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, aRow: i32, aCol: i32): void {
+  if (F32) gemmNN<f32>(c, a, b, m, n, k, aRow, aCol); else gemmNN<f64>(c, a, b, m, n, k, aRow, aCol);
+}
+export function kernelGemmNT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32): void {
+  if (F32) gemmNT<f32>(c, a, b, m, n, k); else gemmNT<f64>(c, a, b, m, n, k);
+}

@@ -1,0 +1,163 @@
+// The training steps. Each exported loop runs k steps inside WebAssembly so the host
+// crosses the boundary once per chunk; nothing here allocates.
+
+import {
+  V, D, N, C, ONE_HOT, offsets, tokens, labels, weights, optimal, colX, colY,
+  WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt, z, dz, phi,
+  outLoss, outGradNorm, outMinOptimal, outCorrect, outSteps,
+} from './state';
+import { crossEntropy } from './softmax';
+import { attentionForward, logitsForward, attentionBackward } from './attention';
+import { refreshM, refreshK, gradWov, gradWkq } from './embed';
+import { amax, scaledSumSquares, subScaled, axpy, allFinite } from './vec';
+
+/** Status codes shared with the host (src/engine/status.ts). */
+export const RUNNING = 0;
+export const CONVERGED = 1; // the gradient underflowed to exactly zero
+export const DIVERGED = 2; // the loss or gradient is not finite
+export const OVERFLOW = 3; // the weights left the precision's range
+
+@inline function i32at(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i) * 4);
+}
+
+/** Stage-1 loss L0 = mean cross-entropy of the collocation with attention removed (z_x = M[:, x]). */
+export function stage1Loss<T>(backward: bool): f64 {
+  const s = sizeof<T>();
+  const rowBytes = (<usize>V) * s;
+  const w = <T>1 / <T>C;
+  let loss: f64 = 0;
+  if (backward) memory.fill(dMt, 0, (<usize>V) * rowBytes);
+  for (let c = 0; c < C; c++) {
+    const x = i32at(colX, c);
+    // each x occurs once in the collocation, so its dM row is written, not accumulated
+    const target = backward ? dMt + (<usize>x) * rowBytes : dz;
+    loss += crossEntropy<T>(Mt + (<usize>x) * rowBytes, target, V, i32at(colY, c), w);
+  }
+  if (backward) gradWov<T>();
+  return loss / <f64>C;
+}
+
+/**
+ * Loss L = Σ_n π_n ℓ_n of the full model. With `backward`, accumulates dK (and dM when
+ * `joint`) over all samples; with `metrics`, records the least attention on an optimal
+ * token and the number of samples whose label is the strict argmax.
+ */
+export function stage2Loss<T>(backward: bool, joint: bool, metrics: bool): f64 {
+  const s = sizeof<T>();
+  const rowBytes = (<usize>V) * s;
+  if (backward) {
+    memory.fill(dKt, 0, (<usize>V) * rowBytes);
+    if (joint) memory.fill(dMt, 0, (<usize>V) * rowBytes);
+  }
+  let loss: f64 = 0;
+  let minOpt: f64 = 1;
+  let correct = 0;
+  for (let n = 0; n < N; n++) {
+    const start = i32at(offsets, n);
+    const L = i32at(offsets, n + 1) - start;
+    const q = i32at(tokens, start + L - 1);
+    const y = i32at(labels, n);
+    const w = load<T>(weights + (<usize>n) * s);
+    attentionForward<T>(start, L, q);
+    logitsForward<T>(start, L);
+    loss += <f64>w * crossEntropy<T>(z, dz, V, y, w);
+    if (backward) attentionBackward<T>(start, L, q, joint);
+    if (metrics) {
+      const o = i32at(optimal, n);
+      if (o >= 0) {
+        let mass: f64 = 0;
+        for (let l = 0; l < L; l++) if (i32at(tokens, start + l) == o) mass += <f64>load<T>(phi + (<usize>l) * s);
+        minOpt = min(minOpt, mass);
+      }
+      if (strictArgmax<T>(z, V, y)) correct++;
+    }
+  }
+  if (backward) {
+    gradWkq<T>();
+    if (joint) gradWov<T>();
+  }
+  if (metrics) {
+    outMinOptimal = minOpt;
+    outCorrect = correct;
+  }
+  return loss;
+}
+
+function strictArgmax<T>(x: usize, n: i32, y: i32): bool {
+  const s = sizeof<T>();
+  const xy = load<T>(x + (<usize>y) * s);
+  for (let v = 0; v < n; v++) if (v != y && load<T>(x + (<usize>v) * s) >= xy) return false;
+  return true;
+}
+
+/**
+ * One gradient step on W (count entries): normalized, W ← W − η ∇/‖∇‖_F, or plain,
+ * W ← W − η ∇. The norm is max|∇|·‖∇/max|∇|‖ so that it neither underflows nor overflows.
+ */
+export function step<T>(W: usize, g: usize, count: i32, eta: f64, normalized: bool): i32 {
+  const m = amax<T>(g, count);
+  if (!isFinite<T>(m)) return DIVERGED;
+  if (m == <T>0) {
+    outGradNorm = 0;
+    return CONVERGED;
+  }
+  const r = <T>Math.sqrt(<f64>scaledSumSquares<T>(g, count, m));
+  outGradNorm = <f64>m * <f64>r;
+  if (normalized) subScaled<T>(W, g, count, <T>(eta / <f64>r), m);
+  else axpy<T>(W, <T>(-eta), g, count);
+  if (!allFinite<T>(W, count)) return OVERFLOW;
+  return RUNNING;
+}
+
+/** k steps of (normalized) gradient descent on L0 over W_ov */
+export function stage1Steps<T>(k: i32, eta: f64, normalized: bool): i32 {
+  for (let t = 0; t < k; t++) {
+    outSteps = t;
+    const loss = stage1Loss<T>(true);
+    outLoss = loss;
+    if (!isFinite(loss)) return DIVERGED;
+    const status = step<T>(WovT, gWovT, D * V, eta, normalized);
+    if (status != RUNNING) return status;
+    refreshM<T>();
+  }
+  outSteps = k;
+  return RUNNING;
+}
+
+/** k steps on L over W_kq with W_ov fixed */
+export function stage2Steps<T>(k: i32, eta: f64, normalized: bool): i32 {
+  for (let t = 0; t < k; t++) {
+    outSteps = t;
+    const loss = stage2Loss<T>(true, false, false);
+    outLoss = loss;
+    if (!isFinite(loss)) return DIVERGED;
+    const status = step<T>(WkqT, gWkqT, D * D, eta, normalized);
+    if (status != RUNNING) return status;
+    refreshK<T>();
+  }
+  outSteps = k;
+  return RUNNING;
+}
+
+/** k steps on L over both layers at once, each layer normalized on its own */
+export function jointSteps<T>(k: i32, etaOv: f64, etaKq: f64, normalized: bool): i32 {
+  for (let t = 0; t < k; t++) {
+    outSteps = t;
+    const loss = stage2Loss<T>(true, true, false);
+    outLoss = loss;
+    if (!isFinite(loss)) return DIVERGED;
+    const sKq = step<T>(WkqT, gWkqT, D * D, etaKq, normalized);
+    const gKq = outGradNorm;
+    const sOv = step<T>(WovT, gWovT, D * V, etaOv, normalized);
+    if (sKq == DIVERGED || sOv == DIVERGED) return DIVERGED;
+    if (sKq == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
+    // both gradients zero is convergence; one alone still leaves the other layer moving
+    if (sKq == CONVERGED && sOv == CONVERGED) return CONVERGED;
+    outGradNorm = Math.hypot(gKq, outGradNorm);
+    refreshM<T>();
+    refreshK<T>();
+  }
+  outSteps = k;
+  return RUNNING;
+}

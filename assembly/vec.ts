@@ -1,0 +1,174 @@
+// SIMD primitives over contiguous arrays of T (f64: two lanes, f32: four lanes).
+// Every buffer is 16-byte aligned by the layout; lengths need not be multiples of the lane count.
+
+@inline export function lanes<T>(): i32 {
+  return 16 / sizeof<T>();
+}
+
+@inline export function hsum<T>(v: v128): T {
+  if (sizeof<T>() == 8) {
+    return <T>(v128.extract_lane<f64>(v, 0) + v128.extract_lane<f64>(v, 1));
+  } else {
+    return <T>(v128.extract_lane<f32>(v, 0) + v128.extract_lane<f32>(v, 1) +
+      (v128.extract_lane<f32>(v, 2) + v128.extract_lane<f32>(v, 3)));
+  }
+}
+
+@inline export function hmax<T>(v: v128): T {
+  if (sizeof<T>() == 8) {
+    return <T>max(v128.extract_lane<f64>(v, 0), v128.extract_lane<f64>(v, 1));
+  } else {
+    return <T>max(max(v128.extract_lane<f32>(v, 0), v128.extract_lane<f32>(v, 1)),
+      max(v128.extract_lane<f32>(v, 2), v128.extract_lane<f32>(v, 3)));
+  }
+}
+
+/** y += a·x */
+export function axpy<T>(y: usize, a: T, x: usize, n: i32): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const av = v128.splat<T>(a);
+  let i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const o = (<usize>i) * s;
+    v128.store(y + o, v128.add<T>(v128.load(y + o), v128.mul<T>(av, v128.load(x + o))));
+    v128.store(y + o + 16, v128.add<T>(v128.load(y + o + 16), v128.mul<T>(av, v128.load(x + o + 16))));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(y + o, load<T>(y + o) + a * load<T>(x + o));
+  }
+}
+
+/** x·y */
+export function dot<T>(x: usize, y: usize, n: i32): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  let acc0 = v128.splat<T>(<T>0);
+  let acc1 = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const o = (<usize>i) * s;
+    acc0 = v128.add<T>(acc0, v128.mul<T>(v128.load(x + o), v128.load(y + o)));
+    acc1 = v128.add<T>(acc1, v128.mul<T>(v128.load(x + o + 16), v128.load(y + o + 16)));
+  }
+  let r = hsum<T>(v128.add<T>(acc0, acc1));
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    r += load<T>(x + o) * load<T>(y + o);
+  }
+  return r;
+}
+
+/** Σ x */
+export function sum<T>(x: usize, n: i32): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  let acc = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + L <= n; i += L) acc = v128.add<T>(acc, v128.load(x + (<usize>i) * s));
+  let r = hsum<T>(acc);
+  for (; i < n; i++) r += load<T>(x + (<usize>i) * s);
+  return r;
+}
+
+/** max x (n ≥ 1) */
+export function vmax<T>(x: usize, n: i32): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  let r = load<T>(x);
+  let i = 0;
+  if (n >= L) {
+    let acc = v128.load(x);
+    for (i = L; i + L <= n; i += L) acc = v128.max<T>(acc, v128.load(x + (<usize>i) * s));
+    r = hmax<T>(acc);
+  }
+  for (; i < n; i++) r = max(r, load<T>(x + (<usize>i) * s));
+  return r;
+}
+
+/** max |x| */
+export function amax<T>(x: usize, n: i32): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  let acc = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + L <= n; i += L) acc = v128.max<T>(acc, v128.abs<T>(v128.load(x + (<usize>i) * s)));
+  let r = hmax<T>(acc);
+  for (; i < n; i++) r = max(r, abs(load<T>(x + (<usize>i) * s)));
+  return r;
+}
+
+/** x *= a */
+export function scale<T>(x: usize, a: T, n: i32): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const av = v128.splat<T>(a);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    v128.store(x + o, v128.mul<T>(av, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(x + o, a * load<T>(x + o));
+  }
+}
+
+/**
+ * Σ (x / m)² for m = max|x| > 0. Dividing first keeps the squares representable when the
+ * gradient is near underflow (f32: 1e-22² is already zero) or near overflow.
+ */
+export function scaledSumSquares<T>(x: usize, n: i32, m: T): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const mv = v128.splat<T>(m);
+  let acc = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const u = v128.div<T>(v128.load(x + (<usize>i) * s), mv);
+    acc = v128.add<T>(acc, v128.mul<T>(u, u));
+  }
+  let r = hsum<T>(acc);
+  for (; i < n; i++) {
+    const u = load<T>(x + (<usize>i) * s) / m;
+    r += u * u;
+  }
+  return r;
+}
+
+/** w -= a · (g / m), the division first for the same reason as in scaledSumSquares */
+export function subScaled<T>(w: usize, g: usize, n: i32, a: T, m: T): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const av = v128.splat<T>(a);
+  const mv = v128.splat<T>(m);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    v128.store(w + o, v128.sub<T>(v128.load(w + o), v128.mul<T>(av, v128.div<T>(v128.load(g + o), mv))));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(w + o, load<T>(w + o) - a * (load<T>(g + o) / m));
+  }
+}
+
+/** true when every entry is finite */
+export function allFinite<T>(x: usize, n: i32): bool {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  // x - x is 0 for finite x and NaN otherwise; NaN ≠ NaN flags it
+  let acc = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const v = v128.load(x + (<usize>i) * s);
+    acc = v128.add<T>(acc, v128.sub<T>(v, v));
+  }
+  let r = hsum<T>(acc);
+  for (; i < n; i++) {
+    const v = load<T>(x + (<usize>i) * s);
+    r += v - v;
+  }
+  return r == <T>0;
+}

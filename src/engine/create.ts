@@ -1,0 +1,36 @@
+import { NtpError } from '../errors.js';
+import type { BackendName, Model, Precision } from './backend.js';
+import { makeEmbedding, type Embedding, type EmbeddingSpec } from './embedding.js';
+import { JsModel } from './js.js';
+import type { PackedData } from './packed.js';
+import { instantiate, WasmModel } from './wasm.js';
+
+/** Options of a model. */
+export interface EngineOptions {
+  /** `wasm` (default) or `js`, the pure-TypeScript reference. */
+  backend?: BackendName;
+  /** `f64` (default, for agreement with the theory) or `f32` (speed). */
+  precision?: Precision;
+  /** one-hot (default), orthonormal, gaussian, an explicit matrix (rows per token), or a resolved Embedding. */
+  embedding?: EmbeddingSpec | Embedding;
+  /** embedding dimension for generated embeddings (default |V|) */
+  d?: number;
+  /** seed for generated embeddings (default 1) */
+  seed?: number;
+}
+
+/** Builds a model over packed data with zero weights (W_ov = 0, W_kq = 0, as Algorithm 1 starts). */
+export async function createEngineModel(data: PackedData, opts: EngineOptions = {}): Promise<Model> {
+  const backend = opts.backend ?? 'wasm';
+  const precision = opts.precision ?? 'f64';
+  if (backend !== 'wasm' && backend !== 'js') throw new NtpError('invalid-option', `option backend must be "wasm" or "js", got "${String(backend)}"`);
+  if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be "f64" or "f32", got "${String(precision)}"`);
+  const emb = isEmbedding(opts.embedding) ? opts.embedding : makeEmbedding(data.V, opts.embedding ?? 'onehot', { d: opts.d, seed: opts.seed });
+  if (emb.E && emb.E.length !== emb.d * data.V) throw new NtpError('bad-embedding', `the embedding has ${emb.E.length} entries, expected d×|V| = ${emb.d * data.V}`);
+  if (backend === 'js') return new JsModel(data, emb, precision);
+  return new WasmModel(await instantiate(), data, emb, precision);
+}
+
+function isEmbedding(x: unknown): x is Embedding {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'kind' in x && 'd' in x;
+}

@@ -1,0 +1,350 @@
+import type { Precision } from './backend.js';
+import type { Embedding } from './embedding.js';
+import { ModelBase, type Kernels, type Real } from './model-base.js';
+import type { PackedData } from './packed.js';
+
+// Status codes, as in assembly/train.ts
+const RUNNING = 0;
+const CONVERGED = 1;
+const DIVERGED = 2;
+const OVERFLOW = 3;
+
+/**
+ * The reference implementation: the same algorithm as the WebAssembly kernels, in plain
+ * TypeScript over typed arrays, written to be read. Buffers and names follow assembly/.
+ */
+export class JsModel extends ModelBase {
+  readonly backend = 'js' as const;
+  protected kernels: JsKernels;
+  protected WovT: Real;
+  protected WkqT: Real;
+  protected gWovT: Real;
+  protected gWkqT: Real;
+
+  constructor(data: PackedData, emb: Embedding, precision: Precision) {
+    super(precision, data.V, emb.d, data);
+    this.kernels = new JsKernels(data, emb, precision);
+    ({ WovT: this.WovT, WkqT: this.WkqT, gWovT: this.gWovT, gWkqT: this.gWkqT } = this.kernels);
+  }
+}
+
+class JsKernels implements Kernels {
+  readonly V: number;
+  readonly d: number;
+  readonly WovT: Real;
+  readonly WkqT: Real;
+  readonly gWovT: Real;
+  readonly gWkqT: Real;
+  // token space (aliases of the parameters when one-hot)
+  private Mt: Real;
+  private Kt: Real;
+  private dMt: Real;
+  private dKt: Real;
+  private tmpDV: Real;
+  private E: Real | null;
+  private weights: Real;
+  // per-sample scratch
+  private z: Real;
+  private dz: Real;
+  private phi: Real;
+  private dphi: Real;
+  // results of the last call
+  private outLoss = 0;
+  private outGradNorm = 0;
+  private outMinOptimal = 0;
+  private outCorrect = 0;
+  private outSteps = 0;
+
+  constructor(private readonly data: PackedData, emb: Embedding, precision: Precision) {
+    this.V = data.V;
+    this.d = emb.d;
+    const R = precision === 'f32' ? Float32Array : Float64Array;
+    const { V } = data;
+    const d = emb.d;
+    this.WovT = new R(d * V);
+    this.WkqT = new R(d * d);
+    this.gWovT = new R(d * V);
+    this.gWkqT = new R(d * d);
+    this.E = emb.E ? R.from(emb.E) : null;
+    if (this.E) {
+      this.Mt = new R(V * V);
+      this.Kt = new R(V * V);
+      this.dMt = new R(V * V);
+      this.dKt = new R(V * V);
+      this.tmpDV = new R(d * V);
+    } else {
+      this.Mt = this.WovT;
+      this.Kt = this.WkqT;
+      this.dMt = this.gWovT;
+      this.dKt = this.gWkqT;
+      this.tmpDV = new R(0);
+    }
+    this.weights = R.from(data.weights);
+    this.z = new R(V);
+    this.dz = new R(V);
+    this.phi = new R(data.maxLength);
+    this.dphi = new R(data.maxLength);
+  }
+
+  resultLoss(): number { return this.outLoss; }
+  resultGradNorm(): number { return this.outGradNorm; }
+  resultMinOptimal(): number { return this.outMinOptimal; }
+  resultCorrect(): number { return this.outCorrect; }
+  resultSteps(): number { return this.outSteps; }
+
+  // ---- embedding transforms (skipped when one-hot) ----
+
+  refresh(): void {
+    const { E, V, d } = this;
+    if (!E) return;
+    // Mt = Eᵀ·WovT; Kt = Eᵀ·(WkqT·E)
+    gemm(this.Mt, E, this.WovT, V, V, d, 1, V);
+    gemm(this.tmpDV, this.WkqT, E, d, V, d, d, 1);
+    gemm(this.Kt, E, this.tmpDV, V, V, d, 1, V);
+  }
+
+  private gradWov(): void {
+    if (!this.E) return;
+    gemm(this.gWovT, this.E, this.dMt, this.d, this.V, this.V, this.V, 1);
+  }
+
+  private gradWkq(): void {
+    const { E, V, d } = this;
+    if (!E) return;
+    gemm(this.tmpDV, E, this.dKt, d, V, V, V, 1);
+    // gWkqT = tmpDV·Eᵀ
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) {
+        let acc = 0;
+        for (let p = 0; p < V; p++) acc += this.tmpDV[i * V + p] * E[j * V + p];
+        this.gWkqT[i * d + j] = acc;
+      }
+    }
+  }
+
+  // ---- one sample ----
+
+  /**
+   * Cross-entropy of z (offset zAt in zBuf) for label y, writing dz = w·(p − e_y) with the
+   * label entry −w·Σ_{v≠y} p_v, never w·(p_y − 1), which cancels to 0 for tiny losses.
+   */
+  private crossEntropy(zBuf: Real, zAt: number, dzBuf: Real, dzAt: number, y: number, w: number): number {
+    const V = this.V;
+    const zy = zBuf[zAt + y];
+    let m = -Infinity;
+    for (let v = 0; v < V; v++) m = Math.max(m, zBuf[zAt + v]);
+    if (m <= zy) {
+      let S = 0;
+      for (let v = 0; v < V; v++) {
+        const e = v === y ? 0 : Math.exp(zBuf[zAt + v] - zy);
+        dzBuf[dzAt + v] = e;
+        S += dzBuf[dzAt + v];
+      }
+      const inv = 1 / (1 + S);
+      for (let v = 0; v < V; v++) dzBuf[dzAt + v] *= w * inv;
+      dzBuf[dzAt + y] = -w * (S * inv);
+      return Math.log1p(S);
+    }
+    let total = 0;
+    for (let v = 0; v < V; v++) {
+      dzBuf[dzAt + v] = Math.exp(zBuf[zAt + v] - m);
+      total += dzBuf[dzAt + v];
+    }
+    const rest = total - dzBuf[dzAt + y];
+    const inv = 1 / total;
+    for (let v = 0; v < V; v++) dzBuf[dzAt + v] *= w * inv;
+    dzBuf[dzAt + y] = -w * (rest * inv);
+    return m - zy + Math.log(total);
+  }
+
+  /** φ = softmax_l K[t_l, q] */
+  private attentionForward(start: number, L: number, q: number): void {
+    const { Kt, phi, V } = this;
+    const tokens = this.data.tokens;
+    let m = -Infinity;
+    for (let l = 0; l < L; l++) m = Math.max(m, Kt[q * V + tokens[start + l]]);
+    let total = 0;
+    for (let l = 0; l < L; l++) {
+      phi[l] = Math.exp(Kt[q * V + tokens[start + l]] - m);
+      total += phi[l];
+    }
+    for (let l = 0; l < L; l++) phi[l] /= total;
+  }
+
+  /** z = Σ_l φ_l M[:, t_l] */
+  private logitsForward(start: number, L: number): void {
+    const { Mt, phi, z, V } = this;
+    const tokens = this.data.tokens;
+    z.fill(0);
+    for (let l = 0; l < L; l++) {
+      const row = tokens[start + l] * V;
+      for (let v = 0; v < V; v++) z[v] += phi[l] * Mt[row + v];
+    }
+  }
+
+  /** dφ_l = dzᵀM[:, t_l]; ds_l = φ_l(dφ_l − Σφ_k dφ_k) centred on the most attended token; dK[t_l, q] += ds_l */
+  private attentionBackward(start: number, L: number, q: number, joint: boolean): void {
+    const { Mt, dKt, dMt, phi, dphi, dz, V } = this;
+    const tokens = this.data.tokens;
+    let ref = 0;
+    for (let l = 0; l < L; l++) {
+      const row = tokens[start + l] * V;
+      let acc = 0;
+      for (let v = 0; v < V; v++) acc += dz[v] * Mt[row + v];
+      dphi[l] = acc;
+      if (phi[l] > phi[ref]) ref = l;
+    }
+    const dref = dphi[ref];
+    let c = 0;
+    for (let l = 0; l < L; l++) c += phi[l] * (dphi[l] - dref);
+    for (let l = 0; l < L; l++) dKt[q * V + tokens[start + l]] += phi[l] * ((dphi[l] - dref) - c);
+    if (joint) {
+      for (let l = 0; l < L; l++) {
+        const row = tokens[start + l] * V;
+        for (let v = 0; v < V; v++) dMt[row + v] += phi[l] * dz[v];
+      }
+    }
+  }
+
+  // ---- whole-dataset losses ----
+
+  private stage1Loss(backward: boolean): number {
+    const { V, Mt, dMt, dz } = this;
+    const { colX, colY } = this.data;
+    const C = colX.length;
+    const w = 1 / C;
+    if (backward) dMt.fill(0);
+    let loss = 0;
+    for (let c = 0; c < C; c++) {
+      const x = colX[c];
+      loss += backward
+        ? this.crossEntropy(Mt, x * V, dMt, x * V, colY[c], w)
+        : this.crossEntropy(Mt, x * V, dz, 0, colY[c], w);
+    }
+    if (backward) this.gradWov();
+    return loss / C;
+  }
+
+  private stage2Loss(backward: boolean, joint: boolean, metrics: boolean): number {
+    const { offsets, tokens, labels, optimal, N } = this.data;
+    if (backward) {
+      this.dKt.fill(0);
+      if (joint) this.dMt.fill(0);
+    }
+    let loss = 0;
+    let minOpt = 1;
+    let correct = 0;
+    for (let n = 0; n < N; n++) {
+      const start = offsets[n];
+      const L = offsets[n + 1] - start;
+      const q = tokens[start + L - 1];
+      const y = labels[n];
+      const w = this.weights[n];
+      this.attentionForward(start, L, q);
+      this.logitsForward(start, L);
+      loss += w * this.crossEntropy(this.z, 0, this.dz, 0, y, w);
+      if (backward) this.attentionBackward(start, L, q, joint);
+      if (metrics) {
+        if (optimal[n] >= 0) {
+          let mass = 0;
+          for (let l = 0; l < L; l++) if (tokens[start + l] === optimal[n]) mass += this.phi[l];
+          minOpt = Math.min(minOpt, mass);
+        }
+        let strict = true;
+        for (let v = 0; v < this.V; v++) if (v !== y && this.z[v] >= this.z[y]) strict = false;
+        if (strict) correct++;
+      }
+    }
+    if (backward) {
+      this.gradWkq();
+      if (joint) this.gradWov();
+    }
+    if (metrics) {
+      this.outMinOptimal = minOpt;
+      this.outCorrect = correct;
+    }
+    return loss;
+  }
+
+  evaluate(which: number, backward: boolean, metrics: boolean): number {
+    this.outLoss = which === 0 ? this.stage1Loss(backward) : this.stage2Loss(backward, which === 2, metrics);
+    return this.outLoss;
+  }
+
+  // ---- updates ----
+
+  /** W ← W − η∇/‖∇‖ (or W − η∇), with ‖∇‖ = max|∇|·‖∇/max|∇|‖ to avoid under- and overflow */
+  private step(W: Real, g: Real, eta: number, normalized: boolean): number {
+    let m = 0;
+    for (let i = 0; i < g.length; i++) m = Math.max(m, Math.abs(g[i]));
+    if (!Number.isFinite(m) || Number.isNaN(m)) return DIVERGED;
+    for (let i = 0; i < g.length; i++) if (Number.isNaN(g[i])) return DIVERGED;
+    if (m === 0) {
+      this.outGradNorm = 0;
+      return CONVERGED;
+    }
+    let ssq = 0;
+    for (let i = 0; i < g.length; i++) ssq += (g[i] / m) ** 2;
+    const r = Math.sqrt(ssq);
+    this.outGradNorm = m * r;
+    if (normalized) for (let i = 0; i < W.length; i++) W[i] -= (eta / r) * (g[i] / m);
+    else for (let i = 0; i < W.length; i++) W[i] -= eta * g[i];
+    for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) return OVERFLOW;
+    return RUNNING;
+  }
+
+  runStage1(k: number, eta: number, normalized: boolean): number {
+    for (let t = 0; t < k; t++) {
+      this.outSteps = t;
+      this.outLoss = this.stage1Loss(true);
+      if (!Number.isFinite(this.outLoss)) return DIVERGED;
+      const status = this.step(this.WovT, this.gWovT, eta, normalized);
+      if (status !== RUNNING) return status;
+      this.refresh();
+    }
+    this.outSteps = k;
+    return RUNNING;
+  }
+
+  runStage2(k: number, eta: number, normalized: boolean): number {
+    for (let t = 0; t < k; t++) {
+      this.outSteps = t;
+      this.outLoss = this.stage2Loss(true, false, false);
+      if (!Number.isFinite(this.outLoss)) return DIVERGED;
+      const status = this.step(this.WkqT, this.gWkqT, eta, normalized);
+      if (status !== RUNNING) return status;
+      this.refresh();
+    }
+    this.outSteps = k;
+    return RUNNING;
+  }
+
+  runJoint(k: number, etaOv: number, etaKq: number, normalized: boolean): number {
+    for (let t = 0; t < k; t++) {
+      this.outSteps = t;
+      this.outLoss = this.stage2Loss(true, true, false);
+      if (!Number.isFinite(this.outLoss)) return DIVERGED;
+      const sKq = this.step(this.WkqT, this.gWkqT, etaKq, normalized);
+      const gKq = this.outGradNorm;
+      const sOv = this.step(this.WovT, this.gWovT, etaOv, normalized);
+      if (sKq === DIVERGED || sOv === DIVERGED) return DIVERGED;
+      if (sKq === OVERFLOW || sOv === OVERFLOW) return OVERFLOW;
+      if (sKq === CONVERGED && sOv === CONVERGED) return CONVERGED;
+      this.outGradNorm = Math.hypot(gKq, this.outGradNorm);
+      this.refresh();
+    }
+    this.outSteps = k;
+    return RUNNING;
+  }
+}
+
+/** C (m×n) = A·B, A[i,p] = a[i·aRow + p·aCol], B row-major k×n */
+function gemm(c: Real, a: Real, b: Real, m: number, n: number, k: number, aRow: number, aCol: number): void {
+  c.fill(0, 0, m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const x = a[i * aRow + p * aCol];
+      for (let j = 0; j < n; j++) c[i * n + j] += x * b[p * n + j];
+    }
+  }
+}

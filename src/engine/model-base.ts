@@ -1,0 +1,153 @@
+import { NtpError } from '../errors.js';
+import type { BackendName, ChunkResult, Evaluation, Gradients, Model, Objective, Precision } from './backend.js';
+import { STATUS_CODES } from './backend.js';
+import type { PackedData } from './packed.js';
+
+export type Real = Float64Array | Float32Array;
+
+/** Kernel entry points a backend provides; every status is a code of STATUS_CODES. */
+export interface Kernels {
+  refresh(): void;
+  runStage1(k: number, eta: number, normalized: boolean): number;
+  runStage2(k: number, eta: number, normalized: boolean): number;
+  runJoint(k: number, etaOv: number, etaKq: number, normalized: boolean): number;
+  /** which: 0 = L0, 1 = L (dK), 2 = L (dK and dM) */
+  evaluate(which: number, backward: boolean, metrics: boolean): number;
+  resultLoss(): number;
+  resultGradNorm(): number;
+  resultMinOptimal(): number;
+  resultCorrect(): number;
+  resultSteps(): number;
+}
+
+/**
+ * What both backends share: the parameters' transposed storage, conversion to and from
+ * row-major, argument checks and the packaging of results. Subclasses supply the kernels.
+ */
+export abstract class ModelBase implements Model {
+  abstract readonly backend: BackendName;
+  protected abstract kernels: Kernels;
+  protected abstract WovT: Real;
+  protected abstract WkqT: Real;
+  protected abstract gWovT: Real;
+  protected abstract gWkqT: Real;
+  protected disposed = false;
+
+  constructor(
+    readonly precision: Precision,
+    readonly V: number,
+    readonly d: number,
+    protected readonly data: PackedData,
+  ) {}
+
+  getWov(): Float64Array {
+    this.live();
+    return transpose(this.WovT, this.d, this.V);
+  }
+
+  getWkq(): Float64Array {
+    this.live();
+    return transpose(this.WkqT, this.d, this.d);
+  }
+
+  setWov(w: ArrayLike<number>): void {
+    this.live();
+    writeTransposed(this.WovT, w, this.V, this.d, 'Wov');
+    this.kernels.refresh();
+  }
+
+  setWkq(w: ArrayLike<number>): void {
+    this.live();
+    writeTransposed(this.WkqT, w, this.d, this.d, 'Wkq');
+    this.kernels.refresh();
+  }
+
+  storage(): { WovT: Real; WkqT: Real } {
+    this.live();
+    return { WovT: this.WovT, WkqT: this.WkqT };
+  }
+
+  stage1(k: number, eta: number, normalized = true): ChunkResult {
+    this.checkChunk(k, { eta });
+    return this.chunk(this.kernels.runStage1(k, eta, normalized));
+  }
+
+  stage2(k: number, eta: number, normalized = true): ChunkResult {
+    this.checkChunk(k, { eta });
+    return this.chunk(this.kernels.runStage2(k, eta, normalized));
+  }
+
+  joint(k: number, etaOv: number, etaKq: number, normalized = true): ChunkResult {
+    this.checkChunk(k, { etaOv, etaKq });
+    return this.chunk(this.kernels.runJoint(k, etaOv, etaKq, normalized));
+  }
+
+  stage1Loss(): number {
+    this.live();
+    return this.kernels.evaluate(0, false, false);
+  }
+
+  evaluate(): Evaluation {
+    this.live();
+    const loss = this.kernels.evaluate(1, false, true);
+    return {
+      loss,
+      minOptimalAttention: this.kernels.resultMinOptimal(),
+      accuracy: this.kernels.resultCorrect() / this.data.N,
+    };
+  }
+
+  gradients(objective: Objective): Gradients {
+    this.live();
+    const which = objective === 'stage1' ? 0 : objective === 'stage2' ? 1 : 2;
+    const loss = this.kernels.evaluate(which, true, false);
+    return {
+      loss,
+      Wov: objective === 'stage2' ? new Float64Array(this.V * this.d) : transpose(this.gWovT, this.d, this.V),
+      Wkq: objective === 'stage1' ? new Float64Array(this.d * this.d) : transpose(this.gWkqT, this.d, this.d),
+    };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private chunk(code: number): ChunkResult {
+    return {
+      status: STATUS_CODES[code],
+      steps: this.kernels.resultSteps(),
+      loss: this.kernels.resultLoss(),
+      gradNorm: this.kernels.resultGradNorm(),
+    };
+  }
+
+  private checkChunk(k: number, etas: Record<string, number>): void {
+    this.live();
+    if (!Number.isInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
+    for (const [name, eta] of Object.entries(etas)) {
+      if (!(eta > 0) || !Number.isFinite(eta)) throw new NtpError('invalid-option', `step size ${name} must be a positive finite number, got ${eta}`);
+    }
+  }
+
+  private live(): void {
+    if (this.disposed) throw new NtpError('disposed', 'this model was disposed');
+  }
+}
+
+/** rows×cols row-major copy of a cols×rows row-major matrix */
+export function transpose(src: Real, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
+  return out;
+}
+
+function writeTransposed(dst: Real, w: ArrayLike<number>, rows: number, cols: number, name: string): void {
+  if (w.length !== rows * cols) throw new NtpError('bad-shape', `${name} must have ${rows}×${cols} = ${rows * cols} entries, got ${w.length}`);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const x = w[i * cols + j];
+      if (!Number.isFinite(x)) throw new NtpError('bad-value', `${name}[${i}][${j}] is not a finite number`);
+      dst[j * rows + i] = x;
+    }
+  }
+}
