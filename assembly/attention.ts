@@ -2,8 +2,8 @@
 // s_l = K[t_l, q], φ = softmax(s), z = Σ_l φ_l M[:, t_l].
 
 import { V, Kt, Mt, dKt, dMt, tokens, phi, dphi, z, dz } from './state';
-import { axpy, dot } from './vec';
-import { exps } from './exp';
+import { axpy, dot, scale } from './vec';
+import { expShiftSum } from './exp';
 
 @inline function tok(i: i32): i32 {
   return load<i32>(tokens + (<usize>i) * 4);
@@ -14,15 +14,13 @@ export function attentionForward<T>(start: i32, L: i32, q: i32): void {
   const s = sizeof<T>();
   const krow = Kt + (<usize>q) * (<usize>V) * s;
   let m = load<T>(krow + (<usize>tok(start)) * s);
-  for (let l = 1; l < L; l++) m = max(m, load<T>(krow + (<usize>tok(start + l)) * s));
-  let total: T = <T>0;
   for (let l = 0; l < L; l++) {
-    const e = exps<T>(load<T>(krow + (<usize>tok(start + l)) * s) - m);
-    store<T>(phi + (<usize>l) * s, e);
-    total += e;
+    const score = load<T>(krow + (<usize>tok(start + l)) * s);
+    store<T>(phi + (<usize>l) * s, score);
+    m = max(m, score);
   }
-  const inv = <T>1 / total;
-  for (let l = 0; l < L; l++) store<T>(phi + (<usize>l) * s, load<T>(phi + (<usize>l) * s) * inv);
+  const total = expShiftSum<T>(phi, phi, L, m);
+  scale<T>(phi, <T>1 / total, L);
 }
 
 /** z = Σ_l φ_l M[:, t_l] */

@@ -2,7 +2,7 @@
 // polynomial whose truncation error is below half an ulp, and 2^k applied as two exact
 // power-of-two factors so that results in the subnormal range are rounded only once.
 
-import { lanes } from './vec';
+import { lanes, hsum } from './vec';
 
 // f64: ln2 split so that k·LN2_HI is exact for |k| < 2^11
 const LOG2E: f64 = 1.4426950408889634;
@@ -88,4 +88,27 @@ export function expShift<T>(out: usize, x: usize, n: i32, shift: T): void {
     const o = (<usize>i) * s;
     store<T>(out + o, exps<T>(load<T>(x + o) - shift));
   }
+}
+
+/** out[i] = exp(x[i] − shift), returning Σ out */
+export function expShiftSum<T>(out: usize, x: usize, n: i32, shift: T): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const sv = v128.splat<T>(shift);
+  let acc = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    const e = expv<T>(v128.sub<T>(v128.load(x + o), sv));
+    v128.store(out + o, e);
+    acc = v128.add<T>(acc, e);
+  }
+  let r = hsum<T>(acc);
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    const e = exps<T>(load<T>(x + o) - shift);
+    store<T>(out + o, e);
+    r += e;
+  }
+  return r;
 }

@@ -3,7 +3,7 @@
 
 import { F32 } from './state';
 import * as S from './state';
-import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss } from './train';
+import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss, kernelPass } from './train';
 import { refreshM, refreshK } from './embed';
 import { expShift } from './exp';
 import { crossEntropy } from './softmax';
@@ -75,4 +75,7 @@ export function kernelGemmNN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i3
 }
 export function kernelGemmNT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32): void {
   if (F32) gemmNT<f32>(c, a, b, m, n, k); else gemmNT<f64>(c, a, b, m, n, k);
+}
+export function kernelSamplePass(which: i32): void {
+  if (F32) kernelPass<f32>(which); else kernelPass<f64>(which);
 }

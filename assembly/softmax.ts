@@ -2,8 +2,8 @@
 // the loss is log1p(Σ_{v≠y} e^{z_v − z_y}) and the label's gradient entry is −Σ_{v≠y} p_v,
 // never p_y − 1, which is exactly 0 once the loss is below float resolution.
 
-import { expShift } from './exp';
-import { vmax, sum, scale } from './vec';
+import { expShiftSum } from './exp';
+import { vmax, scale } from './vec';
 
 /**
  * Loss of logits z (length n) for label y; writes dz = w·(p − e_y) with the exact label
@@ -14,10 +14,12 @@ export function crossEntropy<T>(z: usize, dz: usize, n: i32, y: i32, w: T): f64 
   const zy = load<T>(z + (<usize>y) * s);
   const m = vmax<T>(z, n);
   if (m <= zy) {
-    // y attains the max: shifting by z_y makes every other exponent ≤ 0 and drops the label's term
-    expShift<T>(dz, z, n, zy);
-    store<T>(dz + (<usize>y) * s, <T>0);
-    const S = sum<T>(dz, n);
+    // y attains the max: shifting by z_y makes every other exponent ≤ 0. The label's own term
+    // is kept out of the sum (z_y set to −∞ for the pass, e^−∞ = 0) rather than subtracted,
+    // since 1 + S − 1 would lose all of a tiny S.
+    store<T>(z + (<usize>y) * s, <T>-Infinity);
+    const S = expShiftSum<T>(dz, z, n, zy);
+    store<T>(z + (<usize>y) * s, zy);
     const inv = <T>1 / (<T>1 + S);
     scale<T>(dz, w * inv, n);
     store<T>(dz + (<usize>y) * s, -w * (S * inv));
@@ -25,8 +27,7 @@ export function crossEntropy<T>(z: usize, dz: usize, n: i32, y: i32, w: T): f64 
   }
   // some other logit is larger: shift by the max; the non-label mass includes the max's 1,
   // so subtracting the label's share from the total loses nothing
-  expShift<T>(dz, z, n, m);
-  const total = sum<T>(dz, n);
+  const total = expShiftSum<T>(dz, z, n, m);
   const ey = load<T>(dz + (<usize>y) * s);
   const rest = total - ey;
   const inv = <T>1 / total;

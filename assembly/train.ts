@@ -9,13 +9,13 @@ import {
 import { crossEntropy } from './softmax';
 import { attentionForward, logitsForward, attentionBackward } from './attention';
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
-import { amax, scaledSumSquares, subScaled, axpy, allFinite } from './vec';
+import { amax, scaledSumSquares, subScaled, axpy, finiteAfterStep } from './vec';
 
 /** Status codes shared with the host (src/engine/status.ts). */
 export const RUNNING = 0;
 export const CONVERGED = 1; // the gradient underflowed to exactly zero
 export const DIVERGED = 2; // the loss or gradient is not finite
-export const OVERFLOW = 3; // the weights left the precision's range
+export const OVERFLOW = 3; // the next step would take a weight out of the precision's range (not taken)
 
 @inline function i32at(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i) * 4);
@@ -104,9 +104,10 @@ export function step<T>(W: usize, g: usize, count: i32, eta: f64, normalized: bo
   }
   const r = <T>Math.sqrt(<f64>scaledSumSquares<T>(g, count, m));
   outGradNorm = <f64>m * <f64>r;
-  if (normalized) subScaled<T>(W, g, count, <T>(eta / <f64>r), m);
+  const a = normalized ? <T>(eta / <f64>r) : <T>(eta * <f64>m);
+  if (!finiteAfterStep<T>(W, g, count, a, m)) return OVERFLOW;
+  if (normalized) subScaled<T>(W, g, count, a, m);
   else axpy<T>(W, <T>(-eta), g, count);
-  if (!allFinite<T>(W, count)) return OVERFLOW;
   return RUNNING;
 }
 
@@ -160,4 +161,26 @@ export function jointSteps<T>(k: i32, etaOv: f64, etaKq: f64, normalized: bool):
   }
   outSteps = k;
   return RUNNING;
+}
+
+/**
+ * One pass of a single kernel over every sample, for the benchmarks: 0 = attention scores,
+ * softmax and gathered logits; 1 = cross-entropy (log-sum-exp and dz) of the logits; 2 = the
+ * attention backward with dK accumulation. Inputs left from earlier passes are reused as they are.
+ */
+export function kernelPass<T>(which: i32): void {
+  const s = sizeof<T>();
+  for (let n = 0; n < N; n++) {
+    const start = i32at(offsets, n);
+    const L = i32at(offsets, n + 1) - start;
+    const q = i32at(tokens, start + L - 1);
+    if (which == 0) {
+      attentionForward<T>(start, L, q);
+      logitsForward<T>(start, L);
+    } else if (which == 1) {
+      crossEntropy<T>(z, dz, V, i32at(labels, n), load<T>(weights + (<usize>n) * s));
+    } else {
+      attentionBackward<T>(start, L, q, false);
+    }
+  }
 }

@@ -154,21 +154,28 @@ export function subScaled<T>(w: usize, g: usize, n: i32, a: T, m: T): void {
   }
 }
 
-/** true when every entry is finite */
-export function allFinite<T>(x: usize, n: i32): bool {
+/**
+ * true when w − a·(g / m) is finite in every entry: the step is checked before it is taken,
+ * so a run that would leave the precision's range stops at its last finite iterate
+ */
+export function finiteAfterStep<T>(w: usize, g: usize, n: i32, a: T, m: T): bool {
   const L = lanes<T>();
   const s = sizeof<T>();
-  // x - x is 0 for finite x and NaN otherwise; NaN ≠ NaN flags it
+  const av = v128.splat<T>(a);
+  const mv = v128.splat<T>(m);
+  // x − x is 0 for finite x and NaN otherwise, and NaN survives the sum
   let acc = v128.splat<T>(<T>0);
   let i = 0;
   for (; i + L <= n; i += L) {
-    const v = v128.load(x + (<usize>i) * s);
-    acc = v128.add<T>(acc, v128.sub<T>(v, v));
+    const o = (<usize>i) * s;
+    const x = v128.sub<T>(v128.load(w + o), v128.mul<T>(av, v128.div<T>(v128.load(g + o), mv)));
+    acc = v128.add<T>(acc, v128.sub<T>(x, x));
   }
   let r = hsum<T>(acc);
   for (; i < n; i++) {
-    const v = load<T>(x + (<usize>i) * s);
-    r += v - v;
+    const o = (<usize>i) * s;
+    const x = load<T>(w + o) - a * (load<T>(g + o) / m);
+    r += x - x;
   }
   return r == <T>0;
 }

@@ -9,7 +9,8 @@ export type BackendName = 'wasm' | 'js';
  * - `running`: all requested steps were taken.
  * - `converged`: the gradient underflowed to exactly zero: the loss is below what the precision resolves.
  * - `diverged`: the loss or the gradient stopped being finite.
- * - `overflow`: a weight left the precision's range (float32 runs reach this first).
+ * - `overflow`: the next step would take a weight out of the precision's range (float32 runs
+ *   reach this first); it is not taken, so the weights stay finite.
  */
 export type Status = 'running' | 'converged' | 'diverged' | 'overflow';
 

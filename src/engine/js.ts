@@ -22,7 +22,7 @@ export class JsModel extends ModelBase {
   protected gWkqT: Real;
 
   constructor(data: PackedData, emb: Embedding, precision: Precision) {
-    super(precision, data.V, emb.d, data);
+    super(precision, data.V, emb.d, data.N);
     this.kernels = new JsKernels(data, emb, precision);
     ({ WovT: this.WovT, WkqT: this.WkqT, gWovT: this.gWovT, gWkqT: this.gWkqT } = this.kernels);
   }
@@ -112,14 +112,7 @@ class JsKernels implements Kernels {
     const { E, V, d } = this;
     if (!E) return;
     gemm(this.tmpDV, E, this.dKt, d, V, V, V, 1);
-    // gWkqT = tmpDV·Eᵀ
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) {
-        let acc = 0;
-        for (let p = 0; p < V; p++) acc += this.tmpDV[i * V + p] * E[j * V + p];
-        this.gWkqT[i * d + j] = acc;
-      }
-    }
+    gemmNT(this.gWkqT, this.tmpDV, E, d, d, V);
   }
 
   // ---- one sample ----
@@ -266,6 +259,23 @@ class JsKernels implements Kernels {
     return loss;
   }
 
+  kernelPass(which: number): void {
+    const { offsets, tokens, labels, N } = this.data;
+    for (let n = 0; n < N; n++) {
+      const start = offsets[n];
+      const L = offsets[n + 1] - start;
+      const q = tokens[start + L - 1];
+      if (which === 0) {
+        this.attentionForward(start, L, q);
+        this.logitsForward(start, L);
+      } else if (which === 1) {
+        this.crossEntropy(this.z, 0, this.dz, 0, labels[n], this.weights[n]);
+      } else {
+        this.attentionBackward(start, L, q, false);
+      }
+    }
+  }
+
   evaluate(which: number, backward: boolean, metrics: boolean): number {
     this.outLoss = which === 0 ? this.stage1Loss(backward) : this.stage2Loss(backward, which === 2, metrics);
     return this.outLoss;
@@ -287,9 +297,12 @@ class JsKernels implements Kernels {
     for (let i = 0; i < g.length; i++) ssq += (g[i] / m) ** 2;
     const r = Math.sqrt(ssq);
     this.outGradNorm = m * r;
-    if (normalized) for (let i = 0; i < W.length; i++) W[i] -= (eta / r) * (g[i] / m);
+    // checked before it is taken, so a run that would overflow keeps its last finite iterate
+    const a = normalized ? eta / r : eta * m;
+    const fround = W instanceof Float32Array ? Math.fround : (x: number) => x;
+    for (let i = 0; i < W.length; i++) if (!Number.isFinite(fround(W[i] - a * (g[i] / m)))) return OVERFLOW;
+    if (normalized) for (let i = 0; i < W.length; i++) W[i] -= a * (g[i] / m);
     else for (let i = 0; i < W.length; i++) W[i] -= eta * g[i];
-    for (let i = 0; i < W.length; i++) if (!Number.isFinite(W[i])) return OVERFLOW;
     return RUNNING;
   }
 
@@ -339,12 +352,23 @@ class JsKernels implements Kernels {
 }
 
 /** C (m×n) = A·B, A[i,p] = a[i·aRow + p·aCol], B row-major k×n */
-function gemm(c: Real, a: Real, b: Real, m: number, n: number, k: number, aRow: number, aCol: number): void {
+export function gemm(c: Real, a: Real, b: Real, m: number, n: number, k: number, aRow: number, aCol: number): void {
   c.fill(0, 0, m * n);
   for (let i = 0; i < m; i++) {
     for (let p = 0; p < k; p++) {
       const x = a[i * aRow + p * aCol];
       for (let j = 0; j < n; j++) c[i * n + j] += x * b[p * n + j];
+    }
+  }
+}
+
+/** C (m×n) = A·Bᵀ, A row-major m×k, B row-major n×k */
+export function gemmNT(c: Real, a: Real, b: Real, m: number, n: number, k: number): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc += a[i * k + p] * b[j * k + p];
+      c[i * n + j] = acc;
     }
   }
 }

@@ -1,7 +1,6 @@
 import { NtpError } from '../errors.js';
 import type { BackendName, ChunkResult, Evaluation, Gradients, Model, Objective, Precision } from './backend.js';
 import { STATUS_CODES } from './backend.js';
-import type { PackedData } from './packed.js';
 
 export type Real = Float64Array | Float32Array;
 
@@ -18,6 +17,8 @@ export interface Kernels {
   resultMinOptimal(): number;
   resultCorrect(): number;
   resultSteps(): number;
+  /** one kernel over every sample, for the benchmarks (see assembly/train.ts kernelPass) */
+  kernelPass(which: number): void;
 }
 
 /**
@@ -37,7 +38,8 @@ export abstract class ModelBase implements Model {
     readonly precision: Precision,
     readonly V: number,
     readonly d: number,
-    protected readonly data: PackedData,
+    /** number of samples (the packed data itself lives in the backend) */
+    protected readonly N: number,
   ) {}
 
   getWov(): Float64Array {
@@ -93,7 +95,7 @@ export abstract class ModelBase implements Model {
     return {
       loss,
       minOptimalAttention: this.kernels.resultMinOptimal(),
-      accuracy: this.kernels.resultCorrect() / this.data.N,
+      accuracy: this.kernels.resultCorrect() / this.N,
     };
   }
 

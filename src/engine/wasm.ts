@@ -25,6 +25,7 @@ export interface WasmExports {
   ptrWovT(): number; ptrWkqT(): number; ptrGradWovT(): number; ptrGradWkqT(): number;
   ptrMt(): number; ptrKt(): number; ptrZ(): number; ptrDz(): number;
   kernelExp(out: number, x: number, n: number): void;
+  kernelSamplePass(which: number): void;
   kernelCrossEntropy(z: number, dz: number, n: number, y: number): number;
   kernelGemmNN(c: number, a: number, b: number, m: number, n: number, k: number, aRow: number, aCol: number): void;
   kernelGemmNT(c: number, a: number, b: number, m: number, n: number, k: number): void;
@@ -102,7 +103,7 @@ export class WasmModel extends ModelBase {
   readonly exports: WasmExports;
 
   constructor(ex: WasmExports, data: PackedData, emb: Embedding, precision: Precision) {
-    super(precision, data.V, emb.d, data);
+    super(precision, data.V, emb.d, data.N);
     const { V } = data;
     const d = emb.d;
     const oneHot = emb.E === null;
@@ -137,6 +138,7 @@ export class WasmModel extends ModelBase {
       resultMinOptimal: () => ex.resultMinOptimal(),
       resultCorrect: () => ex.resultCorrect(),
       resultSteps: () => ex.resultSteps(),
+      kernelPass: (w) => ex.kernelSamplePass(w),
     };
     ex.refresh();
   }

@@ -1,0 +1,78 @@
+import { NtpError } from '../errors.js';
+
+/** Where a CLI command writes; tests pass a capturing implementation. */
+export interface CliIO {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  /** Whether stdout is a terminal (commands may shorten or decorate output for people). */
+  isTTY: boolean;
+}
+
+/** The real process streams. */
+export const processIO: CliIO = {
+  stdout: (s) => {
+    process.stdout.write(s);
+  },
+  stderr: (s) => {
+    process.stderr.write(s);
+  },
+  get isTTY() {
+    return Boolean(process.stdout.isTTY);
+  },
+};
+
+/** Exit code for bad data, failed checks and I/O errors. */
+export const EXIT_FAILURE = 1;
+/** Exit code for a malformed command line (unknown option, missing argument). */
+export const EXIT_USAGE = 2;
+
+/**
+ * Runs node:util parseArgs (strict) and turns its TypeErrors into NtpError('usage') naming the
+ * option, so every command reports command-line mistakes the same way.
+ */
+export function parseCommandArgs<R>(command: string, parse: () => R): R {
+  try {
+    return parse();
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const quoted = /'([^']+)'/.exec(err.message ?? '')?.[1];
+    switch (err.code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        throw new NtpError('usage', `unknown option ${JSON.stringify(quoted ?? err.message)} for "ntp ${command}"`);
+      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+        throw new NtpError('usage', `unexpected argument ${JSON.stringify(quoted ?? err.message)} for "ntp ${command}"`);
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+        const flag = quoted?.split(' ')[0] ?? '';
+        const why = /does not take an argument/.test(err.message ?? '') ? 'takes no value' : 'needs a value';
+        throw new NtpError('usage', `option ${flag} ${why} (ntp ${command})`);
+      }
+      default:
+        throw e;
+    }
+  }
+}
+
+/** Parses an integer flag value; undefined stays undefined so the API default applies. */
+export function parseIntFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[+-]?\d+$/.test(value.trim())) throw new NtpError('usage', `option ${flag} must be an integer (got ${JSON.stringify(value)})`);
+  return Number(value.trim());
+}
+
+/**
+ * Runs a command body and maps failures to exit codes: NtpError → message on stderr and 1
+ * (2 for usage errors, with a pointer to --help). Other errors are bugs and propagate.
+ */
+export async function runCommand(command: string, io: CliIO, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (!(e instanceof NtpError)) throw e;
+    io.stderr(`error: ${e.message}\n`);
+    if (e.code === 'usage') {
+      io.stderr(`Run "ntp ${command} --help" for usage.\n`);
+      return EXIT_USAGE;
+    }
+    return EXIT_FAILURE;
+  }
+}

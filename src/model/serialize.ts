@@ -1,0 +1,71 @@
+import { NtpError } from '../errors.js';
+import type { Parameters } from './predict.js';
+
+/** The model.json format: vocabulary, W_ov (|V|×d), W_kq (d×d), embedding rows per token (null: one-hot). */
+export interface ModelJSON {
+  format: 'ntp-dynamics/model@1';
+  vocab: string[];
+  d: number;
+  Wov: number[][];
+  Wkq: number[][];
+  embedding: number[][] | null;
+}
+
+/** Nested row-major arrays of a rows×cols matrix. */
+export function toRows(a: ArrayLike<number>, rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => a[i * cols + j]));
+}
+
+/** A trained model as JSON-ready data. */
+export function modelToJSON(vocab: readonly string[], p: Parameters): ModelJSON {
+  const { V, d } = p;
+  return {
+    format: 'ntp-dynamics/model@1',
+    vocab: [...vocab],
+    d,
+    Wov: toRows(p.Wov, V, d),
+    Wkq: toRows(p.Wkq, d, d),
+    // E is d×|V|; the file stores one row per token, as the dataset format does
+    embedding: p.E ? Array.from({ length: V }, (_, v) => Array.from({ length: d }, (_, i) => (p.E as ArrayLike<number>)[i * V + v])) : null,
+  };
+}
+
+/** Parses model.json, checking every shape and value. */
+export function parseModel(text: string): { vocab: string[]; parameters: Parameters } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new NtpError('bad-model', `model file is not valid JSON: ${(e as Error).message}`);
+  }
+  const m = raw as Partial<ModelJSON>;
+  if (typeof m !== 'object' || m === null || m.format !== 'ntp-dynamics/model@1') {
+    throw new NtpError('bad-model', 'not a model file (expected "format": "ntp-dynamics/model@1")');
+  }
+  if (!Array.isArray(m.vocab) || m.vocab.some((t) => typeof t !== 'string')) throw new NtpError('bad-model', 'model "vocab" must be an array of strings');
+  const V = m.vocab.length;
+  const d = m.d;
+  if (!Number.isInteger(d) || (d as number) < 1) throw new NtpError('bad-model', 'model "d" must be a positive integer');
+  const flat = (name: string, rows: unknown, r: number, c: number): Float64Array => {
+    if (!Array.isArray(rows) || rows.length !== r) throw new NtpError('bad-model', `model "${name}" must have ${r} rows`);
+    const out = new Float64Array(r * c);
+    rows.forEach((row: unknown, i) => {
+      if (!Array.isArray(row) || row.length !== c) throw new NtpError('bad-model', `model "${name}" row ${i} must have ${c} entries`);
+      row.forEach((x: unknown, j) => {
+        if (typeof x !== 'number' || !Number.isFinite(x)) throw new NtpError('bad-model', `model "${name}"[${i}][${j}] is not a finite number`);
+        out[i * c + j] = x;
+      });
+    });
+    return out;
+  };
+  const D = d as number;
+  let E: Float64Array | null = null;
+  if (m.embedding !== null && m.embedding !== undefined) {
+    const rowsPerToken = flat('embedding', m.embedding, V, D);
+    E = new Float64Array(D * V);
+    for (let v = 0; v < V; v++) for (let i = 0; i < D; i++) E[i * V + v] = rowsPerToken[v * D + i];
+  } else if (D !== V) {
+    throw new NtpError('bad-model', `a model without embedding is one-hot and needs d = |V| = ${V}, got ${D}`);
+  }
+  return { vocab: m.vocab, parameters: { V, d: D, Wov: flat('Wov', m.Wov, V, D), Wkq: flat('Wkq', m.Wkq, D, D), E } };
+}

@@ -1,0 +1,81 @@
+import type { Dataset } from '../dataset/types.js';
+import type { MaxMarginSolution } from '../maxmargin/types.js';
+import { generalization, type GeneralizationReport } from './generalization.js';
+import type { ResolvedTrainOptions } from './options.js';
+import { stageRates, type StageRates } from './rates.js';
+import { Trainer, type Stage1Record, type Stage2Record, type StageOutcome, type TrainerOptions, type TrainRecord } from './trainer.js';
+import type { Parameters } from '../model/predict.js';
+
+/** Everything a finished run reports. */
+export interface TrainResult {
+  config: ResolvedTrainOptions & {
+    backend: string;
+    precision: string;
+    embedding: string;
+    V: number;
+    d: number;
+    samples: number;
+  };
+  stage1: Stage1Record[];
+  stage2: Stage2Record[];
+  outcome: { stage1: StageOutcome | null; stage2: StageOutcome | null };
+  rates: { stage1: StageRates; stage2: StageRates };
+  /** null when the dataset is not realizable */
+  generalization: GeneralizationReport | null;
+  maxMargin: MaxMarginSolution | null;
+  /** the trained parameters (row-major) and the embedding */
+  parameters: Parameters;
+  /** milliseconds inside training and recording (no set-up, no analysis) */
+  trainingMs: number;
+}
+
+/** Options of {@link train}. */
+export interface RunOptions extends TrainerOptions {
+  /** called with each record as it is made */
+  onRecord?: (record: TrainRecord, progress: { step: number; total: number }) => void;
+  /** steps per chunk between callbacks (default: `every`) */
+  chunk?: number;
+}
+
+/**
+ * Trains a one-layer transformer on a dataset with Algorithm 1 (or a baseline) and measures
+ * the run against the theory: max-margin directions, fitted rates, generalization.
+ */
+export async function train(dataset: Dataset, opts: RunOptions = {}): Promise<TrainResult> {
+  const trainer = await Trainer.create(dataset, opts);
+  try {
+    const chunk = opts.chunk ?? trainer.options.every;
+    while (!trainer.done) {
+      const records = trainer.advance(chunk);
+      if (opts.onRecord) for (const r of records) opts.onRecord(r, trainer.progress);
+    }
+    return finish(trainer);
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Packages a finished (or stopped) trainer's run. */
+export function finish(trainer: Trainer): TrainResult {
+  const { model, embedding, dataset, analysis } = trainer;
+  const parameters: Parameters = { V: model.V, d: model.d, Wov: model.getWov(), Wkq: model.getWkq(), E: embedding.E };
+  return {
+    config: {
+      ...trainer.options,
+      backend: model.backend,
+      precision: model.precision,
+      embedding: embedding.kind,
+      V: model.V,
+      d: model.d,
+      samples: dataset.samples.length,
+    },
+    stage1: trainer.stage1,
+    stage2: trainer.stage2,
+    outcome: trainer.outcome,
+    rates: { stage1: stageRates(trainer.stage1, 1), stage2: stageRates(trainer.stage2, 2) },
+    generalization: analysis.realizable ? generalization(dataset, analysis, parameters) : null,
+    maxMargin: trainer.maxMargin,
+    parameters,
+    trainingMs: trainer.trainingMs,
+  };
+}

@@ -1,0 +1,224 @@
+import { analyze, type Analysis } from '../dataset/analyze.js';
+import type { Dataset } from '../dataset/types.js';
+import type { ChunkResult, Model, Status } from '../engine/backend.js';
+import { createEngineModel, type EngineOptions } from '../engine/create.js';
+import { makeEmbedding, type Embedding } from '../engine/embedding.js';
+import { packDataset } from '../engine/packed.js';
+import { NtpError } from '../errors.js';
+import { solveMaxMargin } from '../maxmargin/index.js';
+import type { MaxMarginProblem, MaxMarginSolution } from '../maxmargin/types.js';
+import { cosineTransposed, frobenius } from './metrics.js';
+import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
+
+/** A recorded point of stage 1 (W_ov on L0). */
+export interface Stage1Record {
+  step: number;
+  loss: number;
+  /** ‖W_ov‖_F */
+  norm: number;
+  /** cos(W_ov, W*_ov); null at W_ov = 0 or without a max-margin solution */
+  cosine: number | null;
+}
+
+/** A recorded point of stage 2 (W_kq on L; for joint training, both layers). */
+export interface Stage2Record extends Stage1Record {
+  /** min over samples of the attention on the optimal token (Theorem 2) */
+  optimalAttention: number;
+  /** training accuracy: label is the strict argmax */
+  accuracy: number;
+}
+
+/** How a stage ended: completed all its steps, or stopped early with the engine's status. */
+export interface StageOutcome {
+  status: 'completed' | Exclude<Status, 'running'>;
+  steps: number;
+}
+
+/** Options of {@link Trainer.create}: the engine's and the run's. */
+export interface TrainerOptions extends EngineOptions, TrainOptions {
+  /** Skip the max-margin solve (cosines are then null). Default false. */
+  skipMaxMargin?: boolean;
+}
+
+export type TrainRecord = ({ stage: 'stage1' } & Stage1Record) | ({ stage: 'stage2' } & Stage2Record);
+
+type Phase = 'stage1' | 'stage2' | 'done';
+
+/**
+ * One training run, advanced in chunks so that a caller (CLI progress bar, a Web Worker that
+ * can stop and resume) decides when to look. The dataset lives in the engine's memory for the
+ * run; recording reads the parameters in place, without copies.
+ */
+export class Trainer {
+  readonly stage1: Stage1Record[] = [];
+  readonly stage2: Stage2Record[] = [];
+  readonly outcome: { stage1: StageOutcome | null; stage2: StageOutcome | null } = { stage1: null, stage2: null };
+  /** milliseconds spent inside training chunks and recording */
+  trainingMs = 0;
+  private phase: Phase;
+  private t = 0;
+
+  private constructor(
+    readonly dataset: Dataset,
+    readonly analysis: Analysis,
+    readonly embedding: Embedding,
+    readonly model: Model,
+    readonly options: ResolvedTrainOptions,
+    readonly maxMargin: MaxMarginSolution | null,
+  ) {
+    this.phase = options.algorithm === 'joint' ? 'stage2' : 'stage1';
+  }
+
+  /** Analyzes and packs the dataset, solves the max-margin problems and builds the model. */
+  static async create(dataset: Dataset, opts: TrainerOptions = {}): Promise<Trainer> {
+    const analysis = analyze(dataset);
+    const V = dataset.vocab.length;
+    const embedding = resolveEmbedding(dataset, opts);
+    const options = resolveTrainOptions(opts, embedding.d);
+    const packed = packDataset(dataset, analysis.collocation);
+    const maxMargin = opts.skipMaxMargin || !analysis.realizable ? null : solveMaxMargin(maxMarginProblem(analysis, V, embedding));
+    const model = await createEngineModel(packed, { ...opts, embedding });
+    return new Trainer(dataset, analysis, embedding, model, options, maxMargin);
+  }
+
+  /** True once both stages have ended. */
+  get done(): boolean {
+    return this.phase === 'done';
+  }
+
+  /** Steps taken so far over the whole run, and the run's total. */
+  get progress(): { step: number; total: number } {
+    const { t0, t1, algorithm } = this.options;
+    const before = this.phase === 'stage2' && algorithm !== 'joint' ? t0 : 0;
+    return { step: this.phase === 'done' ? t0 + t1 : before + this.t, total: t0 + t1 };
+  }
+
+  /**
+   * Runs at most `maxSteps` more steps (default: to the end), recording at step 0, every
+   * `every` steps and at the last step. Returns the records made.
+   */
+  advance(maxSteps = Infinity): TrainRecord[] {
+    const made: TrainRecord[] = [];
+    const start = performance.now();
+    let budget = maxSteps;
+    while (this.phase !== 'done' && budget > 0) {
+      const stage = this.phase;
+      const total = this.stageLength();
+      if (this.t === 0 && this.recordsOf(stage).length === 0) made.push(this.record(stage));
+      if (this.t >= total) {
+        this.finishStage('completed');
+        continue;
+      }
+      const { every } = this.options;
+      const k = Math.min(every - (this.t % every), total - this.t, budget);
+      const r = this.runChunk(k);
+      this.t += r.steps;
+      budget -= Math.max(r.steps, 1);
+      if (r.status !== 'running') {
+        made.push(this.record(stage));
+        this.finishStage(r.status);
+      } else if (this.t % every === 0 || this.t === total) {
+        made.push(this.record(stage));
+      }
+    }
+    this.trainingMs += performance.now() - start;
+    return made;
+  }
+
+  /** Releases the engine's memory. */
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  private stageLength(): number {
+    const { t0, t1, algorithm } = this.options;
+    if (algorithm === 'joint') return t0 + t1;
+    return this.phase === 'stage1' ? t0 : t1;
+  }
+
+  private runChunk(k: number): ChunkResult {
+    const { algorithm, eta0, eta1 } = this.options;
+    const normalized = algorithm !== 'gd';
+    if (algorithm === 'joint') return this.model.joint(k, eta0, eta1, normalized);
+    return this.phase === 'stage1' ? this.model.stage1(k, eta0, normalized) : this.model.stage2(k, eta1, normalized);
+  }
+
+  private finishStage(status: StageOutcome['status']): void {
+    if (this.phase === 'done') return;
+    const outcome = { status, steps: this.t };
+    if (this.phase === 'stage1') {
+      this.outcome.stage1 = outcome;
+      // a stage 1 that left the precision's range leaves nothing for stage 2 to build on
+      this.phase = status === 'diverged' || status === 'overflow' ? 'done' : 'stage2';
+    } else {
+      this.outcome.stage2 = outcome;
+      this.phase = 'done';
+    }
+    this.t = 0;
+  }
+
+  private recordsOf(stage: 'stage1' | 'stage2'): unknown[] {
+    return stage === 'stage1' ? this.stage1 : this.stage2;
+  }
+
+  private record(stage: 'stage1' | 'stage2'): TrainRecord {
+    const { WovT, WkqT } = this.model.storage();
+    if (stage === 'stage1') {
+      const rec: Stage1Record = {
+        step: this.t,
+        loss: this.model.stage1Loss(),
+        norm: frobenius(WovT),
+        cosine: this.maxMargin ? cosineTransposed(WovT, this.maxMargin.Wov, this.model.V, this.model.d) : null,
+      };
+      this.stage1.push(rec);
+      return { stage, ...rec };
+    }
+    const ev = this.model.evaluate();
+    const rec: Stage2Record = {
+      step: this.t,
+      loss: ev.loss,
+      norm: frobenius(WkqT),
+      cosine: this.maxMargin ? cosineTransposed(WkqT, this.maxMargin.Wkq, this.model.d, this.model.d) : null,
+      optimalAttention: ev.minOptimalAttention,
+      accuracy: ev.accuracy,
+    };
+    this.stage2.push(rec);
+    return { stage, ...rec };
+  }
+}
+
+function resolveEmbedding(ds: Dataset, opts: TrainerOptions): Embedding {
+  const V = ds.vocab.length;
+  if (opts.embedding !== undefined) {
+    if (typeof opts.embedding === 'object' && !Array.isArray(opts.embedding)) return opts.embedding;
+    return makeEmbedding(V, opts.embedding, { d: opts.d, seed: opts.seed });
+  }
+  if (ds.embedding) return makeEmbedding(V, ds.embedding);
+  if (opts.d !== undefined && opts.d !== V) {
+    throw new NtpError('invalid-option', `option d = ${opts.d} needs an embedding other than one-hot (d = |V| = ${V})`);
+  }
+  return makeEmbedding(V, 'onehot');
+}
+
+/** The two max-margin problems of a realizable dataset (SPEC §4), from its analysis. */
+export function maxMarginProblem(analysis: Analysis, V: number, embedding: Embedding): MaxMarginProblem {
+  const collocation: Array<[number, number]> = [];
+  analysis.collocation.forEach((y, x) => {
+    if (y >= 0) collocation.push([x, y]);
+  });
+  const attention: MaxMarginProblem['attention'] = [];
+  // one constraint set per distinct context would do; duplicates only repeat rows
+  const seen = new Set<string>();
+  for (const qa of analysis.queries) {
+    for (const n of qa.samples) {
+      const o = analysis.optimalOf[n];
+      const nonOptimal = analysis.nonOptimalOf[n];
+      if (o < 0 || nonOptimal.length === 0) continue;
+      const key = `${qa.query}|${o}|${[...nonOptimal].sort((a, b) => a - b).join(',')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      attention.push({ query: qa.query, optimal: o, nonOptimal });
+    }
+  }
+  return { V, embedding: embedding.E ? { d: embedding.d, E: embedding.E } : null, collocation, attention };
+}
