@@ -8,6 +8,8 @@ const RUNNING = 0;
 const CONVERGED = 1;
 const DIVERGED = 2;
 const OVERFLOW = 3;
+/** float32 exponentials below e^FLUSH_F32 are 0, keeping subnormals out of the arithmetic */
+const FLUSH_F32 = -60;
 
 /**
  * The reference implementation: the same algorithm as the WebAssembly kernels, in plain
@@ -54,10 +56,13 @@ class JsKernels implements Kernels {
   private outMinOptimal = 0;
   private outCorrect = 0;
   private outSteps = 0;
+  /** Math.exp, flushed to 0 below e^−60 in float32 as the WebAssembly kernels do (assembly/exp.ts) */
+  private readonly exp: (x: number) => number;
 
   constructor(private readonly data: PackedData, emb: Embedding, precision: Precision) {
     this.V = data.V;
     this.d = emb.d;
+    this.exp = precision === 'f32' ? (x) => (x >= FLUSH_F32 ? Math.exp(x) : 0) : Math.exp;
     const R = precision === 'f32' ? Float32Array : Float64Array;
     const { V } = data;
     const d = emb.d;
@@ -129,7 +134,7 @@ class JsKernels implements Kernels {
     if (m <= zy) {
       let S = 0;
       for (let v = 0; v < V; v++) {
-        const e = v === y ? 0 : Math.exp(zBuf[zAt + v] - zy);
+        const e = v === y ? 0 : this.exp(zBuf[zAt + v] - zy);
         dzBuf[dzAt + v] = e;
         S += dzBuf[dzAt + v];
       }
@@ -140,7 +145,7 @@ class JsKernels implements Kernels {
     }
     let total = 0;
     for (let v = 0; v < V; v++) {
-      dzBuf[dzAt + v] = Math.exp(zBuf[zAt + v] - m);
+      dzBuf[dzAt + v] = this.exp(zBuf[zAt + v] - m);
       total += dzBuf[dzAt + v];
     }
     const rest = total - dzBuf[dzAt + y];
@@ -158,7 +163,7 @@ class JsKernels implements Kernels {
     for (let l = 0; l < L; l++) m = Math.max(m, Kt[q * V + tokens[start + l]]);
     let total = 0;
     for (let l = 0; l < L; l++) {
-      phi[l] = Math.exp(Kt[q * V + tokens[start + l]] - m);
+      phi[l] = this.exp(Kt[q * V + tokens[start + l]] - m);
       total += phi[l];
     }
     for (let l = 0; l < L; l++) phi[l] /= total;

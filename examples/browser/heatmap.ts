@@ -1,0 +1,78 @@
+// The learned W_kq beside the max-margin W*_kq, both in token space (the attention score of key
+// token v for query token q, e_vᵀ W_kq e_q), drawn with Vega-Lite like Figure 2.
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/** Tokens drawn per axis; beyond this a heatmap is unreadable and the SVG grows huge. */
+const MAX_TOKENS = 60;
+
+/** Eᵀ W E as |V|×|V| row-major (row: key token, column: query token); W itself for one-hot. */
+export function tokenSpace(W: ArrayLike<number>, E: ArrayLike<number> | null, V: number, d: number): Float64Array {
+  if (E === null) return Float64Array.from(W);
+  const WE = new Float64Array(d * V);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      const w = W[i * d + j];
+      if (w !== 0) for (let q = 0; q < V; q++) WE[i * V + q] += w * E[j * V + q];
+    }
+  const K = new Float64Array(V * V);
+  for (let i = 0; i < d; i++)
+    for (let v = 0; v < V; v++) {
+      const e = E[i * V + v];
+      if (e !== 0) for (let q = 0; q < V; q++) K[v * V + q] += e * WE[i * V + q];
+    }
+  return K;
+}
+
+interface Matrix {
+  title: string;
+  values: Float64Array;
+}
+
+function panel(vocab: readonly string[], n: number, m: Matrix, cell: number) {
+  const V = vocab.length;
+  const cells: { key: string; query: string; value: number }[] = [];
+  for (let v = 0; v < n; v++) for (let q = 0; q < n; q++) cells.push({ key: vocab[v], query: vocab[q], value: m.values[v * V + q] });
+  const order = vocab.slice(0, n);
+  return {
+    title: m.title,
+    width: cell * n,
+    height: cell * n,
+    data: { values: cells },
+    mark: 'rect' as const,
+    encoding: {
+      x: { field: 'query', type: 'ordinal' as const, sort: order, title: 'query token q', axis: { labelAngle: n > 8 ? -90 : 0 } },
+      y: { field: 'key', type: 'ordinal' as const, sort: order, title: 'key token v' },
+      // diverging around 0: the sign is what Theorem 3's ranking is about
+      color: { field: 'value', type: 'quantitative' as const, scale: { scheme: 'redblue', reverse: true, domainMid: 0 }, legend: { title: null } },
+      tooltip: [
+        { field: 'query', title: 'q' },
+        { field: 'key', title: 'v' },
+        { field: 'value', type: 'quantitative' as const, format: '.4f' },
+      ],
+    },
+  };
+}
+
+/** Side-by-side heatmaps; each has its own colour scale since ‖W_kq‖ keeps growing while W* is fixed. */
+export async function renderHeatmaps(container: HTMLElement, vocab: readonly string[], matrices: Matrix[]): Promise<void> {
+  const n = Math.min(vocab.length, MAX_TOKENS);
+  const cell = Math.max(5, Math.min(36, Math.floor(220 / n)));
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(n < vocab.length ? { title: { text: `first ${n} of ${vocab.length} tokens`, fontSize: 11, fontWeight: 'normal' } } : {}),
+    background: 'white',
+    hconcat: matrices.map((m) => panel(vocab, n, m, cell)),
+    resolve: { scale: { color: 'independent' } },
+    config: { view: { stroke: null }, axis: { labelFontSize: 10, titleFontSize: 11 } },
+  } as TopLevelSpec;
+  const target = document.createElement('div');
+  const view = new View(parse(compile(spec).spec), { renderer: 'svg', container: target });
+  await view.runAsync();
+  container.replaceChildren(target);
+  shown.get(container)?.finalize();
+  shown.set(container, view);
+}
+
+// the view drawn in each container, finalized (listeners and timers released) when replaced
+const shown = new WeakMap<HTMLElement, View>();

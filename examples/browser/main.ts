@@ -1,0 +1,299 @@
+// The lab page: picks a dataset, shows its structure, drives the training worker and draws
+// what comes back. Training itself never runs here (see worker.ts).
+import { analyze, type Algorithm, type BackendName, type Dataset, type Parameters, type Precision, type Stage2Record } from 'ntp-dynamics';
+import { loadDataset, type Source } from './data.js';
+import { byId, fmt, h } from './dom.js';
+import { LiveFigure } from './figure.js';
+import { renderHeatmaps, tokenSpace } from './heatmap.js';
+import { renderPrediction } from './prediction.js';
+import type { FromWorker, RunSettings, ToWorker } from './protocol.js';
+import { renderStructure, violationMessages } from './structure.js';
+
+/** What an automated test reads (test/browser/lab.test.ts): set from the worker's messages only. */
+interface LabStatus {
+  backendUsed: BackendName | null;
+  finalLoss: number | null;
+  done: boolean;
+  error: string | null;
+}
+
+declare global {
+  interface Window {
+    __ntpLab: LabStatus;
+  }
+}
+
+const lab: LabStatus = { backendUsed: null, finalLoss: null, done: false, error: null };
+window.__ntpLab = lab;
+
+const ui = {
+  error: byId('error'),
+  source: byId<HTMLSelectElement>('source'),
+  randomOptions: byId('random-options'),
+  uploadOptions: byId('upload-options'),
+  vocab: byId<HTMLInputElement>('vocab'),
+  seed: byId<HTMLInputElement>('seed'),
+  incomplete: byId<HTMLInputElement>('incomplete'),
+  generate: byId<HTMLButtonElement>('generate'),
+  file: byId<HTMLInputElement>('file'),
+  structure: byId('structure'),
+  algorithm: byId<HTMLSelectElement>('algorithm'),
+  t0: byId<HTMLInputElement>('t0'),
+  t1: byId<HTMLInputElement>('t1'),
+  backend: byId<HTMLSelectElement>('backend'),
+  precision: byId<HTMLSelectElement>('precision'),
+  train: byId<HTMLButtonElement>('train'),
+  stop: byId<HTMLButtonElement>('stop'),
+  resume: byId<HTMLButtonElement>('resume'),
+  progress: byId<HTMLProgressElement>('progress'),
+  progressText: byId('progress-text'),
+  runStatus: byId('run-status'),
+  backendUsed: byId('backend-used'),
+  lossLabel: byId('loss-label'),
+  loss: byId('final-loss'),
+  trainingTime: byId('training-time'),
+  heatmaps: byId('heatmaps'),
+  summary: byId('result-summary'),
+  context: byId<HTMLInputElement>('context'),
+  prediction: byId('prediction'),
+};
+
+type RunState = 'idle' | 'starting' | 'running' | 'stopping' | 'paused' | 'done' | 'error';
+
+interface RunInfo {
+  vocab: string[];
+  V: number;
+  d: number;
+  E: Float64Array | null;
+  target: { Wkq: Float64Array; prop2Gap: number | null } | null;
+  lastStage2: Stage2Record | null;
+}
+
+let dataset: Dataset | null = null;
+let run: RunInfo | null = null;
+let params: Parameters | null = null;
+let runState: RunState = 'idle';
+// each data load gets a number, so a slow upload cannot overwrite a later choice
+let loadSeq = 0;
+
+const figure = new LiveFigure(byId('figure'));
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const send = (msg: ToWorker) => worker.postMessage(msg);
+
+// ---- errors ----------------------------------------------------------------------------------
+
+function showErrors(title: string, messages: string[], level: 'error' | 'warning' = 'error'): void {
+  ui.error.className = level === 'error' ? 'error' : 'error warning';
+  ui.error.replaceChildren(h('strong', {}, title), h('ul', {}, ...messages.map((m) => h('li', {}, m))));
+  ui.error.hidden = false;
+}
+
+function clearErrors(): void {
+  ui.error.hidden = true;
+  ui.error.replaceChildren();
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+// ---- data --------------------------------------------------------------------------------------
+
+function currentSource(): Source | null {
+  switch (ui.source.value) {
+    case 'random':
+      return { kind: 'random', vocab: ui.vocab.valueAsNumber, seed: ui.seed.valueAsNumber, incomplete: ui.incomplete.checked };
+    case 'upload': {
+      const file = ui.file.files?.[0];
+      return file ? { kind: 'upload', file } : null;
+    }
+    default:
+      return { kind: 'svop' };
+  }
+}
+
+async function reloadData(): Promise<void> {
+  ui.randomOptions.hidden = ui.source.value !== 'random';
+  ui.uploadOptions.hidden = ui.source.value !== 'upload';
+  const seq = ++loadSeq;
+  const source = currentSource();
+  dataset = null;
+  updateButtons();
+  clearErrors();
+  if (source === null) {
+    ui.structure.replaceChildren(h('p', { class: 'meta' }, 'Choose a dataset file (the format of `ntp generate` / `ntp example`).'));
+    return;
+  }
+  try {
+    const { dataset: ds, label } = await loadDataset(source);
+    if (seq !== loadSeq) return;
+    const analysis = analyze(ds);
+    renderStructure(ui.structure, ds, analysis, label);
+    const found = violationMessages(analysis);
+    if (found.length > 0) {
+      showErrors(
+        analysis.realizable ? 'The analyzer notes (training works; the theory assumes more):' : 'The dataset is not realizable; training runs but there is no max-margin target:',
+        found,
+        analysis.realizable ? 'warning' : 'error',
+      );
+    }
+    dataset = ds;
+    ui.context.placeholder = ds.samples.find((s) => s.context.length >= 2)?.context.map((t) => ds.vocab[t]).join(' ') ?? '';
+  } catch (e) {
+    if (seq !== loadSeq) return;
+    ui.structure.replaceChildren();
+    showErrors('Cannot use this dataset:', [messageOf(e)]);
+  }
+  updateButtons();
+}
+
+// ---- training ----------------------------------------------------------------------------------
+
+function settings(): RunSettings {
+  return {
+    algorithm: ui.algorithm.value as Algorithm,
+    t0: ui.t0.valueAsNumber,
+    t1: ui.t1.valueAsNumber,
+    backend: ui.backend.value as BackendName,
+    precision: ui.precision.value as Precision,
+  };
+}
+
+function setState(s: RunState, note = ''): void {
+  runState = s;
+  ui.runStatus.textContent = note ? `${s}: ${note}` : s;
+  updateButtons();
+}
+
+function updateButtons(): void {
+  const busy = runState === 'starting' || runState === 'running' || runState === 'stopping';
+  ui.train.disabled = dataset === null || busy;
+  ui.stop.disabled = runState !== 'running';
+  ui.resume.disabled = runState !== 'paused';
+}
+
+function setProgress(p: { step: number; total: number }): void {
+  ui.progress.max = Math.max(p.total, 1);
+  ui.progress.value = p.step;
+  ui.progressText.textContent = `${p.step} / ${p.total}`;
+}
+
+function startTraining(): void {
+  if (dataset === null) return;
+  const s = settings();
+  clearErrors();
+  Object.assign(lab, { backendUsed: null, finalLoss: null, done: false, error: null });
+  run = null;
+  params = null;
+  ui.backendUsed.textContent = '—';
+  ui.loss.textContent = '—';
+  ui.lossLabel.textContent = 'loss';
+  ui.trainingTime.textContent = '—';
+  ui.summary.replaceChildren();
+  ui.heatmaps.replaceChildren(h('p', { class: 'meta' }, 'Shown when the run ends or is stopped.'));
+  setProgress({ step: 0, total: s.t0 + s.t1 });
+  figure.reset(`${s.algorithm}, T0 = ${s.t0}, T1 = ${s.t1}, |V| = ${dataset.vocab.length}, ${s.backend} ${s.precision}`);
+  refreshPrediction();
+  run = { vocab: dataset.vocab, V: dataset.vocab.length, d: 0, E: null, target: null, lastStage2: null };
+  setState('starting', 'analyzing, solving the max-margin problems');
+  send({ type: 'start', dataset, settings: s });
+}
+
+async function onWorkerMessage(msg: FromWorker): Promise<void> {
+  switch (msg.type) {
+    case 'ready': {
+      if (run === null) return;
+      Object.assign(run, { d: msg.d, E: msg.E, target: msg.target });
+      lab.backendUsed = msg.backend;
+      ui.backendUsed.textContent = `${msg.backend} ${msg.precision}${msg.fallback ? ' (fallback)' : ''}`;
+      if (msg.fallback) showErrors('WebAssembly is unavailable here, so the js backend runs:', [msg.fallback], 'warning');
+      setProgress(msg.progress);
+      setState('running');
+      return;
+    }
+    case 'records': {
+      figure.push(msg.records);
+      const last = msg.records[msg.records.length - 1];
+      if (run) for (const r of msg.records) if (r.stage === 'stage2') run.lastStage2 = r;
+      ui.loss.textContent = fmt(last.loss, 6);
+      setProgress(msg.progress);
+      return;
+    }
+    case 'result': {
+      params = msg.parameters;
+      setProgress(msg.progress);
+      ui.loss.textContent = fmt(msg.finalLoss, 6);
+      ui.lossLabel.textContent = msg.done ? 'final loss' : 'loss (paused)';
+      ui.trainingTime.textContent = `${(msg.trainingMs / 1000).toFixed(2)} s`;
+      lab.finalLoss = msg.finalLoss;
+      const ended = [msg.outcome.stage1, msg.outcome.stage2].filter((o) => o && o.status !== 'completed').map((o) => o!.status);
+      setState(msg.done ? 'done' : 'paused', ended.length > 0 ? `stopped early (${ended.join(', ')})` : '');
+      refreshPrediction();
+      try {
+        await Promise.all([figure.flush(), showResult(msg.generalization)]);
+      } catch (e) {
+        showErrors('Drawing the result failed:', [messageOf(e)]);
+      }
+      // only now is everything on screen, which is what a test waiting for `done` wants
+      lab.done = msg.done;
+      return;
+    }
+    case 'error':
+      lab.error = msg.message;
+      showErrors('Training failed:', [msg.message]);
+      setState('error');
+      return;
+  }
+}
+
+async function showResult(generalization: number | null): Promise<void> {
+  if (run === null || params === null) return;
+  const { vocab, V, d, E, target, lastStage2 } = run;
+  const matrices = [{ title: 'learned W_kq (token space)', values: tokenSpace(params.Wkq, E, V, d) }];
+  if (target) matrices.push({ title: 'max-margin W*_kq', values: tokenSpace(target.Wkq, E, V, d) });
+  const row = (term: string, value: string, testid?: string) => [h('dt', {}, term), h('dd', testid ? { 'data-testid': testid } : {}, value)];
+  ui.summary.replaceChildren(
+    ...row('cos(W_kq, W*_kq)', target ? fmt(lastStage2?.cosine) : '— (no max-margin target)'),
+    ...row(
+      "Proposition 2's gap ‖W_kq^Prop2 − W*_kq‖_F",
+      target ? (target.prop2Gap === null ? '— (confused token or non-orthonormal embedding)' : fmt(target.prop2Gap, 6)) : '—',
+      'prop2-gap',
+    ),
+    ...row('min attention on the optimal token', fmt(lastStage2?.optimalAttention)),
+    ...row("Theorem 3's unseen contexts predicted right", generalization === null ? '—' : `${(100 * generalization).toFixed(1)} %`),
+  );
+  await renderHeatmaps(ui.heatmaps, vocab, matrices);
+}
+
+function refreshPrediction(): void {
+  renderPrediction(ui.prediction, ui.context.value, run?.vocab ?? dataset?.vocab ?? [], params);
+}
+
+// ---- wiring ------------------------------------------------------------------------------------
+
+worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
+  onWorkerMessage(e.data).catch((err) => showErrors('Internal error:', [messageOf(err)]));
+});
+worker.addEventListener('error', (e) => {
+  lab.error = e.message || 'the training worker failed to load';
+  showErrors('The training worker failed:', [lab.error]);
+  setState('error');
+});
+
+ui.source.addEventListener('change', () => void reloadData());
+ui.generate.addEventListener('click', () => void reloadData());
+ui.incomplete.addEventListener('change', () => void reloadData());
+ui.file.addEventListener('change', () => void reloadData());
+ui.train.addEventListener('click', startTraining);
+ui.stop.addEventListener('click', () => {
+  send({ type: 'stop' });
+  setState('stopping');
+});
+ui.resume.addEventListener('click', () => {
+  send({ type: 'resume' });
+  ui.lossLabel.textContent = 'loss';
+  lab.done = false;
+  setState('running');
+});
+ui.context.addEventListener('input', refreshPrediction);
+
+refreshPrediction();
+void reloadData();

@@ -1,0 +1,28 @@
+// The lab imports `ntp-dynamics` as a user would, but from the repository's TypeScript sources,
+// so neither `tsc` nor a packed tarball is needed to serve it (the WASM kernels are embedded).
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+export default defineConfig({
+  root: here,
+  // relative asset URLs: the built lab works from any folder (a docs site, a file server)
+  base: './',
+  resolve: {
+    alias: [
+      { find: /^ntp-dynamics$/, replacement: `${repo}src/index.ts` },
+      // Figure 2's spec builder is not part of the package's main entry point (yet).
+      { find: /^ntp-dynamics\/figure$/, replacement: `${repo}src/figure/index.ts` },
+    ],
+  },
+  server: { fs: { allow: [repo] } },
+  // Pre-bundled up front: discovering them on first page load would make Vite re-optimize
+  // and reload the page mid-test.
+  optimizeDeps: { include: ['vega', 'vega-lite'] },
+  // The worker shares modules with the page; ES workers keep that code-splitting legal.
+  worker: { format: 'es' },
+  // vega and vega-lite are most of the bundle and are needed up front, so splitting gains nothing
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1200 },
+});
