@@ -15,8 +15,13 @@ const LN2_HI_F: f32 = 6.9314575195e-01;
 const LN2_LO_F: f32 = 1.4286067653e-06;
 
 @inline function exp2v(x: v128): v128 {
-  // f64x2; clamping keeps k within the two-factor scaling's range (−1082 … 1024)
-  const xc = f64x2.min(f64x2.max(x, f64x2.splat(-750.0)), f64x2.splat(710.0));
+  // Below −745.14 the result rounds to 0: those lanes are computed from a harmless −700 and
+  // masked, because a multiply that underflows costs a microcode assist on x86 (long runs in
+  // the separable regime have many such logits). Results in the subnormal band above stay
+  // exact. pmin/pmax are single instructions (min/max must order −0 and NaN, costing several);
+  // with x first they keep NaN.
+  const zero = f64x2.lt(x, f64x2.splat(-745.2));
+  const xc = v128.bitselect(f64x2.splat(-700.0), f64x2.pmin(x, f64x2.splat(710.0)), zero);
   const kf = f64x2.nearest(f64x2.mul(xc, f64x2.splat(LOG2E)));
   const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(kf, f64x2.splat(LN2_HI))), f64x2.mul(kf, f64x2.splat(LN2_LO)));
   // Taylor terms 1/k!, k = 0 … 13 (truncation r^14/14! < 4e-18 for |r| ≤ 0.347), summed by
@@ -46,11 +51,12 @@ const LN2_LO_F: f32 = 1.4286067653e-06;
   const magic = f64x2.splat(4503599627371519.0); // 2^52 + 1023
   const s1 = i64x2.shl(f64x2.add(k1, magic), 52);
   const s2 = i64x2.shl(f64x2.add(k2, magic), 52);
-  return f64x2.mul(f64x2.mul(p, s1), s2);
+  return v128.andnot(f64x2.mul(f64x2.mul(p, s1), s2), zero);
 }
 
 @inline function exp4v(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-110.0)), f32x4.splat(90.0));
+  // clamped at the flush threshold, so that no intermediate product is subnormal either
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(FLUSH_F32)), f32x4.splat(90.0));
   const kf = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E_F)));
   const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(kf, f32x4.splat(LN2_HI_F))), f32x4.mul(kf, f32x4.splat(LN2_LO_F)));
   // 1/k!, k = 0 … 7 (truncation r^8/8! < 6e-9 for |r| ≤ 0.347), Estrin's scheme as above

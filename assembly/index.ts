@@ -28,6 +28,7 @@ export function ptrKt(): usize { return S.Kt; }
 export function ptrZ(): usize { return S.z; }
 export function ptrDz(): usize { return S.dz; }
 export function resultLoss(): f64 { return S.outLoss; }
+export function resultFirstLoss(): f64 { return S.outFirstLoss; }
 export function resultGradNorm(): f64 { return S.outGradNorm; }
 export function resultMinOptimal(): f64 { return S.outMinOptimal; }
 export function resultCorrect(): i32 { return S.outCorrect; }

@@ -41,6 +41,9 @@ export let dphi: usize = 0; // T[MAXL] loss gradient wrt attention weights
 
 // results of the last call, read by the host
 export let outLoss: f64 = 0;
+// loss and metrics at the iterate a chunk started from (its first step's forward pass), so
+// the host records them without a forward pass of its own
+export let outFirstLoss: f64 = 0;
 export let outGradNorm: f64 = 0;
 export let outMinOptimal: f64 = 0;
 export let outCorrect: i32 = 0;

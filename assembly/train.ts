@@ -4,7 +4,7 @@
 import {
   V, D, N, C, ONE_HOT, offsets, tokens, labels, weights, optimal, colX, colY,
   WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt, z, dz, phi,
-  outLoss, outGradNorm, outMinOptimal, outCorrect, outSteps,
+  outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps,
 } from './state';
 import { crossEntropy } from './softmax';
 import { attentionForward, logitsForward, attentionBackward } from './attention';
@@ -117,6 +117,7 @@ export function stage1Steps<T>(k: i32, eta: f64, normalized: bool): i32 {
     outSteps = t;
     const loss = stage1Loss<T>(true);
     outLoss = loss;
+    if (t == 0) outFirstLoss = loss;
     if (!isFinite(loss)) return DIVERGED;
     const status = step<T>(WovT, gWovT, D * V, eta, normalized);
     if (status != RUNNING) return status;
@@ -130,8 +131,9 @@ export function stage1Steps<T>(k: i32, eta: f64, normalized: bool): i32 {
 export function stage2Steps<T>(k: i32, eta: f64, normalized: bool): i32 {
   for (let t = 0; t < k; t++) {
     outSteps = t;
-    const loss = stage2Loss<T>(true, false, false);
+    const loss = stage2Loss<T>(true, false, t == 0);
     outLoss = loss;
+    if (t == 0) outFirstLoss = loss;
     if (!isFinite(loss)) return DIVERGED;
     const status = step<T>(WkqT, gWkqT, D * D, eta, normalized);
     if (status != RUNNING) return status;
@@ -145,8 +147,9 @@ export function stage2Steps<T>(k: i32, eta: f64, normalized: bool): i32 {
 export function jointSteps<T>(k: i32, etaOv: f64, etaKq: f64, normalized: bool): i32 {
   for (let t = 0; t < k; t++) {
     outSteps = t;
-    const loss = stage2Loss<T>(true, true, false);
+    const loss = stage2Loss<T>(true, true, t == 0);
     outLoss = loss;
+    if (t == 0) outFirstLoss = loss;
     if (!isFinite(loss)) return DIVERGED;
     const sKq = step<T>(WkqT, gWkqT, D * D, etaKq, normalized);
     const gKq = outGradNorm;

@@ -80,7 +80,8 @@ export function vmax<T>(x: usize, n: i32): T {
   let i = 0;
   if (n >= L) {
     let acc = v128.load(x);
-    for (i = L; i + L <= n; i += L) acc = v128.max<T>(acc, v128.load(x + (<usize>i) * s));
+    // pmax is one instruction; a NaN here surfaces in the loss anyway
+    for (i = L; i + L <= n; i += L) acc = v128.pmax<T>(acc, v128.load(x + (<usize>i) * s));
     r = hmax<T>(acc);
   }
   for (; i < n; i++) r = max(r, load<T>(x + (<usize>i) * s));

@@ -5,29 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runAnalyze } from '../src/cli/analyze.js';
 import { runExample } from '../src/cli/example.js';
 import { runGenerate } from '../src/cli/generate.js';
-import type { CliIO } from '../src/cli/io.js';
+import { capture } from './helpers/cli.js';
 import { parseDataset } from '../src/dataset/format.js';
 import { generateRealizable } from '../src/dataset/random.js';
 import { svopExample } from '../src/dataset/svop.js';
-
-interface Captured extends CliIO {
-  out: string;
-  err: string;
-}
-function capture(): Captured {
-  const io: Captured = {
-    out: '',
-    err: '',
-    isTTY: false,
-    stdout(s) {
-      io.out += s;
-    },
-    stderr(s) {
-      io.err += s;
-    },
-  };
-  return io;
-}
 
 let dir: string;
 beforeEach(async () => {

@@ -25,6 +25,12 @@ export interface ChunkResult {
   loss: number;
   /** ‖∇‖_F of the last step (for joint training, of both layers together). */
   gradNorm: number;
+  /**
+   * Loss at the iterate the chunk started from, measured by its first forward pass (so a caller
+   * recording metrics needs no pass of its own), with the attention metrics for stage 2 and
+   * joint chunks (NaN for stage 1). Not meaningful for k = 0.
+   */
+  start: Evaluation;
 }
 
 /** Loss and the attention metrics of Theorem 2 at the current weights. */

@@ -52,6 +52,7 @@ class JsKernels implements Kernels {
   private dphi: Real;
   // results of the last call
   private outLoss = 0;
+  private outFirstLoss = 0;
   private outGradNorm = 0;
   private outMinOptimal = 0;
   private outCorrect = 0;
@@ -92,6 +93,7 @@ class JsKernels implements Kernels {
   }
 
   resultLoss(): number { return this.outLoss; }
+  resultFirstLoss(): number { return this.outFirstLoss; }
   resultGradNorm(): number { return this.outGradNorm; }
   resultMinOptimal(): number { return this.outMinOptimal; }
   resultCorrect(): number { return this.outCorrect; }
@@ -315,6 +317,7 @@ class JsKernels implements Kernels {
     for (let t = 0; t < k; t++) {
       this.outSteps = t;
       this.outLoss = this.stage1Loss(true);
+      if (t === 0) this.outFirstLoss = this.outLoss;
       if (!Number.isFinite(this.outLoss)) return DIVERGED;
       const status = this.step(this.WovT, this.gWovT, eta, normalized);
       if (status !== RUNNING) return status;
@@ -327,7 +330,8 @@ class JsKernels implements Kernels {
   runStage2(k: number, eta: number, normalized: boolean): number {
     for (let t = 0; t < k; t++) {
       this.outSteps = t;
-      this.outLoss = this.stage2Loss(true, false, false);
+      this.outLoss = this.stage2Loss(true, false, t === 0);
+      if (t === 0) this.outFirstLoss = this.outLoss;
       if (!Number.isFinite(this.outLoss)) return DIVERGED;
       const status = this.step(this.WkqT, this.gWkqT, eta, normalized);
       if (status !== RUNNING) return status;
@@ -340,7 +344,8 @@ class JsKernels implements Kernels {
   runJoint(k: number, etaOv: number, etaKq: number, normalized: boolean): number {
     for (let t = 0; t < k; t++) {
       this.outSteps = t;
-      this.outLoss = this.stage2Loss(true, true, false);
+      this.outLoss = this.stage2Loss(true, true, t === 0);
+      if (t === 0) this.outFirstLoss = this.outLoss;
       if (!Number.isFinite(this.outLoss)) return DIVERGED;
       const sKq = this.step(this.WkqT, this.gWkqT, etaKq, normalized);
       const gKq = this.outGradNorm;

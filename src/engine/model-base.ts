@@ -13,6 +13,8 @@ export interface Kernels {
   /** which: 0 = L0, 1 = L (dK), 2 = L (dK and dM) */
   evaluate(which: number, backward: boolean, metrics: boolean): number;
   resultLoss(): number;
+  /** loss at the iterate the last chunk started from */
+  resultFirstLoss(): number;
   resultGradNorm(): number;
   resultMinOptimal(): number;
   resultCorrect(): number;
@@ -71,17 +73,17 @@ export abstract class ModelBase implements Model {
 
   stage1(k: number, eta: number, normalized = true): ChunkResult {
     this.checkChunk(k, { eta });
-    return this.chunk(this.kernels.runStage1(k, eta, normalized));
+    return this.chunk(this.kernels.runStage1(k, eta, normalized), false);
   }
 
   stage2(k: number, eta: number, normalized = true): ChunkResult {
     this.checkChunk(k, { eta });
-    return this.chunk(this.kernels.runStage2(k, eta, normalized));
+    return this.chunk(this.kernels.runStage2(k, eta, normalized), true);
   }
 
   joint(k: number, etaOv: number, etaKq: number, normalized = true): ChunkResult {
     this.checkChunk(k, { etaOv, etaKq });
-    return this.chunk(this.kernels.runJoint(k, etaOv, etaKq, normalized));
+    return this.chunk(this.kernels.runJoint(k, etaOv, etaKq, normalized), true);
   }
 
   stage1Loss(): number {
@@ -114,12 +116,18 @@ export abstract class ModelBase implements Model {
     this.disposed = true;
   }
 
-  private chunk(code: number): ChunkResult {
+  private chunk(code: number, metrics: boolean): ChunkResult {
+    const k = this.kernels;
     return {
       status: STATUS_CODES[code],
-      steps: this.kernels.resultSteps(),
-      loss: this.kernels.resultLoss(),
-      gradNorm: this.kernels.resultGradNorm(),
+      steps: k.resultSteps(),
+      loss: k.resultLoss(),
+      gradNorm: k.resultGradNorm(),
+      start: {
+        loss: k.resultFirstLoss(),
+        minOptimalAttention: metrics ? k.resultMinOptimal() : NaN,
+        accuracy: metrics ? k.resultCorrect() / this.N : NaN,
+      },
     };
   }
 

@@ -14,6 +14,7 @@ export interface WasmExports {
   runJoint(k: number, etaOv: number, etaKq: number, normalized: number): number;
   evaluate(which: number, backward: number, metrics: number): number;
   resultLoss(): number;
+  resultFirstLoss(): number;
   resultGradNorm(): number;
   resultMinOptimal(): number;
   resultCorrect(): number;
@@ -134,6 +135,7 @@ export class WasmModel extends ModelBase {
       runJoint: (k, a, b, nrm) => ex.runJoint(k, a, b, nrm ? 1 : 0),
       evaluate: (w, bw, m) => ex.evaluate(w, bw ? 1 : 0, m ? 1 : 0),
       resultLoss: () => ex.resultLoss(),
+      resultFirstLoss: () => ex.resultFirstLoss(),
       resultGradNorm: () => ex.resultGradNorm(),
       resultMinOptimal: () => ex.resultMinOptimal(),
       resultCorrect: () => ex.resultCorrect(),

@@ -57,6 +57,7 @@ export async function train(dataset: Dataset, opts: RunOptions = {}): Promise<Tr
 
 /** Packages a finished (or stopped) trainer's run. */
 export function finish(trainer: Trainer): TrainResult {
+  trainer.flush();
   const { model, embedding, dataset, analysis } = trainer;
   const parameters: Parameters = { V: model.V, d: model.d, Wov: model.getWov(), Wkq: model.getWkq(), E: embedding.E };
   return {

@@ -1,6 +1,6 @@
 import { analyze, type Analysis } from '../dataset/analyze.js';
 import type { Dataset } from '../dataset/types.js';
-import type { ChunkResult, Model, Status } from '../engine/backend.js';
+import type { ChunkResult, Evaluation, Model, Status } from '../engine/backend.js';
 import { createEngineModel, type EngineOptions } from '../engine/create.js';
 import { makeEmbedding, type Embedding } from '../engine/embedding.js';
 import { packDataset } from '../engine/packed.js';
@@ -57,6 +57,7 @@ export class Trainer {
   trainingMs = 0;
   private phase: Phase;
   private t = 0;
+  private pending: Pending | null = null;
 
   private constructor(
     readonly dataset: Dataset,
@@ -95,7 +96,11 @@ export class Trainer {
 
   /**
    * Runs at most `maxSteps` more steps (default: to the end), recording at step 0, every
-   * `every` steps and at the last step. Returns the records made.
+   * `every` steps and at the last step. Returns the records completed by this call.
+   *
+   * A record's norm and cosine are read when its step is reached; its loss and attention
+   * metrics come from the first forward pass of the chunk that starts there, so recording
+   * costs no forward pass of its own (only a stage's last record needs one).
    */
   advance(maxSteps = Infinity): TrainRecord[] {
     const made: TrainRecord[] = [];
@@ -104,24 +109,37 @@ export class Trainer {
     while (this.phase !== 'done' && budget > 0) {
       const stage = this.phase;
       const total = this.stageLength();
-      if (this.t === 0 && this.recordsOf(stage).length === 0) made.push(this.record(stage));
+      if (this.t === 0 && this.recordsOf(stage).length === 0 && !this.pending) this.pending = this.snapshot(stage);
       if (this.t >= total) {
+        this.completePending(made, null);
         this.finishStage('completed');
         continue;
       }
       const { every } = this.options;
       const k = Math.min(every - (this.t % every), total - this.t, budget);
       const r = this.runChunk(k);
+      this.completePending(made, r.start);
       this.t += r.steps;
       budget -= Math.max(r.steps, 1);
       if (r.status !== 'running') {
-        made.push(this.record(stage));
+        // the step that stopped the run changed nothing: record where it stands, unless step 0 of this chunk already did
+        if (r.steps > 0) {
+          this.pending = this.snapshot(stage);
+          this.completePending(made, null);
+        }
         this.finishStage(r.status);
       } else if (this.t % every === 0 || this.t === total) {
-        made.push(this.record(stage));
+        this.pending = this.snapshot(stage);
       }
     }
     this.trainingMs += performance.now() - start;
+    return made;
+  }
+
+  /** Completes a record left waiting by a run stopped between chunks (for a paused run's results). */
+  flush(): TrainRecord[] {
+    const made: TrainRecord[] = [];
+    this.completePending(made, null);
     return made;
   }
 
@@ -161,30 +179,39 @@ export class Trainer {
     return stage === 'stage1' ? this.stage1 : this.stage2;
   }
 
-  private record(stage: 'stage1' | 'stage2'): TrainRecord {
+  /** The parts of a record read from the parameters now; loss and metrics are filled in later. */
+  private snapshot(stage: 'stage1' | 'stage2'): Pending {
     const { WovT, WkqT } = this.model.storage();
-    if (stage === 'stage1') {
-      const rec: Stage1Record = {
-        step: this.t,
-        loss: this.model.stage1Loss(),
-        norm: frobenius(WovT),
-        cosine: this.maxMargin ? cosineTransposed(WovT, this.maxMargin.Wov, this.model.V, this.model.d) : null,
-      };
-      this.stage1.push(rec);
-      return { stage, ...rec };
-    }
-    const ev = this.model.evaluate();
-    const rec: Stage2Record = {
-      step: this.t,
-      loss: ev.loss,
-      norm: frobenius(WkqT),
-      cosine: this.maxMargin ? cosineTransposed(WkqT, this.maxMargin.Wkq, this.model.d, this.model.d) : null,
-      optimalAttention: ev.minOptimalAttention,
-      accuracy: ev.accuracy,
-    };
-    this.stage2.push(rec);
-    return { stage, ...rec };
+    const { V, d } = this.model;
+    const mm = this.maxMargin;
+    return stage === 'stage1'
+      ? { stage, step: this.t, norm: frobenius(WovT), cosine: mm ? cosineTransposed(WovT, mm.Wov, V, d) : null }
+      : { stage, step: this.t, norm: frobenius(WkqT), cosine: mm ? cosineTransposed(WkqT, mm.Wkq, d, d) : null };
   }
+
+  /** Fills the pending record from a chunk's first forward pass, or from a pass of its own. */
+  private completePending(made: TrainRecord[], start: Evaluation | null): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    if (p.stage === 'stage1') {
+      const rec: Stage1Record = { step: p.step, loss: start ? start.loss : this.model.stage1Loss(), norm: p.norm, cosine: p.cosine };
+      this.stage1.push(rec);
+      made.push({ stage: 'stage1', ...rec });
+      return;
+    }
+    const ev = start ?? this.model.evaluate();
+    const rec: Stage2Record = { step: p.step, loss: ev.loss, norm: p.norm, cosine: p.cosine, optimalAttention: ev.minOptimalAttention, accuracy: ev.accuracy };
+    this.stage2.push(rec);
+    made.push({ stage: 'stage2', ...rec });
+  }
+}
+
+interface Pending {
+  stage: 'stage1' | 'stage2';
+  step: number;
+  norm: number;
+  cosine: number | null;
 }
 
 function resolveEmbedding(ds: Dataset, opts: TrainerOptions): Embedding {
