@@ -3,9 +3,11 @@
 
 import { V, D, E, WovT, WkqT, gWovT, gWkqT, Mt, Kt, dMt, dKt, tmpDV, ONE_HOT } from './state';
 import { gemmNN, gemmNT } from './matmul';
+import { fixedValid } from './train';
 
-/** Mt = (W_ov E)ᵀ = Eᵀ·W_ovᵀ */
+/** Mt = (W_ov E)ᵀ = Eᵀ·W_ovᵀ; called after every change of W_ov */
 export function refreshM<T>(): void {
+  fixedValid = false;
   if (ONE_HOT) return;
   gemmNN<T>(Mt, E, WovT, V, V, D, 1, V);
 }

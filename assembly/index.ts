@@ -16,6 +16,7 @@ export function ptrTokens(): usize { return S.tokens; }
 export function ptrLabels(): usize { return S.labels; }
 export function ptrWeights(): usize { return S.weights; }
 export function ptrOptimal(): usize { return S.optimal; }
+export function ptrFixed(): usize { return S.fixed; }
 export function ptrColX(): usize { return S.colX; }
 export function ptrColY(): usize { return S.colY; }
 export function ptrE(): usize { return S.E; }

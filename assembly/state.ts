@@ -15,6 +15,7 @@ export let tokens: usize = 0; // i32[offsets[N]]
 export let labels: usize = 0; // i32[N]
 export let weights: usize = 0; // T[N], π_n
 export let optimal: usize = 0; // i32[N], optimal token of sample n, -1 if none
+export let fixed: usize = 0; // i32[N], 1 where the context is one token repeated (logits independent of K)
 export let colX: usize = 0; // i32[C]
 export let colY: usize = 0; // i32[C], n(x)
 
@@ -78,6 +79,7 @@ export function layout(v: i32, d: i32, n: i32, totalTokens: i32, c: i32, maxL: i
   labels = take((<usize>n) * 4);
   weights = take((<usize>n) * s);
   optimal = take((<usize>n) * 4);
+  fixed = take((<usize>n) * 4);
   colX = take((<usize>c) * 4);
   colY = take((<usize>c) * 4);
   WovT = take((<usize>d) * (<usize>v) * s);

@@ -2,7 +2,7 @@
 // crosses the boundary once per chunk; nothing here allocates.
 
 import {
-  V, D, N, C, ONE_HOT, offsets, tokens, labels, weights, optimal, colX, colY,
+  V, D, N, C, ONE_HOT, offsets, tokens, labels, weights, optimal, fixed, colX, colY,
   WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt, z, dz, phi,
   outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps,
 } from './state';
@@ -38,48 +38,82 @@ export function stage1Loss<T>(backward: bool): f64 {
   return loss / <f64>C;
 }
 
+// Metrics accumulated over samples by sampleLoss.
+let accMinOpt: f64 = 1;
+let accCorrect: i32 = 0;
+
+// Samples whose context is one token repeated (the collocation among them) attend uniformly to
+// copies of that token: their logits are M[:, t] whatever K is, and their K-gradient is zero.
+// While W_ov is fixed (stage 2) their loss and metrics are computed once and reused; any change
+// of M (refreshM) invalidates them.
+export let fixedValid = false;
+let fixedLoss: f64 = 0;
+let fixedMinOpt: f64 = 1;
+let fixedCorrect: i32 = 0;
+
+/** π_n ℓ_n for sample n, with its backward and metrics as asked */
+function sampleLoss<T>(n: i32, backward: bool, joint: bool, metrics: bool): f64 {
+  const s = sizeof<T>();
+  const start = i32at(offsets, n);
+  const L = i32at(offsets, n + 1) - start;
+  const q = i32at(tokens, start + L - 1);
+  const y = i32at(labels, n);
+  const w = load<T>(weights + (<usize>n) * s);
+  attentionForward<T>(start, L, q);
+  logitsForward<T>(start, L);
+  const loss = <f64>w * crossEntropy<T>(z, dz, V, y, w);
+  if (backward) attentionBackward<T>(start, L, q, joint);
+  if (metrics) {
+    const o = i32at(optimal, n);
+    if (o >= 0) {
+      let mass: f64 = 0;
+      for (let l = 0; l < L; l++) if (i32at(tokens, start + l) == o) mass += <f64>load<T>(phi + (<usize>l) * s);
+      accMinOpt = min(accMinOpt, mass);
+    }
+    if (strictArgmax<T>(z, V, y)) accCorrect++;
+  }
+  return loss;
+}
+
 /**
  * Loss L = Σ_n π_n ℓ_n of the full model. With `backward`, accumulates dK (and dM when
  * `joint`) over all samples; with `metrics`, records the least attention on an optimal
  * token and the number of samples whose label is the strict argmax.
  */
 export function stage2Loss<T>(backward: bool, joint: bool, metrics: bool): f64 {
-  const s = sizeof<T>();
-  const rowBytes = (<usize>V) * s;
+  const rowBytes = (<usize>V) * sizeof<T>();
   if (backward) {
     memory.fill(dKt, 0, (<usize>V) * rowBytes);
     if (joint) memory.fill(dMt, 0, (<usize>V) * rowBytes);
   }
   let loss: f64 = 0;
-  let minOpt: f64 = 1;
-  let correct = 0;
-  for (let n = 0; n < N; n++) {
-    const start = i32at(offsets, n);
-    const L = i32at(offsets, n + 1) - start;
-    const q = i32at(tokens, start + L - 1);
-    const y = i32at(labels, n);
-    const w = load<T>(weights + (<usize>n) * s);
-    attentionForward<T>(start, L, q);
-    logitsForward<T>(start, L);
-    loss += <f64>w * crossEntropy<T>(z, dz, V, y, w);
-    if (backward) attentionBackward<T>(start, L, q, joint);
-    if (metrics) {
-      const o = i32at(optimal, n);
-      if (o >= 0) {
-        let mass: f64 = 0;
-        for (let l = 0; l < L; l++) if (i32at(tokens, start + l) == o) mass += <f64>load<T>(phi + (<usize>l) * s);
-        minOpt = min(minOpt, mass);
-      }
-      if (strictArgmax<T>(z, V, y)) correct++;
+  accMinOpt = 1;
+  accCorrect = 0;
+  // joint training moves M every step, so nothing is reused there
+  const reuse = !joint;
+  if (reuse) {
+    if (!fixedValid) {
+      fixedLoss = 0;
+      for (let n = 0; n < N; n++) if (i32at(fixed, n)) fixedLoss += sampleLoss<T>(n, false, false, true);
+      fixedMinOpt = accMinOpt;
+      fixedCorrect = accCorrect;
+      fixedValid = true;
     }
+    loss = fixedLoss;
+    accMinOpt = fixedMinOpt;
+    accCorrect = fixedCorrect;
+  }
+  for (let n = 0; n < N; n++) {
+    if (reuse && i32at(fixed, n)) continue;
+    loss += sampleLoss<T>(n, backward, joint, metrics);
   }
   if (backward) {
     gradWkq<T>();
     if (joint) gradWov<T>();
   }
   if (metrics) {
-    outMinOptimal = minOpt;
-    outCorrect = correct;
+    outMinOptimal = accMinOpt;
+    outCorrect = accCorrect;
   }
   return loss;
 }

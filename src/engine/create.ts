@@ -27,8 +27,19 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be "f64" or "f32", got "${String(precision)}"`);
   const emb = isEmbedding(opts.embedding) ? opts.embedding : makeEmbedding(data.V, opts.embedding ?? 'onehot', { d: opts.d, seed: opts.seed });
   if (emb.E && emb.E.length !== emb.d * data.V) throw new NtpError('bad-embedding', `the embedding has ${emb.E.length} entries, expected d×|V| = ${emb.d * data.V}`);
-  if (backend === 'js') return new JsModel(data, emb, precision);
-  return new WasmModel(await instantiate(), data, emb, precision);
+  const V = data.V;
+  const d = emb.d;
+  // a size the user did not mean (a d typed for |V|·d, say) is refused before anything is allocated
+  for (const [name, n] of [['|V|·d', V * d], ['d·d', d * d], ['|V|·|V|', V * V]] as const) {
+    if (n > 2 ** 31 - 1) throw new NtpError('too-large', `${name} = ${n} entries overflows a 32-bit index (|V| = ${V}, d = ${d})`);
+  }
+  if (backend === 'wasm') return new WasmModel(await instantiate(), data, emb, precision);
+  try {
+    return new JsModel(data, emb, precision);
+  } catch (e) {
+    if (e instanceof RangeError) throw new NtpError('out-of-memory', `cannot allocate the js backend's arrays for |V| = ${V}, d = ${d}: ${e.message}`);
+    throw e;
+  }
 }
 
 function isEmbedding(x: unknown): x is Embedding {

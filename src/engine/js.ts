@@ -57,6 +57,13 @@ class JsKernels implements Kernels {
   private outMinOptimal = 0;
   private outCorrect = 0;
   private outSteps = 0;
+  // metrics accumulated by sampleLoss, and the reused terms of fixed-attention samples
+  private accMinOpt = 1;
+  private accCorrect = 0;
+  private fixedValid = false;
+  private fixedLoss = 0;
+  private fixedMinOpt = 1;
+  private fixedCorrect = 0;
   /** Math.exp, flushed to 0 below e^−60 in float32 as the WebAssembly kernels do (assembly/exp.ts) */
   private readonly exp: (x: number) => number;
 
@@ -101,11 +108,23 @@ class JsKernels implements Kernels {
 
   // ---- embedding transforms (skipped when one-hot) ----
 
+  /** after the host wrote W_ov or W_kq */
   refresh(): void {
+    this.refreshM();
+    this.refreshK();
+  }
+
+  /** Mt = Eᵀ·WovT; after every change of W_ov */
+  private refreshM(): void {
+    const { E, V, d } = this;
+    this.fixedValid = false;
+    if (E) gemm(this.Mt, E, this.WovT, V, V, d, 1, V);
+  }
+
+  /** Kt = Eᵀ·(WkqT·E) */
+  private refreshK(): void {
     const { E, V, d } = this;
     if (!E) return;
-    // Mt = Eᵀ·WovT; Kt = Eᵀ·(WkqT·E)
-    gemm(this.Mt, E, this.WovT, V, V, d, 1, V);
     gemm(this.tmpDV, this.WkqT, E, d, V, d, d, 1);
     gemm(this.Kt, E, this.tmpDV, V, V, d, 1, V);
   }
@@ -225,43 +244,68 @@ class JsKernels implements Kernels {
     return loss / C;
   }
 
+  /** π_n ℓ_n for sample n, with its backward and metrics as asked */
+  private sampleLoss(n: number, backward: boolean, joint: boolean, metrics: boolean): number {
+    const { offsets, tokens, labels, optimal } = this.data;
+    const start = offsets[n];
+    const L = offsets[n + 1] - start;
+    const q = tokens[start + L - 1];
+    const y = labels[n];
+    const w = this.weights[n];
+    this.attentionForward(start, L, q);
+    this.logitsForward(start, L);
+    const loss = w * this.crossEntropy(this.z, 0, this.dz, 0, y, w);
+    if (backward) this.attentionBackward(start, L, q, joint);
+    if (metrics) {
+      if (optimal[n] >= 0) {
+        let mass = 0;
+        for (let l = 0; l < L; l++) if (tokens[start + l] === optimal[n]) mass += this.phi[l];
+        this.accMinOpt = Math.min(this.accMinOpt, mass);
+      }
+      let strict = true;
+      for (let v = 0; v < this.V; v++) if (v !== y && this.z[v] >= this.z[y]) strict = false;
+      if (strict) this.accCorrect++;
+    }
+    return loss;
+  }
+
+  /**
+   * Samples whose context is one token repeated have logits M[:, t] whatever K is and no
+   * K-gradient: while W_ov is fixed their loss and metrics are computed once (see assembly/train.ts).
+   */
   private stage2Loss(backward: boolean, joint: boolean, metrics: boolean): number {
-    const { offsets, tokens, labels, optimal, N } = this.data;
+    const { fixed, N } = this.data;
     if (backward) {
       this.dKt.fill(0);
       if (joint) this.dMt.fill(0);
     }
     let loss = 0;
-    let minOpt = 1;
-    let correct = 0;
-    for (let n = 0; n < N; n++) {
-      const start = offsets[n];
-      const L = offsets[n + 1] - start;
-      const q = tokens[start + L - 1];
-      const y = labels[n];
-      const w = this.weights[n];
-      this.attentionForward(start, L, q);
-      this.logitsForward(start, L);
-      loss += w * this.crossEntropy(this.z, 0, this.dz, 0, y, w);
-      if (backward) this.attentionBackward(start, L, q, joint);
-      if (metrics) {
-        if (optimal[n] >= 0) {
-          let mass = 0;
-          for (let l = 0; l < L; l++) if (tokens[start + l] === optimal[n]) mass += this.phi[l];
-          minOpt = Math.min(minOpt, mass);
-        }
-        let strict = true;
-        for (let v = 0; v < this.V; v++) if (v !== y && this.z[v] >= this.z[y]) strict = false;
-        if (strict) correct++;
+    this.accMinOpt = 1;
+    this.accCorrect = 0;
+    const reuse = !joint;
+    if (reuse) {
+      if (!this.fixedValid) {
+        this.fixedLoss = 0;
+        for (let n = 0; n < N; n++) if (fixed[n]) this.fixedLoss += this.sampleLoss(n, false, false, true);
+        this.fixedMinOpt = this.accMinOpt;
+        this.fixedCorrect = this.accCorrect;
+        this.fixedValid = true;
       }
+      loss = this.fixedLoss;
+      this.accMinOpt = this.fixedMinOpt;
+      this.accCorrect = this.fixedCorrect;
+    }
+    for (let n = 0; n < N; n++) {
+      if (reuse && fixed[n]) continue;
+      loss += this.sampleLoss(n, backward, joint, metrics);
     }
     if (backward) {
       this.gradWkq();
       if (joint) this.gradWov();
     }
     if (metrics) {
-      this.outMinOptimal = minOpt;
-      this.outCorrect = correct;
+      this.outMinOptimal = this.accMinOpt;
+      this.outCorrect = this.accCorrect;
     }
     return loss;
   }
@@ -321,7 +365,7 @@ class JsKernels implements Kernels {
       if (!Number.isFinite(this.outLoss)) return DIVERGED;
       const status = this.step(this.WovT, this.gWovT, eta, normalized);
       if (status !== RUNNING) return status;
-      this.refresh();
+      this.refreshM();
     }
     this.outSteps = k;
     return RUNNING;
@@ -335,7 +379,7 @@ class JsKernels implements Kernels {
       if (!Number.isFinite(this.outLoss)) return DIVERGED;
       const status = this.step(this.WkqT, this.gWkqT, eta, normalized);
       if (status !== RUNNING) return status;
-      this.refresh();
+      this.refreshK();
     }
     this.outSteps = k;
     return RUNNING;

@@ -14,6 +14,11 @@ export interface PackedData {
   weights: Float64Array;
   /** optimal token of each sample (the o in the context with n(o) = label), −1 if none */
   optimal: Int32Array;
+  /**
+   * 1 where the context is one token repeated: attention is uniform over copies of it, so the
+   * logits do not depend on W_kq (the collocation samples are such)
+   */
+  fixed: Int32Array;
   /** collocation pairs (x, n(x)), the stage-1 samples */
   colX: Int32Array;
   colY: Int32Array;
@@ -40,6 +45,7 @@ export function packDataset(ds: Dataset, next: ArrayLike<number>): PackedData {
   const labels = new Int32Array(N);
   const weights = new Float64Array(N);
   const optimal = new Int32Array(N).fill(-1);
+  const fixed = new Int32Array(N);
   let count = 0;
   for (const c of ds.counts) count += c;
   let at = 0;
@@ -50,6 +56,7 @@ export function packDataset(ds: Dataset, next: ArrayLike<number>): PackedData {
       tokens[at++] = t;
     }
     labels[n] = s.next;
+    fixed[n] = s.context.every((t) => t === s.context[0]) ? 1 : 0;
     weights[n] = ds.counts[n] / count;
   });
   offsets[N] = at;
@@ -62,5 +69,5 @@ export function packDataset(ds: Dataset, next: ArrayLike<number>): PackedData {
     }
   }
   if (colX.length === 0) throw new NtpError('no-collocation', 'the dataset has no collocation (no sample of length 1)');
-  return { V, N, offsets, tokens, labels, weights, optimal, colX: Int32Array.from(colX), colY: Int32Array.from(colY), maxLength };
+  return { V, N, offsets, tokens, labels, weights, optimal, fixed, colX: Int32Array.from(colX), colY: Int32Array.from(colY), maxLength };
 }

@@ -21,7 +21,7 @@ export interface WasmExports {
   resultSteps(): number;
   layout(v: number, d: number, n: number, totalTokens: number, c: number, maxL: number, f32: number, oneHot: number): number;
   scratch(bytes: number): number;
-  ptrOffsets(): number; ptrTokens(): number; ptrLabels(): number; ptrWeights(): number; ptrOptimal(): number;
+  ptrOffsets(): number; ptrTokens(): number; ptrLabels(): number; ptrWeights(): number; ptrOptimal(): number; ptrFixed(): number;
   ptrColX(): number; ptrColY(): number; ptrE(): number;
   ptrWovT(): number; ptrWkqT(): number; ptrGradWovT(): number; ptrGradWkqT(): number;
   ptrMt(): number; ptrKt(): number; ptrZ(): number; ptrDz(): number;
@@ -85,7 +85,7 @@ export async function instantiate(): Promise<WasmExports> {
 export function wasmBytes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): number {
   const s = precision === 'f32' ? 4 : 8;
   const N = data.N;
-  let bytes = 4 * (N + 1) + 4 * data.tokens.length + 4 * N + s * N + 4 * N + 8 * data.colX.length;
+  let bytes = 4 * (N + 1) + 4 * data.tokens.length + 4 * N + s * N + 8 * N + 8 * data.colX.length;
   bytes += s * (2 * d * V + 2 * d * d);
   if (!oneHot) bytes += s * (d * V + 4 * V * V + d * V);
   bytes += s * (2 * V + 2 * data.maxLength) + 64 + 16 * 20;
@@ -120,6 +120,7 @@ export class WasmModel extends ModelBase {
     new Int32Array(buf, ex.ptrLabels(), data.N).set(data.labels);
     new R(buf, ex.ptrWeights(), data.N).set(data.weights);
     new Int32Array(buf, ex.ptrOptimal(), data.N).set(data.optimal);
+    new Int32Array(buf, ex.ptrFixed(), data.N).set(data.fixed);
     new Int32Array(buf, ex.ptrColX(), data.colX.length).set(data.colX);
     new Int32Array(buf, ex.ptrColY(), data.colY.length).set(data.colY);
     if (emb.E) new R(buf, ex.ptrE(), d * V).set(emb.E);
@@ -147,11 +148,6 @@ export class WasmModel extends ModelBase {
 }
 
 function checkSizes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): void {
-  for (const [name, n] of [['|V|·d', V * d], ['d·d', d * d], ['|V|·|V|', V * V]] as const) {
-    if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1) {
-      throw new NtpError('too-large', `${name} = ${n} entries overflows a 32-bit index (|V| = ${V}, d = ${d})`);
-    }
-  }
   const bytes = wasmBytes(V, d, data, precision, oneHot);
   if (bytes > MAX_BYTES) {
     throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${data.N} samples, ${precision})`);
