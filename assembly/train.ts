@@ -9,7 +9,7 @@ import {
 import { crossEntropy } from './softmax';
 import { attentionForward, logitsForward, attentionBackward } from './attention';
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
-import { amax, scaledSumSquares, subScaled, axpy, finiteAfterStep } from './vec';
+import { amax, scaledSumSquares, stepInto } from './vec';
 
 /** Status codes shared with the host (src/engine/status.ts). */
 export const RUNNING = 0;
@@ -128,6 +128,7 @@ function strictArgmax<T>(x: usize, n: i32, y: i32): bool {
 /**
  * One gradient step on W (count entries): normalized, W ← W − η ∇/‖∇‖_F, or plain,
  * W ← W − η ∇. The norm is max|∇|·‖∇/max|∇|‖ so that it neither underflows nor overflows.
+ * The new weights are formed in the gradient's buffer and copied over only if all are finite.
  */
 export function step<T>(W: usize, g: usize, count: i32, eta: f64, normalized: bool): i32 {
   const m = amax<T>(g, count);
@@ -136,12 +137,15 @@ export function step<T>(W: usize, g: usize, count: i32, eta: f64, normalized: bo
     outGradNorm = 0;
     return CONVERGED;
   }
-  const r = <T>Math.sqrt(<f64>scaledSumSquares<T>(g, count, m));
+  const inv = <T>1 / m;
+  const byInv = isFinite<T>(inv);
+  const r = <T>Math.sqrt(<f64>scaledSumSquares<T>(g, count, m, inv, byInv));
   outGradNorm = <f64>m * <f64>r;
-  const a = normalized ? <T>(eta / <f64>r) : <T>(eta * <f64>m);
-  if (!finiteAfterStep<T>(W, g, count, a, m)) return OVERFLOW;
-  if (normalized) subScaled<T>(W, g, count, a, m);
-  else axpy<T>(W, <T>(-eta), g, count);
+  const ok = normalized
+    ? stepInto<T>(g, W, g, count, <T>(eta / <f64>r), m, inv, byInv)
+    : stepInto<T>(g, W, g, count, <T>eta, <T>1, <T>1, true);
+  if (!ok) return OVERFLOW;
+  memory.copy(W, g, (<usize>count) * sizeof<T>());
   return RUNNING;
 }
 

@@ -118,64 +118,58 @@ export function scale<T>(x: usize, a: T, n: i32): void {
 
 /**
  * Σ (x / m)² for m = max|x| > 0. Dividing first keeps the squares representable when the
- * gradient is near underflow (f32: 1e-22² is already zero) or near overflow.
+ * gradient is near underflow (f32: 1e-22² is already zero) or near overflow. The division is a
+ * multiply by inv = 1/m, unless 1/m overflows (m subnormal).
  */
-export function scaledSumSquares<T>(x: usize, n: i32, m: T): T {
+export function scaledSumSquares<T>(x: usize, n: i32, m: T, inv: T, byInv: bool): T {
   const L = lanes<T>();
   const s = sizeof<T>();
   const mv = v128.splat<T>(m);
+  const iv = v128.splat<T>(inv);
   let acc = v128.splat<T>(<T>0);
   let i = 0;
   for (; i + L <= n; i += L) {
-    const u = v128.div<T>(v128.load(x + (<usize>i) * s), mv);
+    const g = v128.load(x + (<usize>i) * s);
+    const u = byInv ? v128.mul<T>(g, iv) : v128.div<T>(g, mv);
     acc = v128.add<T>(acc, v128.mul<T>(u, u));
   }
   let r = hsum<T>(acc);
   for (; i < n; i++) {
-    const u = load<T>(x + (<usize>i) * s) / m;
+    const g = load<T>(x + (<usize>i) * s);
+    const u = byInv ? g * inv : g / m;
     r += u * u;
   }
   return r;
 }
 
-/** w -= a · (g / m), the division first for the same reason as in scaledSumSquares */
-export function subScaled<T>(w: usize, g: usize, n: i32, a: T, m: T): void {
-  const L = lanes<T>();
-  const s = sizeof<T>();
-  const av = v128.splat<T>(a);
-  const mv = v128.splat<T>(m);
-  let i = 0;
-  for (; i + L <= n; i += L) {
-    const o = (<usize>i) * s;
-    v128.store(w + o, v128.sub<T>(v128.load(w + o), v128.mul<T>(av, v128.div<T>(v128.load(g + o), mv))));
-  }
-  for (; i < n; i++) {
-    const o = (<usize>i) * s;
-    store<T>(w + o, load<T>(w + o) - a * (load<T>(g + o) / m));
-  }
-}
-
 /**
- * true when w − a·(g / m) is finite in every entry: the step is checked before it is taken,
- * so a run that would leave the precision's range stops at its last finite iterate
+ * out = w − a·(g / m) (the division as in scaledSumSquares), returning whether every entry is
+ * finite. `out` may be g itself: the step is computed beside the weights and copied over only
+ * when it stays in range, so a run that would overflow keeps its last finite iterate.
  */
-export function finiteAfterStep<T>(w: usize, g: usize, n: i32, a: T, m: T): bool {
+export function stepInto<T>(out: usize, w: usize, g: usize, n: i32, a: T, m: T, inv: T, byInv: bool): bool {
   const L = lanes<T>();
   const s = sizeof<T>();
   const av = v128.splat<T>(a);
   const mv = v128.splat<T>(m);
+  const iv = v128.splat<T>(inv);
   // x − x is 0 for finite x and NaN otherwise, and NaN survives the sum
   let acc = v128.splat<T>(<T>0);
   let i = 0;
   for (; i + L <= n; i += L) {
     const o = (<usize>i) * s;
-    const x = v128.sub<T>(v128.load(w + o), v128.mul<T>(av, v128.div<T>(v128.load(g + o), mv)));
+    const gv = v128.load(g + o);
+    const u = byInv ? v128.mul<T>(gv, iv) : v128.div<T>(gv, mv);
+    const x = v128.sub<T>(v128.load(w + o), v128.mul<T>(av, u));
+    v128.store(out + o, x);
     acc = v128.add<T>(acc, v128.sub<T>(x, x));
   }
   let r = hsum<T>(acc);
   for (; i < n; i++) {
     const o = (<usize>i) * s;
-    const x = load<T>(w + o) - a * (load<T>(g + o) / m);
+    const gs = load<T>(g + o);
+    const x = load<T>(w + o) - a * (byInv ? gs * inv : gs / m);
+    store<T>(out + o, x);
     r += x - x;
   }
   return r == <T>0;

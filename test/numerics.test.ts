@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { svopExample } from '../src/dataset/svop.js';
-import { createModel } from '../src/index.js';
+import { createModel, fromArrays } from '../src/index.js';
 import { train, type TrainResult } from '../src/train/run.js';
 import { fitLine } from '../src/train/metrics.js';
 
@@ -87,5 +87,39 @@ describe.each(['wasm', 'js'] as const)('%s: runs pushed past the precision end c
     expect(res.status).toBe('diverged');
     expect(res.steps).toBe(0);
     expect([...model.getWov()].every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe.each(['wasm', 'js'] as const)('%s: the attention backward when one token takes almost all the weight', (backend) => {
+  it('dK equals the closed form φ_o·φ_j·(dφ_o − dφ_j) to 1e-12 where 1 − φ_o rounds to 0', async () => {
+    // tokens a, b, c; collocation a→b, b→c, c→a; one sample [a, c] with query c and label b = n(a)
+    const ds = fromArrays(['a', 'b', 'c'], [
+      { context: ['a'], next: 'b' }, { context: ['b'], next: 'c' }, { context: ['c'], next: 'a' },
+      { context: ['a', 'c'], next: 'b' },
+    ]);
+    const model = await createModel(ds, { backend });
+    const M = [[0.3, -0.2, 0.5], [0.1, 0.4, -0.6], [-0.7, 0.2, 0.9]]; // W_ov = M (one-hot), rows v, columns t
+    model.setWov(M.flat());
+    const gap = 50; // K[a, c] − K[c, c]: φ_c = e^−50/(1 + e^−50) ≈ 2e−22, and 1 − φ_a is 0 in float64
+    const Wkq = new Float64Array(9);
+    Wkq[0 * 3 + 2] = gap;
+    model.setWkq(Wkq);
+    const phiC = Math.exp(-gap) / (1 + Math.exp(-gap));
+    const phiA = 1 / (1 + Math.exp(-gap));
+    const col = (t: number) => M.map((row) => row[t]);
+    const z = col(0).map((x, v) => phiA * x + phiC * col(2)[v]);
+    const mz = Math.max(...z);
+    const e = z.map((x) => Math.exp(x - mz));
+    const total = e.reduce((s, x) => s + x, 0);
+    const pi = 1 / 4;
+    const dz = e.map((x, v) => pi * (x / total - (v === 1 ? 1 : 0)));
+    const dphi = (t: number) => dz.reduce((s, x, v) => s + x * col(t)[v], 0);
+    const expected = phiA * phiC * (dphi(0) - dphi(2));
+    const g = model.gradients('stage2').Wkq;
+    expect(Math.abs(g[0 * 3 + 2] - expected) / Math.abs(expected)).toBeLessThan(1e-12);
+    expect(Math.abs(g[2 * 3 + 2] + expected) / Math.abs(expected)).toBeLessThan(1e-12);
+    // the textbook form φ_a(dφ_a − Σ_k φ_k dφ_k) loses it: 1 − φ_a is exactly 0 here
+    const textbook = phiA * (dphi(0) - (phiA * dphi(0) + phiC * dphi(2)));
+    expect(Math.abs(textbook - expected) / Math.abs(expected)).toBeGreaterThan(0.1);
   });
 });

@@ -66,11 +66,14 @@ class JsKernels implements Kernels {
   private fixedCorrect = 0;
   /** Math.exp, flushed to 0 below e^−60 in float32 as the WebAssembly kernels do (assembly/exp.ts) */
   private readonly exp: (x: number) => number;
+  /** rounding to the storage precision, to test a step's result before storing it */
+  private readonly round: (x: number) => number;
 
   constructor(private readonly data: PackedData, emb: Embedding, precision: Precision) {
     this.V = data.V;
     this.d = emb.d;
     this.exp = precision === 'f32' ? (x) => (x >= FLUSH_F32 ? Math.exp(x) : 0) : Math.exp;
+    this.round = precision === 'f32' ? Math.fround : (x) => x;
     const R = precision === 'f32' ? Float32Array : Float64Array;
     const { V } = data;
     const d = emb.d;
@@ -334,26 +337,43 @@ class JsKernels implements Kernels {
 
   // ---- updates ----
 
-  /** W ← W − η∇/‖∇‖ (or W − η∇), with ‖∇‖ = max|∇|·‖∇/max|∇|‖ to avoid under- and overflow */
+  /**
+   * W ← W − η∇/‖∇‖ (or W − η∇), with ‖∇‖ = max|∇|·‖∇/max|∇|‖ to avoid under- and overflow, the
+   * division by max|∇| a multiply by its inverse unless that overflows. The new weights are
+   * formed in the gradient's buffer and copied over only if all are finite (assembly/train.ts).
+   */
   private step(W: Real, g: Real, eta: number, normalized: boolean): number {
     let m = 0;
-    for (let i = 0; i < g.length; i++) m = Math.max(m, Math.abs(g[i]));
-    if (!Number.isFinite(m) || Number.isNaN(m)) return DIVERGED;
-    for (let i = 0; i < g.length; i++) if (Number.isNaN(g[i])) return DIVERGED;
+    for (let i = 0; i < g.length; i++) {
+      if (Number.isNaN(g[i])) return DIVERGED;
+      m = Math.max(m, Math.abs(g[i]));
+    }
+    if (m === Infinity) return DIVERGED;
     if (m === 0) {
       this.outGradNorm = 0;
       return CONVERGED;
     }
+    const inv = this.round(1 / m);
+    const byInv = Number.isFinite(inv);
     let ssq = 0;
-    for (let i = 0; i < g.length; i++) ssq += (g[i] / m) ** 2;
+    for (let i = 0; i < g.length; i++) ssq += (byInv ? g[i] * inv : g[i] / m) ** 2;
     const r = Math.sqrt(ssq);
     this.outGradNorm = m * r;
-    // checked before it is taken, so a run that would overflow keeps its last finite iterate
-    const a = normalized ? eta / r : eta * m;
-    const fround = W instanceof Float32Array ? Math.fround : (x: number) => x;
-    for (let i = 0; i < W.length; i++) if (!Number.isFinite(fround(W[i] - a * (g[i] / m)))) return OVERFLOW;
-    if (normalized) for (let i = 0; i < W.length; i++) W[i] -= a * (g[i] / m);
-    else for (let i = 0; i < W.length; i++) W[i] -= eta * g[i];
+    let finite = true;
+    if (normalized) {
+      const a = this.round(eta / r);
+      for (let i = 0; i < W.length; i++) {
+        g[i] = W[i] - a * (byInv ? g[i] * inv : g[i] / m);
+        finite &&= Number.isFinite(g[i]);
+      }
+    } else {
+      for (let i = 0; i < W.length; i++) {
+        g[i] = W[i] - eta * g[i];
+        finite &&= Number.isFinite(g[i]);
+      }
+    }
+    if (!finite) return OVERFLOW;
+    W.set(g);
     return RUNNING;
   }
 
