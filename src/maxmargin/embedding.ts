@@ -16,14 +16,9 @@ export function tokenRows(E: Float64Array, d: number, V: number): Float64Array {
 /** Whether EᵀE = I to `tol` (max abs entry error); needs d ≥ V. */
 export function isOrthonormal(Et: Float64Array, d: number, V: number, tol: number): boolean {
   if (d < V) return false;
+  const T = tokenGram(Et, d, V);
   for (let u = 0; u < V; u++) {
-    const ou = u * d;
-    for (let v = 0; v <= u; v++) {
-      const ov = v * d;
-      let s = 0;
-      for (let i = 0; i < d; i++) s += Et[ou + i] * Et[ov + i];
-      if (Math.abs(s - (u === v ? 1 : 0)) > tol) return false;
-    }
+    for (let v = 0; v <= u; v++) if (Math.abs(T[u * V + v] - (u === v ? 1 : 0)) > tol) return false;
   }
   return true;
 }
