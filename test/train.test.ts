@@ -125,3 +125,17 @@ describe('baselines and chunked runs', () => {
     await expect(train(ds, { precision: 'f16' as never })).rejects.toThrow(/option precision/);
   });
 });
+
+describe('a step size too large is reported', () => {
+  it('joint training with η0 = η = 100 ends with a higher loss and a warning saying so', async () => {
+    const r = await train(generateRealizable({ vocab: 12, seed: 1 }), { algorithm: 'joint', eta0: 100, eta1: 100, t0: 50, t1: 50, every: 1, skipMaxMargin: true });
+    expect(r.stage2[r.stage2.length - 1].loss).toBeGreaterThan(r.stage2[0].loss);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/^the loss rose during joint training, from 2\.485 at step 0 to \d\.\d+ at step 100: the step size may be too large$/);
+  });
+
+  it('the paper defaults give no warning', async () => {
+    const r = await train(svop);
+    expect(r.warnings).toEqual([]);
+  });
+});

@@ -121,6 +121,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       { path: join(outDir, 'figure.svg'), content: figure },
     ]);
     io.stdout(summary(result, outDir));
+    for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
     const trouble = [result.outcome.stage1, result.outcome.stage2].find((o) => o && (o.status === 'diverged' || o.status === 'overflow'));
     if (trouble) {
       io.stderr(`error: training stopped early: ${trouble.status} after ${trouble.steps} steps (${trouble.status === 'overflow' ? 'the next step would leave the precision\'s range' : 'the loss or gradient stopped being finite'}); try a smaller step size or --precision f64\n`);

@@ -8,6 +8,7 @@ export function trajectoryJSON(r: TrainResult): object {
   return {
     config: r.config,
     outcome: r.outcome,
+    warnings: r.warnings,
     trainingMs: r.trainingMs,
     stage1: r.stage1,
     stage2: r.stage2,

@@ -27,6 +27,11 @@ export interface TrainResult {
   parameters: Parameters;
   /** milliseconds inside training and recording (no set-up, no analysis) */
   trainingMs: number;
+  /**
+   * Signs of a step size too large for the run, in words: a stage whose loss ended above where it
+   * started. (Non-finite values stop a run instead; see `outcome`.)
+   */
+  warnings: string[];
 }
 
 /** Options of {@link train}. */
@@ -78,5 +83,14 @@ export function finish(trainer: Trainer): TrainResult {
     maxMargin: trainer.maxMargin,
     parameters,
     trainingMs: trainer.trainingMs,
+    warnings: [lossRose('stage 1', trainer.stage1), lossRose(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2)].filter((w): w is string => w !== null),
   };
+}
+
+function lossRose(name: string, records: readonly Stage1Record[]): string | null {
+  if (records.length < 2) return null;
+  const first = records[0];
+  const last = records[records.length - 1];
+  if (!(last.loss > first.loss)) return null;
+  return `the loss rose during ${name}, from ${first.loss.toPrecision(4)} at step ${first.step} to ${last.loss.toPrecision(4)} at step ${last.step}: the step size may be too large`;
 }
