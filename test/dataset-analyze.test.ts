@@ -215,10 +215,8 @@ describe('generalizationCases', () => {
     const vocab = Array.from({ length: V }, (_, i) => `w${i}`);
     const sentences = Array.from({ length: V - 1 }, (_, i) => [vocab[i], vocab[i + 1]]);
     const d = fromSentences(vocab, sentences);
-    const t0 = performance.now();
     const a = analyze(d);
     const cases = generalizationCases(d, a);
-    expect(performance.now() - t0).toBeLessThan(5_000);
     expect(a.queries.length).toBe(V - 1);
     expect(a.realizable).toBe(true);
     expect(cases).toEqual([]); // only length-1 samples: no query has an optimal token
@@ -233,13 +231,10 @@ describe('generalizationCases', () => {
     const d = generateRealizable({ vocab: 1000, seed: 11, samplesPerQuery: 999, maxContextLength: 12, nonOptimalPerQuery: 8, optimalPerQuery: 3 });
     const total = d.counts.reduce((s, c) => s + c, 0);
     expect(total).toBe(1_000_000);
-    const t0 = performance.now();
     const a = analyze(d);
-    const ms = performance.now() - t0;
     expect(a.realizable).toBe(true);
     expect(a.assumption3).toBe(true);
     expect(a.queries.length).toBe(1000);
     expect(a.queries.every((qa) => qa.optimal.length === 3 && qa.nonOptimal.length === 8 && qa.complete)).toBe(true);
-    expect(ms).toBeLessThan(15_000);
   });
 });

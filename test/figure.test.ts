@@ -29,9 +29,7 @@ const linePaths = (svg: string) =>
 
 describe('figure 2', () => {
   it('renders six panels with log axes, titles and a white background', async () => {
-    const t0 = performance.now();
     const svg = await renderFigure2Svg(synthetic());
-    console.log(`renderFigure2Svg (6 × 1000 points): ${(performance.now() - t0).toFixed(0)} ms`);
     expect(svg.startsWith('<svg')).toBe(true);
     for (const t of [
       'Stage 1: loss L0',
