@@ -60,18 +60,6 @@ export function dot<T>(x: usize, y: usize, n: i32): T {
   return r;
 }
 
-/** Σ x */
-export function sum<T>(x: usize, n: i32): T {
-  const L = lanes<T>();
-  const s = sizeof<T>();
-  let acc = v128.splat<T>(<T>0);
-  let i = 0;
-  for (; i + L <= n; i += L) acc = v128.add<T>(acc, v128.load(x + (<usize>i) * s));
-  let r = hsum<T>(acc);
-  for (; i < n; i++) r += load<T>(x + (<usize>i) * s);
-  return r;
-}
-
 /** max x (n ≥ 1) */
 export function vmax<T>(x: usize, n: i32): T {
   const L = lanes<T>();
