@@ -27,6 +27,7 @@ export type { TrainOptions, Algorithm } from './train/options.js';
 export type { StageRates } from './train/rates.js';
 export type { GeneralizationReport } from './train/generalization.js';
 export { predict, type Parameters, type Prediction } from './model/predict.js';
+export { keyScores, tokenScores } from './model/scores.js';
 export { modelToJSON, parseModel, type ModelJSON } from './model/serialize.js';
 export { NtpError } from './errors.js';
 

@@ -6,24 +6,6 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 /** Tokens drawn per axis; beyond this a heatmap is unreadable and the SVG grows huge. */
 const MAX_TOKENS = 60;
 
-/** Eᵀ W E as |V|×|V| row-major (row: key token, column: query token); W itself for one-hot. */
-export function tokenSpace(W: ArrayLike<number>, E: ArrayLike<number> | null, V: number, d: number): Float64Array {
-  if (E === null) return Float64Array.from(W);
-  const WE = new Float64Array(d * V);
-  for (let i = 0; i < d; i++)
-    for (let j = 0; j < d; j++) {
-      const w = W[i * d + j];
-      if (w !== 0) for (let q = 0; q < V; q++) WE[i * V + q] += w * E[j * V + q];
-    }
-  const K = new Float64Array(V * V);
-  for (let i = 0; i < d; i++)
-    for (let v = 0; v < V; v++) {
-      const e = E[i * V + v];
-      if (e !== 0) for (let q = 0; q < V; q++) K[v * V + q] += e * WE[i * V + q];
-    }
-  return K;
-}
-
 interface Matrix {
   title: string;
   values: Float64Array;

@@ -1,10 +1,10 @@
 // The lab page: picks a dataset, shows its structure, drives the training worker and draws
 // what comes back. Training itself never runs here (see worker.ts).
-import { analyze, type Algorithm, type BackendName, type Dataset, type Parameters, type Precision, type Stage2Record } from 'ntp-dynamics';
+import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type Parameters, type Precision, type Stage2Record } from 'ntp-dynamics';
 import { loadDataset, type Source } from './data.js';
 import { byId, fmt, h } from './dom.js';
 import { LiveFigure } from './figure.js';
-import { renderHeatmaps, tokenSpace } from './heatmap.js';
+import { renderHeatmaps } from './heatmap.js';
 import { renderPrediction } from './prediction.js';
 import type { FromWorker, RunSettings, ToWorker } from './protocol.js';
 import { renderStructure, violationMessages } from './structure.js';
@@ -247,8 +247,8 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
 async function showResult(generalization: number | null): Promise<void> {
   if (run === null || params === null) return;
   const { vocab, V, d, E, target, lastStage2 } = run;
-  const matrices = [{ title: 'learned W_kq (token space)', values: tokenSpace(params.Wkq, E, V, d) }];
-  if (target) matrices.push({ title: 'max-margin W*_kq', values: tokenSpace(target.Wkq, E, V, d) });
+  const matrices = [{ title: 'learned W_kq (token space)', values: tokenScores(params.Wkq, E, V, d) }];
+  if (target) matrices.push({ title: 'max-margin W*_kq', values: tokenScores(target.Wkq, E, V, d) });
   const row = (term: string, value: string, testid?: string) => [h('dt', {}, term), h('dd', testid ? { 'data-testid': testid } : {}, value)];
   ui.summary.replaceChildren(
     ...row('cos(W_kq, W*_kq)', target ? fmt(lastStage2?.cosine) : '— (no max-margin target)'),

@@ -1,4 +1,5 @@
 import { NtpError } from '../errors.js';
+import { keyScores } from './scores.js';
 
 /** Trained parameters in row-major form, enough to predict without a backend. */
 export interface Parameters {
@@ -35,20 +36,8 @@ export function predict(params: Parameters, context: readonly number[]): Predict
     if (!Number.isInteger(t) || t < 0 || t >= V) throw new NtpError('unknown-token', `context position ${i}: token id ${t} is outside the vocabulary (0 … ${V - 1})`);
   });
   const emb = (t: number, i: number) => (E ? E[i * V + t] : i === t ? 1 : 0);
-  const q = context[context.length - 1];
-  // u = W_kq E_q, then s_l = E_{t_l}ᵀ u
-  const u = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    let acc = 0;
-    for (let j = 0; j < d; j++) acc += Wkq[i * d + j] * emb(q, j);
-    u[i] = acc;
-  }
-  const scores = context.map((t) => {
-    let acc = 0;
-    for (let i = 0; i < d; i++) acc += emb(t, i) * u[i];
-    return acc;
-  });
-  const attention = softmax(scores);
+  const K = keyScores(Wkq, E, V, d, context[context.length - 1]);
+  const attention = softmax(context.map((t) => K[t]));
   // h = Σ φ_l E_{t_l}, z = W_ov h
   const h = new Float64Array(d);
   context.forEach((t, l) => {

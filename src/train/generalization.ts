@@ -1,6 +1,7 @@
 import { generalizationCases, type Analysis, type GeneralizationCase } from '../dataset/analyze.js';
 import type { Dataset } from '../dataset/types.js';
 import { predict, type Parameters } from '../model/predict.js';
+import { keyScores } from '../model/scores.js';
 
 /** One unseen context and what the trained model says of it. */
 export interface GeneralizationResult {
@@ -52,7 +53,8 @@ export function generalization(ds: Dataset, analysis: Analysis, params: Paramete
   const rankings = analysis.queries
     .filter((qa) => qa.optimal.length > 0)
     .map((qa): QueryRanking => {
-      const score = (t: number) => keyScore(params, t, qa.query);
+      const K = keyScores(params.Wkq, params.E, params.V, params.d, qa.query);
+      const score = (t: number) => K[t];
       const lo = (ts: number[]) => (ts.length ? Math.min(...ts.map(score)) : null);
       const hi = (ts: number[]) => (ts.length ? Math.max(...ts.map(score)) : null);
       const r = {
@@ -68,12 +70,4 @@ export function generalization(ds: Dataset, analysis: Analysis, params: Paramete
     });
   const frac = (xs: boolean[]) => (xs.length ? xs.filter(Boolean).length / xs.length : null);
   return { cases, accuracy: frac(cases.map((c) => c.correct)), rankings, rankingHolds: frac(rankings.map((r) => r.holds)) };
-}
-
-/** K[t, q] = E_tᵀ W_kq E_q, the attention score of key t under query q */
-function keyScore({ V, d, Wkq, E }: Parameters, t: number, q: number): number {
-  if (!E) return Wkq[t * d + q];
-  let acc = 0;
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) acc += E[i * V + t] * Wkq[i * d + j] * E[j * V + q];
-  return acc;
 }
