@@ -48,3 +48,36 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
   const analysis = analyze(dataset);
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }
+
+// Sweeps run on Node's worker threads and file system: loaded on first call, so that a browser
+// bundle of this entry point never pulls them in.
+export type { SweepFamily, RunResult, RunRecord, MetricValue } from './sweep/family.js';
+export type { SweepFile, SweepRun, RunConfig, AxisRange } from './sweep/spec.js';
+export type { SweepRunOptions, SweepRunSummary, SweepProgress } from './sweep/run.js';
+export type { MergeOptions, MergeSummary } from './sweep/merge.js';
+export type { SweepReport, AxisSummary, AxisValueSummary, SeriesPoint, Stats } from './sweep/report.js';
+export type { RunLine } from './sweep/store.js';
+
+/**
+ * Runs a sweep (`{ base, grid, list }`) on a pool of worker threads (one per core by default),
+ * appending one line per run to `out/runs.jsonl`; resumable. See `ntp sweep run`.
+ */
+export async function runSweep(sweep: import('./sweep/spec.js').SweepFile, opts: import('./sweep/run.js').SweepRunOptions): Promise<import('./sweep/run.js').SweepRunSummary> {
+  return (await import('./sweep/run.js')).runSweep(sweep, opts);
+}
+
+/** The runs of a sweep, in order, with their stable ids and resolved configs (validated). */
+export async function expandSweep(sweep: import('./sweep/spec.js').SweepFile, opts: { yes?: boolean; limit?: number; modules?: string[] } = {}): Promise<import('./sweep/spec.js').SweepRun[]> {
+  const [{ expandSweep: expand }, { loadFamilies, DEFAULT_FAMILY }] = await Promise.all([import('./sweep/spec.js'), import('./sweep/families.js')]);
+  return expand(sweep, { families: await loadFamilies(opts.modules), defaultFamily: DEFAULT_FAMILY, yes: opts.yes, limit: opts.limit });
+}
+
+/** Joins the directories of a sweep's shards into `out`, reporting missing and duplicate runs. See `ntp sweep merge`. */
+export async function mergeSweeps(dirs: readonly string[], out: string, opts?: import('./sweep/merge.js').MergeOptions): Promise<import('./sweep/merge.js').MergeSummary> {
+  return (await import('./sweep/merge.js')).mergeSweeps(dirs, out, opts);
+}
+
+/** Mean ± std, min and max per axis value of every metric of a sweep directory, final and over steps. See `ntp sweep report`. */
+export async function summarizeSweep(dir: string): Promise<import('./sweep/report.js').SweepReport> {
+  return (await import('./sweep/report.js')).summarizeSweep(dir);
+}

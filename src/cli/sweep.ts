@@ -1,0 +1,160 @@
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { NtpError } from '../errors.js';
+import { readTextFile, writeFilesAtomic } from '../io/files.js';
+import { mergeSweeps } from '../sweep/merge.js';
+import { renderBandFigures, reportText, summarizeSweep } from '../sweep/report.js';
+import { runSweep, type SweepProgress } from '../sweep/run.js';
+import { parseShard, parseSweepFile } from '../sweep/spec.js';
+import { type CliIO, EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+
+export const SWEEP_USAGE = `Usage: ntp sweep run SWEEP.json --out DIR [options]
+       ntp sweep merge DIR... --out DIR [--partial]
+       ntp sweep report DIR [--out DIR]
+
+Many runs: every combination of a sweep file's grid (and/or its list), on all cores, resumable,
+and split into shards for a batch scheduler (Slurm job arrays, Kubernetes Indexed Jobs).
+
+A sweep file: { "base": {options}, "grid": {"option": [values...] or {"from": a, "to": b}},
+"list": [{options}, ...] } with the options of "ntp train" in camelCase (vocab, seed, t0, t1,
+eta0, eta1, algorithm, backend, precision, embedding, d, data) and "family" (default ntp).
+
+run options:
+  --out DIR            output directory: sweep.json, runs.jsonl (one line per run), records/ID.json
+  --workers N          worker threads (default: every core, os.availableParallelism())
+  --shard I/N          run only shard I of N (0 <= I < N), a split by run id
+  --every K            record metrics every K steps (default 10)
+  --yes                run a sweep of more than 10000 runs
+  --family-module FILE a module exporting a SweepFamily as "family" (repeatable)
+
+merge options:
+  --out DIR            the merged directory
+  --partial            write it even when runs are missing
+
+report options:
+  --out DIR            where to write report.json and the band figures (default DIR/report)
+
+Rerunning "ntp sweep run" with the same --out resumes: finished and failed runs are skipped.
+`;
+
+/** `ntp sweep` */
+export async function runSweepCommand(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.stdout(SWEEP_USAGE);
+    return sub === undefined ? EXIT_USAGE : 0;
+  }
+  if (sub === 'run') return sweepRun(rest, io);
+  if (sub === 'merge') return sweepMerge(rest, io);
+  if (sub === 'report') return sweepReport(rest, io);
+  io.stderr(`error: unknown sweep command ${JSON.stringify(sub)} (run, merge or report)\n${SWEEP_USAGE}`);
+  return EXIT_USAGE;
+}
+
+function sweepRun(argv: string[], io: CliIO): Promise<number> {
+  return runCommand('sweep', io, async () => {
+    const { values, positionals } = parseCommandArgs('sweep run', () =>
+      parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: true,
+        options: {
+          out: { type: 'string' }, workers: { type: 'string' }, shard: { type: 'string' }, every: { type: 'string' },
+          yes: { type: 'boolean' }, 'family-module': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    );
+    if (values.help) {
+      io.stdout(SWEEP_USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new NtpError('usage', `ntp sweep run takes one sweep file (got ${positionals.length})`);
+    if (values.out === undefined) throw new NtpError('usage', 'option --out is required');
+    const workers = parseIntFlag('--workers', values.workers);
+    if (workers !== undefined && workers < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${workers})`);
+    const every = parseIntFlag('--every', values.every);
+    if (every !== undefined && every < 1) throw new NtpError('usage', `option --every must be >= 1 (got ${every})`);
+    const shard = values.shard === undefined ? null : parseShard(values.shard);
+    const sweep = parseSweepFile(await readTextFile(positionals[0]), positionals[0]);
+    const modules = (values['family-module'] ?? []).map((m) => pathToFileURL(resolve(m)).href);
+
+    const stop = new AbortController();
+    const onSigint = () => {
+      io.stderr('\ninterrupted: stopping; runs in flight are lost, rerun the same command to resume\n');
+      stop.abort();
+    };
+    process.once('SIGINT', onSigint);
+    let bar: cliProgress.SingleBar | null = null;
+    const onProgress = (p: SweepProgress) => {
+      if (!io.isTTY) return;
+      if (!bar) {
+        bar = new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} runs  {failed} failed  ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic);
+        bar.start(p.total, p.done, { failed: p.failed });
+      } else bar.update(p.done, { failed: p.failed });
+    };
+    let summary;
+    try {
+      summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      (bar as cliProgress.SingleBar | null)?.stop();
+    }
+    const s = summary;
+    const shardText = shard ? ` (shard ${shard.index}/${shard.count})` : '';
+    io.stdout(`${s.done}/${s.total} runs recorded in ${values.out}/runs.jsonl${shardText}: ${s.done - s.resumed} run now, ${s.resumed} earlier, ${s.failed} failed; ${(s.wallMs / 1000).toFixed(1)} s\n`);
+    if (s.droppedTornLine) io.stderr('warning: dropped a torn last line of runs.jsonl (an interrupted write); its run was run again\n');
+    if (s.interrupted) return 130;
+    if (s.failed > 0) {
+      io.stderr(`error: ${s.failed} runs failed; their errors are in runs.jsonl ("status": "failed")\n`);
+      return EXIT_FAILURE;
+    }
+    return 0;
+  });
+}
+
+function sweepMerge(argv: string[], io: CliIO): Promise<number> {
+  return runCommand('sweep', io, async () => {
+    const { values, positionals } = parseCommandArgs('sweep merge', () =>
+      parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, partial: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
+    );
+    if (values.help) {
+      io.stdout(SWEEP_USAGE);
+      return 0;
+    }
+    if (values.out === undefined) throw new NtpError('usage', 'option --out is required');
+    if (positionals.length === 0) throw new NtpError('usage', 'ntp sweep merge needs the sweep directories to merge');
+    const m = await mergeSweeps(positionals, values.out, { partial: values.partial });
+    const ids = (xs: string[]) => xs.slice(0, 10).join(', ') + (xs.length > 10 ? `, … (${xs.length} in all)` : '');
+    for (const d of m.torn) io.stderr(`warning: ${d}/runs.jsonl ends in a torn line (an interrupted write); it was left out\n`);
+    if (m.duplicates.length) io.stderr(`warning: ${m.duplicates.length} runs were found in more than one directory, with the same outcome (kept once): ${ids(m.duplicates)}\n`);
+    if (m.missing.length) io.stderr(`${m.written ? 'warning' : 'error'}: ${m.missing.length} of ${m.expected} runs are missing: ${ids(m.missing)}${m.written ? '' : '; rerun their shards, or pass --partial'}\n`);
+    if (m.written) io.stdout(`merged ${m.merged} of ${m.expected} runs from ${positionals.length} directories into ${values.out}\n`);
+    return m.written ? 0 : EXIT_FAILURE;
+  });
+}
+
+function sweepReport(argv: string[], io: CliIO): Promise<number> {
+  return runCommand('sweep', io, async () => {
+    const { values, positionals } = parseCommandArgs('sweep report', () =>
+      parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
+    );
+    if (values.help) {
+      io.stdout(SWEEP_USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new NtpError('usage', `ntp sweep report takes one sweep directory (got ${positionals.length})`);
+    const dir = positionals[0];
+    const report = await summarizeSweep(dir);
+    const outDir = values.out ?? join(dir, 'report');
+    const figures = await renderBandFigures(report);
+    await writeFilesAtomic([
+      { path: join(outDir, 'report.json'), content: JSON.stringify(report, null, 1) + '\n' },
+      ...figures.map((f) => ({ path: join(outDir, f.name), content: f.svg })),
+    ]);
+    io.stdout(reportText(report));
+    io.stdout(`\nwrote ${outDir}/report.json and ${figures.length} band figures\n`);
+    return 0;
+  });
+}

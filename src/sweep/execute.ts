@@ -1,0 +1,38 @@
+import type { RunResult } from './family.js';
+import { loadFamilies } from './families.js';
+import type { RunConfig } from './spec.js';
+
+/** One run for a worker: the config, the record interval and the extra family modules. */
+export interface RunTask {
+  config: RunConfig;
+  every: number;
+  modules: readonly string[];
+}
+
+/** What a worker sends back: the family's result, or the error it threw, with the wall time. */
+export type RunOutcome = { ok: true; result: RunResult; wallMs: number } | { ok: false; error: string; wallMs: number };
+
+let families: ReturnType<typeof loadFamilies> | null = null;
+let familiesKey = '';
+
+/**
+ * Runs one config with its family, in whatever thread calls it; an exception from the family
+ * becomes an outcome (the run is recorded as failed, not retried).
+ */
+export async function executeRun(task: RunTask): Promise<RunOutcome> {
+  const start = performance.now();
+  try {
+    const key = JSON.stringify(task.modules);
+    if (!families || key !== familiesKey) {
+      families = loadFamilies(task.modules);
+      familiesKey = key;
+    }
+    const family = (await families).get(String(task.config.family));
+    if (!family) throw new Error(`unknown family ${JSON.stringify(task.config.family)}`);
+    const result = await family.run(task.config, task.every);
+    return { ok: true, result, wallMs: performance.now() - start };
+  } catch (e) {
+    const err = e as Error;
+    return { ok: false, error: err?.message ?? String(e), wallMs: performance.now() - start };
+  }
+}

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { NtpError } from '../errors.js';
+import { executeRun, type RunOutcome, type RunTask } from './execute.js';
+
+/**
+ * The compiled worker file. Worker threads run plain JavaScript, so when this module runs from
+ * its TypeScript source (vitest, tsx) the worker comes from the build in dist/, which `npm run
+ * build` (tsc) writes; in the installed package it sits next to this file.
+ */
+export function workerFile(): string {
+  const here = new URL(import.meta.url);
+  const url = here.pathname.endsWith('.ts') ? new URL('../../dist/src/sweep/worker.js', here) : new URL('./worker.js', here);
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) throw new NtpError('not-built', `the sweep worker ${path} is missing: run "npm run build" first`);
+  return path;
+}
+
+/** Runs sweep runs somewhere: on worker threads, or in this thread. */
+export interface RunPool {
+  run(task: RunTask): Promise<RunOutcome>;
+  /** Stops the workers; runs in flight are abandoned. */
+  destroy(): Promise<void>;
+}
+
+/** Default number of workers: every core the process may use. */
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+/**
+ * A pool of `workers` threads, each with its own WebAssembly instance (piscina); `workers` = 0
+ * runs in this thread, one run at a time. A worker that dies (an uncaught error, `process.exit`,
+ * out of memory) fails its run with the reason and is replaced; the other runs go on.
+ */
+export function createRunPool(workers: number): RunPool {
+  if (!Number.isInteger(workers) || workers < 0) throw new NtpError('invalid-option', `option workers must be an integer >= 0 (got ${workers})`);
+  if (workers === 0) {
+    let queue: Promise<unknown> = Promise.resolve();
+    return {
+      run(task) {
+        const p = queue.then(() => executeRun(task));
+        queue = p.catch(() => {});
+        return p;
+      },
+      async destroy() {},
+    };
+  }
+  const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  return {
+    async run(task) {
+      const start = performance.now();
+      try {
+        return (await pool.run(task)) as RunOutcome;
+      } catch (e) {
+        return { ok: false, error: `the worker running it died: ${(e as Error)?.message ?? String(e)}`, wallMs: performance.now() - start };
+      }
+    },
+    destroy: () => pool.destroy(),
+  };
+}

@@ -1,0 +1,146 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NtpError } from '../errors.js';
+import { writeFilesAtomic } from '../io/files.js';
+import { DEFAULT_FAMILY, loadFamilies } from './families.js';
+import { createRunPool, defaultWorkers } from './pool.js';
+import { canonicalJSON, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
+import { dropTornLine, META_FILE, readMeta, readRunsLog, RunsWriter, type RunLine, type SweepMeta } from './store.js';
+
+/** Options of {@link runSweep}. */
+export interface SweepRunOptions {
+  /** output directory: sweep.json, runs.jsonl, records/ID.json */
+  out: string;
+  /** worker threads (default `os.availableParallelism()`); 0 runs in this thread */
+  workers?: number;
+  /** run only shard `index` of `count` (a deterministic split by run id) */
+  shard?: { index: number; count: number } | null;
+  /** record interval in steps (default 10) */
+  every?: number;
+  /** accept a sweep above `limit` runs */
+  yes?: boolean;
+  /** largest sweep accepted without `yes` (default 10,000) */
+  limit?: number;
+  /** extra family modules (paths or URLs), each exporting a SweepFamily as `family` */
+  modules?: string[];
+  /** called after each run is recorded, and once at the start */
+  onProgress?: (p: SweepProgress) => void;
+  /** stops the sweep: queued runs are not started and runs in flight are abandoned */
+  signal?: AbortSignal;
+}
+
+/** Progress of a sweep. */
+export interface SweepProgress {
+  /** runs of this shard */
+  total: number;
+  /** runs recorded, this call and earlier ones */
+  done: number;
+  /** of which failed */
+  failed: number;
+  /** runs found recorded when this call started */
+  resumed: number;
+}
+
+/** What {@link runSweep} did. */
+export interface SweepRunSummary extends SweepProgress {
+  /** the runs of this shard, in sweep order */
+  runs: SweepRun[];
+  /** whether a torn last line of runs.jsonl was dropped */
+  droppedTornLine: boolean;
+  /** whether the sweep was stopped before every run was recorded */
+  interrupted: boolean;
+  /** wall time of this call in milliseconds */
+  wallMs: number;
+}
+
+/**
+ * Runs a sweep (or one shard of it) on a pool of worker threads, appending one line per finished
+ * run to `out/runs.jsonl` and its records to `out/records/ID.json`. Resumes where an earlier call
+ * stopped: runs with a line are skipped (failed ones too: a failure is recorded, not retried);
+ * a torn last line is dropped. Every config is validated before any run starts.
+ */
+export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise<SweepRunSummary> {
+  const start = performance.now();
+  const every = opts.every ?? 10;
+  if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${every})`);
+  const shard = opts.shard ?? null;
+  if (shard && !(Number.isInteger(shard.index) && Number.isInteger(shard.count) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new NtpError('invalid-option', `option shard must be I/N with 0 <= I < N (got ${shard.index}/${shard.count})`);
+  }
+  const modules = opts.modules ?? [];
+  const families = await loadFamilies(modules);
+  const all = expandSweep(sweep, { families, defaultFamily: DEFAULT_FAMILY, limit: opts.limit, yes: opts.yes });
+  const runs = shard ? all.filter((r) => shardOf(r.id, shard.count) === shard.index) : all;
+  const byId = new Map(runs.map((r) => [r.id, r]));
+
+  const meta: SweepMeta = { sweep, every, shard, modules };
+  await mkdir(opts.out, { recursive: true });
+  const previous = await readMeta(opts.out);
+  if (previous) {
+    if (canonicalJSON(previous.sweep) !== canonicalJSON(sweep)) throw new NtpError('sweep-mismatch', `${opts.out} holds the runs of another sweep (its ${META_FILE} differs): use a new --out directory`);
+    if (previous.every !== every) throw new NtpError('sweep-mismatch', `${opts.out} was run with --every ${previous.every}, not ${every}: resume with the same --every`);
+    if (canonicalJSON(previous.shard) !== canonicalJSON(shard)) {
+      const name = (s: SweepMeta['shard']) => (s ? `${s.index}/${s.count}` : 'all runs');
+      throw new NtpError('sweep-mismatch', `${opts.out} holds shard ${name(previous.shard)}, not ${name(shard)}`);
+    }
+  } else {
+    await writeFilesAtomic([{ path: join(opts.out, META_FILE), content: JSON.stringify(meta, null, 1) + '\n' }]);
+  }
+
+  const log = await readRunsLog(opts.out);
+  await dropTornLine(opts.out, log);
+  const done = new Set<string>();
+  let failed = 0;
+  for (const line of log.lines) {
+    if (!byId.has(line.id)) throw new NtpError('bad-runs', `${opts.out}/runs.jsonl holds run ${line.id}, which is not a run of this sweep${shard ? ' shard' : ''}`);
+    if (done.has(line.id)) continue;
+    done.add(line.id);
+    if (line.status === 'failed') failed++;
+  }
+  const resumed = done.size;
+  const todo = runs.filter((r) => !done.has(r.id));
+  const progress = (): SweepProgress => ({ total: runs.length, done: done.size, failed, resumed });
+  opts.onProgress?.(progress());
+
+  let interrupted = false;
+  if (todo.length > 0 && !opts.signal?.aborted) {
+    const pool = createRunPool(opts.workers ?? Math.min(defaultWorkers(), todo.length));
+    const writer = await RunsWriter.open(opts.out);
+    let stopping = false;
+    const onAbort = () => {
+      stopping = true;
+      void pool.destroy();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.all(
+        todo.map(async (run) => {
+          if (stopping) return;
+          const outcome = await pool.run({ config: run.config, every, modules });
+          if (stopping) return;
+          const line: RunLine = outcome.ok
+            ? { id: run.id, index: run.index, config: run.config, status: outcome.result.status, final: outcome.result.final, rates: outcome.result.extra?.rates ?? null, extra: withoutRates(outcome.result.extra), wallMs: outcome.wallMs }
+            : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, wallMs: outcome.wallMs };
+          await writer.append(opts.out, line, outcome.ok ? outcome.result.records : null);
+          done.add(run.id);
+          if (!outcome.ok) failed++;
+          opts.onProgress?.(progress());
+        }),
+      );
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      await writer.close();
+      if (!stopping) await pool.destroy();
+    }
+    interrupted = stopping;
+  } else if (todo.length > 0) {
+    interrupted = true;
+  }
+  return { ...progress(), runs, droppedTornLine: log.torn !== null, interrupted, wallMs: performance.now() - start };
+}
+
+function withoutRates(extra: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!extra) return undefined;
+  const { rates: _rates, ...rest } = extra;
+  return rest;
+}
