@@ -234,6 +234,29 @@ describe('running a sweep', () => {
 });
 
 describe('ntp sweep (CLI)', () => {
+  it('stops on SIGINT with exit 130, keeping the finished runs; a rerun completes the sweep', async () => {
+    const d = join(dir, 'sigint');
+    const file = join(dir, 'sigint.json');
+    const sweep: SweepFile = { base: { t0: 300, t1: 300, vocab: 16 }, grid: { seed: { from: 1, to: 8 } } };
+    await writeFile(file, JSON.stringify(sweep));
+    const child = spawn(process.execPath, [CLI, 'sweep', 'run', file, '--out', d, '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await readFile(join(d, 'runs.jsonl'), 'utf8').catch(() => '')).split('\n').length < 2) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toMatch(/interrupted: stopping; runs in flight are lost, rerun the same command to resume/);
+    const kept = (await linesOf(d)).length;
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(8);
+    const io = capture();
+    expect(await main(['sweep', 'run', file, '--out', d, '--workers', '2'], io)).toBe(0);
+    expect(io.out).toContain(`8/8 runs recorded in ${d}/runs.jsonl: ${8 - kept} run now, ${kept} earlier, 0 failed`);
+    expect(new Set((await linesOf(d)).map((l) => l.id)).size).toBe(8);
+  });
+
   it('runs, merges shards, reports missing and duplicate runs, and writes a report with band figures', async () => {
     const file = join(dir, 'cli.json');
     await writeFile(file, JSON.stringify({ base: { t0: 30, t1: 30 }, grid: { seed: { from: 1, to: 3 }, eta0: [0.05, 0.1] } }));
@@ -285,6 +308,24 @@ describe('ntp sweep (CLI)', () => {
     expect(await main(['sweep', 'run', file], capture())).toBe(2);
     expect(await main(['sweep', 'run', file, '--out', 'x', '--shard', '2/2'], capture())).toBe(2);
     expect(await main(['sweep', 'fly'], capture())).toBe(2);
+  });
+});
+
+describe('the scheduler examples', () => {
+  it('Kubernetes: the ConfigMap holds a valid sweep and the shard count equals the completions', async () => {
+    const yaml = await readFile(new URL('../examples/k8s/sweep-job.yaml', import.meta.url), 'utf8');
+    const json = /sweep\.json: \|\n\s+(\{.*\})\n/.exec(yaml)?.[1] as string;
+    expect(expand(parseSweepFile(json))).toHaveLength(200);
+    const completions = Number(/completions: (\d+)/.exec(yaml)?.[1]);
+    expect(completions).toBe(4);
+    expect(yaml).toContain(`--shard "$JOB_COMPLETION_INDEX/${completions}"`);
+    expect(yaml).toMatch(/completionMode: Indexed/);
+  });
+
+  it('Slurm: the job array passes its task id and count as the shard', async () => {
+    const sbatch = await readFile(new URL('../examples/slurm/sweep.sbatch', import.meta.url), 'utf8');
+    expect(sbatch).toContain('--shard "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT"');
+    expect(sbatch).toMatch(/^#SBATCH --array=0-\d+$/m);
   });
 });
 
