@@ -11,19 +11,32 @@ import type { SweepFile } from '../src/sweep/spec.js';
 export interface SweepBench {
   runs: number;
   cores: number;
-  oneWorker: { wallMs: number; runsPerSecond: number };
-  allCores: { workers: number; wallMs: number; runsPerSecond: number };
+  oneWorker: Timing;
+  allCores: Timing & { workers: number };
   speedup: number;
   /** 1-minute load average before the section: other processes sharing the cores */
   loadBefore: number;
 }
 
-async function timed(sweep: SweepFile, workers: number): Promise<number> {
+/** Wall time, and the CPU time of the process (all threads) over it. */
+interface Timing {
+  wallMs: number;
+  runsPerSecond: number;
+  /** CPU time of all threads of the process */
+  cpuMs: number;
+  /** cpuMs / wallMs: the cores the sweep actually got (other processes share them) */
+  coresUsed: number;
+}
+
+async function timed(sweep: SweepFile, workers: number): Promise<Timing> {
   const out = mkdtempSync(join(tmpdir(), 'ntp-bench-sweep-'));
   try {
+    const cpu0 = process.cpuUsage();
     const s = await runSweep(sweep, { out, workers });
+    const cpu = process.cpuUsage(cpu0);
     if (s.done !== s.total || s.failed > 0) throw new Error(`sweep bench: ${s.failed} of ${s.total} runs failed`);
-    return s.wallMs;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    return { wallMs: s.wallMs, runsPerSecond: (s.total * 1000) / s.wallMs, cpuMs, coresUsed: cpuMs / s.wallMs };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -39,17 +52,11 @@ export async function sweepBench(): Promise<SweepBench> {
   await timed({ ...sweep, grid: { seed: { from: 1, to: cores } } }, cores); // warm-up: file cache, JIT of the main thread
   const one = await timed(sweep, 1);
   const all = await timed(sweep, cores);
-  const r: SweepBench = {
-    runs,
-    cores,
-    oneWorker: { wallMs: one, runsPerSecond: (runs * 1000) / one },
-    allCores: { workers: cores, wallMs: all, runsPerSecond: (runs * 1000) / all },
-    speedup: one / all,
-    loadBefore,
-  };
-  console.log(`\nsweep: ${runs} paper-size runs (|V| = 20, T0 = T1 = 900), load average ${loadBefore.toFixed(2)} before`);
-  console.log(`  1 worker      ${(one / 1000).toFixed(2)} s   ${r.oneWorker.runsPerSecond.toFixed(1)} runs/s`);
-  console.log(`  ${cores} workers     ${(all / 1000).toFixed(2)} s   ${r.allCores.runsPerSecond.toFixed(1)} runs/s   speed-up ×${r.speedup.toFixed(2)} (target ≥ 1.8 on 2 cores)`);
+  const r: SweepBench = { runs, cores, oneWorker: one, allCores: { ...all, workers: cores }, speedup: one.wallMs / all.wallMs, loadBefore };
+  const line = (name: string, t: Timing) => `  ${name.padEnd(10)} ${(t.wallMs / 1000).toFixed(2).padStart(6)} s   ${t.runsPerSecond.toFixed(1).padStart(5)} runs/s   ${t.coresUsed.toFixed(2)} cores busy (CPU time / wall time)`;
+  console.log(`\nsweep: ${runs} paper-size runs (|V| = 20, T0 = T1 = 900), ${cores} cores, load average ${loadBefore.toFixed(2)} before (other processes share the cores)`);
+  console.log(line('1 worker', one));
+  console.log(line(`${cores} workers`, all) + `   speed-up ×${r.speedup.toFixed(2)} (target ≥ 1.8 on 2 cores)`);
   // this file runs compiled as dist/bench/sweep.js; results go to the source tree's bench/results
   const results = new URL('../../bench/results/', import.meta.url);
   mkdirSync(results, { recursive: true });

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { NtpError } from '../src/errors.js';
-import { DEFAULT_FAMILY, FAMILIES, loadFamilies } from '../src/sweep/families.js';
+import { DEFAULT_FAMILY, loadFamilies } from '../src/sweep/families.js';
 import { mergeSweeps } from '../src/sweep/merge.js';
 import { ntpFamily } from '../src/sweep/ntp.js';
 import { bandFigureSpec, stats, summarizeRuns, summarizeSweep } from '../src/sweep/report.js';
@@ -15,7 +15,7 @@ import { countRuns, expandSweep, parseShard, parseSweepFile, runId, shardOf, typ
 import { outcomeKey, readRunsLog, type RunLine } from '../src/sweep/store.js';
 import { capture } from './helpers/cli.js';
 
-const families = new Map(FAMILIES.map((f) => [f.name, f]));
+const families = await loadFamilies();
 const expand = (s: SweepFile, extra: { limit?: number; yes?: boolean } = {}) => expandSweep(s, { families, defaultFamily: DEFAULT_FAMILY, ...extra });
 const FAULTY = pathToFileURL(fileURLToPath(new URL('./fixtures/faulty-family.mjs', import.meta.url))).href;
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));

@@ -1,17 +1,18 @@
 import { NtpError } from '../errors.js';
 import type { SweepFamily } from './family.js';
-import { ntpFamily } from './ntp.js';
 
 /**
- * The task families a sweep file may name in `family`, the first one the default. Registering a
- * family is one line here: its `SweepFamily` from `src/tasks/<family>/sweep.ts`.
+ * The task families a sweep file may name in `family`, by name, each loaded when a sweep starts.
+ * Registering a family is one line here, loading its `SweepFamily` from
+ * `src/tasks/<family>/sweep.ts`, e.g.
+ * `cyclic: async () => (await import('../tasks/cyclic/sweep.js')).cyclicFamily,`
  */
-export const FAMILIES: readonly SweepFamily[] = [
-  ntpFamily,
-];
+export const FAMILIES: Readonly<Record<string, () => Promise<SweepFamily>>> = {
+  ntp: async () => (await import('./ntp.js')).ntpFamily,
+};
 
-/** The family a sweep uses when its configs name none. */
-export const DEFAULT_FAMILY = FAMILIES[0].name;
+/** The family a sweep uses when its configs name none: the core paper's Algorithm 1. */
+export const DEFAULT_FAMILY = 'ntp';
 
 /**
  * The registry plus the families of extra modules (each exporting `family`, a SweepFamily, or
@@ -19,7 +20,12 @@ export const DEFAULT_FAMILY = FAMILIES[0].name;
  * `modules` are file paths or URLs; the worker threads import the same modules.
  */
 export async function loadFamilies(modules: readonly string[] = []): Promise<Map<string, SweepFamily>> {
-  const map = new Map<string, SweepFamily>(FAMILIES.map((f) => [f.name, f]));
+  const map = new Map<string, SweepFamily>();
+  for (const [name, load] of Object.entries(FAMILIES)) {
+    const f = await load();
+    if (f.name !== name) throw new Error(`the family registered as ${name} calls itself ${f.name}`);
+    map.set(name, f);
+  }
   for (const spec of modules) {
     let mod: Record<string, unknown>;
     try {
@@ -31,6 +37,7 @@ export async function loadFamilies(modules: readonly string[] = []): Promise<Map
     if (!f || typeof f.name !== 'string' || typeof f.run !== 'function' || typeof f.validate !== 'function' || !Array.isArray(f.options)) {
       throw new NtpError('bad-family', `the module ${JSON.stringify(spec)} exports no SweepFamily as "family" or default`);
     }
+    if (map.has(f.name)) throw new NtpError('bad-family', `the module ${JSON.stringify(spec)} defines the family ${JSON.stringify(f.name)}, which is already registered`);
     map.set(f.name, f);
   }
   return map;
