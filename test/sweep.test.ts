@@ -161,6 +161,30 @@ describe('running a sweep', () => {
     await expect(runSweep({ ...SMALL, base: { t0: 41, t1: 30 } }, { out: join(dir, 'serial'), workers: 0 })).rejects.toThrow(/holds the runs of another sweep/);
   });
 
+  it('stops when its signal aborts: queued runs are not started, and a resume runs only them', async () => {
+    const d = join(dir, 'aborted');
+    const stop = new AbortController();
+    const big: SweepFile = { base: { t0: 300, t1: 300, vocab: 16 }, grid: { seed: { from: 1, to: 8 } } };
+    const s = await runSweep(big, { out: d, workers: 0, every: 10, signal: stop.signal, onProgress: (p) => p.done === 2 && stop.abort() });
+    // in this thread a run starts only once the one before is written: the stop comes before run 3
+    expect(s).toMatchObject({ total: 8, done: 2, interrupted: true });
+    expect(await linesOf(d)).toHaveLength(2);
+    const rest = await runSweep(big, { out: d, workers: 0, every: 10 });
+    expect(rest).toMatchObject({ total: 8, done: 8, resumed: 2, interrupted: false });
+    const lines = await linesOf(d);
+    expect(new Set(lines.map((l) => l.id)).size).toBe(8);
+    const one = lines[7];
+    expect(one.final).toEqual((await ntpFamily.run(one.config, 10)).final);
+  });
+
+  it('a sweep run in one directory in pieces equals the sweep run at once', async () => {
+    const d = join(dir, 'pieces');
+    const stop = new AbortController();
+    expect(await runSweep(SMALL, { out: d, workers: 0, every: 10, signal: stop.signal, onProgress: (p) => p.done === 1 && stop.abort() })).toMatchObject({ done: 1, interrupted: true });
+    expect(await runSweep(SMALL, { out: d, workers: 2, every: 10 })).toMatchObject({ done: 6, resumed: 1 });
+    expect(new Map((await linesOf(d)).map((l) => [l.id, outcomeKey(l)]))).toEqual(new Map((await linesOf(join(dir, 'serial'))).map((l) => [l.id, outcomeKey(l)])));
+  });
+
   it('drops a torn last line and runs its run again; a corrupt line elsewhere is an error naming it', async () => {
     const d = join(dir, 'torn');
     await runSweep(SMALL, { out: d, workers: 0, every: 10 });

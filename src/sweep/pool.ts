@@ -39,15 +39,20 @@ export function createRunPool(workers: number): RunPool {
   if (!Number.isInteger(workers) || workers < 0) throw new NtpError('invalid-option', `option workers must be an integer >= 0 (got ${workers})`);
   if (workers === 0) {
     let queue: Promise<unknown> = Promise.resolve();
+    let destroyed = false;
     return {
       run(task) {
-        const p = queue.then(() => executeRun(task));
+        // runs queued behind the current one are not started once the pool is destroyed
+        const p = queue.then((): Promise<RunOutcome> | RunOutcome => (destroyed ? { ok: false, error: 'the sweep was stopped', wallMs: 0 } : executeRun(task)));
         queue = p.catch(() => {});
         return p;
       },
-      async destroy() {},
+      async destroy() {
+        destroyed = true;
+      },
     };
   }
+  let destroying: Promise<void> | null = null;
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
   return {
     async run(task) {
@@ -58,6 +63,6 @@ export function createRunPool(workers: number): RunPool {
         return { ok: false, error: `the worker running it died: ${(e as Error)?.message ?? String(e)}`, wallMs: performance.now() - start };
       }
     },
-    destroy: () => pool.destroy(),
+    destroy: () => (destroying ??= pool.destroy()),
   };
 }

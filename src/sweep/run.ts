@@ -104,7 +104,8 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
 
   let interrupted = false;
   if (todo.length > 0 && !opts.signal?.aborted) {
-    const pool = createRunPool(opts.workers ?? Math.min(defaultWorkers(), todo.length));
+    const workers = opts.workers ?? Math.min(defaultWorkers(), todo.length);
+    const pool = createRunPool(workers);
     const writer = await RunsWriter.open(opts.out);
     let stopping = false;
     const onAbort = () => {
@@ -112,27 +113,36 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
       void pool.destroy();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    // One lane per worker, each taking the next run once its last one is written: nothing waits
+    // in a queue, so a stop abandons only the runs in flight, and in this thread (workers = 0)
+    // the event loop turns between runs (writes finish, signals are seen).
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (!stopping && next < todo.length) {
+        const run = todo[next++];
+        const outcome = await pool.run({ config: run.config, every, modules });
+        if (stopping) return;
+        const line: RunLine = outcome.ok
+          ? { id: run.id, index: run.index, config: run.config, status: outcome.result.status, final: outcome.result.final, rates: outcome.result.extra?.rates ?? null, extra: withoutRates(outcome.result.extra), wallMs: outcome.wallMs }
+          : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, wallMs: outcome.wallMs };
+        await writer.append(opts.out, line, outcome.ok ? outcome.result.records : null);
+        done.add(run.id);
+        if (!outcome.ok) failed++;
+        opts.onProgress?.(progress());
+      }
+    };
     try {
-      await Promise.all(
-        todo.map(async (run) => {
-          if (stopping) return;
-          const outcome = await pool.run({ config: run.config, every, modules });
-          if (stopping) return;
-          const line: RunLine = outcome.ok
-            ? { id: run.id, index: run.index, config: run.config, status: outcome.result.status, final: outcome.result.final, rates: outcome.result.extra?.rates ?? null, extra: withoutRates(outcome.result.extra), wallMs: outcome.wallMs }
-            : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, wallMs: outcome.wallMs };
-          await writer.append(opts.out, line, outcome.ok ? outcome.result.records : null);
-          done.add(run.id);
-          if (!outcome.ok) failed++;
-          opts.onProgress?.(progress());
-        }),
-      );
+      await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
+      interrupted = stopping;
+    } catch (e) {
+      // a failed write (disk full) ends the sweep: the other lanes stop at their next run
+      stopping = true;
+      throw e;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
+      await pool.destroy();
       await writer.close();
-      if (!stopping) await pool.destroy();
     }
-    interrupted = stopping;
   } else if (todo.length > 0) {
     interrupted = true;
   }
