@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -12,9 +13,16 @@ import { executeRun, type RunOutcome, type RunTask } from './execute.js';
  */
 export function workerFile(): string {
   const here = new URL(import.meta.url);
-  const url = here.pathname.endsWith('.ts') ? new URL('../../dist/src/sweep/worker.js', here) : new URL('./worker.js', here);
-  const path = fileURLToPath(url);
+  const fromSource = here.pathname.endsWith('.ts');
+  const path = fileURLToPath(fromSource ? new URL('../../dist/src/sweep/worker.js', here) : new URL('./worker.js', here));
   if (!existsSync(path)) throw new NtpError('not-built', `the sweep worker ${path} is missing: run "npm run build" first`);
+  if (fromSource) {
+    // the workers would run yesterday's code while this thread runs today's: refuse
+    const built = statSync(path).mtimeMs;
+    const src = fileURLToPath(new URL('..', here));
+    const newer = readdirSync(src, { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('.ts') && statSync(join(src, f)).mtimeMs > built);
+    if (newer) throw new NtpError('not-built', `src/${newer} is newer than the build the sweep workers run (${path}): run "npm run build" first`);
+  }
   return path;
 }
 

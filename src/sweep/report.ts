@@ -125,7 +125,9 @@ export function summarizeRuns(lines: readonly RunLine[], records: ReadonlyMap<st
 /** Reads a sweep directory (runs.jsonl and records) and summarizes it. */
 export async function summarizeSweep(dir: string): Promise<SweepReport> {
   if (!(await readMeta(dir))) throw new NtpError('io', `${dir} is not a sweep directory (no sweep.json)`);
-  const { lines } = await readRunsLog(dir);
+  // a run recorded twice (two `sweep run` into one directory at once) counts once
+  const seen = new Set<string>();
+  const lines = (await readRunsLog(dir)).lines.filter((l) => !seen.has(l.id) && seen.add(l.id));
   if (lines.length === 0) throw new NtpError('bad-runs', `${dir} holds no finished runs yet`);
   const records = new Map<string, RunRecord[]>();
   for (const l of lines) if (l.status !== 'failed') records.set(l.id, await readRecords(dir, l.id));
