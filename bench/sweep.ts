@@ -53,7 +53,7 @@ export async function sweepBench(): Promise<SweepBench> {
   const one = await timed(sweep, 1);
   const all = await timed(sweep, cores);
   const r: SweepBench = { runs, cores, oneWorker: one, allCores: { ...all, workers: cores }, speedup: one.wallMs / all.wallMs, loadBefore };
-  const line = (name: string, t: Timing) => `  ${name.padEnd(10)} ${(t.wallMs / 1000).toFixed(2).padStart(6)} s   ${t.runsPerSecond.toFixed(1).padStart(5)} runs/s   ${t.coresUsed.toFixed(2)} cores busy (CPU time / wall time)`;
+  const line = (name: string, t: Timing) => `  ${name.padEnd(10)} ${(t.wallMs / 1000).toFixed(2).padStart(6)} s   ${t.runsPerSecond.toFixed(1).padStart(5)} runs/s   ${t.coresUsed.toFixed(2)} cores busy (CPU time / wall time)   ${(t.cpuMs / runs).toFixed(1)} ms CPU per run`;
   console.log(`\nsweep: ${runs} paper-size runs (|V| = 20, T0 = T1 = 900), ${cores} cores, load average ${loadBefore.toFixed(2)} before (other processes share the cores)`);
   console.log(line('1 worker', one));
   console.log(line(`${cores} workers`, all) + `   speed-up ×${r.speedup.toFixed(2)} (target ≥ 1.8 on 2 cores)`);
