@@ -81,3 +81,8 @@ export async function mergeSweeps(dirs: readonly string[], out: string, opts?: i
 export async function summarizeSweep(dir: string): Promise<import('./sweep/report.js').SweepReport> {
   return (await import('./sweep/report.js')).summarizeSweep(dir);
 }
+
+/** Mean ± std, min and max over runs (results of a family's `run`, one per seed) of the final metrics and of every metric per step. */
+export async function summarizeResults(results: ReadonlyArray<{ final: Record<string, import('./sweep/family.js').MetricValue>; records: readonly import('./sweep/family.js').RunRecord[] }>): Promise<ReturnType<typeof import('./sweep/report.js').summarizeResults>> {
+  return (await import('./sweep/report.js')).summarizeResults(results);
+}

@@ -9,7 +9,7 @@ import { NtpError } from '../src/errors.js';
 import { DEFAULT_FAMILY, loadFamilies } from '../src/sweep/families.js';
 import { mergeSweeps } from '../src/sweep/merge.js';
 import { ntpFamily } from '../src/sweep/ntp.js';
-import { bandFigureSpec, stats, summarizeRuns, summarizeSweep } from '../src/sweep/report.js';
+import { bandFigureSpec, stats, summarizeResults, summarizeRuns, summarizeSweep } from '../src/sweep/report.js';
 import { runSweep } from '../src/sweep/run.js';
 import { countRuns, expandSweep, parseShard, parseSweepFile, runId, shardOf, type SweepFile } from '../src/sweep/spec.js';
 import { outcomeKey, readRunsLog, type RunLine } from '../src/sweep/store.js';
@@ -376,6 +376,8 @@ describe('sweep report', () => {
       { stage: 2, step: 0, metrics: { loss: { n: 1, mean: 1, std: 0, min: 1, max: 1 } } },
     ]);
     expect(v2).toMatchObject({ value: 0.2, runs: 2, failed: 1, statuses: { completed: 1, failed: 1 }, final: { loss: { n: 1, mean: 5 } } });
+    // the same statistics straight from results, as an experiment looping over seeds gets them
+    expect(summarizeResults([{ final: { loss: 1 }, records: recs.get('a') ?? [] }, { final: { loss: 3 }, records: recs.get('b') ?? [] }])).toEqual({ final: v1.final, series: v1.series });
     // only seeds vary: one group of all runs
     expect(summarizeRuns([line('a', 1, 0.1, 1), line('b', 2, 0.1, 3)], new Map()).axes.map((a) => a.axis)).toEqual(['all']);
     // the band is mean ± std clipped to [min, max]: 3 ± √2 is cut to [2, 4]

@@ -79,6 +79,25 @@ function statsOf(rows: readonly Record<string, MetricValue>[], skip: readonly st
   return out;
 }
 
+/**
+ * Mean ± std, min and max over runs of the final metrics and of every recorded metric per step:
+ * for an experiment that calls a family's `run` once per seed and reports the band.
+ */
+export function summarizeResults(results: ReadonlyArray<{ final: Record<string, MetricValue>; records: readonly RunRecord[] }>): { final: Record<string, Stats>; series: SeriesPoint[] } {
+  const points = new Map<string, { stage: number | null; step: number; rows: RunRecord[] }>();
+  for (const r of results) {
+    for (const rec of r.records) {
+      const stage = typeof rec.stage === 'number' ? rec.stage : null;
+      const k = `${stage}:${rec.step}`;
+      (points.get(k) ?? points.set(k, { stage, step: rec.step, rows: [] }).get(k))?.rows.push(rec);
+    }
+  }
+  const series = [...points.values()]
+    .sort((a, b) => (a.stage ?? 0) - (b.stage ?? 0) || a.step - b.step)
+    .map((p) => ({ stage: p.stage, step: p.step, metrics: statsOf(p.rows, ['step', 'stage']) }));
+  return { final: statsOf(results.map((r) => r.final), ['step', 'stage']), series };
+}
+
 /** The options whose values differ between runs, the seed aside (seeds are what a mean is taken over). */
 export function varyingOptions(lines: readonly RunLine[]): string[] {
   const values = new Map<string, Set<string>>();
@@ -104,18 +123,8 @@ export function summarizeRuns(lines: readonly RunLine[], records: ReadonlyMap<st
       const ok = ls.filter((l) => l.status !== 'failed');
       const statuses: Record<string, number> = {};
       for (const l of ls) statuses[l.status] = (statuses[l.status] ?? 0) + 1;
-      const points = new Map<string, { stage: number | null; step: number; rows: RunRecord[] }>();
-      for (const l of ok) {
-        for (const r of records.get(l.id) ?? []) {
-          const stage = typeof r.stage === 'number' ? r.stage : null;
-          const k = `${stage}:${r.step}`;
-          (points.get(k) ?? points.set(k, { stage, step: r.step, rows: [] }).get(k))?.rows.push(r);
-        }
-      }
-      const series = [...points.values()]
-        .sort((a, b) => (a.stage ?? 0) - (b.stage ?? 0) || a.step - b.step)
-        .map((p) => ({ stage: p.stage, step: p.step, metrics: statsOf(p.rows, ['step', 'stage']) }));
-      return { value, runs: ls.length, failed: ls.length - ok.length, statuses, final: statsOf(ok.map((l) => l.final), ['step', 'stage']), series };
+      const { final, series } = summarizeResults(ok.map((l) => ({ final: l.final, records: records.get(l.id) ?? [] })));
+      return { value, runs: ls.length, failed: ls.length - ok.length, statuses, final, series };
     });
     return { axis, values };
   });
