@@ -188,7 +188,7 @@ for (const size of ['S', 'M', 'L'] as const) await stepsAndKernels(size);
 await matmuls();
 await paperExperiment();
 const memory = await memoryAtL();
-await sweepBench();
+await sweepBench(quick);
 // this file runs compiled as dist/bench/run.js; results go to the source tree's bench/results
 const results = new URL('../../bench/results/', import.meta.url);
 mkdirSync(results, { recursive: true });
