@@ -209,6 +209,7 @@ describe('running a sweep', () => {
     const d = join(dir, 'faulty');
     const sweep: SweepFile = { base: { family: 'faulty' }, grid: { x: [1, 2, 3] }, list: [{ mode: 'ok' }, { mode: 'throw' }, { mode: 'exit' }] };
     await expect(runSweep(sweep, { out: d, workers: 2 })).rejects.toThrow(/unknown family "faulty"/);
+    await expect(runSweep({ ...sweep, grid: { x: [1, 'two'] } }, { out: d, workers: 2, modules: [FAULTY] })).rejects.toThrow(/^run 1 \(list entry 0\): option x must be a number \(got "two"\)$/);
     const s = await runSweep(sweep, { out: join(d, 'x'), workers: 2, modules: [FAULTY], every: 4 });
     expect(s).toMatchObject({ total: 9, done: 9, failed: 6 });
     const lines = await linesOf(join(d, 'x'));

@@ -196,7 +196,8 @@ export function expandSweep(sweep: SweepFile, opts: ExpandOptions): SweepRun[] {
       try {
         family.validate(config);
       } catch (e) {
-        if (e instanceof NtpError) throw new NtpError('bad-sweep', `${where}: ${e.message}`);
+        // a family's validate reports a bad config, whatever class it throws
+        if (e instanceof Error) throw new NtpError('bad-sweep', `${where}: ${e.message}`);
         throw e;
       }
       const id = runId(config);
