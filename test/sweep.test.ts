@@ -153,6 +153,20 @@ describe('running a sweep', () => {
     expect(one.rates).toEqual(direct.extra?.rates);
   });
 
+  it('merge refuses runs whose outcomes disagree, the runs of another sweep, and its own input as output', async () => {
+    const edited = join(dir, 'edited');
+    await runSweep(SMALL, { out: edited, workers: 0, every: 10, shard: { index: 0, count: 3 } });
+    const rows = (await readFile(join(edited, 'runs.jsonl'), 'utf8')).trimEnd().split('\n').map((r) => JSON.parse(r));
+    rows[0].final.loss *= 1 + 8 * Number.EPSILON; // a few ulps: bit-identical or not is all that counts
+    await writeFile(join(edited, 'runs.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
+    await expect(mergeSweeps([join(dir, 'serial'), edited], join(dir, 'm-conflict'))).rejects.toThrow(new RegExp(`run ${rows[0].id} has different outcomes in .*serial and .*edited`));
+    const other = join(dir, 'other');
+    await runSweep({ ...SMALL, base: { t0: 40, t1: 31 } }, { out: other, workers: 0, every: 10, shard: { index: 0, count: 3 } });
+    await expect(mergeSweeps([join(dir, 'serial'), other], join(dir, 'm-other'))).rejects.toThrow(/holds the runs of another sweep than/);
+    await expect(mergeSweeps([join(dir, 'serial')], join(dir, 'serial'))).rejects.toThrow(/is one of the directories to merge/);
+    await expect(readdir(join(dir, 'm-conflict'))).rejects.toThrow();
+  });
+
   it('resumes: a rerun skips recorded runs; another sweep or interval in the same directory is refused', async () => {
     const again = await runSweep(SMALL, { out: join(dir, 'serial'), workers: 0, every: 10 });
     expect(again).toMatchObject({ total: 6, done: 6, resumed: 6 });
