@@ -333,6 +333,15 @@ describe('ntp sweep (CLI)', () => {
     expect(first.metrics.loss.std).toBeLessThan(1e-12);
   });
 
+  it('runs a family from --family-module and exits 1 naming the failed runs', async () => {
+    const file = join(dir, 'faulty-cli.json');
+    await writeFile(file, JSON.stringify({ base: { family: 'faulty' }, grid: { x: [1, 2] }, list: [{ mode: 'ok' }, { mode: 'throw' }] }));
+    const io = capture();
+    expect(await main(['sweep', 'run', file, '--out', join(dir, 'faulty-cli'), '--workers', '1', '--family-module', fileURLToPath(FAULTY)], io)).toBe(1);
+    expect(io.out).toMatch(/4\/4 runs recorded in .*: 4 run now, 0 earlier, 2 failed/);
+    expect(io.err).toContain('error: 2 runs failed; their errors are in runs.jsonl ("status": "failed")');
+  });
+
   it('exits 1 on a bad sweep file and 2 on a malformed command line, writing nothing', async () => {
     const file = join(dir, 'huge.json');
     await writeFile(file, JSON.stringify({ grid: { seed: { from: 1, to: 1e7 } } }));
