@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import type { Precision } from './backend.js';
 import type { Embedding } from './embedding.js';
+import { checkModelSize, formatBytes, modelBytes } from './limits.js';
 import { ModelBase, type Kernels, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import { wasmBase64 } from './wasm-embedded.js';
@@ -32,8 +33,6 @@ export interface WasmExports {
   kernelGemmNT(c: number, a: number, b: number, m: number, n: number, k: number): void;
 }
 
-/** WebAssembly's 32-bit address space, less a page for the module's own data. */
-const MAX_BYTES = 2 ** 32 - 2 ** 16;
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 
@@ -83,13 +82,7 @@ export async function instantiate(): Promise<WasmExports> {
 
 /** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack). */
 export function wasmBytes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): number {
-  const s = precision === 'f32' ? 4 : 8;
-  const N = data.N;
-  let bytes = 4 * (N + 1) + 4 * data.tokens.length + 4 * N + s * N + 8 * N + 8 * data.colX.length;
-  bytes += s * (2 * d * V + 2 * d * d);
-  if (!oneHot) bytes += s * (d * V + 4 * V * V + d * V);
-  bytes += s * (2 * V + 2 * data.maxLength) + 64 + 16 * 20;
-  return bytes;
+  return modelBytes({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot });
 }
 
 /** A model whose kernels run in WebAssembly; the packed data live in its memory for the model's lifetime. */
@@ -148,12 +141,5 @@ export class WasmModel extends ModelBase {
 }
 
 function checkSizes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): void {
-  const bytes = wasmBytes(V, d, data, precision, oneHot);
-  if (bytes > MAX_BYTES) {
-    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${data.N} samples, ${precision})`);
-  }
-}
-
-function formatBytes(n: number): string {
-  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+  checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot });
 }

@@ -1,4 +1,5 @@
 import type { Dataset } from '../dataset/types.js';
+import { NtpError } from '../errors.js';
 import type { MaxMarginSolution } from '../maxmargin/types.js';
 import { generalization, type GeneralizationReport } from './generalization.js';
 import type { ResolvedTrainOptions } from './options.js';
@@ -50,6 +51,9 @@ export async function train(dataset: Dataset, opts: RunOptions = {}): Promise<Tr
   const trainer = await Trainer.create(dataset, opts);
   try {
     const chunk = opts.chunk ?? trainer.options.every;
+    if (chunk !== Infinity && (!Number.isSafeInteger(chunk) || chunk < 1)) {
+      throw new NtpError('invalid-option', `option chunk must be a positive integer (or Infinity), got ${String(chunk)}`);
+    }
     while (!trainer.done) {
       const records = trainer.advance(chunk);
       if (opts.onRecord) for (const r of records) opts.onRecord(r, trainer.progress);
