@@ -19,6 +19,9 @@ Options:
   -h, --help   show this help
 `;
 
+/** Largest KKT residual (relative: the constraints are ≥ 1) of a solution reported as solved. */
+export const KKT_TOLERANCE = 1e-6;
+
 /** `ntp maxmargin` */
 export async function runMaxMargin(argv: string[], io: CliIO = processIO): Promise<number> {
   return runCommand('maxmargin', io, async () => {
@@ -36,6 +39,10 @@ export async function runMaxMargin(argv: string[], io: CliIO = processIO): Promi
     const V = ds.vocab.length;
     const embedding = makeEmbedding(V, ds.embedding ?? 'onehot');
     const mm = solveMaxMargin(maxMarginProblem(analysis, V, embedding));
+    // an answer that fails its own optimality check is not an answer: never exit 0 with it
+    if (!(mm.kktResidual <= KKT_TOLERANCE)) {
+      throw new NtpError('inaccurate', `the max-margin solution fails its optimality check: KKT residual ${mm.kktResidual.toExponential(2)} > ${KKT_TOLERANCE} (${mm.method})`);
+    }
     const text = JSON.stringify(maxMarginJSON(mm, V, embedding.d), null, 1) + '\n';
     if (values.out === undefined) io.stdout(text);
     else {

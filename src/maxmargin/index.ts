@@ -263,6 +263,38 @@ function ovCheck(
  *   "ov" or "kq"), 'not-orthonormal' (column-wise forced on a general E), 'too-large' (SVM limit).
  */
 export function solveMaxMargin(problem: MaxMarginProblem, opts: SolveMaxMarginOptions = {}): MaxMarginSolution {
+  const scale = problem.embedding ? embeddingScale(problem.embedding.E, problem.V) : 1;
+  if (scale === 1 || !(scale > 0) || !Number.isFinite(scale)) return solveScaled(problem, opts);
+  // E = s·E' rescales the solutions exactly (W*_ov = W'_ov / s, W*_kq = W'_kq / s²) and leaves the
+  // constraint values, margins and KKT residuals unchanged, so the solvers' tolerances, tuned for
+  // unit-norm tokens, see unit-norm tokens whatever the data's scale (c = 1e-3 … 1e10).
+  const E = Float64Array.from(problem.embedding!.E, (x) => x / scale);
+  const sol = solveScaled({ ...problem, embedding: { d: problem.embedding!.d, E } }, opts);
+  const s2 = scale * scale;
+  return {
+    ...sol,
+    Wov: sol.Wov.map((x) => x / scale),
+    Wkq: sol.Wkq.map((x) => x / s2),
+    prop2: sol.prop2 ? sol.prop2.map((x) => x / s2) : null,
+    prop2Gap: sol.prop2Gap === null ? null : sol.prop2Gap / s2,
+  };
+}
+
+/**
+ * The root-mean-square token norm of E (d×V), computed scaled by max|E| so it neither overflows
+ * nor underflows; 1 when it is within 1e-12 of 1 (orthonormal embeddings are left untouched).
+ */
+function embeddingScale(E: Float64Array, V: number): number {
+  let m = 0;
+  for (let k = 0; k < E.length; k++) m = Math.max(m, Math.abs(E[k]));
+  if (m === 0 || !Number.isFinite(m)) return 1;
+  let ss = 0;
+  for (let k = 0; k < E.length; k++) ss += (E[k] / m) ** 2;
+  const s = m * Math.sqrt(ss / V);
+  return Math.abs(s - 1) < 1e-12 ? 1 : s;
+}
+
+function solveScaled(problem: MaxMarginProblem, opts: SolveMaxMarginOptions): MaxMarginSolution {
   const { V } = problem;
   if (!Number.isInteger(V) || V < 1) throw new NtpError('invalid-problem', `V = ${V} is not a positive integer`);
   const emb = problem.embedding;

@@ -1,0 +1,35 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMaxMargin } from '../src/cli/maxmargin.js';
+import { datasetToJSON } from '../src/dataset/format.js';
+import { svopExample } from '../src/dataset/svop.js';
+import { capture } from './helpers/cli.js';
+
+const svop = svopExample();
+
+async function solveScaled(c: number): Promise<{ code: number; out: { Wov: number[][]; Wkq: number[][]; kktResidual: number } | null; err: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ntp-mm-'));
+  const file = join(dir, 'ds.json');
+  const V = svop.vocab.length;
+  const embedding = Array.from({ length: V }, (_, i) => Array.from({ length: V }, (_, j) => (i === j ? c : 0)));
+  await writeFile(file, JSON.stringify(datasetToJSON({ ...svop, embedding })));
+  const io = capture();
+  const code = await runMaxMargin([file], io);
+  return { code, out: code === 0 ? JSON.parse(io.out) : null, err: io.err };
+}
+
+describe('the max-margin solver is scale-invariant: E = c·I only rescales W*', () => {
+  it('W*_ov(c) = W*_ov(1)/c and W*_kq(c) = W*_kq(1)/c² for c from 1e-3 to 1e10', async () => {
+    const ref = await solveScaled(1);
+    expect(ref.code).toBe(0);
+    for (const c of [1e-3, 0.37, 1e6, 1e10]) {
+      const r = await solveScaled(c);
+      expect(r.code, `c = ${c}: ${r.err}`).toBe(0);
+      expect(r.out!.kktResidual).toBeLessThan(1e-9);
+      r.out!.Wov.flat().forEach((x, k) => expect(x * c).toBeCloseTo(ref.out!.Wov.flat()[k], 9));
+      r.out!.Wkq.flat().forEach((x, k) => expect(x * c * c).toBeCloseTo(ref.out!.Wkq.flat()[k], 9));
+    }
+  });
+});
