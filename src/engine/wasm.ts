@@ -67,8 +67,25 @@ export function initWasm(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-/** A fresh instance of the module (one per model: each has its own memory). */
+/**
+ * Instances of disposed models, kept for reuse: a model's memory can grow but never shrink, and
+ * V8 reclaims an instance only when a garbage collection finds it unreferenced, so thousands of
+ * create/dispose cycles would otherwise pile up memories (and reservations) until allocation fails.
+ * Only small instances are kept, a few at a time.
+ */
+const pool: WasmExports[] = [];
+const POOL_SIZE = 4;
+const POOL_MAX_BYTES = 64 * 2 ** 20;
+
+/** Returns a disposed model's instance to the pool (or drops it when large or the pool is full). */
+export function release(ex: WasmExports): void {
+  if (pool.length < POOL_SIZE && ex.memory.buffer.byteLength <= POOL_MAX_BYTES && !pool.includes(ex)) pool.push(ex);
+}
+
+/** An instance of the module (one per live model: each has its own memory), from the pool when one is free. */
 export async function instantiate(): Promise<WasmExports> {
+  const reused = pool.pop();
+  if (reused) return reused;
   const module = await initWasm();
   const instance = await WebAssembly.instantiate(module, {
     env: {
@@ -93,8 +110,8 @@ export class WasmModel extends ModelBase {
   protected WkqT: Real;
   protected gWovT: Real;
   protected gWkqT: Real;
-  /** the instance, for kernel-level tests and benchmarks */
-  readonly exports: WasmExports;
+  /** the instance, for kernel-level tests and benchmarks (released by dispose) */
+  exports: WasmExports;
 
   constructor(ex: WasmExports, data: PackedData, emb: Embedding, precision: Precision) {
     super(precision, data.V, emb.d, data.N);
@@ -107,6 +124,8 @@ export class WasmModel extends ModelBase {
       throw new NtpError('out-of-memory', `could not grow WebAssembly memory to ${formatBytes(wasmBytes(V, d, data, precision, oneHot))}`);
     }
     const buf = ex.memory.buffer;
+    // a pooled instance holds its last model's numbers: the weights must start at zero
+    new Uint8Array(buf, ex.ptrOffsets(), top - ex.ptrOffsets()).fill(0);
     const R = precision === 'f32' ? Float32Array : Float64Array;
     new Int32Array(buf, ex.ptrOffsets(), data.N + 1).set(data.offsets);
     new Int32Array(buf, ex.ptrTokens(), data.tokens.length).set(data.tokens);
@@ -138,7 +157,28 @@ export class WasmModel extends ModelBase {
     };
     ex.refresh();
   }
+
+  /** Drops every reference to the instance and its memory (views included) and pools the instance. */
+  override dispose(): void {
+    if (this.disposed) return;
+    super.dispose();
+    const ex = this.exports;
+    const empty = new Float64Array(0);
+    this.WovT = this.WkqT = this.gWovT = this.gWkqT = empty;
+    this.kernels = DISPOSED_KERNELS;
+    this.exports = null as unknown as WasmExports;
+    release(ex);
+  }
 }
+
+const disposedKernel = (): never => {
+  throw new NtpError('disposed', 'this model was disposed');
+};
+const DISPOSED_KERNELS: Kernels = {
+  refresh: disposedKernel, runStage1: disposedKernel, runStage2: disposedKernel, runJoint: disposedKernel, evaluate: disposedKernel,
+  resultLoss: disposedKernel, resultFirstLoss: disposedKernel, resultGradNorm: disposedKernel, resultMinOptimal: disposedKernel,
+  resultCorrect: disposedKernel, resultSteps: disposedKernel, kernelPass: disposedKernel,
+};
 
 function checkSizes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): void {
   checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot });

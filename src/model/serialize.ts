@@ -1,4 +1,5 @@
 import { NtpError } from '../errors.js';
+import { findDuplicateKey } from '../io/json-keys.js';
 import type { Parameters } from './predict.js';
 
 /** The model.json format: vocabulary, W_ov (|V|×d), W_kq (d×d), embedding rows per token (null: one-hot). */
@@ -38,6 +39,8 @@ export function parseModel(text: string): { vocab: string[]; parameters: Paramet
   } catch (e) {
     throw new NtpError('bad-model', `model file is not valid JSON: ${(e as Error).message}`);
   }
+  const dup = findDuplicateKey(text);
+  if (dup) throw new NtpError('bad-model', `model file has the key ${JSON.stringify(dup.key)} twice (line ${dup.line}, column ${dup.column})`);
   const m = raw as Partial<ModelJSON>;
   if (typeof m !== 'object' || m === null || m.format !== 'ntp-dynamics/model@1') {
     throw new NtpError('bad-model', 'not a model file (expected "format": "ntp-dynamics/model@1")');
