@@ -48,7 +48,7 @@ export function checkModelSize(z: ModelSizes): void {
   }
   const bytes = modelBytes(z);
   if (bytes > MAX_MODEL_BYTES) {
-    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of memory, more than the 4 GiB limit of a WebAssembly instance (|V| = ${V}, d = ${d}, ${z.N} samples, ${z.precision})`);
+    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${z.N} samples, ${z.precision})`);
   }
 }
 
