@@ -33,3 +33,21 @@ describe('the max-margin solver is scale-invariant: E = c·I only rescales W*', 
     }
   });
 });
+
+describe('a degenerate embedding is refused naming the tokens', () => {
+  const withRows = (embedding: number[][]) => ({ ...svop, embedding });
+  it('two collocation tokens with one embedding but different next tokens', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ntp-deg-'));
+    const file = join(dir, 'ds.json');
+    // vocab S V O P: S and O share a row, and n(S) = V while n(O) = P
+    await writeFile(file, JSON.stringify(datasetToJSON(withRows([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 1]]))));
+    const io = capture();
+    expect(await runMaxMargin([file], io)).toBe(1);
+    expect(io.err).toMatch(/ov: "S" and "O" have the same embedding but different next tokens \("V" and "P"\)/);
+  });
+
+  it('a zero row is named too (train as well as maxmargin)', async () => {
+    const { train } = await import('../src/train/run.js');
+    await expect(train(withRows([[1, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 1]]), { t0: 2, t1: 2 })).rejects.toThrow(/"V" has an all-zero embedding/);
+  });
+});

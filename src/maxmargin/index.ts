@@ -78,6 +78,42 @@ function collect(problem: MaxMarginProblem): Constraints {
   };
 }
 
+/**
+ * Constraints a degenerate embedding makes impossible, named by token: two collocation tokens
+ * with one embedding but different next tokens (W E_x cannot rank both first), a zero query or
+ * collocation row, an optimal and a non-optimal token with one embedding. Without this the solver
+ * only reports an unbounded dual.
+ */
+function checkDegenerate(Et: Float64Array, d: number, c: Constraints, vocab: readonly string[] | undefined): void {
+  const name = (t: number) => (vocab && vocab[t] !== undefined ? JSON.stringify(vocab[t]) : `token ${t}`);
+  const same = (a: number, b: number) => {
+    for (let i = 0; i < d; i++) if (Et[a * d + i] !== Et[b * d + i]) return false;
+    return true;
+  };
+  const zero = (a: number) => {
+    for (let i = 0; i < d; i++) if (Et[a * d + i] !== 0) return false;
+    return true;
+  };
+  const fail = (m: string): never => {
+    throw new NtpError('degenerate-embedding', `${m}: the embedding is degenerate, so no W satisfies the margin constraints`);
+  };
+  const rows = new Map<string, number>();
+  for (let k = 0; k < c.colX.length; k++) {
+    const x = c.colX[k];
+    if (zero(x)) fail(`ov: ${name(x)} has an all-zero embedding but a next token ${name(c.colN[k])}`);
+    const key = Array.from(Et.subarray(x * d, x * d + d)).join(',');
+    const prev = rows.get(key);
+    if (prev !== undefined && c.colN[prev] !== c.colN[k]) {
+      fail(`ov: ${name(c.colX[prev])} and ${name(x)} have the same embedding but different next tokens (${name(c.colN[prev])} and ${name(c.colN[k])})`);
+    }
+    rows.set(key, k);
+  }
+  for (let k = 0; k < c.cq.length; k++) {
+    if (zero(c.cq[k])) fail(`kq: query ${name(c.cq[k])} has an all-zero embedding`);
+    if (same(c.co[k], c.cj[k])) fail(`kq: under query ${name(c.cq[k])}, the optimal ${name(c.co[k])} and the non-optimal ${name(c.cj[k])} have the same embedding`);
+  }
+}
+
 interface TokenSolution {
   coeff: Float64Array;
   kkt: number;
@@ -322,6 +358,7 @@ function solveScaled(problem: MaxMarginProblem, opts: SolveMaxMarginOptions): Ma
     throw new NtpError('not-orthonormal', 'the column-wise QP needs a one-hot or orthonormal embedding (EᵀE = I)');
   }
   const c = collect(problem);
+  if (Et !== null) checkDegenerate(Et, d, c, problem.vocab);
 
   let Wov: Float64Array;
   let Wkq: Float64Array;

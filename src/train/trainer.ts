@@ -83,7 +83,7 @@ export class Trainer {
     const embedding = resolveEmbedding(dataset, opts);
     const options = resolveTrainOptions(opts, embedding.d);
     const packed = packDataset(dataset, analysis.collocation);
-    const maxMargin = opts.skipMaxMargin || !analysis.realizable ? null : solveMaxMargin(maxMarginProblem(analysis, V, embedding));
+    const maxMargin = opts.skipMaxMargin || !analysis.realizable ? null : solveMaxMargin({ ...maxMarginProblem(analysis, V, embedding), vocab: dataset.vocab });
     const model = await createEngineModel(packed, { ...opts, embedding });
     return new Trainer(dataset, analysis, embedding, model, options, maxMargin);
   }
