@@ -51,3 +51,17 @@ describe('a degenerate embedding is refused naming the tokens', () => {
     await expect(train(withRows([[1, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 1]]), { t0: 2, t1: 2 })).rejects.toThrow(/"V" has an all-zero embedding/);
   });
 });
+
+describe('a max-margin solution above the KKT tolerance is never reported as fine', () => {
+  it('train warns that the cosines are unreliable', async () => {
+    const { Trainer } = await import('../src/train/trainer.js');
+    const { finish } = await import('../src/train/run.js');
+    const trainer = await Trainer.create(svop, { t0: 3, t1: 3 });
+    trainer.advance();
+    expect(finish(trainer).warnings.join('\n')).not.toMatch(/KKT/);
+    // as the solver answered for E = 1e6·I before its tolerances were made scale-free
+    Object.defineProperty(trainer, 'maxMargin', { value: { ...trainer.maxMargin!, kktResidual: 1 } });
+    expect(finish(trainer).warnings.join('\n')).toMatch(/fails its optimality check \(KKT residual 1\.00e\+0 > 1e-6\)/);
+    trainer.dispose();
+  });
+});

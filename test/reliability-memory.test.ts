@@ -39,3 +39,14 @@ describe('dispose() releases a model\'s memory even while the object is referenc
     b.dispose();
   });
 });
+
+describe('the js backend releases its arrays on dispose', () => {
+  it('a disposed js model holds no parameters and refuses use', async () => {
+    const m = await createModel(generateRealizable({ vocab: 64, seed: 2 }), { backend: 'js' });
+    m.stage1(1, 0.1);
+    m.dispose();
+    expect((m as unknown as { WovT: Float64Array }).WovT.length).toBe(0);
+    expect((m as unknown as { kernels: unknown }).kernels).toBeNull();
+    expect(() => m.getWov()).toThrow(/disposed/);
+  });
+});
