@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ function trainArgs(out: string, seed: number): string[] {
 }
 
 describe('the output directory is the old run, the new run, or absent: never a mix', () => {
-  it('killing a real `ntp train` at many instants leaves one complete run or none', async () => {
+  it('killing a real `ntp train` at 20 instants (8 over the run, 12 inside its write) leaves one complete run or none', async () => {
     const root = await mkdtemp(join(tmpdir(), 'ntp-kill-'));
     const out = join(root, 'run');
     const run = promisify(execFile);
@@ -44,31 +45,50 @@ describe('the output directory is the old run, the new run, or absent: never a m
     await run(process.execPath, trainArgs(join(root, 'timing'), 2));
     const T = performance.now() - t;
     const seen = { old: 0, new: 0, absent: 0 };
-    for (let i = 0; i < 16; i++) {
-      const delay = T * (0.35 + (0.75 * i) / 15);
+    const KILLS = 20;
+    for (let i = 0; i < KILLS; i++) {
       const child = spawn(process.execPath, trainArgs(out, 2), { stdio: 'ignore' });
       const exited = new Promise((r) => child.once('exit', r));
-      await new Promise((r) => setTimeout(r, delay));
+      let when: string;
+      if (i < 8) {
+        // kills spread over the run, from start-up to just past the renames
+        const delay = T * (0.35 + (0.75 * i) / 7);
+        await new Promise((r) => setTimeout(r, delay));
+        when = `after ${delay.toFixed(0)} ms`;
+      } else {
+        // kills inside the write: watch for the first file being written, then wait 0…11 more looks
+        const extra = i - 8;
+        const deadline = performance.now() + 5 * T;
+        let looks = -1;
+        while (performance.now() < deadline) {
+          const writing = readdirSync(root).some((e) => e.startsWith('.run.')) || (existsSync(out) && readdirSync(out).some((e) => e.startsWith('.')));
+          if (writing && looks < 0) looks = 0;
+          if (looks >= 0 && looks++ >= extra) break;
+        }
+        when = `${extra} looks into the write`;
+      }
       child.kill('SIGKILL');
       await exited;
       const now = await snapshot(out);
       if (now === null) seen.absent++;
       else {
-        expect([...now.keys()], `killed after ${delay.toFixed(0)} ms`).toEqual(FILES);
+        expect([...now.keys()], `killed ${when}`).toEqual(FILES);
         const isOld = [...now].every(([k, v]) => old.get(k) === v);
         const isNew = [...now].every(([k, v]) => fresh.get(k) === v);
-        expect(isOld || isNew, `killed after ${delay.toFixed(0)} ms: a mix of runs`).toBe(true);
+        expect(isOld || isNew, `killed ${when}: a mix of runs`).toBe(true);
         if (isOld) seen.old++;
         else seen.new++;
       }
-      // start again from the old run, as a user re-running would
+      // start again from the old run
       await rm(out, { recursive: true, force: true });
-      await run(process.execPath, trainArgs(out, 1));
+      await mkdir(out);
+      for (const [k, v] of old) await writeFile(join(out, k), v);
     }
-    expect(seen.old + seen.new + seen.absent).toBe(16);
+    expect(seen.old + seen.new + seen.absent).toBe(KILLS);
     // the delays span the run: some kills come before the new run is in place, some after
     expect(seen.old).toBeGreaterThan(0);
     expect(seen.new).toBeGreaterThan(0);
+    await run(process.execPath, trainArgs(out, 1));
     // the killed runs' half-written directories are gone after the next complete run
     expect((await readdir(root)).filter((e) => e.startsWith('.run.'))).toEqual([]);
   }, 120_000);
