@@ -9,6 +9,9 @@ import type { Model } from './engine/backend.js';
 import { createEngineModel, type EngineOptions } from './engine/create.js';
 import { packDataset } from './engine/packed.js';
 import { initWasm } from './engine/wasm.js';
+import { checkDatasetArgument } from './dataset/validate.js';
+import { checkOptionKeys, ENGINE_OPTION_KEYS } from './api/options.js';
+import { checkPlannedSize } from './engine/planned-size.js';
 
 export type { Dataset, Sample } from './dataset/types.js';
 export { parseDataset, stringifyDataset, datasetToJSON, fromArrays, fromSentences, fromText } from './dataset/format.js';
@@ -45,6 +48,9 @@ export async function init(): Promise<void> {
  * The dataset is analyzed (for its collocation) and packed into the backend's memory once.
  */
 export async function createModel(dataset: Dataset, opts: EngineOptions = {}): Promise<Model> {
+  checkDatasetArgument(dataset);
+  checkOptionKeys(opts, ENGINE_OPTION_KEYS, 'createModel()');
+  checkPlannedSize(dataset, { embedding: dataset.embedding, ...opts });
   const analysis = analyze(dataset);
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }

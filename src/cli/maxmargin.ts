@@ -19,6 +19,9 @@ Options:
   -h, --help   show this help
 `;
 
+/** Largest KKT residual (relative: the constraints are ≥ 1) of a solution reported as solved. */
+export const KKT_TOLERANCE = 1e-6;
+
 /** `ntp maxmargin` */
 export async function runMaxMargin(argv: string[], io: CliIO = processIO): Promise<number> {
   return runCommand('maxmargin', io, async () => {
@@ -35,7 +38,11 @@ export async function runMaxMargin(argv: string[], io: CliIO = processIO): Promi
     if (!analysis.realizable) throw new NtpError('not-realizable', `the dataset is not realizable, so the max-margin problems may be infeasible:\n${formatViolations(analysis.violations)}`);
     const V = ds.vocab.length;
     const embedding = makeEmbedding(V, ds.embedding ?? 'onehot');
-    const mm = solveMaxMargin(maxMarginProblem(analysis, V, embedding));
+    const mm = solveMaxMargin({ ...maxMarginProblem(analysis, V, embedding), vocab: ds.vocab });
+    // an answer that fails its own optimality check is not an answer: never exit 0 with it
+    if (!(mm.kktResidual <= KKT_TOLERANCE)) {
+      throw new NtpError('inaccurate', `the max-margin solution fails its optimality check: KKT residual ${mm.kktResidual.toExponential(2)} > ${KKT_TOLERANCE} (${mm.method})`);
+    }
     const text = JSON.stringify(maxMarginJSON(mm, V, embedding.d), null, 1) + '\n';
     if (values.out === undefined) io.stdout(text);
     else {

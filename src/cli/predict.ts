@@ -8,13 +8,31 @@ import { type CliIO, parseCommandArgs, processIO, runCommand } from './io.js';
 export const PREDICT_USAGE = `Usage: ntp predict --model FILE "CONTEXT"
 
 Predict the next token of a context (tokens separated by spaces, the query last) with a trained
-model, and show the attention weights.
+model, and show the attention weights. Tokens containing spaces: give the context as a JSON
+array, e.g. '["New York", "is"]'.
 
 Options:
   --model FILE   model.json written by ntp train
   --json         print the prediction as JSON
   -h, --help     show this help
 `;
+
+/**
+ * The context's tokens: words separated by spaces, or a JSON array of token strings (one
+ * argument starting with "["), the only way to name tokens that contain whitespace.
+ */
+function contextWords(positionals: string[]): string[] {
+  const text = positionals.join(' ');
+  if (!text.trimStart().startsWith('[')) return text.split(/\s+/).filter(Boolean);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new NtpError('usage', 'a context starting with "[" must be a JSON array of token strings, e.g. \'["S", "P"]\'');
+  }
+  if (!Array.isArray(parsed) || parsed.some((t) => typeof t !== 'string')) throw new NtpError('usage', 'a context starting with "[" must be a JSON array of token strings');
+  return parsed as string[];
+}
 
 /** `ntp predict` */
 export async function runPredict(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -34,7 +52,7 @@ export async function runPredict(argv: string[], io: CliIO = processIO): Promise
     if (values.model === undefined) throw new NtpError('usage', 'ntp predict needs --model FILE');
     if (positionals.length === 0) throw new NtpError('usage', 'ntp predict needs a context, e.g. "S P"');
     const { vocab, parameters } = parseModel(await readTextFile(values.model));
-    const words = positionals.join(' ').split(/\s+/).filter(Boolean);
+    const words = contextWords(positionals);
     if (words.length === 0) throw new NtpError('usage', 'the context is empty');
     const index = new Map(vocab.map((t, i) => [t, i]));
     const context = words.map((w, i) => {

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { parseDataset } from '../dataset/format.js';
 import { generateRealizable } from '../dataset/random.js';
 import type { Dataset } from '../dataset/types.js';
 import { NtpError } from '../errors.js';
 import { renderFigure2Svg } from '../figure/svg.js';
-import { readTextFile, writeFilesAtomic } from '../io/files.js';
+import { readTextFile } from '../io/files.js';
+import { writeDirectoryAtomic } from '../io/output-dir.js';
 import { maxMarginJSON, modelJSONOf, trajectoryCSV, trajectoryJSON } from '../train/report.js';
 import { train, type TrainResult } from '../train/run.js';
 import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
@@ -77,6 +77,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       ? parseDataset(await readTextFile(values.data))
       : generateRealizable({ vocab: parseIntFlag('--vocab', values.vocab) ?? 20, seed });
     const outDir = values.out ?? 'out';
+    if (outDir.trim() === '') throw new NtpError('usage', 'option --out needs a directory name (got an empty string)');
     const opts = {
       t0: parseIntFlag('--t0', values.t0),
       t1: parseIntFlag('--t1', values.t1),
@@ -113,12 +114,12 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       title: `${result.config.algorithm}, |V| = ${result.config.V}, d = ${result.config.d}, ${result.config.backend} ${result.config.precision}`,
     });
     const json = (x: unknown) => JSON.stringify(x, null, 1) + '\n';
-    await writeFilesAtomic([
-      { path: join(outDir, 'trajectory.json'), content: json(trajectoryJSON(result)) },
-      { path: join(outDir, 'trajectory.csv'), content: trajectoryCSV(result) },
-      { path: join(outDir, 'model.json'), content: json(modelJSONOf(ds, result)) },
-      { path: join(outDir, 'maxmargin.json'), content: json(maxMarginJSON(result.maxMargin, result.config.V, result.config.d)) },
-      { path: join(outDir, 'figure.svg'), content: figure },
+    await writeDirectoryAtomic(outDir, [
+      { name: 'trajectory.json', content: json(trajectoryJSON(result)) },
+      { name: 'trajectory.csv', content: trajectoryCSV(result) },
+      { name: 'model.json', content: json(modelJSONOf(ds, result)) },
+      { name: 'maxmargin.json', content: json(maxMarginJSON(result.maxMargin, result.config.V, result.config.d)) },
+      { name: 'figure.svg', content: figure },
     ]);
     io.stdout(summary(result, outDir));
     for (const w of result.warnings) io.stderr(`warning: ${w}\n`);

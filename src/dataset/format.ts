@@ -22,6 +22,7 @@
  */
 import { NtpError } from '../errors.js';
 import { SampleIndex } from './sample-index.js';
+import { findDuplicateKey } from '../io/json-keys.js';
 import type { Dataset, Sample } from './types.js';
 
 /** The JSON shape of a dataset file, as {@link datasetToJSON} writes it. */
@@ -85,6 +86,7 @@ class DatasetBuilder {
     const at = this.index.find(context, next);
     if (at >= 0) {
       this.counts[at] += count;
+      if (!Number.isSafeInteger(this.counts[at])) fail(`${where()}: its count adds up to more than 2^53 - 1 with the earlier copies of the same sample, past exact integers`);
       return;
     }
     this.totalIds += context.length;
@@ -101,6 +103,9 @@ class DatasetBuilder {
 
   build(embedding: number[][] | undefined): Dataset {
     if (this.samples.length === 0) fail('the dataset has no samples');
+    let total = 0;
+    for (const c of this.counts) total += c;
+    if (!Number.isSafeInteger(total)) fail(`the counts add up to more than 2^53 - 1, past exact integers (frequencies π_n = count / Σ counts would be inexact)`);
     const ds: Dataset = { vocab: this.vocab, samples: this.samples, counts: this.counts };
     if (embedding !== undefined) ds.embedding = embedding;
     return ds;
@@ -378,8 +383,12 @@ function lineColumn(text: string, pos: number): { line: number; column: number }
 
 function parseJSONText(text: string): unknown {
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    const dup = findDuplicateKey(text);
+    if (dup) throw new NtpError('invalid-json', `duplicate key ${quoteToken(dup.key)} at line ${dup.line}, column ${dup.column}: JSON would keep only its last value, so the file is ambiguous`);
+    return value;
   } catch (e) {
+    if (e instanceof NtpError) throw e;
     const raw = e instanceof Error ? e.message : String(e);
     // V8 sometimes echoes the whole input; drop that and its own position, we give ours.
     const reason = raw

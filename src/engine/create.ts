@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import type { BackendName, Model, Precision } from './backend.js';
-import { makeEmbedding, type Embedding, type EmbeddingSpec } from './embedding.js';
+import { checkEmbeddingObject, makeEmbedding, type Embedding, type EmbeddingSpec } from './embedding.js';
+import { checkModelSize } from './limits.js';
 import { JsModel } from './js.js';
 import type { PackedData } from './packed.js';
 import { instantiate, WasmModel } from './wasm.js';
@@ -25,14 +26,11 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   const precision = opts.precision ?? 'f64';
   if (backend !== 'wasm' && backend !== 'js') throw new NtpError('invalid-option', `option backend must be "wasm" or "js", got "${String(backend)}"`);
   if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be "f64" or "f32", got "${String(precision)}"`);
-  const emb = isEmbedding(opts.embedding) ? opts.embedding : makeEmbedding(data.V, opts.embedding ?? 'onehot', { d: opts.d, seed: opts.seed });
-  if (emb.E && emb.E.length !== emb.d * data.V) throw new NtpError('bad-embedding', `the embedding has ${emb.E.length} entries, expected d×|V| = ${emb.d * data.V}`);
+  const emb = isEmbedding(opts.embedding) ? checkEmbeddingObject(opts.embedding, data.V) : makeEmbedding(data.V, opts.embedding ?? 'onehot', { d: opts.d, seed: opts.seed });
   const V = data.V;
   const d = emb.d;
   // a size the user did not mean (a d typed for |V|·d, say) is refused before anything is allocated
-  for (const [name, n] of [['|V|·d', V * d], ['d·d', d * d], ['|V|·|V|', V * V]] as const) {
-    if (n > 2 ** 31 - 1) throw new NtpError('too-large', `${name} = ${n} entries overflows a 32-bit index (|V| = ${V}, d = ${d})`);
-  }
+  checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot: emb.E === null });
   if (backend === 'wasm') return new WasmModel(await instantiate(), data, emb, precision);
   try {
     return new JsModel(data, emb, precision);

@@ -23,6 +23,7 @@ export function makeEmbedding(V: number, spec: EmbeddingSpec = 'onehot', opts: {
   if (Array.isArray(spec)) return fromRows(V, spec);
   const d = opts.d ?? V;
   if (!Number.isInteger(d) || d < 1) throw new NtpError('invalid-option', `option d must be a positive integer, got ${d}`);
+  if (spec !== 'onehot' && d * V > 2 ** 31 - 1) throw new NtpError('too-large', `a ${String(spec)} embedding with d = ${d} has d·|V| = ${d * V} entries, more than a 32-bit index (|V| = ${V})`);
   const rng = createRng(opts.seed ?? 1);
   const gauss = () => {
     // Box–Muller; 1 − u keeps the logarithm's argument in (0, 1]
@@ -50,6 +51,29 @@ export function makeEmbedding(V: number, spec: EmbeddingSpec = 'onehot', opts: {
     default:
       throw new NtpError('invalid-option', `unknown embedding "${String(spec)}" (expected onehot, orthonormal, gaussian or a matrix)`);
   }
+}
+
+/**
+ * Checks a resolved Embedding handed to the API against the vocabulary: one-hot means E = null
+ * and d = |V|; otherwise E holds d×|V| finite numbers. Returns it unchanged.
+ */
+export function checkEmbeddingObject(emb: Embedding, V: number): Embedding {
+  const bad = (m: string): never => {
+    throw new NtpError('bad-embedding', m);
+  };
+  const { kind, d, E } = emb;
+  if (!['onehot', 'orthonormal', 'gaussian', 'matrix'].includes(kind)) bad(`embedding kind must be onehot, orthonormal, gaussian or matrix, got ${JSON.stringify(kind)}`);
+  if (!Number.isInteger(d) || d < 1) bad(`embedding d must be a positive integer, got ${String(d)}`);
+  if (kind === 'onehot') {
+    if (E !== null) bad('a one-hot embedding has E = null');
+    if (d !== V) bad(`a one-hot embedding has d = |V| = ${V}, got d = ${d}`);
+    return emb;
+  }
+  if (!(E instanceof Float64Array)) bad(`a ${kind} embedding needs E, a Float64Array of d×|V| entries`);
+  const e = E as Float64Array;
+  if (e.length !== d * V) bad(`the embedding has ${e.length} entries, expected d×|V| = ${d * V}`);
+  for (let k = 0; k < e.length; k++) if (!Number.isFinite(e[k])) bad(`embedding entry ${k} (row ${Math.floor(k / V)}, token ${k % V}) is not a finite number`);
+  return emb;
 }
 
 function fromRows(V: number, rows: number[][]): Embedding {

@@ -28,6 +28,14 @@ export class JsModel extends ModelBase {
     this.kernels = new JsKernels(data, emb, precision);
     ({ WovT: this.WovT, WkqT: this.WkqT, gWovT: this.gWovT, gWkqT: this.gWkqT } = this.kernels);
   }
+
+  /** Drops the arrays, so a disposed model still referenced holds no memory. */
+  override dispose(): void {
+    super.dispose();
+    const empty = new Float64Array(0);
+    this.WovT = this.WkqT = this.gWovT = this.gWkqT = empty;
+    this.kernels = null as unknown as JsKernels;
+  }
 }
 
 class JsKernels implements Kernels {

@@ -4,6 +4,9 @@ import { STATUS_CODES } from './backend.js';
 
 export type Real = Float64Array | Float32Array;
 
+/** Most steps one kernel call takes (the kernels count steps in i32). */
+const MAX_KERNEL_STEPS = 2 ** 30;
+
 /** Kernel entry points a backend provides; every status is a code of STATUS_CODES. */
 export interface Kernels {
   refresh(): void;
@@ -73,17 +76,36 @@ export abstract class ModelBase implements Model {
 
   stage1(k: number, eta: number, normalized = true): ChunkResult {
     this.checkChunk(k, { eta });
-    return this.chunk(this.kernels.runStage1(k, eta, normalized), false);
+    return this.pieces(k, (n) => this.kernels.runStage1(n, eta, normalized), false);
   }
 
   stage2(k: number, eta: number, normalized = true): ChunkResult {
     this.checkChunk(k, { eta });
-    return this.chunk(this.kernels.runStage2(k, eta, normalized), true);
+    return this.pieces(k, (n) => this.kernels.runStage2(n, eta, normalized), true);
   }
 
   joint(k: number, etaOv: number, etaKq: number, normalized = true): ChunkResult {
     this.checkChunk(k, { etaOv, etaKq });
-    return this.chunk(this.kernels.runJoint(k, etaOv, etaKq, normalized), true);
+    return this.pieces(k, (n) => this.kernels.runJoint(n, etaOv, etaKq, normalized), true);
+  }
+
+  /**
+   * Runs k steps as kernel calls of at most 2^30 steps: the kernels count in i32, so k ≥ 2^31
+   * in one call would wrap (3e9 steps reported as −1294967296, 2^32 as 0 and a caller's loop
+   * never advancing). The steps add up in a double; the start is the first piece's.
+   */
+  private pieces(k: number, run: (n: number) => number, metrics: boolean): ChunkResult {
+    let left = k;
+    let steps = 0;
+    let start: Evaluation | null = null;
+    for (;;) {
+      const n = Math.min(left, MAX_KERNEL_STEPS);
+      const r = this.chunk(run(n), metrics);
+      start ??= r.start;
+      steps += r.steps;
+      left -= n;
+      if (r.status !== 'running' || left <= 0) return { ...r, steps, start };
+    }
   }
 
   stage1Loss(): number {
@@ -103,6 +125,9 @@ export abstract class ModelBase implements Model {
 
   gradients(objective: Objective): Gradients {
     this.live();
+    if (objective !== 'stage1' && objective !== 'stage2' && objective !== 'joint') {
+      throw new NtpError('invalid-option', `objective must be "stage1", "stage2" or "joint", got ${JSON.stringify(objective)}`);
+    }
     const which = objective === 'stage1' ? 0 : objective === 'stage2' ? 1 : 2;
     const loss = this.kernels.evaluate(which, true, false);
     return {
@@ -133,7 +158,7 @@ export abstract class ModelBase implements Model {
 
   private checkChunk(k: number, etas: Record<string, number>): void {
     this.live();
-    if (!Number.isInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
+    if (!Number.isSafeInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
     for (const [name, eta] of Object.entries(etas)) {
       if (!(eta > 0) || !Number.isFinite(eta)) throw new NtpError('invalid-option', `step size ${name} must be a positive finite number, got ${eta}`);
     }

@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import type { Precision } from './backend.js';
 import type { Embedding } from './embedding.js';
+import { checkModelSize, formatBytes, modelBytes } from './limits.js';
 import { ModelBase, type Kernels, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import { wasmBase64 } from './wasm-embedded.js';
@@ -32,8 +33,6 @@ export interface WasmExports {
   kernelGemmNT(c: number, a: number, b: number, m: number, n: number, k: number): void;
 }
 
-/** WebAssembly's 32-bit address space, less a page for the module's own data. */
-const MAX_BYTES = 2 ** 32 - 2 ** 16;
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 
@@ -68,8 +67,25 @@ export function initWasm(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-/** A fresh instance of the module (one per model: each has its own memory). */
+/**
+ * Instances of disposed models, kept for reuse: a model's memory can grow but never shrink, and
+ * V8 reclaims an instance only when a garbage collection finds it unreferenced, so thousands of
+ * create/dispose cycles would otherwise pile up memories (and reservations) until allocation fails.
+ * Only small instances are kept, a few at a time.
+ */
+const pool: WasmExports[] = [];
+const POOL_SIZE = 4;
+const POOL_MAX_BYTES = 64 * 2 ** 20;
+
+/** Returns a disposed model's instance to the pool (or drops it when large or the pool is full). */
+export function release(ex: WasmExports): void {
+  if (pool.length < POOL_SIZE && ex.memory.buffer.byteLength <= POOL_MAX_BYTES && !pool.includes(ex)) pool.push(ex);
+}
+
+/** An instance of the module (one per live model: each has its own memory), from the pool when one is free. */
 export async function instantiate(): Promise<WasmExports> {
+  const reused = pool.pop();
+  if (reused) return reused;
   const module = await initWasm();
   const instance = await WebAssembly.instantiate(module, {
     env: {
@@ -83,13 +99,7 @@ export async function instantiate(): Promise<WasmExports> {
 
 /** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack). */
 export function wasmBytes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): number {
-  const s = precision === 'f32' ? 4 : 8;
-  const N = data.N;
-  let bytes = 4 * (N + 1) + 4 * data.tokens.length + 4 * N + s * N + 8 * N + 8 * data.colX.length;
-  bytes += s * (2 * d * V + 2 * d * d);
-  if (!oneHot) bytes += s * (d * V + 4 * V * V + d * V);
-  bytes += s * (2 * V + 2 * data.maxLength) + 64 + 16 * 20;
-  return bytes;
+  return modelBytes({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot });
 }
 
 /** A model whose kernels run in WebAssembly; the packed data live in its memory for the model's lifetime. */
@@ -100,8 +110,8 @@ export class WasmModel extends ModelBase {
   protected WkqT: Real;
   protected gWovT: Real;
   protected gWkqT: Real;
-  /** the instance, for kernel-level tests and benchmarks */
-  readonly exports: WasmExports;
+  /** the instance, for kernel-level tests and benchmarks (released by dispose) */
+  exports: WasmExports;
 
   constructor(ex: WasmExports, data: PackedData, emb: Embedding, precision: Precision) {
     super(precision, data.V, emb.d, data.N);
@@ -114,6 +124,8 @@ export class WasmModel extends ModelBase {
       throw new NtpError('out-of-memory', `could not grow WebAssembly memory to ${formatBytes(wasmBytes(V, d, data, precision, oneHot))}`);
     }
     const buf = ex.memory.buffer;
+    // a pooled instance holds its last model's numbers: the weights must start at zero
+    new Uint8Array(buf, ex.ptrOffsets(), top - ex.ptrOffsets()).fill(0);
     const R = precision === 'f32' ? Float32Array : Float64Array;
     new Int32Array(buf, ex.ptrOffsets(), data.N + 1).set(data.offsets);
     new Int32Array(buf, ex.ptrTokens(), data.tokens.length).set(data.tokens);
@@ -145,15 +157,29 @@ export class WasmModel extends ModelBase {
     };
     ex.refresh();
   }
-}
 
-function checkSizes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): void {
-  const bytes = wasmBytes(V, d, data, precision, oneHot);
-  if (bytes > MAX_BYTES) {
-    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${data.N} samples, ${precision})`);
+  /** Drops every reference to the instance and its memory (views included) and pools the instance. */
+  override dispose(): void {
+    if (this.disposed) return;
+    super.dispose();
+    const ex = this.exports;
+    const empty = new Float64Array(0);
+    this.WovT = this.WkqT = this.gWovT = this.gWkqT = empty;
+    this.kernels = DISPOSED_KERNELS;
+    this.exports = null as unknown as WasmExports;
+    release(ex);
   }
 }
 
-function formatBytes(n: number): string {
-  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+const disposedKernel = (): never => {
+  throw new NtpError('disposed', 'this model was disposed');
+};
+const DISPOSED_KERNELS: Kernels = {
+  refresh: disposedKernel, runStage1: disposedKernel, runStage2: disposedKernel, runJoint: disposedKernel, evaluate: disposedKernel,
+  resultLoss: disposedKernel, resultFirstLoss: disposedKernel, resultGradNorm: disposedKernel, resultMinOptimal: disposedKernel,
+  resultCorrect: disposedKernel, resultSteps: disposedKernel, kernelPass: disposedKernel,
+};
+
+function checkSizes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): void {
+  checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot });
 }

@@ -30,11 +30,44 @@ function ioError(action: string, path: string, e: unknown): NtpError {
  * so the CLI prints one line instead of a stack trace.
  */
 export async function readTextFile(path: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException)?.code === 'ENOENT') throw new NtpError('io', `file not found: ${JSON.stringify(path)}`);
     throw ioError('read', path, e);
+  }
+  return decodeUtf8(bytes, path);
+}
+
+/**
+ * Strict UTF-8: a byte sequence that is not UTF-8 is refused with its offset, not replaced by
+ * U+FFFD (a token "caf\xe9" would otherwise be saved as "caf�" and never match its source).
+ */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    // the decoder does not say where; find the first bad byte by decoding growing prefixes
+    let lo = 0;
+    let hi = bytes.length;
+    const ok = (n: number) => {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (ok(mid)) lo = mid;
+      else hi = mid;
+    }
+    // the decoder fails at the byte that breaks a sequence; name the sequence's lead byte
+    let k = hi - 1;
+    while (k > 0 && hi - 1 - k < 3 && (bytes[k] & 0xc0) !== 0xc0 && bytes[k - 1] >= 0x80) k--;
+    throw new NtpError('io', `${JSON.stringify(path)} is not UTF-8 text: invalid byte 0x${bytes[k].toString(16).padStart(2, '0')} at byte offset ${k}`);
   }
 }
 

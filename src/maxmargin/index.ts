@@ -78,6 +78,42 @@ function collect(problem: MaxMarginProblem): Constraints {
   };
 }
 
+/**
+ * Constraints a degenerate embedding makes impossible, named by token: two collocation tokens
+ * with one embedding but different next tokens (W E_x cannot rank both first), a zero query or
+ * collocation row, an optimal and a non-optimal token with one embedding. Without this the solver
+ * only reports an unbounded dual.
+ */
+function checkDegenerate(Et: Float64Array, d: number, c: Constraints, vocab: readonly string[] | undefined): void {
+  const name = (t: number) => (vocab && vocab[t] !== undefined ? JSON.stringify(vocab[t]) : `token ${t}`);
+  const same = (a: number, b: number) => {
+    for (let i = 0; i < d; i++) if (Et[a * d + i] !== Et[b * d + i]) return false;
+    return true;
+  };
+  const zero = (a: number) => {
+    for (let i = 0; i < d; i++) if (Et[a * d + i] !== 0) return false;
+    return true;
+  };
+  const fail = (m: string): never => {
+    throw new NtpError('degenerate-embedding', `${m}: the embedding is degenerate, so no W satisfies the margin constraints`);
+  };
+  const rows = new Map<string, number>();
+  for (let k = 0; k < c.colX.length; k++) {
+    const x = c.colX[k];
+    if (zero(x)) fail(`ov: ${name(x)} has an all-zero embedding but a next token ${name(c.colN[k])}`);
+    const key = Array.from(Et.subarray(x * d, x * d + d)).join(',');
+    const prev = rows.get(key);
+    if (prev !== undefined && c.colN[prev] !== c.colN[k]) {
+      fail(`ov: ${name(c.colX[prev])} and ${name(x)} have the same embedding but different next tokens (${name(c.colN[prev])} and ${name(c.colN[k])})`);
+    }
+    rows.set(key, k);
+  }
+  for (let k = 0; k < c.cq.length; k++) {
+    if (zero(c.cq[k])) fail(`kq: query ${name(c.cq[k])} has an all-zero embedding`);
+    if (same(c.co[k], c.cj[k])) fail(`kq: under query ${name(c.cq[k])}, the optimal ${name(c.co[k])} and the non-optimal ${name(c.cj[k])} have the same embedding`);
+  }
+}
+
 interface TokenSolution {
   coeff: Float64Array;
   kkt: number;
@@ -263,6 +299,38 @@ function ovCheck(
  *   "ov" or "kq"), 'not-orthonormal' (column-wise forced on a general E), 'too-large' (SVM limit).
  */
 export function solveMaxMargin(problem: MaxMarginProblem, opts: SolveMaxMarginOptions = {}): MaxMarginSolution {
+  const scale = problem.embedding ? embeddingScale(problem.embedding.E, problem.V) : 1;
+  if (scale === 1 || !(scale > 0) || !Number.isFinite(scale)) return solveScaled(problem, opts);
+  // E = s·E' rescales the solutions exactly (W*_ov = W'_ov / s, W*_kq = W'_kq / s²) and leaves the
+  // constraint values, margins and KKT residuals unchanged, so the solvers' tolerances, tuned for
+  // unit-norm tokens, see unit-norm tokens whatever the data's scale (c = 1e-3 … 1e10).
+  const E = Float64Array.from(problem.embedding!.E, (x) => x / scale);
+  const sol = solveScaled({ ...problem, embedding: { d: problem.embedding!.d, E } }, opts);
+  const s2 = scale * scale;
+  return {
+    ...sol,
+    Wov: sol.Wov.map((x) => x / scale),
+    Wkq: sol.Wkq.map((x) => x / s2),
+    prop2: sol.prop2 ? sol.prop2.map((x) => x / s2) : null,
+    prop2Gap: sol.prop2Gap === null ? null : sol.prop2Gap / s2,
+  };
+}
+
+/**
+ * The root-mean-square token norm of E (d×V), computed scaled by max|E| so it neither overflows
+ * nor underflows; 1 when it is within 1e-12 of 1 (orthonormal embeddings are left untouched).
+ */
+function embeddingScale(E: Float64Array, V: number): number {
+  let m = 0;
+  for (let k = 0; k < E.length; k++) m = Math.max(m, Math.abs(E[k]));
+  if (m === 0 || !Number.isFinite(m)) return 1;
+  let ss = 0;
+  for (let k = 0; k < E.length; k++) ss += (E[k] / m) ** 2;
+  const s = m * Math.sqrt(ss / V);
+  return Math.abs(s - 1) < 1e-12 ? 1 : s;
+}
+
+function solveScaled(problem: MaxMarginProblem, opts: SolveMaxMarginOptions): MaxMarginSolution {
   const { V } = problem;
   if (!Number.isInteger(V) || V < 1) throw new NtpError('invalid-problem', `V = ${V} is not a positive integer`);
   const emb = problem.embedding;
@@ -290,6 +358,7 @@ export function solveMaxMargin(problem: MaxMarginProblem, opts: SolveMaxMarginOp
     throw new NtpError('not-orthonormal', 'the column-wise QP needs a one-hot or orthonormal embedding (EᵀE = I)');
   }
   const c = collect(problem);
+  if (Et !== null) checkDegenerate(Et, d, c, problem.vocab);
 
   let Wov: Float64Array;
   let Wkq: Float64Array;

@@ -8,6 +8,8 @@ export interface MaxMarginProblem {
   collocation: Array<[number, number]>;
   /** Stage-2 constraints, one per sample of length >= 2: query q, optimal token o, the distinct non-optimal tokens j of that sample. */
   attention: Array<{ query: number; optimal: number; nonOptimal: number[] }>;
+  /** Token names, for messages (optional). */
+  vocab?: readonly string[];
 }
 
 /** Which solver produced a {@link MaxMarginSolution}. */

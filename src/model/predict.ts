@@ -37,17 +37,17 @@ export function predict(params: Parameters, context: readonly number[]): Predict
   });
   const emb = (t: number, i: number) => (E ? E[i * V + t] : i === t ? 1 : 0);
   const K = keyScores(Wkq, E, V, d, context[context.length - 1]);
-  const attention = softmax(context.map((t) => K[t]));
+  const attention = softmax(Float64Array.from(context, (t) => K[t]));
   // h = Σ φ_l E_{t_l}, z = W_ov h
   const h = new Float64Array(d);
   context.forEach((t, l) => {
     for (let i = 0; i < d; i++) h[i] += attention[l] * emb(t, i);
   });
-  const z: number[] = [];
+  const z = new Float64Array(V);
   for (let v = 0; v < V; v++) {
     let acc = 0;
     for (let i = 0; i < d; i++) acc += Wov[v * d + i] * h[i];
-    z.push(acc);
+    z[v] = acc;
   }
   const probabilities = softmax(z);
   let next = 0;
@@ -55,8 +55,10 @@ export function predict(params: Parameters, context: readonly number[]): Predict
   return { next, probability: probabilities[next], probabilities, attention };
 }
 
-function softmax(x: readonly number[]): Float64Array {
-  const m = Math.max(...x);
+// a loop, not Math.max(...x): spreading 150,000 arguments overflows the stack
+function softmax(x: Float64Array): Float64Array {
+  let m = -Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i] > m) m = x[i];
   const e = Float64Array.from(x, (v) => Math.exp(v - m));
   const total = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / total);

@@ -1,4 +1,5 @@
 import { NtpError } from '../errors.js';
+import { findDuplicateKey } from '../io/json-keys.js';
 import type { Parameters } from './predict.js';
 
 /** The model.json format: vocabulary, W_ov (|V|×d), W_kq (d×d), embedding rows per token (null: one-hot). */
@@ -38,19 +39,31 @@ export function parseModel(text: string): { vocab: string[]; parameters: Paramet
   } catch (e) {
     throw new NtpError('bad-model', `model file is not valid JSON: ${(e as Error).message}`);
   }
+  const dup = findDuplicateKey(text);
+  if (dup) throw new NtpError('bad-model', `model file has the key ${JSON.stringify(dup.key)} twice (line ${dup.line}, column ${dup.column})`);
   const m = raw as Partial<ModelJSON>;
   if (typeof m !== 'object' || m === null || m.format !== 'ntp-dynamics/model@1') {
     throw new NtpError('bad-model', 'not a model file (expected "format": "ntp-dynamics/model@1")');
   }
-  if (!Array.isArray(m.vocab) || m.vocab.some((t) => typeof t !== 'string')) throw new NtpError('bad-model', 'model "vocab" must be an array of strings');
+  if (!Array.isArray(m.vocab) || m.vocab.length === 0 || m.vocab.some((t) => typeof t !== 'string')) throw new NtpError('bad-model', 'model "vocab" must be a non-empty array of strings');
+  const seen = new Map<string, number>();
+  m.vocab.forEach((t: string, i) => {
+    if (t.length === 0) throw new NtpError('bad-model', `model vocab entry ${i} is an empty string`);
+    const prev = seen.get(t);
+    if (prev !== undefined) throw new NtpError('bad-model', `model vocab entry ${JSON.stringify(t)} appears twice (positions ${prev} and ${i})`);
+    seen.set(t, i);
+  });
   const V = m.vocab.length;
   const d = m.d;
   if (!Number.isInteger(d) || (d as number) < 1) throw new NtpError('bad-model', 'model "d" must be a positive integer');
   const flat = (name: string, rows: unknown, r: number, c: number): Float64Array => {
     if (!Array.isArray(rows) || rows.length !== r) throw new NtpError('bad-model', `model "${name}" must have ${r} rows`);
-    const out = new Float64Array(r * c);
+    // every shape is checked before the allocation: a 126-byte file may claim d = 2^31
     rows.forEach((row: unknown, i) => {
       if (!Array.isArray(row) || row.length !== c) throw new NtpError('bad-model', `model "${name}" row ${i} must have ${c} entries`);
+    });
+    const out = new Float64Array(r * c);
+    (rows as unknown[][]).forEach((row, i) => {
       row.forEach((x: unknown, j) => {
         if (typeof x !== 'number' || !Number.isFinite(x)) throw new NtpError('bad-model', `model "${name}"[${i}][${j}] is not a finite number`);
         out[i * c + j] = x;

@@ -1,8 +1,25 @@
-/** Frobenius norm of an array. */
+/** max |a_i| (NaN if an entry is NaN). */
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = Math.abs(a[i]);
+    if (!(x <= m)) m = x;
+  }
+  return m;
+}
+
+/**
+ * Frobenius norm of an array, as max|a|·‖a/max|a|‖ (the NGD step's way): squares of weights
+ * near 1e300 overflow and of 1e-200 underflow, while the norm itself is representable.
+ */
 export function frobenius(a: ArrayLike<number>): number {
+  const m = maxAbs(a);
+  if (m === 0 || !Number.isFinite(m)) return m;
+  const inv = 1 / m;
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return Math.sqrt(s);
+  if (Number.isFinite(inv)) for (let i = 0; i < a.length; i++) s += (a[i] * inv) ** 2;
+  else for (let i = 0; i < a.length; i++) s += (a[i] / m) ** 2;
+  return m * Math.sqrt(s);
 }
 
 /** Least-squares line y ≈ slope·x + intercept, with R². */
@@ -38,13 +55,18 @@ export function fitLine(xs: readonly number[], ys: readonly number[]): LineFit |
  * without copying either.
  */
 export function cosineTransposed(aT: ArrayLike<number>, b: ArrayLike<number>, rows: number, cols: number): number | null {
+  // cosines are scale-free: scaling both by their max|·| keeps the squares finite and normal
+  const ma = maxAbs(aT);
+  const mb = maxAbs(b);
+  if (!Number.isFinite(ma) || !Number.isFinite(mb)) return NaN;
+  if (ma === 0 || mb === 0) return null;
   let ab = 0;
   let aa = 0;
   let bb = 0;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const x = aT[j * rows + i];
-      const y = b[i * cols + j];
+      const x = aT[j * rows + i] / ma;
+      const y = b[i * cols + j] / mb;
       ab += x * y;
       aa += x * x;
       bb += y * y;

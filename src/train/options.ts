@@ -39,9 +39,13 @@ export function resolveTrainOptions(opts: TrainOptions, d: number): ResolvedTrai
     throw new NtpError('invalid-option', `option algorithm must be two-stage, gd or joint, got "${String(r.algorithm)}"`);
   }
   for (const key of ['t0', 't1'] as const) {
-    if (!Number.isInteger(r[key]) || r[key] < 0) throw new NtpError('invalid-option', `option ${key} must be an integer >= 0, got ${r[key]}`);
+    if (!Number.isSafeInteger(r[key]) || r[key] < 0) throw new NtpError('invalid-option', `option ${key} must be an integer >= 0, got ${r[key]}`);
   }
-  if (!Number.isInteger(r.every) || r.every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1, got ${r.every}`);
+  if (r.algorithm !== 'joint' && r.t0 === 0 && r.t1 > 0) {
+    // W_ov = 0 makes every logit equal whatever W_kq is: stage 2 would stop at once with a zero gradient
+    throw new NtpError('invalid-option', 'option t0 = 0 leaves W_ov = 0, where the loss does not depend on W_kq, so stage 2 cannot train; give t0 > 0 (or t1 = 0)');
+  }
+  if (!Number.isSafeInteger(r.every) || r.every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1, got ${r.every}`);
   for (const key of ['eta0', 'eta1'] as const) {
     if (!(r[key] > 0) || !Number.isFinite(r[key])) throw new NtpError('invalid-option', `option ${key} must be a positive finite number, got ${r[key]}`);
   }

@@ -1,4 +1,5 @@
 import type { Dataset } from '../dataset/types.js';
+import { NtpError } from '../errors.js';
 import type { MaxMarginSolution } from '../maxmargin/types.js';
 import { generalization, type GeneralizationReport } from './generalization.js';
 import type { ResolvedTrainOptions } from './options.js';
@@ -50,6 +51,9 @@ export async function train(dataset: Dataset, opts: RunOptions = {}): Promise<Tr
   const trainer = await Trainer.create(dataset, opts);
   try {
     const chunk = opts.chunk ?? trainer.options.every;
+    if (chunk !== Infinity && (!Number.isSafeInteger(chunk) || chunk < 1)) {
+      throw new NtpError('invalid-option', `option chunk must be a positive integer (or Infinity), got ${String(chunk)}`);
+    }
     while (!trainer.done) {
       const records = trainer.advance(chunk);
       if (opts.onRecord) for (const r of records) opts.onRecord(r, trainer.progress);
@@ -83,8 +87,14 @@ export function finish(trainer: Trainer): TrainResult {
     maxMargin: trainer.maxMargin,
     parameters,
     trainingMs: trainer.trainingMs,
-    warnings: [lossRose('stage 1', trainer.stage1), lossRose(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2)].filter((w): w is string => w !== null),
+    warnings: [lossRose('stage 1', trainer.stage1), lossRose(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2), inaccurateMaxMargin(trainer.maxMargin)].filter((w): w is string => w !== null),
   };
+}
+
+/** A max-margin solution failing its own KKT check makes every cosine suspect: say so. */
+function inaccurateMaxMargin(mm: MaxMarginSolution | null): string | null {
+  if (!mm || mm.kktResidual <= 1e-6) return null;
+  return `the max-margin solution fails its optimality check (KKT residual ${mm.kktResidual.toExponential(2)} > 1e-6): the cosines with W* are unreliable`;
 }
 
 function lossRose(name: string, records: readonly Stage1Record[]): string | null {

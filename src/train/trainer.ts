@@ -2,7 +2,10 @@ import { analyze, type Analysis } from '../dataset/analyze.js';
 import type { Dataset } from '../dataset/types.js';
 import type { ChunkResult, Evaluation, Model, Status } from '../engine/backend.js';
 import { createEngineModel, type EngineOptions } from '../engine/create.js';
-import { makeEmbedding, type Embedding } from '../engine/embedding.js';
+import { checkEmbeddingObject, makeEmbedding, type Embedding } from '../engine/embedding.js';
+import { checkPlannedSize } from '../engine/planned-size.js';
+import { checkDatasetArgument } from '../dataset/validate.js';
+import { checkOptionKeys, RUN_OPTION_KEYS } from '../api/options.js';
 import { packDataset } from '../engine/packed.js';
 import { NtpError } from '../errors.js';
 import { solveMaxMargin } from '../maxmargin/index.js';
@@ -72,12 +75,15 @@ export class Trainer {
 
   /** Analyzes and packs the dataset, solves the max-margin problems and builds the model. */
   static async create(dataset: Dataset, opts: TrainerOptions = {}): Promise<Trainer> {
+    checkDatasetArgument(dataset);
+    checkOptionKeys(opts, RUN_OPTION_KEYS, 'train()');
+    checkPlannedSize(dataset, opts);
     const analysis = analyze(dataset);
     const V = dataset.vocab.length;
     const embedding = resolveEmbedding(dataset, opts);
     const options = resolveTrainOptions(opts, embedding.d);
     const packed = packDataset(dataset, analysis.collocation);
-    const maxMargin = opts.skipMaxMargin || !analysis.realizable ? null : solveMaxMargin(maxMarginProblem(analysis, V, embedding));
+    const maxMargin = opts.skipMaxMargin || !analysis.realizable ? null : solveMaxMargin({ ...maxMarginProblem(analysis, V, embedding), vocab: dataset.vocab });
     const model = await createEngineModel(packed, { ...opts, embedding });
     return new Trainer(dataset, analysis, embedding, model, options, maxMargin);
   }
@@ -217,10 +223,15 @@ interface Pending {
 function resolveEmbedding(ds: Dataset, opts: TrainerOptions): Embedding {
   const V = ds.vocab.length;
   if (opts.embedding !== undefined) {
-    if (typeof opts.embedding === 'object' && !Array.isArray(opts.embedding)) return opts.embedding;
+    if (typeof opts.embedding === 'object' && opts.embedding !== null && !Array.isArray(opts.embedding)) return checkEmbeddingObject(opts.embedding, V);
     return makeEmbedding(V, opts.embedding, { d: opts.d, seed: opts.seed });
   }
-  if (ds.embedding) return makeEmbedding(V, ds.embedding);
+  if (ds.embedding) {
+    if (opts.d !== undefined && opts.d !== ds.embedding[0].length) {
+      throw new NtpError('invalid-option', `option d = ${opts.d} conflicts with the dataset's own embedding (d = ${ds.embedding[0].length}); drop d or choose an embedding`);
+    }
+    return makeEmbedding(V, ds.embedding);
+  }
   if (opts.d !== undefined && opts.d !== V) {
     throw new NtpError('invalid-option', `option d = ${opts.d} needs an embedding other than one-hot (d = |V| = ${V})`);
   }

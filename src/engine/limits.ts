@@ -1,0 +1,65 @@
+import type { Dataset } from '../dataset/types.js';
+import { NtpError } from '../errors.js';
+import type { Precision } from './backend.js';
+
+/** WebAssembly's 32-bit address space, less a page for the module's own data; the js backend keeps the same budget. */
+export const MAX_MODEL_BYTES = 2 ** 32 - 2 ** 16;
+
+/** The sizes a model's memory depends on. */
+export interface ModelSizes {
+  V: number;
+  d: number;
+  /** distinct samples */
+  N: number;
+  /** context tokens over all samples */
+  totalTokens: number;
+  /** collocation pairs (at most V) */
+  C: number;
+  maxLength: number;
+  precision: Precision;
+  oneHot: boolean;
+}
+
+/** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack); the js backend holds the same buffers. */
+export function modelBytes(z: ModelSizes): number {
+  const s = z.precision === 'f32' ? 4 : 8;
+  const { V, d, N } = z;
+  let bytes = 4 * (N + 1) + 4 * z.totalTokens + 4 * N + s * N + 8 * N + 8 * z.C;
+  bytes += s * (2 * d * V + 2 * d * d);
+  if (!z.oneHot) bytes += s * (d * V + 4 * V * V + d * V);
+  bytes += s * (2 * V + 2 * z.maxLength) + 64 + 16 * 20;
+  return bytes;
+}
+
+export function formatBytes(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/**
+ * Refuses a model from its sizes alone, before anything is allocated or solved: a d×d, |V|×d or
+ * |V|×|V| matrix past a 32-bit index, or more memory than the 4 GiB a WebAssembly instance can
+ * address. Costs nothing, so callers run it first (a |V| = 20,000 dataset is refused in
+ * milliseconds, not after the max-margin solve has allocated gigabytes).
+ */
+export function checkModelSize(z: ModelSizes): void {
+  const { V, d } = z;
+  for (const [name, n] of [['|V|·d', V * d], ['d·d', d * d], ['|V|·|V|', V * V]] as const) {
+    if (n > 2 ** 31 - 1) throw new NtpError('too-large', `${name} = ${n} entries overflows a 32-bit index (|V| = ${V}, d = ${d})`);
+  }
+  const bytes = modelBytes(z);
+  if (bytes > MAX_MODEL_BYTES) {
+    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${z.N} samples, ${z.precision})`);
+  }
+}
+
+/** The sizes of a validated dataset's model for embedding dimension d (the collocation bounded by |V|). */
+export function datasetSizes(ds: Dataset, d: number, precision: Precision, oneHot: boolean): ModelSizes {
+  let totalTokens = 0;
+  let maxLength = 0;
+  for (const s of ds.samples) {
+    totalTokens += s.context.length;
+    if (s.context.length > maxLength) maxLength = s.context.length;
+  }
+  const V = ds.vocab.length;
+  return { V, d, N: ds.samples.length, totalTokens, C: V, maxLength, precision, oneHot };
+}
