@@ -2,6 +2,7 @@ import type { Dataset } from '../dataset/types.js';
 import type { MaxMarginSolution } from '../maxmargin/types.js';
 import { generalization, type GeneralizationReport } from './generalization.js';
 import type { ResolvedTrainOptions } from './options.js';
+import { precisionWarning } from './precision.js';
 import { stageRates, type StageRates } from './rates.js';
 import { Trainer, type Stage1Record, type Stage2Record, type StageOutcome, type TrainerOptions, type TrainRecord } from './trainer.js';
 import type { Parameters } from '../model/predict.js';
@@ -29,7 +30,8 @@ export interface TrainResult {
   trainingMs: number;
   /**
    * Signs of a step size too large for the run, in words: a stage whose loss ended above where it
-   * started. (Non-finite values stop a run instead; see `outcome`.)
+   * started; and a stage whose loss became subnormal ("precision exhausted": later records are less
+   * exact). (Non-finite values stop a run instead; see `outcome`.)
    */
   warnings: string[];
 }
@@ -83,7 +85,12 @@ export function finish(trainer: Trainer): TrainResult {
     maxMargin: trainer.maxMargin,
     parameters,
     trainingMs: trainer.trainingMs,
-    warnings: [lossRose('stage 1', trainer.stage1), lossRose(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2)].filter((w): w is string => w !== null),
+    warnings: [
+      lossRose('stage 1', trainer.stage1),
+      lossRose(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2),
+      precisionWarning('stage 1', trainer.stage1, model.precision),
+      precisionWarning(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2, model.precision),
+    ].filter((w): w is string => w !== null),
   };
 }
 
