@@ -30,11 +30,16 @@ export { predict, type Parameters, type Prediction } from './model/predict.js';
 export { keyScores, tokenScores } from './model/scores.js';
 export { modelToJSON, parseModel, type ModelJSON } from './model/serialize.js';
 export { NtpError } from './errors.js';
+export type { ModelParameters } from './model/predict.js';
+export type { ResolvedTrainOptions } from './train/options.js';
+export type { FromArraysOptions } from './dataset/format.js';
+export type { LineFit } from './train/metrics.js';
 
 /**
  * Compiles the WebAssembly kernels (embedded in the package). Call once before using the
- * `wasm` backend; rejects with NtpError code `no-simd` where WebAssembly SIMD is unavailable,
- * in which case pass `{ backend: 'js' }`. Training functions call it themselves.
+ * `wasm` backend; rejects with NtpError code `no-simd` where WebAssembly SIMD is unavailable and
+ * `csp` where a Content-Security-Policy forbids compiling WebAssembly (it needs
+ * `'wasm-unsafe-eval'`), in which case pass `{ backend: 'js' }`. Training functions call it themselves.
  */
 export async function init(): Promise<void> {
   await initWasm();

@@ -1,6 +1,6 @@
 // The lab page: picks a dataset, shows its structure, drives the training worker and draws
 // what comes back. Training itself never runs here (see worker.ts).
-import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type Parameters, type Precision, type Stage2Record } from 'ntp-dynamics';
+import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type ModelParameters, type Precision, type Stage2Record } from 'ntp-dynamics';
 import { loadDataset, type Source } from './data.js';
 import { byId, fmt, h } from './dom.js';
 import { LiveFigure } from './figure.js';
@@ -71,7 +71,7 @@ interface RunInfo {
 
 let dataset: Dataset | null = null;
 let run: RunInfo | null = null;
-let params: Parameters | null = null;
+let params: ModelParameters | null = null;
 let runState: RunState = 'idle';
 // each data load gets a number, so a slow upload cannot overwrite a later choice
 let loadSeq = 0;

@@ -5,7 +5,7 @@ import type { ResolvedTrainOptions } from './options.js';
 import { precisionWarning } from './precision.js';
 import { stageRates, type StageRates } from './rates.js';
 import { Trainer, type Stage1Record, type Stage2Record, type StageOutcome, type TrainerOptions, type TrainRecord } from './trainer.js';
-import type { Parameters } from '../model/predict.js';
+import type { ModelParameters } from '../model/predict.js';
 
 /** Everything a finished run reports. */
 export interface TrainResult {
@@ -25,7 +25,7 @@ export interface TrainResult {
   generalization: GeneralizationReport | null;
   maxMargin: MaxMarginSolution | null;
   /** the trained parameters (row-major) and the embedding */
-  parameters: Parameters;
+  parameters: ModelParameters;
   /** milliseconds inside training and recording (no set-up, no analysis) */
   trainingMs: number;
   /**
@@ -66,7 +66,7 @@ export async function train(dataset: Dataset, opts: RunOptions = {}): Promise<Tr
 export function finish(trainer: Trainer): TrainResult {
   trainer.flush();
   const { model, embedding, dataset, analysis } = trainer;
-  const parameters: Parameters = { V: model.V, d: model.d, Wov: model.getWov(), Wkq: model.getWkq(), E: embedding.E };
+  const parameters: ModelParameters = { V: model.V, d: model.d, Wov: model.getWov(), Wkq: model.getWkq(), E: embedding.E };
   return {
     config: {
       ...trainer.options,
