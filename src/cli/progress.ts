@@ -29,7 +29,7 @@ export class ProgressBar {
     if (step < total && t - this.lastDraw < this.intervalMs) return;
     this.lastDraw = t;
     this.drawn = true;
-    this.write(`\r${fit(progressLine(step, total, loss, (t - this.start) / 1000), this.columns())}\x1b[K`);
+    this.write(`\r${progressLine(step, total, loss, (t - this.start) / 1000, this.columns())}\x1b[K`);
   }
 
   /** Ends the bar's line (if one was drawn), so what follows starts on a fresh line. */
@@ -39,17 +39,21 @@ export class ProgressBar {
   }
 }
 
-/** The bar's text for `step` of `total` after `seconds`: bar, count, rate, ETA and loss. */
-export function progressLine(step: number, total: number, loss: number, seconds: number): string {
-  const width = 24;
+/**
+ * The bar's text for `step` of `total` after `seconds`: bar, count, percentage, rate, ETA and loss,
+ * fitted to `columns` (the bar shrinks first; the line never reaches the last column, so it never wraps).
+ */
+export function progressLine(step: number, total: number, loss: number, seconds: number, columns = 80): string {
   const frac = total > 0 ? Math.min(1, step / total) : 1;
-  const full = Math.round(frac * width);
   const rate = seconds > 0 ? step / seconds : NaN;
   const eta = step >= total ? 0 : rate > 0 ? (total - step) / rate : NaN;
-  return (
-    `training [${'#'.repeat(full)}${'-'.repeat(width - full)}] ${step}/${total} steps ` +
-    `${(frac * 100).toFixed(0)}%  ${formatRate(rate)}  ETA ${formatSeconds(eta)}  loss ${Number.isFinite(loss) ? loss.toExponential(3) : String(loss)}`
-  );
+  const lossText = Number.isFinite(loss) ? loss.toExponential(3) : String(loss);
+  const tail = ` ${step}/${total} ${(frac * 100).toFixed(0)}%  ${formatRate(rate)}  ETA ${formatSeconds(eta)}  loss ${lossText}`;
+  const room = columns - 1 - 'training []'.length - tail.length;
+  const width = Math.min(30, room);
+  if (width < 5) return `training${tail}`.slice(0, Math.max(10, columns - 1));
+  const full = Math.round(frac * width);
+  return `training [${'#'.repeat(full)}${'-'.repeat(width - full)}]${tail}`;
 }
 
 function formatRate(r: number): string {
@@ -64,10 +68,4 @@ export function formatSeconds(s: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-/** Cuts a line to one column less than the terminal, so it never wraps. */
-function fit(line: string, columns: number): string {
-  const max = Math.max(10, columns - 1);
-  return line.length <= max ? line : line.slice(0, max);
 }

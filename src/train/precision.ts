@@ -5,13 +5,14 @@ import type { Stage1Record } from './trainer.js';
 export const MIN_NORMAL: Readonly<Record<Precision, number>> = { f64: 2 ** -1022, f32: 2 ** -126 };
 
 /**
- * The first record whose loss is subnormal in `precision` (0 < loss < {@link MIN_NORMAL}), or null.
+ * The first record whose loss is subnormal or zero in `precision` (loss < {@link MIN_NORMAL}), or null.
  * From there on the loss and its gradient carry fewer significant bits with each step, so the
  * direction W/‖W‖ drifts (1 − cos(W, W*) grows) even though the run has not diverged.
  */
 export function precisionExhaustedAt(records: readonly Stage1Record[], precision: Precision): Stage1Record | null {
   const floor = MIN_NORMAL[precision];
-  return records.find((r) => r.loss > 0 && r.loss < floor) ?? null;
+  // a cross-entropy is never 0 in exact arithmetic: 0 is a loss that underflowed altogether
+  return records.find((r) => r.loss >= 0 && r.loss < floor) ?? null;
 }
 
 /** A warning naming the stage and step where the loss became subnormal, or null. */
