@@ -1,20 +1,15 @@
 #!/usr/bin/env node
-import { runAnalyze } from './analyze.js';
-import { runExample } from './example.js';
-import { runGenerate } from './generate.js';
 import { type CliIO, EXIT_USAGE, processIO } from './io.js';
-import { runMaxMargin } from './maxmargin.js';
-import { runPredict } from './predict.js';
-import { runTrain } from './train.js';
 import { packageVersion } from './version.js';
 
+// Each command is imported when it runs, so `ntp --help` and `ntp --version` load no library code.
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
-  train: runTrain,
-  generate: runGenerate,
-  example: runExample,
-  analyze: runAnalyze,
-  maxmargin: runMaxMargin,
-  predict: runPredict,
+  train: async (argv, io) => (await import('./train.js')).runTrain(argv, io),
+  generate: async (argv, io) => (await import('./generate.js')).runGenerate(argv, io),
+  example: async (argv, io) => (await import('./example.js')).runExample(argv, io),
+  analyze: async (argv, io) => (await import('./analyze.js')).runAnalyze(argv, io),
+  maxmargin: async (argv, io) => (await import('./maxmargin.js')).runMaxMargin(argv, io),
+  predict: async (argv, io) => (await import('./predict.js')).runPredict(argv, io),
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
