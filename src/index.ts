@@ -2,6 +2,7 @@
  * ntp-dynamics: train one-layer transformers on next-token prediction (WebAssembly SIMD or
  * pure TypeScript) and measure their training dynamics against the theory of Huang, Liang,
  * Yang, "Non-asymptotic Convergence of Training Transformers for Next-token Prediction" (2024).
+ * @module ntp-dynamics
  */
 import { analyze } from './dataset/analyze.js';
 import type { Dataset } from './dataset/types.js';
@@ -53,3 +54,8 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
   const analysis = analyze(dataset);
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }
+export type { GeneralizationResult, QueryRanking } from './train/generalization.js';
+export type { MaxMarginMethod, SolveMaxMarginOptions, ColumnQPResult } from './maxmargin/types.js';
+export { MAX_LISTED_VIOLATIONS, type ViolationKind, type GeneralizationOptions } from './dataset/analyze.js';
+export type { Rng } from './dataset/random.js';
+export type { DatasetJSON, ArraySample } from './dataset/format.js';
