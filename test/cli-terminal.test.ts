@@ -2,7 +2,7 @@
 // test types Ctrl-C into it, and reads everything the terminal received.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,4 +61,34 @@ describe('ntp in a pipe', () => {
     expect(stdout).toBe('{\n  "vocab status 0\n');
     expect(stderr).toBe('');
   });
+});
+
+describe('ntp start-up', () => {
+  /** The modules a CLI run loads, logged by a module-resolution hook (node:module register). */
+  async function loaded(args: string[]): Promise<string[]> {
+    const log = join(dir, `modules-${args.join('-').replace(/\W/g, '')}.txt`);
+    const hooks = join(dir, 'hooks.mjs');
+    await writeFile(hooks, `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
+  return r;
+}
+`);
+    const register = join(dir, 'register.mjs');
+    await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify('file://' + hooks)});\n`);
+    await promisify(execFile)(process.execPath, ['--import', register, cli, ...args], { cwd: dir });
+    return (await readFile(log, 'utf8')).trim().split('\n');
+  }
+
+  it('ntp --help and ntp train --no-figure load neither the figure code nor vega; ntp train loads both', async () => {
+    const figureOrVega = (urls: string[]) => urls.filter((u) => /\/figure\/|\/vega/.test(u));
+    const help = await loaded(['--help']);
+    expect(help.some((u) => u.endsWith('/cli/main.js'))).toBe(true);
+    expect(help.filter((u) => /\/src\/(train|engine|dataset)\//.test(u))).toEqual([]);
+    expect(figureOrVega(await loaded(['train', '--t0', '10', '--t1', '10', '--no-figure', '--out', join(dir, 'a')]))).toEqual([]);
+    const drawn = figureOrVega(await loaded(['train', '--t0', '10', '--t1', '10', '--out', join(dir, 'b')]));
+    expect(drawn.some((u) => u.endsWith('/figure/svg.js'))).toBe(true);
+    expect(drawn.some((u) => /\/node_modules\/vega\//.test(u))).toBe(true);
+  }, 60_000);
 });
