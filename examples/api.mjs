@@ -4,7 +4,8 @@ import { svopExample, train, predict } from 'ntp-dynamics';
 const data = svopExample();
 const run = await train(data);
 const last = run.stage2[run.stage2.length - 1];
-console.log(`stage-2 loss ${last.loss.toExponential(2)}, cos(W_kq, W*_kq) ${last.cosine.toFixed(4)}`);
+// cosine is null only for data without a max-margin solution (not realizable)
+console.log(`stage-2 loss ${last.loss.toExponential(2)}, cos(W_kq, W*_kq) ${last.cosine?.toFixed(4)}`);
 
 // an unseen context: "S P" is predicted as n(S) = V (Theorem 3)
 const context = ['S', 'P'].map((t) => data.vocab.indexOf(t));

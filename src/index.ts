@@ -2,6 +2,7 @@
  * ntp-dynamics: train one-layer transformers on next-token prediction (WebAssembly SIMD or
  * pure TypeScript) and measure their training dynamics against the theory of Huang, Liang,
  * Yang, "Non-asymptotic Convergence of Training Transformers for Next-token Prediction" (2024).
+ * @module ntp-dynamics
  */
 import { analyze } from './dataset/analyze.js';
 import type { Dataset } from './dataset/types.js';
@@ -33,11 +34,16 @@ export { predict, type Parameters, type Prediction } from './model/predict.js';
 export { keyScores, tokenScores } from './model/scores.js';
 export { modelToJSON, parseModel, type ModelJSON } from './model/serialize.js';
 export { NtpError } from './errors.js';
+export type { ModelParameters } from './model/predict.js';
+export type { ResolvedTrainOptions } from './train/options.js';
+export type { FromArraysOptions } from './dataset/format.js';
+export type { LineFit } from './train/metrics.js';
 
 /**
  * Compiles the WebAssembly kernels (embedded in the package). Call once before using the
- * `wasm` backend; rejects with NtpError code `no-simd` where WebAssembly SIMD is unavailable,
- * in which case pass `{ backend: 'js' }`. Training functions call it themselves.
+ * `wasm` backend; rejects with NtpError code `no-simd` where WebAssembly SIMD is unavailable and
+ * `csp` where a Content-Security-Policy forbids compiling WebAssembly (it needs
+ * `'wasm-unsafe-eval'`), in which case pass `{ backend: 'js' }`. Training functions call it themselves.
  */
 export async function init(): Promise<void> {
   await initWasm();
@@ -92,3 +98,8 @@ export async function summarizeSweep(dir: string): Promise<import('./sweep/repor
 export async function summarizeResults(results: ReadonlyArray<{ final: Record<string, import('./sweep/family.js').MetricValue>; records: readonly import('./sweep/family.js').RunRecord[] }>): Promise<ReturnType<typeof import('./sweep/report.js').summarizeResults>> {
   return (await import('./sweep/report.js')).summarizeResults(results);
 }
+export type { GeneralizationResult, QueryRanking } from './train/generalization.js';
+export type { MaxMarginMethod, SolveMaxMarginOptions, ColumnQPResult } from './maxmargin/types.js';
+export { MAX_LISTED_VIOLATIONS, type ViolationKind, type GeneralizationOptions } from './dataset/analyze.js';
+export type { Rng } from './dataset/random.js';
+export type { DatasetJSON, ArraySample } from './dataset/format.js';

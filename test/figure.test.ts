@@ -54,11 +54,11 @@ describe('figure 2', () => {
     expect(svg).not.toContain('NaN');
   });
 
-  it('drops NaN/Infinity/null and floors 1 − cos in the inline data', () => {
+  it('drops NaN/Infinity/null and floors 1 − cos in the inline data', async () => {
     const spec = JSON.stringify(figure2Spec(synthetic(1000)));
     expect(spec).not.toMatch(/null|NaN|Infinity/);
     expect(spec).toContain('"value":1e-16');
-    expect(compileFigure2(synthetic(10))).toHaveProperty('marks');
+    expect(await compileFigure2(synthetic(10))).toHaveProperty('marks');
   });
 
   it('renders an empty stage 1 (joint training) with placeholders', async () => {

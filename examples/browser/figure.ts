@@ -73,7 +73,7 @@ export class LiveFigure {
 
   private async render(): Promise<void> {
     const start = performance.now();
-    const spec = compileFigure2({ stage1: thin(this.stage1), stage2: thin(this.stage2), title: this.title });
+    const spec = await compileFigure2({ stage1: thin(this.stage1), stage2: thin(this.stage2), title: this.title });
     // Draw off-document, then swap: the old figure stays up until the new one is complete.
     const target = document.createElement('div');
     const view = new View(parse(spec), { renderer: 'svg', container: target });

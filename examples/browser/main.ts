@@ -1,6 +1,6 @@
 // The lab page: picks a dataset, shows its structure, drives the training worker and draws
 // what comes back. Training itself never runs here (see worker.ts).
-import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type Parameters, type Precision, type Stage2Record } from 'ntp-dynamics';
+import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type ModelParameters, type Precision, type Stage2Record, type StageOutcome } from 'ntp-dynamics';
 import { loadDataset, type Source } from './data.js';
 import { byId, fmt, h } from './dom.js';
 import { LiveFigure } from './figure.js';
@@ -67,11 +67,12 @@ interface RunInfo {
   E: Float64Array | null;
   target: { Wkq: Float64Array; prop2Gap: number | null } | null;
   lastStage2: Stage2Record | null;
+  settings: RunSettings;
 }
 
 let dataset: Dataset | null = null;
 let run: RunInfo | null = null;
-let params: Parameters | null = null;
+let params: ModelParameters | null = null;
 let runState: RunState = 'idle';
 // each data load gets a number, so a slow upload cannot overwrite a later choice
 let loadSeq = 0;
@@ -176,11 +177,28 @@ function setProgress(p: { step: number; total: number }): void {
   ui.progressText.textContent = `${p.step} / ${p.total}`;
 }
 
+/** Problems with the step counts, in words; an empty box reads as NaN, not as 0. */
+function settingsProblems(s: RunSettings): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of [['T0', s.t0], ['T1', s.t1]] as const) {
+    if (!Number.isInteger(value) || value < 0) problems.push(`${name} must be a whole number of steps ≥ 0${Number.isNaN(value) ? ' (the box is empty)' : `, got ${value}`}`);
+  }
+  return problems;
+}
+
 function startTraining(): void {
   if (dataset === null) return;
   const s = settings();
   clearErrors();
   Object.assign(lab, { backendUsed: null, finalLoss: null, done: false, error: null });
+  const problems = settingsProblems(s);
+  if (problems.length > 0) {
+    // no run starts, so nothing from the previous one may still read as this run's state
+    lab.error = problems.join('; ');
+    showErrors('Cannot train:', problems);
+    setState('idle');
+    return;
+  }
   run = null;
   params = null;
   ui.backendUsed.textContent = '—';
@@ -192,7 +210,7 @@ function startTraining(): void {
   setProgress({ step: 0, total: s.t0 + s.t1 });
   figure.reset(`${s.algorithm}, T0 = ${s.t0}, T1 = ${s.t1}, |V| = ${dataset.vocab.length}, ${s.backend} ${s.precision}`);
   refreshPrediction();
-  run = { vocab: dataset.vocab, V: dataset.vocab.length, d: 0, E: null, target: null, lastStage2: null };
+  run = { vocab: dataset.vocab, V: dataset.vocab.length, d: 0, E: null, target: null, lastStage2: null, settings: s };
   setState('starting', 'analyzing, solving the max-margin problems');
   send({ type: 'start', dataset, settings: s });
 }
@@ -224,8 +242,7 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
       ui.lossLabel.textContent = msg.done ? 'final loss' : 'loss (paused)';
       ui.trainingTime.textContent = `${(msg.trainingMs / 1000).toFixed(2)} s`;
       lab.finalLoss = msg.finalLoss;
-      const ended = [msg.outcome.stage1, msg.outcome.stage2].filter((o) => o && o.status !== 'completed').map((o) => o!.status);
-      setState(msg.done ? 'done' : 'paused', ended.length > 0 ? `stopped early (${ended.join(', ')})` : '');
+      setState(msg.done ? 'done' : 'paused', endNote(msg.outcome, run?.settings ?? null));
       refreshPrediction();
       try {
         await Promise.all([figure.flush(), showResult(msg.generalization)]);
@@ -242,6 +259,22 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
       setState('error');
       return;
   }
+}
+
+/**
+ * How the stages ended, in words: "converged" is good news (the gradient underflowed: the loss is
+ * below what the precision resolves), so it is said with the step it happened at, not as "stopped".
+ */
+function endNote(outcome: { stage1: StageOutcome | null; stage2: StageOutcome | null }, s: RunSettings | null): string {
+  const parts: string[] = [];
+  for (const [name, o, planned] of [['stage 1', outcome.stage1, s?.t0], ['stage 2', outcome.stage2, s?.t1]] as const) {
+    if (!o || o.status === 'completed') continue;
+    const of = planned === undefined ? '' : ` of ${planned}`;
+    parts.push(o.status === 'converged' ? `${name} converged at step ${o.steps}${of}` : `${name} ${o.status} at step ${o.steps}${of}`);
+  }
+  if (parts.length === 0) return '';
+  const converged = [outcome.stage1, outcome.stage2].every((o) => !o || o.status === 'completed' || o.status === 'converged');
+  return converged ? `${parts.join(', ')} (loss below what the precision resolves)` : `stopped early: ${parts.join(', ')}`;
 }
 
 async function showResult(generalization: number | null): Promise<void> {

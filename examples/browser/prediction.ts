@@ -1,6 +1,6 @@
 // The trained model answering a typed context: next token, its probability and where the
 // attention went. Runs predict() on the main thread: one context is a few |V|·d operations.
-import { predict, type Parameters } from 'ntp-dynamics';
+import { predict, type ModelParameters } from 'ntp-dynamics';
 import { fmt, h } from './dom.js';
 
 /** Token ids of a whitespace-separated context, or a message naming the first unknown token. */
@@ -17,7 +17,7 @@ export function parseContext(text: string, vocab: readonly string[]): number[] |
   return ids;
 }
 
-export function renderPrediction(container: HTMLElement, text: string, vocab: readonly string[], params: Parameters | null): void {
+export function renderPrediction(container: HTMLElement, text: string, vocab: readonly string[], params: ModelParameters | null): void {
   if (params === null) {
     container.replaceChildren(h('p', { class: 'meta' }, 'Train (or stop a run) to get a model to ask.'));
     return;

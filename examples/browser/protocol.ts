@@ -1,6 +1,6 @@
 // Messages between the page (main.ts) and the training worker (worker.ts). Everything here is
 // structured-cloneable: plain objects, arrays and typed arrays.
-import type { Algorithm, BackendName, Dataset, Parameters, Precision, StageOutcome, TrainRecord } from 'ntp-dynamics';
+import type { Algorithm, BackendName, Dataset, ModelParameters, Precision, StageOutcome, TrainRecord } from 'ntp-dynamics';
 
 export interface RunSettings {
   algorithm: Algorithm;
@@ -44,7 +44,7 @@ export type FromWorker =
       type: 'result';
       done: boolean;
       progress: Progress;
-      parameters: Parameters;
+      parameters: ModelParameters;
       finalLoss: number | null;
       outcome: { stage1: StageOutcome | null; stage2: StageOutcome | null };
       trainingMs: number;

@@ -13,7 +13,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^ntp-dynamics$/, replacement: `${repo}src/index.ts` },
-      // Figure 2's spec builder is not part of the package's main entry point (yet).
+      // the package's `./figure` subpath export, served from its source like the main entry
       { find: /^ntp-dynamics\/figure$/, replacement: `${repo}src/figure/index.ts` },
     ],
   },

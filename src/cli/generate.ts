@@ -3,7 +3,7 @@ import { assertRealizable } from '../dataset/analyze.js';
 import { stringifyDataset } from '../dataset/format.js';
 import { generateRealizable, type GenerateOptions } from '../dataset/random.js';
 import { writeFilesAtomic } from '../io/files.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand, withNegativeNumbers } from './io.js';
 
 /** Help text of `ntp generate`. */
 export const GENERATE_USAGE = `Usage: ntp generate [options]
@@ -40,7 +40,7 @@ export async function runGenerate(argv: string[], io: CliIO = processIO): Promis
   return runCommand('generate', io, async () => {
     const { values } = parseCommandArgs('generate', () =>
       parseArgs({
-        args: argv,
+        args: withNegativeNumbers(argv),
         strict: true,
         allowPositionals: false,
         options: {

@@ -6,6 +6,10 @@ export interface CliIO {
   stderr(s: string): void;
   /** Whether stdout is a terminal (commands may shorten or decorate output for people). */
   isTTY: boolean;
+  /** Whether stderr is a terminal (progress bars are drawn there, and only then). */
+  stderrIsTTY?: boolean;
+  /** stderr's width in columns, when it is a terminal. */
+  columns?: number;
 }
 
 /** The real process streams. */
@@ -18,6 +22,12 @@ export const processIO: CliIO = {
   },
   get isTTY() {
     return Boolean(process.stdout.isTTY);
+  },
+  get stderrIsTTY() {
+    return Boolean(process.stderr.isTTY);
+  },
+  get columns() {
+    return process.stderr.columns || 80;
   },
 };
 
@@ -50,6 +60,26 @@ export function parseCommandArgs<R>(command: string, parse: () => R): R {
         throw e;
     }
   }
+}
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
+
+/**
+ * Joins `--flag -5` into `--flag=-5`, so a negative number after a flag is read as its value
+ * (node:util parseArgs takes any argument starting with '-' for an option) and the value's own
+ * range check can name the problem.
+ */
+export function withNegativeNumbers(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (a.startsWith('--') && a.length > 2 && !a.includes('=') && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** Parses an integer flag value; undefined stays undefined so the API default applies. */

@@ -1,21 +1,16 @@
 #!/usr/bin/env node
-import { runAnalyze } from './analyze.js';
-import { runExample } from './example.js';
-import { runGenerate } from './generate.js';
 import { type CliIO, EXIT_USAGE, processIO } from './io.js';
-import { runMaxMargin } from './maxmargin.js';
-import { runPredict } from './predict.js';
-import { runTrain } from './train.js';
-import { runSweepCommand } from './sweep.js';
+import { packageVersion } from './version.js';
 
+// Each command is imported when it runs, so `ntp --help` and `ntp --version` load no library code.
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
-  train: runTrain,
-  generate: runGenerate,
-  example: runExample,
-  analyze: runAnalyze,
-  maxmargin: runMaxMargin,
-  predict: runPredict,
-  sweep: runSweepCommand,
+  train: async (argv, io) => (await import('./train.js')).runTrain(argv, io),
+  generate: async (argv, io) => (await import('./generate.js')).runGenerate(argv, io),
+  example: async (argv, io) => (await import('./example.js')).runExample(argv, io),
+  analyze: async (argv, io) => (await import('./analyze.js')).runAnalyze(argv, io),
+  maxmargin: async (argv, io) => (await import('./maxmargin.js')).runMaxMargin(argv, io),
+  predict: async (argv, io) => (await import('./predict.js')).runPredict(argv, io),
+  sweep: async (argv, io) => (await import('./sweep.js')).runSweepCommand(argv, io),
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -29,15 +24,25 @@ Commands:
   predict     predict the next token with a trained model
   sweep       run many configs on every core or as shards on a cluster; merge and report them
 
-Run "ntp COMMAND --help" for a command's options.
+Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
+"ntp --version" for the version. Also installed as "ntp-dynamics" (npx ntp-dynamics ...).
 `;
 
 /** Runs the CLI on arguments (without node and script) and returns the exit code. */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) {
+    io.stderr(USAGE);
+    return EXIT_USAGE;
+  }
+  if (command === '--version' || command === '-v' || command === '-V') {
+    io.stdout(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (command === 'help' && rest.length > 0) return main([rest[0], '--help'], io);
+  if (command === '--help' || command === '-h' || command === 'help') {
     io.stdout(USAGE);
-    return command === undefined ? EXIT_USAGE : 0;
+    return 0;
   }
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!run) {
@@ -50,6 +55,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
 // Run when executed (not when imported by tests).
 const invoked = process.argv[1] ? (await import('node:url')).pathToFileURL((await import('node:fs')).realpathSync(process.argv[1])).href : '';
 if (invoked === import.meta.url) {
+  // A reader that stops early (`ntp maxmargin x.json | head`) closes the pipe: end quietly, as
+  // Unix tools do, instead of printing EPIPE's stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

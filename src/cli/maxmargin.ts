@@ -4,6 +4,7 @@ import { parseDataset } from '../dataset/format.js';
 import { makeEmbedding } from '../engine/embedding.js';
 import { NtpError } from '../errors.js';
 import { readTextFile, writeFilesAtomic } from '../io/files.js';
+import { formatJSON } from '../io/json.js';
 import { solveMaxMargin } from '../maxmargin/index.js';
 import { maxMarginProblem } from '../train/trainer.js';
 import { maxMarginJSON } from '../train/report.js';
@@ -43,7 +44,7 @@ export async function runMaxMargin(argv: string[], io: CliIO = processIO): Promi
     if (!(mm.kktResidual <= KKT_TOLERANCE)) {
       throw new NtpError('inaccurate', `the max-margin solution fails its optimality check: KKT residual ${mm.kktResidual.toExponential(2)} > ${KKT_TOLERANCE} (${mm.method})`);
     }
-    const text = JSON.stringify(maxMarginJSON(mm, V, embedding.d), null, 1) + '\n';
+    const text = formatJSON(maxMarginJSON(mm, V, embedding.d));
     if (values.out === undefined) io.stdout(text);
     else {
       await writeFilesAtomic([{ path: values.out, content: text }]);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { NtpError } from '../errors.js';
 import { readTextFile } from '../io/files.js';
+import { formatJSON } from '../io/json.js';
 import { predict } from '../model/predict.js';
 import { parseModel } from '../model/serialize.js';
 import { type CliIO, parseCommandArgs, processIO, runCommand } from './io.js';
@@ -62,7 +63,7 @@ export async function runPredict(argv: string[], io: CliIO = processIO): Promise
     });
     const p = predict(parameters, context);
     if (values.json) {
-      io.stdout(JSON.stringify({ context: words, next: vocab[p.next], probability: p.probability, attention: words.map((w, i) => ({ token: w, weight: p.attention[i] })) }, null, 1) + '\n');
+      io.stdout(formatJSON({ context: words, next: vocab[p.next], probability: p.probability, attention: words.map((w, i) => ({ token: w, weight: p.attention[i] })) }));
       return 0;
     }
     io.stdout(`next: ${vocab[p.next]}  (p = ${p.probability.toPrecision(6)})\nattention:\n`);

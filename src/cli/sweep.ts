@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
+import { formatSeconds } from './progress.js';
 import { NtpError } from '../errors.js';
 import { readTextFile, writeFilesAtomic } from '../io/files.js';
 import { mergeSweeps } from '../sweep/merge.js';
@@ -86,20 +86,23 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
       stop.abort();
     };
     process.once('SIGINT', onSigint);
-    let bar: cliProgress.SingleBar | null = null;
+    // one line redrawn in place on a terminal; the cursor is never hidden, so Ctrl-C leaves nothing to restore
+    let drawn = false;
+    const started = performance.now();
     const onProgress = (p: SweepProgress) => {
-      if (!io.isTTY) return;
-      if (!bar) {
-        bar = new cliProgress.SingleBar({ format: 'sweep [{bar}] {value}/{total} runs  {failed} failed  ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic);
-        bar.start(p.total, p.done, { failed: p.failed });
-      } else bar.update(p.done, { failed: p.failed });
+      if (!io.stderrIsTTY) return;
+      const s = (performance.now() - started) / 1000;
+      const rate = s > 0 ? p.done / s : NaN;
+      const eta = p.done >= p.total ? 0 : rate > 0 ? (p.total - p.done) / rate : NaN;
+      io.stderr(`\rsweep ${p.done}/${p.total} runs  ${p.failed} failed  ${Number.isFinite(rate) ? rate.toFixed(1) : '–'} runs/s  ETA ${formatSeconds(eta)}\x1b[K`);
+      drawn = true;
     };
     let summary;
     try {
       summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal });
     } finally {
       process.removeListener('SIGINT', onSigint);
-      (bar as cliProgress.SingleBar | null)?.stop();
+      if (drawn) io.stderr('\n');
     }
     const s = summary;
     const shardText = shard ? ` (shard ${shard.index}/${shard.count})` : '';

@@ -1,15 +1,20 @@
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
+import { join } from 'node:path';
+import { analyze, formatViolations } from '../dataset/analyze.js';
 import { parseDataset } from '../dataset/format.js';
 import { generateRealizable } from '../dataset/random.js';
 import type { Dataset } from '../dataset/types.js';
 import { NtpError } from '../errors.js';
-import { renderFigure2Svg } from '../figure/svg.js';
+import type { FigureInput } from '../figure/types.js';
 import { readTextFile } from '../io/files.js';
-import { writeDirectoryAtomic } from '../io/output-dir.js';
-import { maxMarginJSON, modelJSONOf, trajectoryCSV, trajectoryJSON } from '../train/report.js';
+import { formatJSON } from '../io/json.js';
+import { type DirectoryFile, writeDirectoryAtomic } from '../io/output-dir.js';
+import { maxMarginJSON, modelJSONOf, type RunProvenance, trajectoryCSV, trajectoryJSON } from '../train/report.js';
 import { train, type TrainResult } from '../train/run.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand, withNegativeNumbers } from './io.js';
+import { ProgressBar } from './progress.js';
+import { packageVersion } from './version.js';
 
 export const TRAIN_USAGE = `Usage: ntp train [options]
 
@@ -31,10 +36,14 @@ Options:
   --d N                embedding dimension for orthonormal/gaussian (default |V|)
   --seed N             seed of the generated dataset and embedding (default 1)
   --out DIR            output directory (default out)
+  --no-figure          skip Figure 2 (faster; the charting libraries are never loaded)
+  --json               print the summary as JSON (one object) instead of text
   -h, --help           show this help
 
 Writes DIR/trajectory.json, DIR/trajectory.csv, DIR/model.json, DIR/maxmargin.json and
-DIR/figure.svg, all or none.
+DIR/figure.svg, all or none. Without the optional packages vega and vega-lite, Figure 2 is
+written as its Vega-Lite spec, DIR/figure.vl.json ("npm install vega vega-lite" for the SVG).
+A progress bar (rate, ETA, loss) is drawn on stderr when stderr is a terminal.
 `;
 
 function parseFloatFlag(flag: string, value: string | undefined): number | undefined {
@@ -55,10 +64,11 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
   return runCommand('train', io, async () => {
     const { values } = parseCommandArgs('train', () =>
       parseArgs({
-        args: argv,
+        args: withNegativeNumbers(argv),
         strict: true,
         allowPositionals: false,
         options: {
+          'no-figure': { type: 'boolean' }, json: { type: 'boolean' },
           data: { type: 'string' }, vocab: { type: 'string' },
           t0: { type: 'string' }, t1: { type: 'string' }, eta0: { type: 'string' }, eta1: { type: 'string' },
           every: { type: 'string' }, algorithm: { type: 'string' }, backend: { type: 'string' },
@@ -73,9 +83,16 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
     }
     const seed = parseIntFlag('--seed', values.seed) ?? 1;
     if (values.data !== undefined && values.vocab !== undefined) throw new NtpError('usage', 'option --vocab applies to the generated dataset only; it cannot be used with --data');
-    const ds: Dataset = values.data !== undefined
-      ? parseDataset(await readTextFile(values.data))
-      : generateRealizable({ vocab: parseIntFlag('--vocab', values.vocab) ?? 20, seed });
+    const dataText = values.data !== undefined ? await readTextFile(values.data) : null;
+    const vocab = parseIntFlag('--vocab', values.vocab) ?? 20;
+    const ds: Dataset = dataText !== null ? parseDataset(dataText) : generateRealizable({ vocab, seed });
+    const provenance: RunProvenance = {
+      seed,
+      data: values.data !== undefined && dataText !== null
+        ? { path: values.data, sha256: createHash('sha256').update(dataText, 'utf8').digest('hex') }
+        : { generated: { vocab, seed } },
+      package: { name: 'ntp-dynamics', version: packageVersion() },
+    };
     const outDir = values.out ?? 'out';
     if (outDir.trim() === '') throw new NtpError('usage', 'option --out needs a directory name (got an empty string)');
     const opts = {
@@ -93,36 +110,38 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
     };
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 
-    const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'training [{bar}] {value}/{total} steps  loss {loss}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-    let started = false;
-    const result = await train(ds, {
-      ...defined,
-      onRecord: (rec, p) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(p.total, 0, { loss: '' });
-          started = true;
-        }
-        bar.update(p.step, { loss: rec.loss.toExponential(3) });
-      },
-    });
-    bar?.stop();
+    const bar = io.stderrIsTTY ? new ProgressBar(io.stderr, () => io.columns ?? 80) : null;
+    let result: TrainResult;
+    try {
+      result = await train(ds, {
+        ...defined,
+        onRecord: bar ? (rec, p) => bar.update(p.step, p.total, rec.loss) : undefined,
+      });
+    } finally {
+      bar?.finish();
+    }
 
-    const figure = await renderFigure2Svg({
+    const figure = values['no-figure'] ? null : await drawFigure({
       stage1: result.stage1,
       stage2: result.stage2,
       title: `${result.config.algorithm}, |V| = ${result.config.V}, d = ${result.config.d}, ${result.config.backend} ${result.config.precision}`,
     });
-    const json = (x: unknown) => JSON.stringify(x, null, 1) + '\n';
-    await writeDirectoryAtomic(outDir, [
-      { name: 'trajectory.json', content: json(trajectoryJSON(result)) },
+    const files: DirectoryFile[] = [
+      { name: 'trajectory.json', content: formatJSON(trajectoryJSON(result, provenance)) },
       { name: 'trajectory.csv', content: trajectoryCSV(result) },
-      { name: 'model.json', content: json(modelJSONOf(ds, result)) },
-      { name: 'maxmargin.json', content: json(maxMarginJSON(result.maxMargin, result.config.V, result.config.d)) },
-      { name: 'figure.svg', content: figure },
-    ]);
-    io.stdout(summary(result, outDir));
-    for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+      { name: 'model.json', content: formatJSON(modelJSONOf(ds, result)) },
+      { name: 'maxmargin.json', content: formatJSON(maxMarginJSON(result.maxMargin, result.config.V, result.config.d)) },
+    ];
+    if (figure) files.push({ name: figure.file, content: figure.content });
+    await writeDirectoryAtomic(outDir, files);
+    const notRealizable = result.maxMargin === null && !analyze(ds).realizable
+      ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analyze(ds).violations)}`
+      : null;
+    const warnings = notRealizable ? [notRealizable, ...result.warnings] : result.warnings;
+    if (values.json) io.stdout(formatJSON(jsonSummary(result, outDir, files, provenance, warnings)));
+    else io.stdout(summary(result, outDir, figure?.file ?? null));
+    for (const w of warnings) io.stderr(`warning: ${w}\n`);
+    if (figure?.note) io.stderr(`note: ${figure.note}\n`);
     const trouble = [result.outcome.stage1, result.outcome.stage2].find((o) => o && (o.status === 'diverged' || o.status === 'overflow'));
     if (trouble) {
       io.stderr(`error: training stopped early: ${trouble.status} after ${trouble.steps} steps (${trouble.status === 'overflow' ? 'the next step would leave the precision\'s range' : 'the loss or gradient stopped being finite'}); try a smaller step size or --precision f64\n`);
@@ -132,7 +151,45 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
   });
 }
 
-function summary(r: TrainResult, outDir: string): string {
+/**
+ * Figure 2 as SVG when the optional charting libraries are installed, else as its Vega-Lite spec
+ * with a note on how to get the SVG. Imported here, on demand, so neither `ntp --help` nor
+ * `ntp train --no-figure` loads the figure code or vega.
+ */
+async function drawFigure(input: FigureInput): Promise<{ file: string; content: string; note?: string }> {
+  const { renderFigure2Svg } = await import('../figure/svg.js');
+  try {
+    return { file: 'figure.svg', content: await renderFigure2Svg(input) };
+  } catch (e) {
+    if (!(e instanceof NtpError && e.code === 'missing-peer')) throw e;
+    const { figure2Spec } = await import('../figure/spec.js');
+    return {
+      file: 'figure.vl.json',
+      content: JSON.stringify(figure2Spec(input)) + '\n',
+      note: 'the optional packages vega and vega-lite are not installed, so Figure 2 was written as its Vega-Lite spec, figure.vl.json; run "npm install vega vega-lite" and train again for figure.svg (or open the spec in any Vega-Lite viewer)',
+    };
+  }
+}
+
+/** `train --json`: the summary as one JSON object. */
+function jsonSummary(r: TrainResult, outDir: string, files: DirectoryFile[], run: RunProvenance, warnings: string[]): object {
+  const last = <T>(xs: T[]): T | null => xs[xs.length - 1] ?? null;
+  const g = r.generalization;
+  return {
+    out: outDir,
+    files: files.map((f) => join(outDir, f.name)),
+    run,
+    config: r.config,
+    outcome: r.outcome,
+    final: { stage1: last(r.stage1), stage2: last(r.stage2) },
+    maxMargin: r.maxMargin ? { method: r.maxMargin.method, prop2Gap: r.maxMargin.prop2Gap, kktResidual: r.maxMargin.kktResidual } : null,
+    generalization: g ? { correct: g.cases.filter((c) => c.correct).length, cases: g.cases.length, accuracy: g.accuracy, rankingHolds: g.rankingHolds } : null,
+    trainingMs: r.trainingMs,
+    warnings,
+  };
+}
+
+function summary(r: TrainResult, outDir: string, figureFile: string | null): string {
   const last = <T>(xs: T[]) => xs[xs.length - 1];
   const fmt = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : x.toPrecision(digits));
   const lines: string[] = [];
@@ -146,6 +203,7 @@ function summary(r: TrainResult, outDir: string): string {
   if (r.maxMargin) lines.push(`  max margin: Proposition-2 gap ${fmt(r.maxMargin.prop2Gap)}, KKT residual ${fmt(r.maxMargin.kktResidual, 2)}`);
   const g = r.generalization;
   if (g) lines.push(`  generalization: ${g.cases.filter((x) => x.correct).length}/${g.cases.length} unseen contexts as the theory predicts; ranking holds for ${fmt(g.rankingHolds === null ? null : g.rankingHolds * 100, 3)}% of queries`);
-  lines.push(`  wrote ${outDir}/figure.svg (Figure 2), trajectory.json, trajectory.csv, model.json, maxmargin.json`);
+  const fig = figureFile === 'figure.svg' ? 'figure.svg (Figure 2), ' : figureFile ? `${figureFile} (Figure 2's Vega-Lite spec), ` : '';
+  lines.push(`  wrote ${outDir}/${fig}trajectory.json, trajectory.csv, model.json, maxmargin.json`);
   return lines.join('\n') + '\n';
 }

@@ -59,12 +59,32 @@ export function initWasm(): Promise<WebAssembly.Module> {
       try {
         return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
       } catch (e) {
+        if (await compilingIsForbidden()) {
+          throw new NtpError('csp', `compiling WebAssembly is forbidden here, most likely by a Content-Security-Policy without 'wasm-unsafe-eval' in script-src (add it to use the wasm backend): ${(e as Error).message}; or use { backend: 'js' }`);
+        }
         throw new NtpError('no-simd', `this runtime cannot compile the package's WebAssembly (it needs the SIMD proposal, v128): ${(e as Error).message}; use { backend: 'js' }`);
       }
     })();
     compiled.catch(() => { compiled = null; });
   }
   return compiled;
+}
+
+/** The smallest valid module: magic number and version, no sections, no SIMD. */
+const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+
+/**
+ * Whether this runtime refuses to compile any WebAssembly at all (a Content-Security-Policy
+ * without 'wasm-unsafe-eval', or an embedder that disables code generation), as opposed to
+ * lacking SIMD: an empty module compiles wherever WebAssembly is merely old.
+ */
+async function compilingIsForbidden(): Promise<boolean> {
+  try {
+    await WebAssembly.compile(EMPTY_MODULE);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**

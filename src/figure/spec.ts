@@ -1,7 +1,8 @@
 // Pure spec builder: no Node imports, so a browser page can embed the same spec with vega's View.
-import { compile } from 'vega-lite';
+// Only types come from vega-lite here: building a spec needs no charting library at run time.
 import type { TopLevelSpec } from 'vega-lite';
 import type { Spec as VegaSpec } from 'vega';
+import { loadVegaLite } from './peers.js';
 import type { FigureInput, Stage1Point } from './types.js';
 
 export type { FigureInput, Stage1Point, Stage2Point } from './types.js';
@@ -106,7 +107,12 @@ export function figure2Spec(input: FigureInput): TopLevelSpec {
   };
 }
 
-/** {@link figure2Spec} compiled to a Vega spec (`vega-lite` `compile(...).spec`), ready for `vega.parse`. */
-export function compileFigure2(input: FigureInput): VegaSpec {
+/**
+ * {@link figure2Spec} compiled to a Vega spec (`vega-lite` `compile(...).spec`), ready for `vega.parse`.
+ * Async because vega-lite, an optional peer dependency, is imported on first use; rejects with
+ * NtpError `missing-peer` when it is not installed.
+ */
+export async function compileFigure2(input: FigureInput): Promise<VegaSpec> {
+  const { compile } = await loadVegaLite();
   return compile(figure2Spec(input)).spec;
 }

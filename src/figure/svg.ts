@@ -1,13 +1,15 @@
-import { View, parse } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { compileFigure2 } from './spec.js';
+import type { Spec as VegaSpec } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { loadVega, loadVegaLite } from './peers.js';
+import { figure2Spec } from './spec.js';
 import type { FigureInput } from './types.js';
 
 /**
  * Renders a compiled Vega spec to a standalone SVG string with a headless vega View
  * (`renderer: 'none'`), so it works in Node without a DOM or canvas, and in the browser too.
  */
-async function renderVegaSvg(spec: ReturnType<typeof compileFigure2>): Promise<string> {
+async function renderVegaSvg(spec: VegaSpec): Promise<string> {
+  const { View, parse } = await loadVega();
   const view = new View(parse(spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -16,15 +18,20 @@ async function renderVegaSvg(spec: ReturnType<typeof compileFigure2>): Promise<s
   }
 }
 
-/** Renders Figure 2 to a standalone SVG string (white background). */
+/**
+ * Renders Figure 2 to a standalone SVG string (white background). Needs the optional peers vega
+ * and vega-lite; rejects with NtpError `missing-peer` (saying how to install them) without them.
+ */
 export async function renderFigure2Svg(input: FigureInput): Promise<string> {
-  return renderVegaSvg(compileFigure2(input));
+  return renderVegaLiteSvg(figure2Spec(input));
 }
 
 /**
  * Renders any Vega-Lite spec to a standalone SVG string: the one drawing path for every
- * figure of the package (task families build a Vega-Lite spec and call this).
+ * figure of the package (task families build a Vega-Lite spec and call this). Needs the optional
+ * peers vega and vega-lite; rejects with NtpError `missing-peer` without them.
  */
 export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
+  const [{ compile }] = await Promise.all([loadVegaLite(), loadVega()]);
   return renderVegaSvg(compile(spec).spec);
 }

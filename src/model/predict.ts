@@ -2,7 +2,7 @@ import { NtpError } from '../errors.js';
 import { keyScores } from './scores.js';
 
 /** Trained parameters in row-major form, enough to predict without a backend. */
-export interface Parameters {
+export interface ModelParameters {
   V: number;
   d: number;
   /** W_ov, |V|×d */
@@ -12,6 +12,12 @@ export interface Parameters {
   /** E, d×|V| row-major, or null for one-hot */
   E: ArrayLike<number> | null;
 }
+
+/**
+ * Former name of {@link ModelParameters}; it shadowed TypeScript's built-in `Parameters<F>`.
+ * @deprecated Use {@link ModelParameters}.
+ */
+export type Parameters = ModelParameters;
 
 /** The model's answer for one context. */
 export interface Prediction {
@@ -29,7 +35,7 @@ export interface Prediction {
  * T_θ(X) = softmax(W_ov X softmax(Xᵀ W_kq x_q)) for a context of token ids. Any context,
  * seen in training or not: this is how the generalization cases of Theorem 3 are answered.
  */
-export function predict(params: Parameters, context: readonly number[]): Prediction {
+export function predict(params: ModelParameters, context: readonly number[]): Prediction {
   const { V, d, Wov, Wkq, E } = params;
   if (context.length === 0) throw new NtpError('empty-context', 'cannot predict from an empty context');
   context.forEach((t, i) => {

@@ -1,6 +1,6 @@
 import { NtpError } from '../errors.js';
 import { findDuplicateKey } from '../io/json-keys.js';
-import type { Parameters } from './predict.js';
+import type { ModelParameters } from './predict.js';
 
 /** The model.json format: vocabulary, W_ov (|V|×d), W_kq (d×d), embedding rows per token (null: one-hot). */
 export interface ModelJSON {
@@ -18,7 +18,7 @@ export function toRows(a: ArrayLike<number>, rows: number, cols: number): number
 }
 
 /** A trained model as JSON-ready data. */
-export function modelToJSON(vocab: readonly string[], p: Parameters): ModelJSON {
+export function modelToJSON(vocab: readonly string[], p: ModelParameters): ModelJSON {
   const { V, d } = p;
   return {
     format: 'ntp-dynamics/model@1',
@@ -32,7 +32,7 @@ export function modelToJSON(vocab: readonly string[], p: Parameters): ModelJSON 
 }
 
 /** Parses model.json, checking every shape and value. */
-export function parseModel(text: string): { vocab: string[]; parameters: Parameters } {
+export function parseModel(text: string): { vocab: string[]; parameters: ModelParameters } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

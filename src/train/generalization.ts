@@ -1,6 +1,6 @@
 import { generalizationCases, type Analysis, type GeneralizationCase } from '../dataset/analyze.js';
 import type { Dataset } from '../dataset/types.js';
-import { predict, type Parameters } from '../model/predict.js';
+import { predict, type ModelParameters } from '../model/predict.js';
 import { keyScores } from '../model/scores.js';
 
 /** One unseen context and what the trained model says of it. */
@@ -36,7 +36,7 @@ export interface GeneralizationReport {
 }
 
 /** Predicts the theory's generalization cases with trained parameters and reads the rankings off W_kq. */
-export function generalization(ds: Dataset, analysis: Analysis, params: Parameters): GeneralizationReport {
+export function generalization(ds: Dataset, analysis: Analysis, params: ModelParameters): GeneralizationReport {
   const name = (t: number) => ds.vocab[t];
   const cases = generalizationCases(ds, analysis).map((c): GeneralizationResult => {
     const p = predict(params, c.context);

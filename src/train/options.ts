@@ -23,6 +23,7 @@ export interface TrainOptions {
   every?: number;
 }
 
+/** {@link TrainOptions} with every default filled in: what a run actually used. */
 export type ResolvedTrainOptions = Required<TrainOptions>;
 
 /** Fills in defaults for embedding dimension d and checks every option, naming the bad one. */

@@ -3,13 +3,26 @@ import type { MaxMarginSolution } from '../maxmargin/types.js';
 import { modelToJSON, toRows } from '../model/serialize.js';
 import type { TrainResult } from './run.js';
 
-/** trajectory.json: the run's configuration, records, outcome, rates and generalization. */
-export function trajectoryJSON(r: TrainResult): object {
+/** Where a run came from, for trajectory.json: enough to reproduce it. */
+export interface RunProvenance {
+  /** seed of the generated dataset and of a random embedding */
+  seed: number;
+  /** the dataset file as given and the SHA-256 of its bytes, or how the dataset was generated */
+  data: { path: string; sha256: string } | { generated: { vocab: number; seed: number } };
+  /** the package that ran it */
+  package: { name: string; version: string };
+}
+
+/**
+ * trajectory.json: the run's provenance, configuration, records, outcome, rates and
+ * generalization. No timings (they go to the summary), so identical runs write identical files.
+ */
+export function trajectoryJSON(r: TrainResult, run?: RunProvenance): object {
   return {
+    ...(run ? { run } : {}),
     config: r.config,
     outcome: r.outcome,
     warnings: r.warnings,
-    trainingMs: r.trainingMs,
     stage1: r.stage1,
     stage2: r.stage2,
     rates: r.rates,

@@ -3,9 +3,10 @@ import { NtpError } from '../errors.js';
 import type { MaxMarginSolution } from '../maxmargin/types.js';
 import { generalization, type GeneralizationReport } from './generalization.js';
 import type { ResolvedTrainOptions } from './options.js';
+import { precisionWarning } from './precision.js';
 import { stageRates, type StageRates } from './rates.js';
 import { Trainer, type Stage1Record, type Stage2Record, type StageOutcome, type TrainerOptions, type TrainRecord } from './trainer.js';
-import type { Parameters } from '../model/predict.js';
+import type { ModelParameters } from '../model/predict.js';
 
 /** Everything a finished run reports. */
 export interface TrainResult {
@@ -25,12 +26,13 @@ export interface TrainResult {
   generalization: GeneralizationReport | null;
   maxMargin: MaxMarginSolution | null;
   /** the trained parameters (row-major) and the embedding */
-  parameters: Parameters;
+  parameters: ModelParameters;
   /** milliseconds inside training and recording (no set-up, no analysis) */
   trainingMs: number;
   /**
    * Signs of a step size too large for the run, in words: a stage whose loss ended above where it
-   * started. (Non-finite values stop a run instead; see `outcome`.)
+   * started; and a stage whose loss became subnormal ("precision exhausted": later records are less
+   * exact). (Non-finite values stop a run instead; see `outcome`.)
    */
   warnings: string[];
 }
@@ -68,7 +70,7 @@ export async function train(dataset: Dataset, opts: RunOptions = {}): Promise<Tr
 export function finish(trainer: Trainer): TrainResult {
   trainer.flush();
   const { model, embedding, dataset, analysis } = trainer;
-  const parameters: Parameters = { V: model.V, d: model.d, Wov: model.getWov(), Wkq: model.getWkq(), E: embedding.E };
+  const parameters: ModelParameters = { V: model.V, d: model.d, Wov: model.getWov(), Wkq: model.getWkq(), E: embedding.E };
   return {
     config: {
       ...trainer.options,
@@ -87,7 +89,13 @@ export function finish(trainer: Trainer): TrainResult {
     maxMargin: trainer.maxMargin,
     parameters,
     trainingMs: trainer.trainingMs,
-    warnings: [lossRose('stage 1', trainer.stage1), lossRose(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2), inaccurateMaxMargin(trainer.maxMargin)].filter((w): w is string => w !== null),
+    warnings: [
+      lossRose('stage 1', trainer.stage1),
+      lossRose(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2),
+      precisionWarning('stage 1', trainer.stage1, model.precision),
+      precisionWarning(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2, model.precision),
+      inaccurateMaxMargin(trainer.maxMargin),
+    ].filter((w): w is string => w !== null),
   };
 }
 
