@@ -48,3 +48,4 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
   const analysis = analyze(dataset);
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }
+export { Predictor, predictMany } from './model/predictor.js';
