@@ -3,6 +3,7 @@ import type { BackendName, Model, Precision } from './backend.js';
 import { makeEmbedding, type Embedding, type EmbeddingSpec } from './embedding.js';
 import { JsModel } from './js.js';
 import type { PackedData } from './packed.js';
+import { warmUp } from './warm-up.js';
 import { instantiate, WasmModel } from './wasm.js';
 
 /** Options of a model. */
@@ -33,7 +34,10 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   for (const [name, n] of [['|V|·d', V * d], ['d·d', d * d], ['|V|·|V|', V * V]] as const) {
     if (n > 2 ** 31 - 1) throw new NtpError('too-large', `${name} = ${n} entries overflows a 32-bit index (|V| = ${V}, d = ${d})`);
   }
-  if (backend === 'wasm') return new WasmModel(await instantiate(), data, emb, precision);
+  if (backend === 'wasm') {
+    await warmUp(precision);
+    return new WasmModel(await instantiate(), data, emb, precision);
+  }
   try {
     return new JsModel(data, emb, precision);
   } catch (e) {

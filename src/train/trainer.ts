@@ -4,6 +4,7 @@ import type { ChunkResult, Evaluation, Model, Status } from '../engine/backend.j
 import { createEngineModel, type EngineOptions } from '../engine/create.js';
 import { makeEmbedding, type Embedding } from '../engine/embedding.js';
 import { packDataset } from '../engine/packed.js';
+import { warmUp } from '../engine/warm-up.js';
 import { NtpError } from '../errors.js';
 import { solveMaxMargin } from '../maxmargin/index.js';
 import type { MaxMarginProblem, MaxMarginSolution } from '../maxmargin/types.js';
@@ -72,6 +73,8 @@ export class Trainer {
 
   /** Analyzes and packs the dataset, solves the max-margin problems and builds the model. */
   static async create(dataset: Dataset, opts: TrainerOptions = {}): Promise<Trainer> {
+    // first, so that the optimizing compiler works in the background while the dataset is analysed
+    if ((opts.backend ?? 'wasm') === 'wasm') await warmUp(opts.precision ?? 'f64');
     const analysis = analyze(dataset);
     const V = dataset.vocab.length;
     const embedding = resolveEmbedding(dataset, opts);
