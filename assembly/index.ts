@@ -5,7 +5,8 @@ import { F32 } from './state';
 import * as S from './state';
 import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss, kernelPass } from './train';
 import { refreshM, refreshK } from './embed';
-import { expShift } from './exp';
+import { expShift, expShiftSum } from './exp';
+import { expShiftSumTaylor } from './exp-taylor';
 import { crossEntropy } from './softmax';
 import { gemmNN, gemmNT } from './matmul';
 
@@ -80,4 +81,12 @@ export function kernelGemmNT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i3
 }
 export function kernelSamplePass(which: i32): void {
   if (F32) kernelPass<f32>(which); else kernelPass<f64>(which);
+}
+
+// The exp over a vector with its sum (f64), today's rational form and the Taylor baseline, for the benchmark.
+export function kernelExpSum(out: usize, x: usize, n: i32): f64 {
+  return expShiftSum<f64>(out, x, n, 0);
+}
+export function kernelExpSumTaylor(out: usize, x: usize, n: i32): f64 {
+  return expShiftSumTaylor(out, x, n, 0);
 }
