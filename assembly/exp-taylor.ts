@@ -47,15 +47,23 @@ const LN2_LO: f64 = 1.90821492927058770002e-10;
   return v128.andnot(f64x2.mul(f64x2.mul(p, s1), s2), zero);
 }
 
-/** out[i] = exp(x[i] − shift) by the Taylor form, returning Σ out (f64, n even) */
+/** out[i] = exp(x[i] − shift) by the Taylor form, returning Σ out (f64) */
 export function expShiftSumTaylor(out: usize, x: usize, n: i32, shift: f64): f64 {
   const sv = f64x2.splat(shift);
   let acc = f64x2.splat(0);
-  for (let i = 0; i + 2 <= n; i += 2) {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
     const o = (<usize>i) * 8;
     const e = expTaylor2v(f64x2.sub(v128.load(x + o), sv));
     v128.store(out + o, e);
     acc = f64x2.add(acc, e);
   }
-  return hsum<f64>(acc);
+  let r = hsum<f64>(acc);
+  for (; i < n; i++) {
+    const o = (<usize>i) * 8;
+    const e = f64x2.extract_lane(expTaylor2v(f64x2.splat(load<f64>(x + o) - shift)), 0);
+    store<f64>(out + o, e);
+    r += e;
+  }
+  return r;
 }

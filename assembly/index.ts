@@ -7,6 +7,7 @@ import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss, kernelPas
 import { refreshM, refreshK } from './embed';
 import { expShift, expShiftSum } from './exp';
 import { expShiftSumTaylor } from './exp-taylor';
+import { stage2GradientBaseline } from './baseline-step';
 import { crossEntropy } from './softmax';
 import { gemmNN, gemmNT } from './matmul';
 
@@ -89,4 +90,8 @@ export function kernelExpSum(out: usize, x: usize, n: i32): f64 {
 }
 export function kernelExpSumTaylor(out: usize, x: usize, n: i32): f64 {
   return expShiftSumTaylor(out, x, n, 0);
+}
+// The stage-2 loss and gradient pass with the kernels before the cheaper step (f64 models only), for the benchmark's baseline.
+export function kernelStage2GradientBaseline(): f64 {
+  return F32 ? NaN : stage2GradientBaseline();
 }
