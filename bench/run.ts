@@ -15,6 +15,7 @@ import type { WasmModel } from '../src/engine/wasm.js';
 import { train } from '../src/train/run.js';
 import { Trainer } from '../src/train/trainer.js';
 import { SIZES, sizeDataset } from './sizes.js';
+import { speedSection } from './speed.js';
 
 interface Row {
   group: string;
@@ -193,3 +194,4 @@ mkdirSync(results, { recursive: true });
 const out = { date: new Date().toISOString(), machine, quick, sizes: SIZES, rows, memory };
 writeFileSync(new URL('latest.json', results), JSON.stringify(out, null, 1) + '\n');
 console.log('\nwrote bench/results/latest.json');
+await speedSection(quick);

@@ -1,0 +1,26 @@
+// One paper experiment (S, f64, metrics every 10 steps) in a fresh process, so that the
+// WebAssembly code starts cold as it does for a user: prints JSON with the training time, the
+// set-up time and the median chunk time of each stage. Run by bench/speed.ts.
+import { train } from '../src/train/run.js';
+import { Trainer } from '../src/train/trainer.js';
+import { sizeDataset } from './sizes.js';
+
+const ds = sizeDataset('S');
+const t0 = performance.now();
+const trainer = await Trainer.create(ds, { precision: 'f64' });
+const setupMs = performance.now() - t0;
+const chunks: number[] = [];
+while (!trainer.done) {
+  const t = performance.now();
+  trainer.advance(10);
+  chunks.push(performance.now() - t);
+}
+const trainingMs = trainer.trainingMs;
+trainer.dispose();
+const t1 = (trainer.options.t0 / 10) | 0;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+// steady state: the median chunk of each stage, times the chunks of that stage
+const steadyMs = median(chunks.slice(0, t1)) * t1 + median(chunks.slice(t1, chunks.length - 1)) * (chunks.length - 1 - t1);
+// a second run in the same process, for reference: the code is warm now
+const again = (await train(ds, { precision: 'f64' })).trainingMs;
+console.log(JSON.stringify({ trainingMs, setupMs, steadyMs, firstChunks: chunks.slice(0, 2).concat(chunks.slice(t1, t1 + 2)), warmProcessMs: again }));
