@@ -2,7 +2,7 @@
 // s_l = K[t_l, q], φ = softmax(s), z = Σ_l φ_l M[:, t_l].
 
 import { V, Kt, Mt, dKt, dMt, tokens, phi, dphi, z, dz } from './state';
-import { axpy, dot, scale } from './vec';
+import { axpy, dot, scale, scaleInto } from './vec';
 import { expShiftSum } from './exp';
 
 @inline function tok(i: i32): i32 {
@@ -49,11 +49,17 @@ export function logitsForward<T>(start: i32, L: i32): void {
       store<T>(dphi + (<usize>l) * s, <T>0);
     }
   }
-  memory.fill(z, 0, rowBytes);
+  // the first token writes z (0 + w·m is w·m), the others add to it
+  let first = true;
   for (let l = 0; l < L; l++) {
     const w = load<T>(dphi + (<usize>l) * s);
-    if (w != <T>0) axpy<T>(z, w, Mt + (<usize>tok(start + l)) * rowBytes, V);
+    if (w == <T>0) continue;
+    const m = Mt + (<usize>tok(start + l)) * rowBytes;
+    if (first) scaleInto<T>(z, w, m, V);
+    else axpy<T>(z, w, m, V);
+    first = false;
   }
+  if (first) memory.fill(z, 0, rowBytes);
 }
 
 /**

@@ -40,6 +40,22 @@ export function axpy<T>(y: usize, a: T, x: usize, n: i32): void {
   }
 }
 
+/** y = a·x */
+export function scaleInto<T>(y: usize, a: T, x: usize, n: i32): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const av = v128.splat<T>(a);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    v128.store(y + o, v128.mul<T>(av, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(y + o, a * load<T>(x + o));
+  }
+}
+
 /** x·y */
 export function dot<T>(x: usize, y: usize, n: i32): T {
   const L = lanes<T>();

@@ -17,7 +17,7 @@ console.log(`\nMemory at L (f64, one-hot): parameters + gradients + packed data 
 const speedFile = new URL('../bench/results/speed.json', import.meta.url);
 if (existsSync(speedFile)) {
   const s = JSON.parse(readFileSync(speedFile, 'utf8'));
-  console.log(`\nSpeed section, measured ${s.date.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ', quick mode' : ''} (fastest call; f64):\n`);
+  console.log(`\nSpeed section, measured ${s.date.slice(0, 16).replace('T', ' ')} UTC${s.quick ? ', quick mode' : ''} (CPU time of the fastest call; f64):\n`);
   console.log('| size | what | now | before | gain |');
   console.log('|---|---|---:|---:|---:|');
   for (const row of s.rows) {
@@ -25,5 +25,5 @@ if (existsSync(speedFile)) {
     console.log(`| ${row.size} | ${row.what}${extra} | ${ms(row.ms)} | ${row.baselineMs === null ? '' : ms(row.baselineMs)} | ${row.gain === null ? '' : `×${row.gain.toFixed(2)}`} |`);
   }
   const w = s.warmUp;
-  console.log(`\nPaper experiment (S, f64) as the first run of a process: ${w.trainingMs.toFixed(1)} ms of training against ${w.steadyMs.toFixed(1)} ms of steady-state chunks (×${w.ratio.toFixed(2)}); a second run in the same process ${w.warmProcessMs.toFixed(1)} ms; fastest of ${w.runs} processes.`);
+  console.log(`\nPaper experiment (S, f64) as the first run of a process: ${w.trainingMs.toFixed(1)} ms of training (wall) against ${w.steadyMs.toFixed(1)} ms of steady-state chunks (×${w.ratio.toFixed(2)}); in CPU time ${w.cpuTrainingMs.toFixed(1)} ms against ${w.cpuSteadyMs.toFixed(1)} ms (×${w.cpuRatio.toFixed(2)}); a second run in the same process ${w.warmProcessMs.toFixed(1)} ms; set-up ${w.setupMs.toFixed(1)} ms; fastest of ${w.runs} processes.`);
 }
