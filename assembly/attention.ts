@@ -2,7 +2,7 @@
 // s_l = K[t_l, q], φ = softmax(s), z = Σ_l φ_l M[:, t_l].
 
 import { V, Kt, Mt, dKt, dMt, tokens, phi, dphi, z, dz } from './state';
-import { axpy, dot, scale, scaleInto } from './vec';
+import { axpy, dot4, scale, scaleInto } from './vec';
 import { expShiftSum } from './exp';
 
 @inline function tok(i: i32): i32 {
@@ -76,7 +76,7 @@ export function attentionBackward<T>(start: i32, L: i32, q: i32, joint: bool): v
   for (let l = 0; l < L; l++) {
     // a repeated token has the dφ of its first occurrence
     const j = firstOf(start, l);
-    store<T>(dphi + (<usize>l) * s, j == l ? dot<T>(dz, Mt + (<usize>tok(start + l)) * rowBytes, V) : load<T>(dphi + (<usize>j) * s));
+    store<T>(dphi + (<usize>l) * s, j == l ? dot4<T>(dz, Mt + (<usize>tok(start + l)) * rowBytes, V) : load<T>(dphi + (<usize>j) * s));
     if (load<T>(phi + (<usize>l) * s) > load<T>(phi + (<usize>ref) * s)) ref = l;
   }
   const dref = load<T>(dphi + (<usize>ref) * s);
