@@ -5,11 +5,12 @@ import { F32 } from './state';
 import * as S from './state';
 import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss, kernelPass } from './train';
 import { refreshM, refreshK } from './embed';
-import { expShift, expShiftSum } from './exp';
-import { expShiftSumTaylor } from './exp-taylor';
-import { stage2GradientBaseline } from './baseline-step';
+import { expShift } from './exp';
 import { crossEntropy } from './softmax';
 import { gemmNN, gemmNT } from './matmul';
+import { expShiftSum } from './exp';
+import { expShiftSumTaylor } from './exp-taylor';
+import { stage2GradientBaseline } from './baseline-step';
 
 export { layout, scratch } from './state';
 
