@@ -2,7 +2,7 @@
 // s_l = K[t_l, q], φ = softmax(s), z = Σ_l φ_l M[:, t_l].
 
 import { V, Kt, Mt, dKt, dMt, tokens, phi, dphi, z, dz } from './state';
-import { axpy, dot4, scale, scaleInto } from './vec';
+import { axpy, axpy2, dot4, scale, scaleInto } from './vec';
 import { expShiftSum } from './exp';
 
 @inline function tok(i: i32): i32 {
@@ -49,16 +49,27 @@ export function logitsForward<T>(start: i32, L: i32): void {
       store<T>(dphi + (<usize>l) * s, <T>0);
     }
   }
-  // the first token writes z (0 + w·m is w·m), the others add to it
+  // The first token writes z (0 + w·m is w·m); the others are added two at a time, z + a·x + b·y
+  // in that order (the sum of two axpys, with half the loads and stores of z).
   let first = true;
+  let pendingW: T = <T>0;
+  let pendingM: usize = 0;
   for (let l = 0; l < L; l++) {
     const w = load<T>(dphi + (<usize>l) * s);
     if (w == <T>0) continue;
     const m = Mt + (<usize>tok(start + l)) * rowBytes;
-    if (first) scaleInto<T>(z, w, m, V);
-    else axpy<T>(z, w, m, V);
-    first = false;
+    if (first) {
+      scaleInto<T>(z, w, m, V);
+      first = false;
+    } else if (pendingM == 0) {
+      pendingW = w;
+      pendingM = m;
+    } else {
+      axpy2<T>(z, pendingW, pendingM, w, m, V);
+      pendingM = 0;
+    }
   }
+  if (pendingM != 0) axpy<T>(z, pendingW, pendingM, V);
   if (first) memory.fill(z, 0, rowBytes);
 }
 

@@ -40,6 +40,24 @@ export function axpy<T>(y: usize, a: T, x: usize, n: i32): void {
   }
 }
 
+/** z = (z + a·x) + b·y, rounded as two axpys */
+export function axpy2<T>(z: usize, a: T, x: usize, b: T, y: usize, n: i32): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const av = v128.splat<T>(a);
+  const bv = v128.splat<T>(b);
+  let i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const o = (<usize>i) * s;
+    v128.store(z + o, v128.add<T>(v128.add<T>(v128.load(z + o), v128.mul<T>(av, v128.load(x + o))), v128.mul<T>(bv, v128.load(y + o))));
+    v128.store(z + o, v128.add<T>(v128.add<T>(v128.load(z + o, 16), v128.mul<T>(av, v128.load(x + o, 16))), v128.mul<T>(bv, v128.load(y + o, 16))), 16);
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(z + o, (load<T>(z + o) + a * load<T>(x + o)) + b * load<T>(y + o));
+  }
+}
+
 /** y = a·x */
 export function scaleInto<T>(y: usize, a: T, x: usize, n: i32): void {
   const L = lanes<T>();
