@@ -8,6 +8,9 @@ import { refreshM, refreshK } from './embed';
 import { expShift } from './exp';
 import { crossEntropy } from './softmax';
 import { gemmNN, gemmNT } from './matmul';
+import { expShiftSum } from './exp';
+import { expShiftSumTaylor } from './exp-taylor';
+import { stage2GradientBaseline } from './baseline-step';
 
 export { layout, scratch } from './state';
 
@@ -80,4 +83,16 @@ export function kernelGemmNT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i3
 }
 export function kernelSamplePass(which: i32): void {
   if (F32) kernelPass<f32>(which); else kernelPass<f64>(which);
+}
+
+// The exp over a vector with its sum (f64), today's rational form and the Taylor baseline, for the benchmark.
+export function kernelExpSum(out: usize, x: usize, n: i32): f64 {
+  return expShiftSum<f64>(out, x, n, 0);
+}
+export function kernelExpSumTaylor(out: usize, x: usize, n: i32): f64 {
+  return expShiftSumTaylor(out, x, n, 0);
+}
+// The stage-2 loss and gradient pass with the kernels before the cheaper step (f64 models only), for the benchmark's baseline.
+export function kernelStage2GradientBaseline(): f64 {
+  return F32 ? NaN : stage2GradientBaseline();
 }

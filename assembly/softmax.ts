@@ -3,7 +3,7 @@
 // never p_y − 1, which is exactly 0 once the loss is below float resolution.
 
 import { expShiftSum } from './exp';
-import { vmax, scale } from './vec';
+import { vmax4, scale } from './vec';
 
 /**
  * Loss of logits z (length n) for label y; writes dz = w·(p − e_y) with the exact label
@@ -12,7 +12,7 @@ import { vmax, scale } from './vec';
 export function crossEntropy<T>(z: usize, dz: usize, n: i32, y: i32, w: T): f64 {
   const s = sizeof<T>();
   const zy = load<T>(z + (<usize>y) * s);
-  const m = vmax<T>(z, n);
+  const m = vmax4<T>(z, n);
   if (m <= zy) {
     // y attains the max: shifting by z_y makes every other exponent ≤ 0. The label's own term
     // is kept out of the sum (z_y set to −∞ for the pass, e^−∞ = 0) rather than subtracted,

@@ -40,6 +40,40 @@ export function axpy<T>(y: usize, a: T, x: usize, n: i32): void {
   }
 }
 
+/** z = (z + a·x) + b·y, rounded as two axpys */
+export function axpy2<T>(z: usize, a: T, x: usize, b: T, y: usize, n: i32): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const av = v128.splat<T>(a);
+  const bv = v128.splat<T>(b);
+  let i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const o = (<usize>i) * s;
+    v128.store(z + o, v128.add<T>(v128.add<T>(v128.load(z + o), v128.mul<T>(av, v128.load(x + o))), v128.mul<T>(bv, v128.load(y + o))));
+    v128.store(z + o, v128.add<T>(v128.add<T>(v128.load(z + o, 16), v128.mul<T>(av, v128.load(x + o, 16))), v128.mul<T>(bv, v128.load(y + o, 16))), 16);
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(z + o, (load<T>(z + o) + a * load<T>(x + o)) + b * load<T>(y + o));
+  }
+}
+
+/** y = a·x */
+export function scaleInto<T>(y: usize, a: T, x: usize, n: i32): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  const av = v128.splat<T>(a);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    v128.store(y + o, v128.mul<T>(av, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(y + o, a * load<T>(x + o));
+  }
+}
+
 /** x·y */
 export function dot<T>(x: usize, y: usize, n: i32): T {
   const L = lanes<T>();
@@ -57,6 +91,59 @@ export function dot<T>(x: usize, y: usize, n: i32): T {
     const o = (<usize>i) * s;
     r += load<T>(x + o) * load<T>(y + o);
   }
+  return r;
+}
+
+/**
+ * x·y with four accumulators: a sum over |V| is a chain of dependent additions, and the adder's
+ * latency, not its throughput, bounds a two-accumulator dot (the stage-2 backward's dots).
+ */
+export function dot4<T>(x: usize, y: usize, n: i32): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  let acc0 = v128.splat<T>(<T>0);
+  let acc1 = acc0;
+  let acc2 = acc0;
+  let acc3 = acc0;
+  let i = 0;
+  for (; i + 4 * L <= n; i += 4 * L) {
+    const o = (<usize>i) * s;
+    acc0 = v128.add<T>(acc0, v128.mul<T>(v128.load(x + o), v128.load(y + o)));
+    acc1 = v128.add<T>(acc1, v128.mul<T>(v128.load(x + o, 16), v128.load(y + o, 16)));
+    acc2 = v128.add<T>(acc2, v128.mul<T>(v128.load(x + o, 32), v128.load(y + o, 32)));
+    acc3 = v128.add<T>(acc3, v128.mul<T>(v128.load(x + o, 48), v128.load(y + o, 48)));
+  }
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    acc0 = v128.add<T>(acc0, v128.mul<T>(v128.load(x + o), v128.load(y + o)));
+  }
+  let r = hsum<T>(v128.add<T>(v128.add<T>(acc0, acc1), v128.add<T>(acc2, acc3)));
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    r += load<T>(x + o) * load<T>(y + o);
+  }
+  return r;
+}
+
+/** max x (n ≥ 1), with four accumulators (see dot4); the same result as vmax */
+export function vmax4<T>(x: usize, n: i32): T {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  if (n < 4 * L) return vmax<T>(x, n);
+  let a0 = v128.load(x);
+  let a1 = v128.load(x, 16);
+  let a2 = v128.load(x, 32);
+  let a3 = v128.load(x, 48);
+  let i = 4 * L;
+  for (; i + 4 * L <= n; i += 4 * L) {
+    const p = x + (<usize>i) * s;
+    a0 = v128.pmax<T>(a0, v128.load(p));
+    a1 = v128.pmax<T>(a1, v128.load(p, 16));
+    a2 = v128.pmax<T>(a2, v128.load(p, 32));
+    a3 = v128.pmax<T>(a3, v128.load(p, 48));
+  }
+  let r = hmax<T>(v128.pmax<T>(v128.pmax<T>(a0, a1), v128.pmax<T>(a2, a3)));
+  for (; i < n; i++) r = max(r, load<T>(x + (<usize>i) * s));
   return r;
 }
 

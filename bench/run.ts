@@ -16,6 +16,7 @@ import { train } from '../src/train/run.js';
 import { Trainer } from '../src/train/trainer.js';
 import { SIZES, sizeDataset } from './sizes.js';
 import { sweepBench } from './sweep.js';
+import { speedSection } from './speed.js';
 
 interface Row {
   group: string;
@@ -195,3 +196,4 @@ mkdirSync(results, { recursive: true });
 const out = { date: new Date().toISOString(), machine, quick, sizes: SIZES, rows, memory };
 writeFileSync(new URL('latest.json', results), JSON.stringify(out, null, 1) + '\n');
 console.log('\nwrote bench/results/latest.json');
+await speedSection(quick);

@@ -103,3 +103,4 @@ export type { MaxMarginMethod, SolveMaxMarginOptions, ColumnQPResult } from './m
 export { MAX_LISTED_VIOLATIONS, type ViolationKind, type GeneralizationOptions } from './dataset/analyze.js';
 export type { Rng } from './dataset/random.js';
 export type { DatasetJSON, ArraySample } from './dataset/format.js';
+export { Predictor, predictMany } from './model/predictor.js';

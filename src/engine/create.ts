@@ -4,6 +4,7 @@ import { checkEmbeddingObject, makeEmbedding, type Embedding, type EmbeddingSpec
 import { checkModelSize } from './limits.js';
 import { JsModel } from './js.js';
 import type { PackedData } from './packed.js';
+import { warmUp } from './warm-up.js';
 import { instantiate, WasmModel } from './wasm.js';
 
 /** Options of a model. */
@@ -31,7 +32,10 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   const d = emb.d;
   // a size the user did not mean (a d typed for |V|·d, say) is refused before anything is allocated
   checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot: emb.E === null });
-  if (backend === 'wasm') return new WasmModel(await instantiate(), data, emb, precision);
+  if (backend === 'wasm') {
+    await warmUp(precision);
+    return new WasmModel(await instantiate(), data, emb, precision);
+  }
   try {
     return new JsModel(data, emb, precision);
   } catch (e) {

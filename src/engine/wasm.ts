@@ -31,6 +31,11 @@ export interface WasmExports {
   kernelCrossEntropy(z: number, dz: number, n: number, y: number): number;
   kernelGemmNN(c: number, a: number, b: number, m: number, n: number, k: number, aRow: number, aCol: number): void;
   kernelGemmNT(c: number, a: number, b: number, m: number, n: number, k: number): void;
+  /** exp of n doubles at x into out, returning their sum: the engine's exp, and the Taylor form it replaced */
+  kernelExpSum(out: number, x: number, n: number): number;
+  kernelExpSumTaylor(out: number, x: number, n: number): number;
+  /** stage-2 loss of the samples that depend on W_kq, gradient into dK, by the kernels before the cheaper step (f64) */
+  kernelStage2GradientBaseline(): number;
 }
 
 

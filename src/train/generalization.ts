@@ -1,7 +1,7 @@
 import { generalizationCases, type Analysis, type GeneralizationCase } from '../dataset/analyze.js';
 import type { Dataset } from '../dataset/types.js';
-import { predict, type ModelParameters } from '../model/predict.js';
-import { keyScores } from '../model/scores.js';
+import type { ModelParameters } from '../model/predict.js';
+import { Predictor } from '../model/predictor.js';
 
 /** One unseen context and what the trained model says of it. */
 export interface GeneralizationResult {
@@ -38,8 +38,10 @@ export interface GeneralizationReport {
 /** Predicts the theory's generalization cases with trained parameters and reads the rankings off W_kq. */
 export function generalization(ds: Dataset, analysis: Analysis, params: ModelParameters): GeneralizationReport {
   const name = (t: number) => ds.vocab[t];
+  // one Predictor: key scores once per query, one-hot logits by gathers (same numbers as predict)
+  const predictor = new Predictor(params);
   const cases = generalizationCases(ds, analysis).map((c): GeneralizationResult => {
-    const p = predict(params, c.context);
+    const p = predictor.predict(c.context);
     return {
       context: c.context.map(name),
       kind: c.kind,
@@ -53,10 +55,18 @@ export function generalization(ds: Dataset, analysis: Analysis, params: ModelPar
   const rankings = analysis.queries
     .filter((qa) => qa.optimal.length > 0)
     .map((qa): QueryRanking => {
-      const K = keyScores(params.Wkq, params.E, params.V, params.d, qa.query);
-      const score = (t: number) => K[t];
-      const lo = (ts: number[]) => (ts.length ? Math.min(...ts.map(score)) : null);
-      const hi = (ts: number[]) => (ts.length ? Math.max(...ts.map(score)) : null);
+      const K = predictor.keyScores(qa.query);
+      // loops, not Math.min(...): a spread of |V| arguments can overflow the stack
+      const lo = (ts: readonly number[]) => {
+        let m = Infinity;
+        for (const t of ts) m = Math.min(m, K[t]);
+        return ts.length ? m : null;
+      };
+      const hi = (ts: readonly number[]) => {
+        let m = -Infinity;
+        for (const t of ts) m = Math.max(m, K[t]);
+        return ts.length ? m : null;
+      };
       const r = {
         query: name(qa.query),
         optimalMin: lo(qa.optimal),

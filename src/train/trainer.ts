@@ -7,6 +7,7 @@ import { checkPlannedSize } from '../engine/planned-size.js';
 import { checkDatasetArgument } from '../dataset/validate.js';
 import { checkOptionKeys, RUN_OPTION_KEYS } from '../api/options.js';
 import { packDataset } from '../engine/packed.js';
+import { warmUp } from '../engine/warm-up.js';
 import { NtpError } from '../errors.js';
 import { solveMaxMargin } from '../maxmargin/index.js';
 import type { MaxMarginProblem, MaxMarginSolution } from '../maxmargin/types.js';
@@ -78,6 +79,8 @@ export class Trainer {
     checkDatasetArgument(dataset);
     checkOptionKeys(opts, RUN_OPTION_KEYS, 'train()');
     checkPlannedSize(dataset, opts);
+    // first, so that the optimizing compiler works in the background while the dataset is analysed
+    if ((opts.backend ?? 'wasm') === 'wasm') await warmUp(opts.precision ?? 'f64');
     const analysis = analyze(dataset);
     const V = dataset.vocab.length;
     const embedding = resolveEmbedding(dataset, opts);
