@@ -31,6 +31,8 @@ export interface CyclicData {
   contexts: number[][];
   /** Target token o_n per sample. */
   targets: number[];
+  /** Next token y_n per sample (the package's label, n(o_n)); −1 when built from targets alone. */
+  labels: number[];
   /** π_n per sample, normalized over the kept samples. */
   weights: number[];
   /** Index of each kept sample in the source dataset, for messages. */
@@ -58,7 +60,7 @@ export function cyclicData(ds: Dataset, analysis: Analysis = analyze(ds), E: Flo
     }
     if (v.kind === 'collocation-not-function' || v.kind === 'collocation-not-injective') throw new NtpError('not-trainable', v.message);
   }
-  return fromTargets(ds.vocab, ds.samples.map((s, n) => ({ context: s.context, target: analysis.optimalOf[n], count: ds.counts[n] })), E, d);
+  return fromTargets(ds.vocab, ds.samples.map((s, n) => ({ context: s.context, target: analysis.optimalOf[n], count: ds.counts[n], label: s.next })), E, d);
 }
 
 /**
@@ -68,7 +70,7 @@ export function cyclicData(ds: Dataset, analysis: Analysis = analyze(ds), E: Flo
  */
 export function fromTargets(
   vocab: string[],
-  samples: ReadonlyArray<{ context: readonly number[]; target: number; count: number }>,
+  samples: ReadonlyArray<{ context: readonly number[]; target: number; count: number; label?: number }>,
   E: Float64Array | null = null,
   d = vocab.length,
 ): CyclicData {
@@ -76,6 +78,7 @@ export function fromTargets(
   const contexts: number[][] = [];
   const targets: number[] = [];
   const weights: number[] = [];
+  const labels: number[] = [];
   const source: number[] = [];
   let total = 0;
   samples.forEach((s, n) => {
@@ -86,6 +89,7 @@ export function fromTargets(
     }
     contexts.push([...s.context]);
     targets.push(s.target);
+    labels.push(s.label ?? -1);
     weights.push(s.count);
     source.push(n);
     total += s.count;
@@ -109,7 +113,7 @@ export function fromTargets(
     graphOf[q] = graphs.length;
     graphs.push({ query: q, samples: g.samples, order, edgeSeq, ...condense(order) });
   }
-  return { V, d: E === null ? V : d, E, contexts, targets, weights, source, graphs, graphOf, vocab };
+  return { V, d: E === null ? V : d, E, contexts, targets, labels, weights, source, graphs, graphOf, vocab };
 }
 
 /** True when some query graph has an SCC of two or more tokens. */

@@ -153,8 +153,8 @@ function columnwise(data: CyclicData, Et: Float64Array | null): GraphSvm {
   return { status: 'optimal', method: 'columnwise', coeff, K: Et === null ? coeff : coeff.slice(), W: Et === null ? coeff.slice() : W, norm: Math.sqrt(norm2), kkt, edges, equalities, message: null };
 }
 
-/** Pivoted Cholesky of an n×n PSD matrix: the pivots whose pivot exceeds relTol·max diag, and L (|P|×|P| lower, row-major). */
-function pivotedCholesky(H: Float64Array, n: number, relTol: number): { P: number[]; L: Float64Array } {
+/** @internal Pivoted Cholesky of an n×n PSD matrix: the pivots whose pivot exceeds relTol·max diag, and L (|P|×|P| lower, row-major). */
+export function pivotedCholesky(H: Float64Array, n: number, relTol: number): { P: number[]; L: Float64Array } {
   const A = H.slice();
   let maxDiag = 0;
   for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, A[i * n + i]);
