@@ -81,3 +81,7 @@ export function kernelGemmNT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i3
 export function kernelSamplePass(which: i32): void {
   if (F32) kernelPass<f32>(which); else kernelPass<f64>(which);
 }
+
+// Stage-2 heads of the cyclic-orders family (pointer-and-size kernels, f64).
+export { selectionForwardBackward } from './selection';
+export { genForwardBackward } from './gen';
