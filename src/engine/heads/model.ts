@@ -266,9 +266,10 @@ export class HeadModel {
       const a = normalized ? eta / gradNorm : eta;
       this.before.set(W);
       for (let i = 0; i < n; i++) W[i] -= a * G[i];
-      if (this.hasPrev && this.isOrbit()) {
+      const orbit = this.hasPrev ? this.orbit() : null;
+      if (orbit !== null) {
         this.prev.set(this.before);
-        return { status: 'period-2', steps: s + 1, loss, gradNorm };
+        return { status: orbit, steps: s + 1, loss, gradNorm };
       }
       this.prev.set(this.before);
       this.hasPrev = true;
@@ -276,16 +277,24 @@ export class HeadModel {
     return { status: 'running', steps: k, loss, gradNorm };
   }
 
-  /** ‖W_{t+1} − W_{t−1}‖_F ≤ 1e-12‖W_{t+1}‖_F, W ≠ 0 (weights are O(1)–O(10³): plain sums of squares are safe). */
-  private isOrbit(): boolean {
-    let diff = 0;
+  /**
+   * `period-2` when ‖W_{t+1} − W_{t−1}‖_F ≤ 1e-12‖W_{t+1}‖_F (W ≠ 0), `converged` when W_{t+1} also
+   * equals W_t to that tolerance (a fixed point, e.g. GD at W_fin), else null. Weights are
+   * O(1)–O(10³), so plain sums of squares are safe.
+   */
+  private orbit(): 'period-2' | 'converged' | null {
+    let diff2 = 0;
+    let diff1 = 0;
     let norm = 0;
     const W = this.W;
     for (let i = 0; i < W.length; i++) {
-      diff += (W[i] - this.prev[i]) ** 2;
+      diff2 += (W[i] - this.prev[i]) ** 2;
+      diff1 += (W[i] - this.before[i]) ** 2;
       norm += W[i] * W[i];
     }
-    return norm > 0 && Math.sqrt(diff) <= 1e-12 * Math.sqrt(norm);
+    const tol = 1e-12 * Math.sqrt(norm);
+    if (!(norm > 0) || Math.sqrt(diff2) > tol) return null;
+    return Math.sqrt(diff1) <= tol ? 'converged' : 'period-2';
   }
 
   /** Releases the buffers (the WebAssembly instance is dropped with them). */
