@@ -15,6 +15,7 @@ import type { WasmModel } from '../src/engine/wasm.js';
 import { train } from '../src/train/run.js';
 import { Trainer } from '../src/train/trainer.js';
 import { SIZES, sizeDataset } from './sizes.js';
+import { cyclicBench } from './cyclic.js';
 
 interface Row {
   group: string;
@@ -186,6 +187,7 @@ console.log('columns: mean time per call, wasm and js backends, and ×: js time 
 for (const size of ['S', 'M', 'L'] as const) await stepsAndKernels(size);
 await matmuls();
 await paperExperiment();
+await cyclicBench(quick);
 const memory = await memoryAtL();
 // this file runs compiled as dist/bench/run.js; results go to the source tree's bench/results
 const results = new URL('../../bench/results/', import.meta.url);

@@ -68,3 +68,12 @@ describe('cyclic training runs (§7.10.1, §9.2)', () => {
     expect(last.cosSvm!).toBeGreaterThan(0.99);
   });
 });
+
+describe('the package trainer accepts cyclic data', () => {
+  it('Algorithm 1 runs on §7.10.1 (cycles are a report, not a refusal)', async () => {
+    const { train } = await import('../src/train/run.js');
+    const r = await train(ds1, { t0: 20, t1: 20, every: 10 });
+    expect(r.outcome.stage2?.status ?? 'running').not.toBe('diverged');
+    expect(r.stage2.at(-1)!.loss).toBeLessThan(r.stage2[0].loss);
+  });
+});
