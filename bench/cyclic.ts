@@ -56,7 +56,7 @@ export async function cyclicBench(quick: boolean): Promise<CyclicRow[]> {
   const M = new Float64Array(V * V);
   for (let x = 0; x < V; x++) for (let v = 0; v < V; v++) M[v * V + x] = 5 * ((v === (x + 1) % V ? 1 : 0) - 1 / V);
   let fm = finitePart(fin, { head: 'ce-frozen', M });
-  add('W_fin, frozen-M head (R0 5), damped Newton (same data)', await time(() => void (fm = finitePart(fin, { head: 'ce-frozen', M })), quick), `${fm.iterations} iterations, |∇| ${fm.gradNorm.toExponential(1)}`);
+  add('W_fin, frozen-M head (R0 5), damped Newton (same data)', await time(() => void (fm = finitePart(fin, { head: 'ce-frozen', M })), quick), `${fm.status} after ${fm.iterations} iterations, |∇| ${fm.gradNorm.toExponential(1)}`);
   // compiled as dist/bench/cyclic.js: results go to the source tree's bench/results, as run.ts does
   const dir = new URL('../../bench/results/', import.meta.url);
   mkdirSync(dir, { recursive: true });

@@ -35,7 +35,8 @@ describe('W_fin, selection head (Newton, exact Hessian)', () => {
     close(L, 0.940613642107);
     [(2 * L) / 3, -L / 3, -L / 3, 0].forEach((x, v) => close(f.K[v * 4 + 3], x));
     close(f.loss, 0.717494064326);
-    expect(f.iterations).toBeLessThanOrEqual(5);
+    expect(f.iterations).toBe(4);
+    expect(f.status).toBe('optimal');
     expect(f.gradNorm).toBeLessThan(1e-15);
     const e = [0, 1, 2].map((v) => Math.exp(f.K[v * 4 + 3]));
     const z = e[0] + e[1] + e[2];
@@ -57,7 +58,33 @@ describe('W_fin, frozen-M head (damped Newton)', () => {
     for (const [R0, delta] of cases) {
       const f = finitePart(d, { head: 'ce-frozen', M: frozenM(4, R0) });
       expect(f.gradNorm).toBeLessThan(1e-13);
+      expect(f.status).toBe('optimal');
       close(f.K[0 * 4 + 3] - f.K[1 * 4 + 3], delta, 5e-7);
     }
+  });
+});
+
+describe('W_fin, frozen-M head without a finite minimizer', () => {
+  // One context multiset {a, b} with targets a ×3, b ×1 and M column x = R0·e_{n(x)}: the loss is a
+  // function of φ_a alone, f'(φ_a = 1) = R0[(e^{R0} − 1)/(e^{R0} + 3) − 1/2], negative for R0 = 1
+  // (the infimum is at φ_a → 1, W_fin at infinity) and positive for R0 = 5 (a finite optimum).
+  const d = cyclicData(datasetFromTargets(['a', 'b', 'c', 'q'], [[['a', 'b', 'q'], 'a', 3], [['b', 'a', 'q'], 'b', 1]]));
+  const M = (R0: number) => {
+    const m = new Float64Array(16);
+    for (let x = 0; x < 4; x++) m[((x + 1) % 4) * 4 + x] = R0;
+    return m;
+  };
+  it('R0 = 1: reports unbounded', () => {
+    const f = finitePart(d, { head: 'ce-frozen', M: M(1) });
+    expect(f.status).toBe('unbounded');
+    expect(f.K[0 * 4 + 3] - f.K[1 * 4 + 3]).toBeGreaterThan(10);
+  });
+  it('R0 = 5: a finite optimum where f\'(φ_a) = 0', () => {
+    const f = finitePart(d, { head: 'ce-frozen', M: M(5) });
+    expect(f.status).toBe('optimal');
+    const delta = f.K[0 * 4 + 3] - f.K[1 * 4 + 3];
+    const phi = 1 / (1 + Math.exp(-delta));
+    const S = 2 + Math.exp(5 * phi) + Math.exp(5 * (1 - phi));
+    expect(Math.abs((Math.exp(5 * phi) - Math.exp(5 - 5 * phi)) / S - 0.5)).toBeLessThan(1e-12);
   });
 });

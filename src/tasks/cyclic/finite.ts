@@ -204,6 +204,13 @@ export interface FinitePart {
   iterations: number;
   /** the gradient fell below 1e-13 */
   converged: boolean;
+  /**
+   * `optimal`: a stationary point (the unique minimizer for the selection head). `unbounded`: the
+   * infimum is approached at infinity, so no finite W_fin exists (Newton keeps taking steps of
+   * order 1 while the gradient shrinks geometrically; possible for the frozen-M head, whose
+   * reduced loss may prefer attention on a single token of an SCC). `max-iterations` otherwise.
+   */
+  status: 'optimal' | 'unbounded' | 'max-iterations';
   reduced: ReducedSample[];
   space: FiniteSpace;
 }
@@ -392,6 +399,8 @@ export function finitePart(data: CyclicData, opts: FinitePartOptions = {}): Fini
   const maxAbs = (x: Float64Array) => x.reduce((a, b) => Math.max(a, Math.abs(b)), 0);
   // The frozen head's Hessian is a difference quotient, so its Newton steps stall near 1e-14 instead of 1e-16.
   const gTol = head === 'selection' ? 1e-16 : 1e-14;
+  let longSteps = 0; // consecutive steps of size ≥ 0.1 that shrank the gradient: an exponential tail?
+  let unbounded = false;
   for (; it < maxIter && maxAbs(g) > gTol; it++) {
     hessian(theta, H);
     let maxDiag = 0;
@@ -417,8 +426,17 @@ export function finitePart(data: CyclicData, opts: FinitePartOptions = {}): Fini
     }
     if (!(fNew <= f + 4e-16 * Math.abs(f))) break; // no progress left at this precision
     const stalled = !(fNew < f) && maxAbs(g) <= 1e3 * gTol; // at the rounding floor of the loss
+    const gBefore = maxAbs(g);
     theta.set(trial);
     f = evaluate(theta, g.fill(0));
+    longSteps = alpha * maxAbs(step) >= 0.1 && maxAbs(g) < 0.9 * gBefore ? longSteps + 1 : 0;
+    // The selection head's W_fin always exists (each SCC is strongly connected), so only the
+    // frozen head is tested; 12 steps leave room for a far but finite optimum.
+    if (head === 'ce-frozen' && longSteps >= 12) {
+      unbounded = true;
+      it++;
+      break;
+    }
     if (stalled) {
       it++;
       break;
@@ -429,5 +447,6 @@ export function finitePart(data: CyclicData, opts: FinitePartOptions = {}): Fini
   const W = space.matrix(coeff);
   let norm2 = 0;
   for (const w of W) norm2 += w * w;
-  return { head, theta, coeff, K: space.scores(coeff), W, norm: Math.sqrt(norm2), loss: f, gradNorm, iterations: it, converged: gradNorm <= 1e-13, reduced: red, space };
+  const status = unbounded ? 'unbounded' : gradNorm <= 1e-13 ? 'optimal' : 'max-iterations';
+  return { head, theta, coeff, K: space.scores(coeff), W, norm: Math.sqrt(norm2), loss: f, gradNorm, iterations: it, converged: gradNorm <= 1e-13, status, reduced: red, space };
 }

@@ -1,7 +1,8 @@
 /**
  * Metrics A1–A10 of SPEC §7.8 at one iterate W, against the exact references W_svm and W_fin.
  * Direction metrics are `null` (undefined) when W_svm is not available (no direction,
- * infeasible), never NaN.
+ * infeasible), never NaN; the finite-part metrics (A2, A3, A6, A9) are `null` when no finite
+ * W_fin exists (frozen-M head, `unbounded`).
  */
 import { NtpError } from '../../errors.js';
 import type { CyclicData } from './data.js';
@@ -16,14 +17,14 @@ export interface CyclicMetrics {
   /** A2 cos(W, W_fin + R·Ŵ_svm), R in closed form per iterate */
   cosDecomposition: number | null;
   /** A3 ‖Π_{S_fin}W − W_fin‖_F */
-  finiteGap: number;
+  finiteGap: number | null;
   /** A4 cos(W_svm, W − Π_{S_fin}W) */
   cosProjected: number | null;
   /** A5 attention mass on the target's SCC: mean and min over samples */
   topSccMean: number;
   topSccMin: number;
   /** A6 max over reduced samples of the TV distance between attention within the SCC and softmax of W_fin's scores */
-  withinSccTv: number;
+  withinSccTv: number | null;
   /** A7 loss − L_red(W_fin) */
   lossGap: number;
   /** A8 ‖W‖_F and R(t) = ⟨W − W_fin, Ŵ_svm⟩ */
@@ -59,10 +60,11 @@ export function cyclicMetrics(data: CyclicData, svm: GraphSvm, fin: FinitePart, 
   const perp = new Float64Array(dd);
   for (let i = 0; i < dd; i++) perp[i] = W[i] - PW[i];
   const has = svm.status === 'optimal' && svm.norm > 0;
+  const finite = fin.status === 'optimal';
   let R: number | null = null;
   let cosDecomposition: number | null = null;
   let residual: number | null = null;
-  if (has) {
+  if (has && finite) {
     const inv = 1 / svm.norm;
     let rr = 0;
     for (let i = 0; i < dd; i++) rr += (W[i] - fin.W[i]) * svm.W[i] * inv;
@@ -111,16 +113,23 @@ export function cyclicMetrics(data: CyclicData, svm: GraphSvm, fin: FinitePart, 
   return {
     cosSvm: has ? cosine(W, svm.W) : null,
     cosDecomposition,
-    finiteGap: Math.sqrt(Math.max(0, gap2)),
+    finiteGap: finite ? Math.sqrt(Math.max(0, gap2)) : null,
     cosProjected: has ? cosine(svm.W, perp) : null,
     topSccMean: mean / total,
     topSccMin: min,
-    withinSccTv: tv,
+    withinSccTv: finite ? tv : null,
     lossGap: loss - fin.loss,
     norm: nrm(W),
-    R,
+    R: has && !finite ? rOf(W, svm) : R,
     residual,
   };
+}
+
+/** R = ⟨W − W_fin, Ŵ_svm⟩; with no finite W_fin, ⟨W, Ŵ_svm⟩ (W_fin ⟂ W_svm wherever it exists). */
+function rOf(W: Float64Array, svm: GraphSvm): number {
+  let r = 0;
+  for (let i = 0; i < W.length; i++) r += W[i] * svm.W[i];
+  return r / svm.norm;
 }
 
 /**
