@@ -77,3 +77,41 @@ describe('the package trainer accepts cyclic data', () => {
     expect(r.stage2.at(-1)!.loss).toBeLessThan(r.stage2[0].loss);
   });
 });
+
+describe('the bounded remainder ξ and NGD zigzags (§7.10.1)', () => {
+  it('GD lr 5: R(t) = 10.64, 14.43, 18.24 and ‖ξ(t)‖ → (√22/11)(ln(6/5) + ln 2/2) = 0.2255220', async () => {
+    const r = await trainCyclic(ds1, { head: 'selection', optimizer: 'gd', eta: 5, steps: 100_000, every: 1000 });
+    const at = (t: number) => r.records.find((x) => x.step === t)!;
+    expect(Math.abs(at(1000).R! - 10.64)).toBeLessThan(0.005);
+    expect(Math.abs(at(10_000).R! - 14.43)).toBeLessThan(0.005);
+    expect(Math.abs(at(100_000).R! - 18.24)).toBeLessThan(0.005);
+    expect(Math.abs(at(1000).residual! - 0.22642)).toBeLessThan(1e-5);
+    expect(Math.abs(at(10_000).residual! - 0.225612)).toBeLessThan(1e-5);
+    expect(Math.abs(at(100_000).residual! - 0.225531)).toBeLessThan(1e-5);
+    const xi = (Math.sqrt(22) / 11) * (Math.log(6 / 5) + Math.LN2 / 2);
+    expect(Math.abs(xi - 0.225522)).toBeLessThan(1e-6);
+    expect(Math.abs(at(100_000).residual! - xi)).toBeLessThan(2e-5);
+  });
+
+  it('NGD η = 0.0025: δ alternates 0.6914 / 0.6949; η = 0.025: cos = 0.99961 at t = 1e5', async () => {
+    const { createHeadModel, packHeadData } = await import('../src/engine/heads/model.js');
+    const { cyclicData } = await import('../src/tasks/cyclic/data.js');
+    const { graphSvm } = await import('../src/tasks/cyclic/graph-svm.js');
+    const data = cyclicData(ds1);
+    const packed = packHeadData(data.V, data.contexts, data.targets, data.weights);
+    const m = await createHeadModel('selection', packed);
+    m.steps(50_000, 0.0025, true);
+    const d1 = m.scores()[3] - m.scores()[7];
+    m.steps(1, 0.0025, true);
+    const d2 = m.scores()[3] - m.scores()[7];
+    expect(Math.abs(Math.min(d1, d2) - 0.6914)).toBeLessThan(1e-4);
+    expect(Math.abs(Math.max(d1, d2) - 0.6949)).toBeLessThan(1e-4);
+    const n = await createHeadModel('selection', packed);
+    n.steps(100_000, 0.025, true);
+    const K = n.scores();
+    const S = graphSvm(data).K;
+    let ks = 0, kk = 0, ss = 0;
+    for (let i = 0; i < 16; i++) (ks += K[i] * S[i]), (kk += K[i] * K[i]), (ss += S[i] * S[i]);
+    expect(Math.abs(ks / Math.sqrt(kk * ss) - 0.99961)).toBeLessThan(5e-6);
+  });
+});
