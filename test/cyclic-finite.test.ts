@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cyclicData } from '../src/tasks/cyclic/data.js';
-import { datasetFromTargets, EXAMPLE_1, EXAMPLE_3, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
+import { analyze } from '../src/dataset/analyze.js';
+import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
 import { finitePart } from '../src/tasks/cyclic/finite.js';
 import { graphSvm } from '../src/tasks/cyclic/graph-svm.js';
 
@@ -86,5 +87,31 @@ describe('W_fin, frozen-M head without a finite minimizer', () => {
     const phi = 1 / (1 + Math.exp(-delta));
     const S = 2 + Math.exp(5 * phi) + Math.exp(5 * (1 - phi));
     expect(Math.abs((Math.exp(5 * phi) - Math.exp(5 - 5 * phi)) / S - 0.5)).toBeLessThan(1e-12);
+  });
+});
+
+describe('W_fin with general embeddings (Newton in a basis of S_fin)', () => {
+  const withRows = (rho: number) => {
+    const rows = equiCorrelatedRows(5, rho);
+    const ds = datasetFromTargets(EXAMPLE_2.vocab, EXAMPLE_2.samples, rows);
+    const E = new Float64Array(6 * 5);
+    rows.forEach((r, v) => r.forEach((x, i) => (E[i * 5 + v] = x)));
+    return cyclicData(ds, analyze(ds), E, 6);
+  };
+  it('ρ = 0 (orthonormal): column q1 = (ln2/2, −ln2/2, 0, 0, 0) as in one-hot', () => {
+    const f = finitePart(withRows(0));
+    [Math.LN2 / 2, -Math.LN2 / 2, 0, 0, 0].forEach((x, v) => close(f.K[v * 5 + 3], x));
+    for (let v = 0; v < 5; v++) close(f.K[v * 5 + 4], 0);
+  });
+  it('ρ = 1/2: δ = ln 2 under q1, W_fin ⟂ W_svm, gradient at rounding level', () => {
+    const data = withRows(0.5);
+    const f = finitePart(data);
+    expect(f.status).toBe('optimal');
+    expect(f.gradNorm).toBeLessThan(1e-15);
+    close(f.K[0 * 5 + 3] - f.K[1 * 5 + 3], Math.LN2);
+    const s = graphSvm(data);
+    let dot = 0;
+    for (let k = 0; k < 36; k++) dot += f.W[k] * s.W[k];
+    close(dot, 0);
   });
 });

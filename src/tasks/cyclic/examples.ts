@@ -4,13 +4,14 @@
  * data: next = n(target).
  */
 import type { Dataset } from '../../dataset/types.js';
+import { NtpError } from '../../errors.js';
 
 /** A package dataset from target triples: collocation v → v+1 (mod |V|) plus next = n(target). */
 export function datasetFromTargets(vocab: string[], samples: ReadonlyArray<[string[], string, number]>, embedding?: number[][]): Dataset {
   const V = vocab.length;
   const id = (t: string) => {
     const i = vocab.indexOf(t);
-    if (i < 0) throw new Error(`unknown token ${t}`);
+    if (i < 0) throw new NtpError('invalid-dataset', `token ${JSON.stringify(t)} is not in the vocabulary`);
     return i;
   };
   const out: Dataset = { vocab, samples: [], counts: [] };

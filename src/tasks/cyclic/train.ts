@@ -171,13 +171,13 @@ export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): P
     const before = new Float64Array(d * d);
     let hasPrev = false;
     getW = () => model.getWkq();
+    // WkqT is W_kqᵀ, valid until dispose (no per-step allocation); the orbit test is transpose-invariant.
+    const now = model.storage().WkqT;
     step = (k) => {
       for (let s = 0; s < k; s++) {
-        before.set(model.storage().WkqT);
+        before.set(now);
         const r = model.stage2(1, o.eta, normalized);
         if (r.status !== 'running') return { status: r.status, steps: s };
-        // WkqT is W_kqᵀ: the orbit test is transpose-invariant.
-        const now = model.storage().WkqT;
         if (hasPrev) {
           let diff2 = 0;
           let diff1 = 0;
