@@ -9,6 +9,10 @@ import { runGlobalConvergence, globalConvergenceSpec } from '../src/tasks/cyclic
 import { equiCorrelated, generateLiCyclic, generatePlanted, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
 import { cyclicFamily } from '../src/tasks/cyclic/sweep.js';
 import { capture } from './helpers/cli.js';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { datasetToJSON } from '../src/dataset/format.js';
+import { datasetFromTargets, EXAMPLE_1, EXAMPLE_4, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
+import type { Dataset } from '../src/dataset/types.js';
 
 describe('cyclic generators', () => {
   it("Li et al.'s generator: T distinct tokens, target in context, a cycle, deterministic by seed", () => {
@@ -80,5 +84,44 @@ describe('the cyclic sweep family and the §7.9 experiment', () => {
     } finally {
       await rm(dir, { recursive: true });
     }
+  });
+});
+
+describe('ntp cyclic --data FILE', () => {
+  async function runOn(ds: Dataset, extra: string[] = []) {
+    const dir = await mkdtemp(join(tmpdir(), 'ntp-cyclic-data-'));
+    const file = join(dir, 'd.json');
+    await writeFile(file, JSON.stringify(datasetToJSON(ds)));
+    const io = capture();
+    const code = await main(['cyclic', '--data', file, '--steps', '200', ...extra], io);
+    await rm(dir, { recursive: true });
+    return { code, io, file };
+  }
+
+  it('reports the graph-SVM, W_fin and the final metrics of §7.10.1', async () => {
+    const { code, io } = await runOn(datasetFromTargets(EXAMPLE_1.vocab, EXAMPLE_1.samples), ['--optimizer', 'gd', '--eta', '5', '--init', 'zero']);
+    expect(code).toBe(0);
+    expect(io.out).toContain('graph-SVM W_svm: optimal (columnwise), ‖W_svm‖ = 1.65831, KKT residual');
+    expect(io.out).toContain('2 active of 4 cross-SCC edges');
+    expect(io.out).toContain('finite part W_fin (selection head): optimal, ‖W_fin‖ = 0.490129, dim S_fin 1, 2 reduced samples, loss floor 0.381909');
+  });
+
+  it('reports an infeasible graph-SVM (§7.10.4) and a missing direction (§7.10.5) by name', async () => {
+    const inf = await runOn(datasetFromTargets(EXAMPLE_4.vocab, EXAMPLE_4.samples, EXAMPLE_4.embedding));
+    expect(inf.code).toBe(0);
+    expect(inf.io.out).toContain('graph-SVM W_svm: infeasible: the graph-SVM is infeasible: under query "q", the edge "a" → "c" lies in the span');
+    expect(inf.io.out).toContain('A1 cos(W, W_svm) n/a');
+    const one = await runOn(datasetFromTargets(EXAMPLE_5.vocab, EXAMPLE_5.samples));
+    expect(one.io.out).toContain('graph-SVM W_svm: no-direction: every query graph is one SCC (query "q": {a q})');
+  });
+
+  it('exits 1 naming the sample whose target is absent from its context', async () => {
+    const ds = datasetFromTargets(['a', 'b', 'q'], [[['a', 'q'], 'a', 1]]);
+    ds.samples.push({ context: [1, 2], next: 1 });
+    ds.counts.push(1);
+    const { code, io } = await runOn(ds);
+    expect(code).toBe(1);
+    expect(io.err).toContain('sample 4 ("b q" → "b"): its target (the token x with n(x) = "b") is absent from its context');
+    expect(io.out).toBe('');
   });
 });

@@ -3,8 +3,12 @@ import { parseArgs } from 'node:util';
 import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from '../../cli/io.js';
 import { NtpError } from '../../errors.js';
 import { writeFilesAtomic } from '../../io/files.js';
+import { parseDataset } from '../../dataset/format.js';
+import type { Dataset } from '../../dataset/types.js';
+import { readTextFile } from '../../io/files.js';
 import { renderGlobalConvergenceSvg, runGlobalConvergence, type GlobalConvergenceResult } from './experiment.js';
 import type { CyclicRunConfig } from './sweep.js';
+import { trainCyclic, type CyclicTrainResult } from './train.js';
 
 /** Help text of `ntp cyclic`. */
 export const CYCLIC_USAGE = `Usage: ntp cyclic [options]
@@ -16,7 +20,12 @@ init), measured against the exact graph-SVM W_svm and finite part W_fin. Prints 
 per dataset and their mean ± std; with --out-dir, writes cyclic-global.json and the figure
 cyclic-global.svg (mean ± std bands of A1, A3, A5).
 
+With --data FILE, runs once on that dataset instead (any embedding it holds), and prints the
+graph-SVM (status, norm, KKT residual, or why it is infeasible / absent), the finite part W_fin of
+the head and the final metrics; --out-dir then writes cyclic-run.json.
+
 Options:
+  --data FILE      one run on this dataset instead of the experiment
   --datasets N     number of datasets (default 10), seeds --seed … --seed+N−1
   --seed N         first seed (default 1)
   --steps N        training steps (default 4000)
@@ -55,6 +64,24 @@ export function formatGlobalConvergence(r: GlobalConvergenceResult): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The report of a single `ntp cyclic --data FILE` run. */
+export function formatCyclicRun(file: string, ds: Dataset, r: CyclicTrainResult, head: string): string {
+  const out: string[] = [];
+  out.push(`Dataset ${file}: ${ds.vocab.length} tokens, ${ds.samples.length} distinct samples`);
+  const s = r.svm;
+  out.push(s.status === 'optimal'
+    ? `graph-SVM W_svm: optimal (${s.method}), ‖W_svm‖ = ${s.norm.toPrecision(6)}, KKT residual ${s.kkt.toExponential(1)}, ${s.edges.filter((e) => Math.abs(e.margin - 1) < 1e-9).length} active of ${s.edges.length} cross-SCC edges`
+    : `graph-SVM W_svm: ${s.status}: ${s.message}`);
+  const f = r.fin;
+  out.push(`finite part W_fin (${head} head): ${f.status}, ‖W_fin‖ = ${f.norm.toPrecision(6)}, dim S_fin ${f.space.dim}, ${f.reduced.length} reduced samples, loss floor ${r.floor.toPrecision(6)}, |∇| ${f.gradNorm.toExponential(1)} after ${f.iterations} Newton iterations`);
+  const m = r.records[r.records.length - 1];
+  out.push(`run: ${r.status} after ${r.steps} steps; loss ${m.loss.toPrecision(6)} (gap to the floor ${m.lossGap.toExponential(2)}), ‖W‖ ${m.norm.toPrecision(5)}`);
+  out.push(`  A1 cos(W, W_svm) ${f5(m.cosSvm)}, A2 ${f5(m.cosDecomposition)}, A4 ${f5(m.cosProjected)}, A3 ‖ΠW − W_fin‖ ${f5(m.finiteGap)}, A5 top-SCC mass mean ${f5(m.topSccMean)} min ${f5(m.topSccMin)}, A6 ${f5(m.withinSccTv)}, R ${f5(m.R)}, A9 ${f5(m.residual)}, A10 ${f5(r.frozen)}`);
+  return `${out.join('\n')}\n`;
+}
+
+const f5 = (x: number | null) => (x === null ? 'n/a' : x.toPrecision(5));
+
 /** `ntp cyclic [options]` */
 export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<number> {
   return runCommand('cyclic', io, async () => {
@@ -67,6 +94,7 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
           datasets: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' },
           head: { type: 'string' }, optimizer: { type: 'string' }, init: { type: 'string' }, every: { type: 'string' },
           backend: { type: 'string' }, 'out-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+          data: { type: 'string' },
         },
       }),
     );
@@ -93,13 +121,31 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
     if (init) run.init = init;
     const backend = choice('--backend', values.backend, ['wasm', 'js'] as const);
     if (backend) run.backend = backend;
+    const outDir = values['out-dir'];
+    if (values.data !== undefined) {
+      if (values.datasets !== undefined) throw new NtpError('usage', 'option --datasets applies to the experiment; it cannot be used with --data');
+      const file = values.data;
+      let ds: Dataset;
+      try {
+        ds = parseDataset(await readTextFile(file));
+      } catch (e) {
+        if (e instanceof NtpError && e.code !== 'io') throw new NtpError(e.code, `${file}: ${e.message}`);
+        throw e;
+      }
+      const head = run.head ?? 'selection';
+      const seed = parseIntFlag('--seed', values.seed);
+      const r = await trainCyclic(ds, { ...run, head, every: parseIntFlag('--every', values.every) ?? 100, ...(seed === undefined ? {} : { seed }) });
+      const json = { file, status: r.status, steps: r.steps, svm: { ...r.svm, coeff: undefined, W: Array.from(r.svm.W), K: Array.from(r.svm.K) }, fin: { status: r.fin.status, norm: r.fin.norm, loss: r.fin.loss, gradNorm: r.fin.gradNorm, iterations: r.fin.iterations, K: Array.from(r.fin.K), W: Array.from(r.fin.W) }, floor: r.floor, frozen: r.frozen, records: r.records };
+      if (outDir !== undefined) await writeFilesAtomic([{ path: join(outDir, 'cyclic-run.json'), content: `${JSON.stringify(json)}\n` }]);
+      io.stdout(values.json ? `${JSON.stringify(json)}\n` : formatCyclicRun(file, ds, r, head));
+      return 0;
+    }
     const result = await runGlobalConvergence({
       datasets: parseIntFlag('--datasets', values.datasets),
       firstSeed: parseIntFlag('--seed', values.seed),
       every: parseIntFlag('--every', values.every),
       run,
     });
-    const outDir = values['out-dir'];
     if (outDir !== undefined) {
       const svg = await renderGlobalConvergenceSvg(result);
       await writeFilesAtomic([
