@@ -83,5 +83,5 @@ export function kernelSamplePass(which: i32): void {
 }
 
 // Stage-2 heads of the cyclic-orders family (pointer-and-size kernels, f64).
-export { selectionForwardBackward } from './selection';
-export { genForwardBackward } from './gen';
+export { selectionForward, selectionBackward } from './selection';
+export { genForward, genBackward } from './gen';

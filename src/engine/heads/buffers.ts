@@ -18,12 +18,16 @@ export interface HeadBuffers {
   Kt: Float64Array;
   /** ∂loss/∂K in the same layout (the kernels add into it) */
   dKt: Float64Array;
-  /** per-sample scratch: attention (longest context), its gradient, logits and probabilities (V) */
+  /** attention per position (total context length), written by the forward pass, read by the backward */
   phi: Float64Array;
+  /** per-sample scratch: the attention gradient (longest context), logits and probabilities (V) */
   dphi: Float64Array;
   z: Float64Array;
   p: Float64Array;
 }
 
-/** A head's forward and backward pass over all samples: returns the loss, adds ∇K into dKt when `backward`. */
-export type HeadKernel = (backward: boolean) => number;
+/** A head's two passes over all samples: forward returns the loss (and keeps φ), backward adds ∇K into dKt. */
+export interface HeadKernel {
+  forward(): number;
+  backward(): void;
+}

@@ -9,8 +9,8 @@ import { NtpError } from '../../errors.js';
 import type { BackendName } from '../backend.js';
 import { instantiate } from '../wasm.js';
 import type { HeadBuffers, HeadKernel } from './buffers.js';
-import { genForwardBackward } from './gen.js';
-import { selectionForwardBackward } from './selection.js';
+import { genBackward, genForward } from './gen.js';
+import { selectionBackward, selectionForward } from './selection.js';
 
 /** The new stage-2 heads. */
 export type HeadName = 'selection' | 'gen';
@@ -71,8 +71,10 @@ export interface HeadModelOptions {
 
 interface WasmHeadExports {
   memory: WebAssembly.Memory;
-  selectionForwardBackward(offsets: number, tokens: number, targets: number, weights: number, n: number, Kt: number, dKt: number, V: number, phi: number, backward: number): number;
-  genForwardBackward(offsets: number, tokens: number, targets: number, weights: number, n: number, Kt: number, dKt: number, V: number, phi: number, dphi: number, z: number, p: number, backward: number): number;
+  selectionForward(offsets: number, tokens: number, targets: number, weights: number, n: number, Kt: number, V: number, phi: number): number;
+  selectionBackward(offsets: number, tokens: number, targets: number, weights: number, n: number, phi: number, V: number, dKt: number): void;
+  genForward(offsets: number, tokens: number, targets: number, weights: number, n: number, Kt: number, V: number, phi: number, z: number, p: number): number;
+  genBackward(offsets: number, tokens: number, targets: number, weights: number, n: number, phi: number, V: number, dKt: number, z: number, p: number, dphi: number): void;
 }
 
 /** Builds a head model with W = 0. */
@@ -85,7 +87,7 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   if (E !== null && E.length !== d * data.V) throw new NtpError('bad-embedding', `the embedding has ${E.length} entries, expected d×|V| = ${d * data.V}`);
   const n = data.targets.length;
   const V = data.V;
-  const sizes = { offsets: n + 1, tokens: data.tokens.length, targets: n, weights: n, Kt: V * V, dKt: V * V, phi: data.maxLength, dphi: data.maxLength, z: V, p: V };
+  const sizes = { offsets: n + 1, tokens: data.tokens.length, targets: n, weights: n, Kt: V * V, dKt: V * V, phi: data.tokens.length, dphi: data.maxLength, z: V, p: V };
   let buffers: HeadBuffers;
   let kernel: HeadKernel;
   if (backend === 'js') {
@@ -96,7 +98,9 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
       z: new Float64Array(sizes.z), p: new Float64Array(sizes.p),
     };
     const b = buffers;
-    kernel = head === 'selection' ? (bw) => selectionForwardBackward(b, bw) : (bw) => genForwardBackward(b, bw);
+    kernel = head === 'selection'
+      ? { forward: () => selectionForward(b), backward: () => selectionBackward(b) }
+      : { forward: () => genForward(b), backward: () => genBackward(b) };
   } else {
     const ex = (await instantiate()) as unknown as WasmHeadExports;
     // The head's buffers live past everything the module uses: grow the memory and take it from there.
@@ -123,8 +127,14 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
     buffers.weights.set(data.weights);
     const a = addr;
     kernel = head === 'selection'
-      ? (bw) => ex.selectionForwardBackward(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, a.dKt, V, a.phi, bw ? 1 : 0)
-      : (bw) => ex.genForwardBackward(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, a.dKt, V, a.phi, a.dphi, a.z, a.p, bw ? 1 : 0);
+      ? {
+          forward: () => ex.selectionForward(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi),
+          backward: () => ex.selectionBackward(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt),
+        }
+      : {
+          forward: () => ex.genForward(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi, a.z, a.p),
+          backward: () => ex.genBackward(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt, a.z, a.p, a.dphi),
+        };
   }
   return new HeadModel(head, backend, buffers, kernel, E, d);
 }
@@ -228,14 +238,15 @@ export class HeadModel {
   /** Loss at the current W. */
   loss(): number {
     this.refreshK();
-    return this.kernel(false);
+    return this.kernel.forward();
   }
 
   /** Loss and ∇W (a copy) at the current W. */
   gradient(): { loss: number; W: Float64Array } {
     this.refreshK();
+    const loss = this.kernel.forward();
     this.b.dKt.fill(0);
-    const loss = this.kernel(true);
+    this.kernel.backward();
     this.gradFromK();
     return { loss, W: this.G.slice() };
   }
@@ -251,9 +262,11 @@ export class HeadModel {
     let loss = NaN;
     let gradNorm = NaN;
     for (let s = 0; s < k; s++) {
+      // forward, backward, update: one step read top to bottom
       this.refreshK();
+      loss = this.kernel.forward();
       this.b.dKt.fill(0);
-      loss = this.kernel(true);
+      this.kernel.backward();
       this.gradFromK();
       let m = 0;
       for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(G[i]));
