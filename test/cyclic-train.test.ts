@@ -115,3 +115,17 @@ describe('the bounded remainder ξ and NGD zigzags (§7.10.1)', () => {
     expect(Math.abs(ks / Math.sqrt(kk * ss) - 0.99961)).toBeLessThan(5e-6);
   });
 });
+
+describe('gen head on §7.10.1 (M = permutation at scale 1)', () => {
+  it('has no finite W_fin: the reduced loss wants all attention on a, so W leaves the W_svm direction', async () => {
+    const r = await trainCyclic(ds1, { head: 'gen', optimizer: 'gd', eta: 5, steps: 40_000, every: 20_000 });
+    expect(r.fin.status).toBe('unbounded');
+    const last = r.records.at(-1)!;
+    expect(last.finiteGap).toBeNull();
+    expect(last.cosSvm!).toBeLessThan(0.9);
+    expect(last.lossGap).toBeGreaterThan(0);
+    expect(last.lossGap).toBeLessThan(2e-5);
+    // δ = K[a,q] − K[b,q] keeps growing
+    expect(r.W[0 * 4 + 3] - r.W[1 * 4 + 3]).toBeGreaterThan(5);
+  });
+});
