@@ -9,7 +9,7 @@ import { runGlobalConvergence, globalConvergenceSpec } from '../src/tasks/cyclic
 import { equiCorrelated, generateLiCyclic, generatePlanted, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
 import { cyclicFamily } from '../src/tasks/cyclic/sweep.js';
 import { capture } from './helpers/cli.js';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { datasetToJSON } from '../src/dataset/format.js';
 import { datasetFromTargets, EXAMPLE_1, EXAMPLE_4, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
 import type { Dataset } from '../src/dataset/types.js';

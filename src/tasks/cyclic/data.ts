@@ -51,7 +51,6 @@ export interface CyclicData {
  *   'not-trainable' when the collocation is not a function or not injective.
  */
 export function cyclicData(ds: Dataset, analysis: Analysis = analyze(ds), E: Float64Array | null = null, d = ds.vocab.length): CyclicData {
-  const V = ds.vocab.length;
   for (const v of analysis.violations) {
     if (v.kind === 'no-optimal-token') {
       const n = v.samples[0];
