@@ -96,3 +96,6 @@ export function kernelExpSumTaylor(out: usize, x: usize, n: i32): f64 {
 export function kernelStage2GradientBaseline(): f64 {
   return F32 ? NaN : stage2GradientBaseline();
 }
+// Stage-2 heads of the cyclic-orders family (pointer-and-size kernels, f64).
+export { selectionForward, selectionBackward } from './selection';
+export { genForward, genBackward } from './gen';

@@ -17,6 +17,7 @@ import { Trainer } from '../src/train/trainer.js';
 import { SIZES, sizeDataset } from './sizes.js';
 import { sweepBench } from './sweep.js';
 import { speedSection } from './speed.js';
+import { cyclicBench } from './cyclic.js';
 
 interface Row {
   group: string;
@@ -188,6 +189,7 @@ console.log('columns: mean time per call, wasm and js backends, and ×: js time 
 for (const size of ['S', 'M', 'L'] as const) await stepsAndKernels(size);
 await matmuls();
 await paperExperiment();
+await cyclicBench(quick);
 const memory = await memoryAtL();
 await sweepBench(quick);
 // this file runs compiled as dist/bench/run.js; results go to the source tree's bench/results

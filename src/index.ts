@@ -104,3 +104,15 @@ export { MAX_LISTED_VIOLATIONS, type ViolationKind, type GeneralizationOptions }
 export type { Rng } from './dataset/random.js';
 export type { DatasetJSON, ArraySample } from './dataset/format.js';
 export { Predictor, predictMany } from './model/predictor.js';
+// Cyclic orders (SPEC §7): token-priority graphs, SCCs, the graph-SVM, the finite part, new heads.
+export { solveLdp, solveLdpRows, type LdpResult, type LdpOptions } from './maxmargin/ldp.js';
+export { cyclicData, fromTargets, hasCycle, type CyclicData, type QueryGraph } from './tasks/cyclic/data.js';
+export { condense, stronglyConnected, type Condensation, type Components } from './tasks/cyclic/scc.js';
+export { graphSvm, type GraphSvm, type GraphSvmOptions, type SvmEdge, type SvmEquality } from './tasks/cyclic/graph-svm.js';
+export { finitePart, reducedSamples, FiniteSpace, type FinitePart, type FinitePartOptions, type ReducedSample } from './tasks/cyclic/finite.js';
+export { cyclicMetrics, frozenComponent, type CyclicMetrics } from './tasks/cyclic/metrics.js';
+export { trainCyclic, defaultInit, type CyclicHead, type CyclicTrainOptions, type CyclicTrainResult, type CyclicRecord } from './tasks/cyclic/train.js';
+export { generateLiCyclic, generatePlanted, equiCorrelated, normalizedGaussian, type LiCyclicOptions, type PlantedQuery } from './tasks/cyclic/generators.js';
+export { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './tasks/cyclic/sweep.js';
+export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
+export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './engine/heads/model.js';

@@ -158,7 +158,7 @@ describe('ntp analyze', () => {
     const j = JSON.parse(io.out);
     expect(j.nonComparableOmitted).toBe(true);
     expect(j.queries.length).toBe(5999);
-    expect(j.queries[0]).toEqual({ query: 0, samples: [0], optimal: [], nonOptimal: [], confused: [], order: [], cycle: null, complete: true });
+    expect(j.queries[0]).toEqual({ query: 0, samples: [0], optimal: [], nonOptimal: [], confused: [], order: [], cycle: null, components: [], complete: true });
     const small = await analyzeFile({ vocab: ['a', 'b'], sentences: [['a', 'b']] }, ['--json']);
     expect(JSON.parse(small.io.out).nonComparableOmitted).toBe(false);
     expect(JSON.parse(small.io.out).queries[0].nonComparable).toEqual([0, 1]);

@@ -8,6 +8,7 @@ import { renderHeatmaps } from './heatmap.js';
 import { renderPrediction } from './prediction.js';
 import type { FromWorker, RunSettings, ToWorker } from './protocol.js';
 import { renderStructure, violationMessages } from './structure.js';
+import { cyclicData, finitePart, graphSvm } from 'ntp-dynamics';
 
 /** What an automated test reads (test/browser/lab.test.ts): set from the worker's messages only. */
 interface LabStatus {
@@ -277,11 +278,22 @@ function endNote(outcome: { stage1: StageOutcome | null; stage2: StageOutcome | 
   return converged ? `${parts.join(', ')} (loss below what the precision resolves)` : `stopped early: ${parts.join(', ')}`;
 }
 
+/** For cyclic data: the graph-SVM W_svm and the selection head's finite part W_fin, as token scores (SPEC §7). */
+function cyclicReferences(ds: Dataset, E: Float64Array | null, d: number): Array<{ title: string; values: Float64Array }> {
+  const analysis = analyze(ds);
+  if (analysis.acyclic || !analysis.trainable || ds.vocab.length > 256) return [];
+  const data = cyclicData(ds, analysis, E, d);
+  const svm = graphSvm(data);
+  const out = svm.status === 'optimal' ? [{ title: 'graph-SVM W_svm', values: svm.K }] : [];
+  return [...out, { title: 'finite part W_fin (selection head)', values: finitePart(data).K }];
+}
+
 async function showResult(generalization: number | null): Promise<void> {
   if (run === null || params === null) return;
   const { vocab, V, d, E, target, lastStage2 } = run;
   const matrices = [{ title: 'learned W_kq (token space)', values: tokenScores(params.Wkq, E, V, d) }];
   if (target) matrices.push({ title: 'max-margin W*_kq', values: tokenScores(target.Wkq, E, V, d) });
+  if (dataset) matrices.push(...cyclicReferences(dataset, E, d));
   const row = (term: string, value: string, testid?: string) => [h('dt', {}, term), h('dd', testid ? { 'data-testid': testid } : {}, value)];
   ui.summary.replaceChildren(
     ...row('cos(W_kq, W*_kq)', target ? fmt(lastStage2?.cosine) : '— (no max-margin target)'),

@@ -42,7 +42,23 @@ export function renderStructure(container: HTMLElement, ds: Dataset, analysis: A
       ),
     ),
     ...(more > 0 ? [h('p', { class: 'meta' }, `… and ${more} more queries`)] : []),
+    ...sccLines(ds, analysis),
   );
+}
+
+/**
+ * Cyclic data (SPEC §7): each cyclic query's strongly connected components in topological order;
+ * stage 2 grows along the graph-SVM that ranks them and settles inside them at W_fin.
+ */
+function sccLines(ds: Dataset, analysis: Analysis): HTMLElement[] {
+  if (analysis.acyclic) return [];
+  const cyclic = analysis.queries.filter((qa) => qa.cycle !== null);
+  const line = (qa: (typeof cyclic)[number]) =>
+    h('li', {}, h('strong', {}, `query ${ds.vocab[qa.query]}: `), qa.components.slice(0, MAX_TOKENS).map((c) => `{${c.slice(0, MAX_TOKENS).map((t) => ds.vocab[t]).join(' ')}}`).join(' > '));
+  return [
+    h('p', { class: analysis.trainable ? 'ok' : 'bad' }, `Cyclic orders under ${cyclic.length} quer${cyclic.length === 1 ? 'y' : 'ies'}: strongly connected components, highest first${analysis.trainable ? ' (trainable; the heatmaps add W_svm and W_fin)' : ''}`),
+    h('ul', { 'data-testid': 'sccs' }, ...cyclic.slice(0, MAX_ROWS).map(line)),
+  ];
 }
 
 /** The analyzer's findings as messages for the error box (empty when there are none). */

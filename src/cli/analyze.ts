@@ -77,6 +77,10 @@ export function formatAnalysisReport(ds: Dataset, a: Analysis, source: string, c
     if (qa.confused.length > 0) out.push(`  confused:       ${list(ds, qa.confused)}`);
     out.push(`  non-comparable: ${nonComparableList(ds, qa)}`);
     if (qa.cycle !== null) out.push(`  cycle:          ${[...qa.cycle, qa.cycle[0]].map((t) => ds.vocab[t]).join(' > ')}`);
+    if (qa.cycle !== null) {
+      const sccs = qa.components.slice(0, LIST_LIMIT).map((c) => `{${c.slice(0, LIST_LIMIT).map((t) => ds.vocab[t]).join(' ')}${c.length > LIST_LIMIT ? ' …' : ''}}`);
+      out.push(`  SCCs:           ${sccs.join(' > ')}${qa.components.length > LIST_LIMIT ? ` … (${qa.components.length} in all)` : ''}   (topological order)`);
+    }
     if (qa.optimal.length > 0 && qa.nonOptimal.length > 0) {
       out.push(`  comparisons:    ${qa.complete ? 'complete (every optimal token meets every non-optimal token)' : 'incomplete (Proposition 2 closed form not exact)'}`);
     }
@@ -108,6 +112,10 @@ export function formatAnalysisReport(ds: Dataset, a: Analysis, source: string, c
   out.push('');
   const verdict = a.realizable ? 'realizable (Assumption 1 holds)' : 'NOT realizable (Assumption 1 fails)';
   out.push(`Verdict: ${verdict}; Assumption 3 ${a.assumption3 ? 'holds' : 'fails'}.`);
+  if (!a.acyclic && a.trainable) {
+    const cyclic = a.queries.filter((qa) => qa.cycle !== null).length;
+    out.push(`Cyclic orders under ${cyclic} quer${cyclic === 1 ? 'y' : 'ies'}: trainable all the same; stage 2 grows along the graph-SVM over the SCCs (SPEC §7).`);
+  }
   return `${out.join('\n')}\n`;
 }
 
@@ -146,7 +154,7 @@ export async function runAnalyze(argv: string[], io: CliIO = processIO): Promise
       const omit = ds.vocab.length * a.queries.length > JSON_NONCOMPARABLE_LIMIT;
       // Picked field by field: rest-destructuring would call the getter and build the list anyway.
       const queries = omit
-        ? a.queries.map((qa) => ({ query: qa.query, samples: qa.samples, optimal: qa.optimal, nonOptimal: qa.nonOptimal, confused: qa.confused, order: qa.order, cycle: qa.cycle, complete: qa.complete }))
+        ? a.queries.map((qa) => ({ query: qa.query, samples: qa.samples, optimal: qa.optimal, nonOptimal: qa.nonOptimal, confused: qa.confused, order: qa.order, cycle: qa.cycle, components: qa.components, complete: qa.complete }))
         : a.queries;
       io.stdout(`${JSON.stringify({ file, vocab: ds.vocab, ...a, queries, nonComparableOmitted: omit, generalization: cases ?? [] })}\n`);
     } else {

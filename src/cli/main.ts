@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { type CliIO, EXIT_USAGE, processIO } from './io.js';
 import { packageVersion } from './version.js';
+import { runMaxMargin } from './maxmargin.js';
+import { runPredict } from './predict.js';
+import { runTrain } from './train.js';
+import { runCyclic } from '../tasks/cyclic/cli.js';
 
 // Each command is imported when it runs, so `ntp --help` and `ntp --version` load no library code.
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
@@ -11,6 +15,13 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   maxmargin: async (argv, io) => (await import('./maxmargin.js')).runMaxMargin(argv, io),
   predict: async (argv, io) => (await import('./predict.js')).runPredict(argv, io),
   sweep: async (argv, io) => (await import('./sweep.js')).runSweepCommand(argv, io),
+  train: runTrain,
+  generate: runGenerate,
+  example: runExample,
+  analyze: runAnalyze,
+  maxmargin: runMaxMargin,
+  predict: runPredict,
+  cyclic: runCyclic,
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -23,6 +34,7 @@ Commands:
   maxmargin   solve the max-margin problems of a dataset
   predict     predict the next token with a trained model
   sweep       run many configs on every core or as shards on a cluster; merge and report them
+  cyclic      cyclic orders: Li et al.'s global-convergence experiment against the exact W_svm, W_fin
 
 Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
 "ntp --version" for the version. Also installed as "ntp-dynamics" (npx ntp-dynamics ...).

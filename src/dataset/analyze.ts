@@ -6,6 +6,7 @@
 import { NtpError } from '../errors.js';
 import { quoteToken } from './format.js';
 import type { Dataset } from './types.js';
+import { condense } from '../tasks/cyclic/scc.js';
 
 /** What a violation is about; all but 'assumption-3' break Assumption 1 (realizability). */
 export type ViolationKind =
@@ -43,6 +44,12 @@ export interface QueryAnalysis {
   /** Tokens of one cycle of >_q (t0 > t1 > … > t0, listed once each), or null when acyclic. */
   cycle: number[] | null;
   /**
+   * Strongly connected components of the token-priority graph G_q (SPEC §7.2: the edges o → j of
+   * `order`), in topological order of the condensation (sources first), token ids ascending in
+   * each. All singletons exactly when the order is acyclic.
+   */
+  components: number[][];
+  /**
    * Every optimal token meets every non-optimal token in some sample. Proposition 2's closed form
    * for W*_kq's column q is exact in that case and in general is not.
    */
@@ -69,6 +76,13 @@ export interface Analysis {
   realizable: boolean;
   /** Assumption 3 holds in every sample that has an optimal token. */
   assumption3: boolean;
+  /** Every query's order is acyclic (every SCC a singleton); a report, not a precondition of training. */
+  acyclic: boolean;
+  /**
+   * Training is well defined: the collocation is a function and injective and every sample has an
+   * optimal token. Cycles and confused tokens are allowed (SPEC §7.2 (c)); Assumption 1 is `realizable`.
+   */
+  trainable: boolean;
 }
 
 /** A context the trained model should predict in a set way although it never saw it (Theorem 3). */
@@ -286,13 +300,14 @@ export function analyze(ds: Dataset): Analysis {
         });
       }
     }
+    const components = condense(order).components;
     let met = 0;
     const isOpt = new Set(optimal);
     const isNon = new Set(nonOptimal);
     for (const [a, b] of order) if (isOpt.has(a) && isNon.has(b)) met++;
     queries.push(
       withLazyNonComparable(
-        { query: q, samples: qSamples[qi], optimal, nonOptimal, confused, order, cycle, complete: met === optimal.length * nonOptimal.length },
+        { query: q, samples: qSamples[qi], optimal, nonOptimal, confused, order, cycle, components, complete: met === optimal.length * nonOptimal.length },
         compared,
         V,
       ),
@@ -300,6 +315,8 @@ export function analyze(ds: Dataset): Analysis {
   }
 
   const realizable = violations.length === 0;
+  const trainable = violations.every((v) => v.kind === 'confused-token' || v.kind === 'cyclic-order');
+  const acyclic = queries.every((qa) => qa.cycle === null);
   return {
     collocation,
     collocationSample,
@@ -310,6 +327,8 @@ export function analyze(ds: Dataset): Analysis {
     violations: violations.concat(a3),
     realizable,
     assumption3: a3.length === 0,
+    acyclic,
+    trainable,
   };
 }
 

@@ -41,9 +41,11 @@ const FNV_PRIME = 16777619;
 /**
  * {@link solveColumnQP} on flat pair arrays (validated by the caller except for self-pairs).
  * `label` prefixes error messages so callers can say which problem failed.
+ * With `weight` the objective is Σ_v weight[v]·w[v]² (node weights, SPEC §7.3: a contracted SCC
+ * of |C| tokens has weight |C|); without it every weight is 1 and the arithmetic is unchanged.
  * @internal
  */
-export function solveColumnFlat(n: number, pa: Int32Array, pb: Int32Array, label: string): ColumnQPResult {
+export function solveColumnFlat(n: number, pa: Int32Array, pb: Int32Array, label: string, weight?: Float64Array): ColumnQPResult {
   if (!Number.isInteger(n) || n < 0) throw new NtpError('invalid-problem', `${label}: n = ${n} is not a non-negative integer`);
   const m = pa.length;
   const w = new Float64Array(n);
@@ -173,7 +175,8 @@ export function solveColumnFlat(n: number, pa: Int32Array, pb: Int32Array, label
       bucket.push(c);
     }
     cls[v] = c;
-    size[c]++;
+    if (weight === undefined) size[c]++;
+    else size[c] += weight[verts[v]];
   }
   const nc = rep.length;
 
@@ -248,7 +251,10 @@ export function solveColumnFlat(n: number, pa: Int32Array, pb: Int32Array, label
   for (let i = 0; i < m; i++) {
     const k = pairU[i];
     const r = uToCe[k];
-    lambda[i] = Lam[r] / (size[ceA[r]] * size[ceB[r]] * dup[k]);
+    // A class block's multiplier is spread over its pairs in proportion to the members' weights.
+    lambda[i] = weight === undefined
+      ? Lam[r] / (size[ceA[r]] * size[ceB[r]] * dup[k])
+      : (Lam[r] * weight[pa[i]] * weight[pb[i]]) / (size[ceA[r]] * size[ceB[r]] * dup[k]);
   }
 
   // KKT residuals of the original (unreduced) problem.
@@ -261,6 +267,6 @@ export function solveColumnFlat(n: number, pa: Int32Array, pb: Int32Array, label
     stat[local[pa[i]]] += l;
     stat[local[pb[i]]] -= l;
   }
-  for (let v = 0; v < nl; v++) kkt = Math.max(kkt, Math.abs(w[verts[v]] - stat[v]));
+  for (let v = 0; v < nl; v++) kkt = Math.max(kkt, Math.abs((weight === undefined ? 1 : weight[verts[v]]) * w[verts[v]] - stat[v]));
   return { w, lambda, kkt };
 }

@@ -165,6 +165,31 @@ describe('browser lab', () => {
     await page.close();
   }, 90_000);
 
+  it('shows the SCCs of cyclic data and the W_svm / W_fin heatmaps (SPEC §7.10.1)', async () => {
+    const { page, errors } = await openLab();
+    const cyclic = {
+      vocab: ['a', 'b', 'c', 'q'],
+      samples: [
+        { context: ['a'], next: 'b' }, { context: ['b'], next: 'c' }, { context: ['c'], next: 'q' }, { context: ['q'], next: 'a' },
+        { context: ['a', 'b', 'q'], next: 'b', count: 2 }, { context: ['b', 'a', 'q'], next: 'c' }, { context: ['a', 'c', 'q'], next: 'b' }, { context: ['c', 'q'], next: 'q' },
+      ],
+    };
+    await page.selectOption('[data-testid=data-source]', 'upload');
+    await page.setInputFiles('[data-testid=file-input]', { name: 'cyclic.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(cyclic)) });
+    await page.waitForSelector('[data-testid=sccs] li');
+    expect(await page.textContent('[data-testid=sccs]')).toBe('query q: {a b} > {c} > {q}');
+    await page.fill('[data-testid=t0]', '100');
+    await page.fill('[data-testid=t1]', '100');
+    await page.click('[data-testid=train]');
+    const lab = await waitForEnd(page, 60_000);
+    expect(lab.error).toBeNull();
+    const heat = await page.locator('[data-testid=heatmaps] svg').textContent();
+    expect(heat).toContain('graph-SVM W_svm');
+    expect(heat).toContain('finite part W_fin (selection head)');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it('says a converged run converged, with the steps, rather than "stopped early (converged, converged)"', async () => {
     const { page, errors } = await openLab();
     await page.selectOption('[data-testid=data-source]', 'svop');

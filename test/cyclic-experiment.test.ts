@@ -1,0 +1,127 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { analyze } from '../src/dataset/analyze.js';
+import { cyclicData, hasCycle } from '../src/tasks/cyclic/data.js';
+import { runGlobalConvergence, globalConvergenceSpec } from '../src/tasks/cyclic/experiment.js';
+import { equiCorrelated, generateLiCyclic, generatePlanted, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
+import { cyclicFamily } from '../src/tasks/cyclic/sweep.js';
+import { capture } from './helpers/cli.js';
+import { writeFile } from 'node:fs/promises';
+import { datasetToJSON } from '../src/dataset/format.js';
+import { datasetFromTargets, EXAMPLE_1, EXAMPLE_4, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
+import type { Dataset } from '../src/dataset/types.js';
+
+describe('cyclic generators', () => {
+  it("Li et al.'s generator: T distinct tokens, target in context, a cycle, deterministic by seed", () => {
+    const a = generateLiCyclic({ seed: 3 });
+    expect(generateLiCyclic({ seed: 3 })).toEqual(a);
+    expect(generateLiCyclic({ seed: 4 })).not.toEqual(a);
+    const an = analyze(a);
+    expect(an.trainable).toBe(true);
+    const data = cyclicData(a, an);
+    expect(hasCycle(data)).toBe(true);
+    for (const c of data.contexts) expect(new Set(c).size).toBe(4);
+    expect(data.contexts.length).toBeLessThanOrEqual(6);
+    expect(() => generateLiCyclic({ length: 7, vocab: 6 })).toThrow(/option length \(7\) must not exceed vocab \(6\)/);
+  });
+
+  it('planted DAG: the condensation is the plan plus the query as sink', () => {
+    const vocab = ['a', 'b', 'c', 'd', 'e', 'q'];
+    const ds = generatePlanted(vocab, [{ query: 'q', sccs: [['a', 'b'], ['c', 'd', 'e']], edges: [[0, 1]] }]);
+    const g = cyclicData(ds).graphs[0];
+    expect(g.components).toEqual([[0, 1], [2, 3, 4], [5]]);
+    expect(g.edges).toEqual([[0, 1], [0, 2], [1, 2]]);
+    expect(() => generatePlanted(vocab, [{ query: 'q', sccs: [['a', 'q']], edges: [] }])).toThrow(/query "q" cannot be planted/);
+  });
+
+  it('equi-correlated rows have unit norm and pairwise inner product ρ; Gaussian rows are unit', () => {
+    const E = equiCorrelated(4, 0.3);
+    const ip = (x: number[], y: number[]) => x.reduce((s, v, i) => s + v * y[i], 0);
+    expect(Math.abs(ip(E[0], E[0]) - 1)).toBeLessThan(1e-15);
+    expect(Math.abs(ip(E[1], E[3]) - 0.3)).toBeLessThan(1e-15);
+    for (const r of normalizedGaussian(6, 8, 1)) expect(Math.abs(ip(r, r) - 1)).toBeLessThan(1e-14);
+  });
+});
+
+describe('the cyclic sweep family and the §7.9 experiment', () => {
+  it('validates options by name and is deterministic from the seed', async () => {
+    expect(() => cyclicFamily.validate({ bogus: 1 })).toThrow(/unknown option "bogus" for the cyclic family/);
+    expect(() => cyclicFamily.validate({ head: 'x' })).toThrow(/option head must be one of/);
+    const a = await cyclicFamily.run({ seed: 2, steps: 200 }, 100);
+    const b = await cyclicFamily.run({ seed: 2, steps: 200 }, 100);
+    expect(a).toEqual(b);
+    expect(a.records.map((r) => r.step)).toEqual([0, 100, 200]);
+    expect(typeof a.records[0].cosSvm).toBe('number');
+  });
+
+  it('aggregates mean ± std over datasets and builds the three-panel figure', async () => {
+    const r = await runGlobalConvergence({ datasets: 3, every: 100, run: { steps: 300 } });
+    expect(r.runs.map((x) => x.seed)).toEqual([1, 2, 3]);
+    const at = r.bands.filter((b) => b.step === 300 && b.metric === 'cosSvm')[0];
+    const xs = r.runs.map((x) => x.final.cosSvm as number);
+    const mean = xs.reduce((s, x) => s + x, 0) / 3;
+    expect(Math.abs(at.mean - mean)).toBeLessThan(1e-15);
+    expect(Math.abs(at.std - Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / 3))).toBeLessThan(1e-15);
+    const spec = globalConvergenceSpec(r) as unknown as { data: { values: Array<{ metric: string }> } };
+    expect(new Set(spec.data.values.map((v) => v.metric)).size).toBe(3);
+  });
+
+  it('ntp cyclic prints the table and writes JSON and SVG atomically; a bad flag exits 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ntp-cyclic-'));
+    try {
+      const io = capture();
+      expect(await main(['cyclic', '--datasets', '2', '--steps', '100', '--every', '50', '--out-dir', join(dir, 'o')], io)).toBe(0);
+      expect(io.out).toContain('Cyclic orders, global convergence: 2 datasets, head selection, ngd eta 0.01, 100 steps');
+      expect(io.out).toMatch(/mean ± std: A1 0\.\d+ ± /);
+      expect((await readdir(join(dir, 'o'))).sort()).toEqual(['cyclic-global.json', 'cyclic-global.svg']);
+      expect(await readFile(join(dir, 'o', 'cyclic-global.svg'), 'utf8')).toContain('<svg');
+      const bad = capture();
+      expect(await main(['cyclic', '--head', 'nope'], bad)).toBe(2);
+      expect(bad.err).toContain('option --head must be one of selection, gen, ce-frozen');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});
+
+describe('ntp cyclic --data FILE', () => {
+  async function runOn(ds: Dataset, extra: string[] = []) {
+    const dir = await mkdtemp(join(tmpdir(), 'ntp-cyclic-data-'));
+    const file = join(dir, 'd.json');
+    await writeFile(file, JSON.stringify(datasetToJSON(ds)));
+    const io = capture();
+    const code = await main(['cyclic', '--data', file, '--steps', '200', ...extra], io);
+    await rm(dir, { recursive: true });
+    return { code, io, file };
+  }
+
+  it('reports the graph-SVM, W_fin and the final metrics of §7.10.1', async () => {
+    const { code, io } = await runOn(datasetFromTargets(EXAMPLE_1.vocab, EXAMPLE_1.samples), ['--optimizer', 'gd', '--eta', '5', '--init', 'zero']);
+    expect(code).toBe(0);
+    expect(io.out).toContain('graph-SVM W_svm: optimal (columnwise), ‖W_svm‖ = 1.65831, KKT residual');
+    expect(io.out).toContain('2 active of 4 cross-SCC edges');
+    expect(io.out).toContain('finite part W_fin (selection head): optimal, ‖W_fin‖ = 0.490129, dim S_fin 1, 2 reduced samples, loss floor 0.381909');
+  });
+
+  it('reports an infeasible graph-SVM (§7.10.4) and a missing direction (§7.10.5) by name', async () => {
+    const inf = await runOn(datasetFromTargets(EXAMPLE_4.vocab, EXAMPLE_4.samples, EXAMPLE_4.embedding));
+    expect(inf.code).toBe(0);
+    expect(inf.io.out).toContain('graph-SVM W_svm: infeasible: the graph-SVM is infeasible: under query "q", the edge "a" → "c" lies in the span');
+    expect(inf.io.out).toContain('A1 cos(W, W_svm) n/a');
+    const one = await runOn(datasetFromTargets(EXAMPLE_5.vocab, EXAMPLE_5.samples));
+    expect(one.io.out).toContain('graph-SVM W_svm: no-direction: every query graph is one SCC (query "q": {a q})');
+  });
+
+  it('exits 1 naming the sample whose target is absent from its context', async () => {
+    const ds = datasetFromTargets(['a', 'b', 'q'], [[['a', 'q'], 'a', 1]]);
+    ds.samples.push({ context: [1, 2], next: 1 });
+    ds.counts.push(1);
+    const { code, io } = await runOn(ds);
+    expect(code).toBe(1);
+    expect(io.err).toContain('sample 4 ("b q" → "b"): its target (the token x with n(x) = "b") is absent from its context');
+    expect(io.out).toBe('');
+  });
+});
