@@ -66,7 +66,7 @@ export function constraintGram(c: MarginConstraints): Float64Array {
 }
 
 /** out_e = ⟨A_e, W⟩ = a_eᵀ W z_e. */
-export function constraintValues(c: MarginConstraints, W: ArrayLike<number>, out = new Float64Array(c.count)): Float64Array {
+export function constraintValues(c: MarginConstraints, W: ArrayLike<number>, out: Float64Array = new Float64Array(c.count)): Float64Array {
   const { rows, cols, count, keys, queries } = c;
   for (let e = 0; e < count; e++) {
     let acc = 0;
@@ -90,7 +90,7 @@ export function minMargin(c: MarginConstraints, W: ArrayLike<number>): number {
 }
 
 /** out = Σ_e λ_e A_e (rows×cols). */
-export function combine(c: MarginConstraints, lambda: ArrayLike<number>, out = new Float64Array(c.rows * c.cols)): Float64Array {
+export function combine(c: MarginConstraints, lambda: ArrayLike<number>, out: Float64Array = new Float64Array(c.rows * c.cols)): Float64Array {
   const { rows, cols, count, keys, queries } = c;
   out.fill(0);
   for (let e = 0; e < count; e++) {
@@ -204,7 +204,7 @@ export function solveNuclearSvm(c: MarginConstraints, opts: NuclearSvmOptions = 
   project(new Float64Array(size), Z);
   W.set(Z);
 
-  let best = { lb: 0, lambda: new Float64Array(m) };
+  let best: { lb: number; lambda: Float64Array } = { lb: 0, lambda: new Float64Array(m) };
   let ub = Infinity;
   let Zsvd: Svd = svd(Z, rows, cols);
   let iterations = 0;
@@ -274,7 +274,7 @@ function certificate(c: MarginConstraints, G: Float64Array, Z: Float64Array, U: 
   const vals = constraintValues(c, Z);
   const act: number[] = [];
   for (let e = 0; e < m; e++) if (vals[e] <= 1 + 1e-6) act.push(e);
-  let best = { lb: 0, lambda: new Float64Array(m) };
+  let best: { lb: number; lambda: Float64Array } = { lb: 0, lambda: new Float64Array(m) };
   if (act.length === 0) return best;
   const na = act.length;
   const diag = new Float64Array(na);
