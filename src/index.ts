@@ -48,3 +48,11 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
   const analysis = analyze(dataset);
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }
+
+// Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (SPEC §8)
+export { createFactorizedModel } from './engine/factorized.js';
+export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './engine/factorized.js';
+export { marginConstraints, solveNuclearSvm, solveFrobeniusSvm, minMargin } from './maxmargin/nuclear.js';
+export type { MarginConstraints, NuclearSvm, NuclearSvmOptions, FrobeniusSvm } from './maxmargin/nuclear.js';
+export { svd } from './maxmargin/svd.js';
+export type { Svd } from './maxmargin/svd.js';
