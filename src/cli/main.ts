@@ -6,6 +6,7 @@ import { type CliIO, EXIT_USAGE, processIO } from './io.js';
 import { runMaxMargin } from './maxmargin.js';
 import { runPredict } from './predict.js';
 import { runTrain } from './train.js';
+import { runFactorized } from './factorized.js';
 
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
   train: runTrain,
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   analyze: runAnalyze,
   maxmargin: runMaxMargin,
   predict: runPredict,
+  factorized: runFactorized,
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -25,6 +27,7 @@ Commands:
   analyze     report a dataset's structure and whether it is realizable
   maxmargin   solve the max-margin problems of a dataset
   predict     predict the next token with a trained model
+  factorized  factorized attention K·Qᵀ vs W against the Frobenius and nuclear-norm SVMs
 
 Run "ntp COMMAND --help" for a command's options.
 `;

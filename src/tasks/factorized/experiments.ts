@@ -37,7 +37,7 @@ export interface LocalConvergenceExperiment {
   final: Record<string, Band>;
   /** how the runs ended, counted */
   statuses: Record<string, number>;
-  /** runs whose local SVM was infeasible, per parameterization */
+  /** runs without a local SVM (infeasible, or no token separated yet), per parameterization */
   infeasible: { W: number; KQ: number };
   /** wall time of the runs in ms */
   elapsedMs: number;

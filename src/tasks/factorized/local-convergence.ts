@@ -69,13 +69,15 @@ export function validateLocalConvergence(config: Readonly<Record<string, unknown
 function localReferences(data: AttentionData, phi: Float64Array, c: LocalConvergenceConfig) {
   const sel = localSelection(data, phi, { threshold: c.threshold, band: c.band });
   const constraints = selectionConstraints(data, sel);
+  // before attention sharpens every other token can sit above the threshold: nothing to separate yet
+  if (constraints.count === 0) return { sel, refs: null, nuclear: null, why: 'no constraint: every other token is still above the selection threshold' };
   try {
     const F = solveFrobeniusSvm(constraints);
     const N = solveNuclearSvm(constraints, { maxIterations: 5000 });
     const refs: References = { constraints, WF: F.W, normF: F.norm, Wstar: N.W, nuStar: N.lowerBound };
-    return { sel, refs, nuclear: N };
+    return { sel, refs, nuclear: N, why: '' };
   } catch (e) {
-    if (e instanceof NtpError && e.code === 'infeasible') return { sel, refs: null, nuclear: null };
+    if (e instanceof NtpError && e.code === 'infeasible') return { sel, refs: null, nuclear: null, why: 'infeasible: the selected tokens are not separable' };
     throw e;
   }
 }
@@ -130,7 +132,7 @@ export function runLocalConvergence(config: Readonly<Record<string, unknown>>, e
   delete (final as Record<string, unknown>).step;
   const extra: Record<string, unknown> = {};
   for (const param of ['W', 'KQ'] as const) {
-    const { sel, refs, nuclear } = refsOf[param];
+    const { sel, refs, nuclear, why } = refsOf[param];
     final[`${param}.ambiguous`] = sel.ambiguous;
     final[`${param}.multiSelected`] = sel.multiSelected;
     final[`${param}.nuStar`] = refs ? refs.nuStar : null;
@@ -139,7 +141,7 @@ export function runLocalConvergence(config: Readonly<Record<string, unknown>>, e
     final[`${param}.rankWstar`] = nuclear ? nuclear.rank : null;
     extra[`${param}.status`] = runs[param].status;
     extra[`${param}.selected`] = Array.from(sel.alpha);
-    if (!refs) extra[`${param}.svm`] = 'infeasible: the selected tokens are not separable';
+    if (!refs) extra[`${param}.svm`] = why;
   }
   const status = runs.W.status === 'diverged' || runs.KQ.status === 'diverged' ? 'diverged' : runs.W.status === 'converged' && runs.KQ.status === 'converged' ? 'converged' : 'running';
   return { status, final, records, extra };
