@@ -56,3 +56,8 @@ export { marginConstraints, solveNuclearSvm, solveFrobeniusSvm, minMargin } from
 export type { MarginConstraints, NuclearSvm, NuclearSvmOptions, FrobeniusSvm } from './maxmargin/nuclear.js';
 export { svd } from './maxmargin/svd.js';
 export type { Svd } from './maxmargin/svd.js';
+export { localConvergenceExperiment, localConvergenceTable, rankStudy } from './tasks/factorized/experiments.js';
+export type { LocalConvergenceExperiment, LocalConvergenceExperimentOptions, RankPoint, RankStudyOptions, Band } from './tasks/factorized/experiments.js';
+export { runLocalConvergence } from './tasks/factorized/local-convergence.js';
+export type { LocalConvergenceConfig } from './tasks/factorized/local-convergence.js';
+export { factorizedFamily } from './tasks/factorized/sweep.js';
