@@ -9,6 +9,7 @@ import {
   marginConstraints,
   solveFrobeniusSvm,
   solveNuclearSvm,
+  withEqualities,
   type MarginConstraints,
 } from '../src/maxmargin/nuclear.js';
 import { nuclearNorm, recompose, svd } from '../src/maxmargin/svd.js';
@@ -191,6 +192,41 @@ describe('Frobenius and nuclear-norm SVMs: SPEC §8.7 worked examples', () => {
     expect(N.status).toBe('certified');
     expect(Math.abs(N.nuclearNorm - F.norm)).toBeLessThan(2e-9 * F.norm);
     expect(maxAbsDiff(N.W, F.W)).toBeLessThan(1e-8);
+  });
+
+  test('8.7.4 graph version: the A1 column of 7.10.1 with K[a,q] = K[b,q] has ν* = ‖W_svm‖ = √11/2, W_* = W_F', () => {
+    const ineq = marginConstraints(4, 4, [diff(4, 0, 2), diff(4, 0, 3), diff(4, 1, 3), diff(4, 2, 3)], Array(4).fill(unit(4, 3)));
+    const c = withEqualities(ineq, [diff(4, 0, 1)], [unit(4, 3)]);
+    const F = solveFrobeniusSvm(c);
+    const col = [0.75, 0.75, -0.25, -1.25];
+    const expected = new Float64Array(16);
+    col.forEach((x, i) => (expected[i * 4 + 3] = x));
+    expect(maxAbsDiff(F.W, expected)).toBeLessThan(1e-12);
+    expect(Math.abs(F.norm - 1.658312395178)).toBeLessThan(1e-12);
+    const N = solveNuclearSvm(c);
+    expect(N.status).toBe('certified');
+    expect(Math.abs(N.nuclearNorm - 1.658312395178)).toBeLessThan(2e-9);
+    expect(Math.abs(N.lowerBound - 1.658312395178)).toBeLessThan(2e-9);
+    expect(maxAbsDiff(N.W, expected)).toBeLessThan(1e-8);
+    // SPEC §4's all-inequality form (a > b and b > a both demanded) is infeasible
+    const both = marginConstraints(4, 4, [diff(4, 0, 1), diff(4, 1, 0), diff(4, 0, 3)], Array(3).fill(unit(4, 3)));
+    expect(() => solveNuclearSvm(both)).toThrow(/infeasible/);
+  });
+
+  test('graph version with two queries: an equality x = z in column x of 8.7.2 moves W_F but not W_*', () => {
+    const ineq = marginConstraints(3, 3, [diff(3, 1, 0), diff(3, 1, 2)], [unit(3, 0), unit(3, 2)]);
+    const c = withEqualities(ineq, [diff(3, 0, 2)], [unit(3, 0)]);
+    const F = solveFrobeniusSvm(c);
+    // column x = (−1/3, 2/3, −1/3) (equal x and z entries), column z = (0, ½, −½)
+    const t = 1 / 3;
+    expect(maxAbsDiff(F.W, [-t, 0, 0, 2 * t, 0, 0.5, -t, 0, -0.5])).toBeLessThan(1e-12);
+    const N = solveNuclearSvm(c);
+    expect(N.status).toBe('certified');
+    expect(Math.abs(N.nuclearNorm - 2 / Math.sqrt(3))).toBeLessThan(2e-9);
+    expect(maxAbsDiff(N.W, [-t, 0, -t, 2 * t, 0, 2 * t, -t, 0, -t])).toBeLessThan(1e-8);
+    expect(Math.abs(N.W[0] - N.W[6])).toBeLessThan(1e-12);
+    // an inequality inside the equalities' span can never reach margin 1
+    expect(() => withEqualities(ineq, [diff(3, 1, 0)], [unit(3, 0)])).toThrow(/constraint 0 lies in the span/);
   });
 
   test('random feasible instances (n = 5, T = 5, d = 3…10) are certified to a relative gap ≤ 1e-9', () => {

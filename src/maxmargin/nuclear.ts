@@ -16,6 +16,69 @@ export interface MarginConstraints {
   keys: Float64Array;
   /** count×cols row-major: z_e */
   queries: Float64Array;
+  /**
+   * The graph-SVM's equalities (SPEC §7.3, §8.8 item 8): an orthonormal basis of S_fin, one
+   * rows×cols matrix per row (k×(rows·cols)), or null. The problem is then min ‖W‖ s.t. W ⟂ S_fin and
+   * ⟨PA_e, W⟩ ≥ 1, with P the orthogonal projector onto S_fin^⊥; the solvers enforce it inside
+   * every projection.
+   */
+  equalityBasis: Float64Array | null;
+}
+
+/**
+ * Adds equality constraints ⟨A_f, W⟩ = 0 (rank-one A_f = a_f z_fᵀ, e.g. (E_i − E_j)E_qᵀ for i, j in one
+ * SCC of G_q) to a constraint set: their span S_fin is orthonormalized (modified Gram–Schmidt, twice,
+ * dropping dependent directions). Throws `infeasible` when an inequality's A_e lies in S_fin.
+ */
+export function withEqualities(c: MarginConstraints, keys: ArrayLike<number>[], queries: ArrayLike<number>[]): MarginConstraints {
+  const eq = marginConstraints(c.rows, c.cols, keys, queries);
+  const size = c.rows * c.cols;
+  const basis: Float64Array[] = [];
+  const A = new Float64Array(size);
+  for (let f = 0; f < eq.count; f++) {
+    rankOne(eq, f, A);
+    const norm0 = Math.hypot(...A);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const B of basis) {
+        let d = 0;
+        for (let i = 0; i < size; i++) d += B[i] * A[i];
+        for (let i = 0; i < size; i++) A[i] -= d * B[i];
+      }
+    }
+    const n = Math.hypot(...A);
+    if (n <= 1e-12 * norm0) continue;
+    basis.push(A.map((x) => x / n));
+  }
+  const equalityBasis = new Float64Array(basis.length * size);
+  basis.forEach((B, j) => equalityBasis.set(B, j * size));
+  const out = { ...c, equalityBasis };
+  const G = constraintGram(out);
+  const G0 = constraintGram(c);
+  for (let e = 0; e < c.count; e++) {
+    if (!(G[e * c.count + e] > 1e-12 * G0[e * c.count + e])) {
+      throw new NtpError('infeasible', `constraint ${e} lies in the span of the equalities: ⟨PA_e, W⟩ = 0 can never reach 1`);
+    }
+  }
+  return out;
+}
+
+/** out = A_e = a_e z_eᵀ (rows×cols) */
+function rankOne(c: MarginConstraints, e: number, out: Float64Array): void {
+  for (let i = 0; i < c.rows; i++) for (let j = 0; j < c.cols; j++) out[i * c.cols + j] = c.keys[e * c.rows + i] * c.queries[e * c.cols + j];
+}
+
+/** X ← P X: removes the S_fin components (no-op without equalities). */
+export function projectOutEqualities(c: MarginConstraints, X: Float64Array): Float64Array {
+  const B = c.equalityBasis;
+  if (!B) return X;
+  const size = c.rows * c.cols;
+  const k = B.length / size;
+  for (let j = 0; j < k; j++) {
+    let d = 0;
+    for (let i = 0; i < size; i++) d += B[j * size + i] * X[i];
+    for (let i = 0; i < size; i++) X[i] -= d * B[j * size + i];
+  }
+  return X;
 }
 
 /** Builds and checks a constraint list (finite entries, matching lengths, no zero A_e). */
@@ -46,7 +109,7 @@ export function marginConstraints(rows: number, cols: number, keys: ArrayLike<nu
     }
     if (ka === 0 || za === 0) throw new NtpError('infeasible', `constraint ${e} is ⟨0, W⟩ ≥ 1, which no W satisfies`);
   }
-  return { rows, cols, count, keys: K, queries: Z };
+  return { rows, cols, count, keys: K, queries: Z, equalityBasis: null };
 }
 
 /** G_ef = ⟨A_e, A_f⟩ = (a_eᵀa_f)(z_eᵀz_f), count×count. */
@@ -61,6 +124,15 @@ export function constraintGram(c: MarginConstraints): Float64Array {
       for (let j = 0; j < cols; j++) za += queries[e * cols + j] * queries[f * cols + j];
       G[e * m + f] = G[f * m + e] = ka * za;
     }
+  }
+  const B = c.equalityBasis;
+  if (B && B.length > 0) {
+    // ⟨PA_e, PA_f⟩ = ⟨A_e, A_f⟩ − Σ_j ⟨B_j, A_e⟩⟨B_j, A_f⟩, with ⟨B_j, A_e⟩ = a_eᵀ B_j z_e
+    const size = rows * cols;
+    const k = B.length / size;
+    const coef = new Float64Array(k * m);
+    for (let j = 0; j < k; j++) for (let e = 0; e < m; e++) coef[j * m + e] = constraintValues({ ...c, count: 1, keys: keys.subarray(e * rows, e * rows + rows), queries: queries.subarray(e * cols, e * cols + cols) }, B.subarray(j * size, j * size + size))[0];
+    for (let e = 0; e < m; e++) for (let f = 0; f < m; f++) for (let j = 0; j < k; j++) G[e * m + f] -= coef[j * m + e] * coef[j * m + f];
   }
   return G;
 }
@@ -121,7 +193,7 @@ export function solveFrobeniusSvm(c: MarginConstraints, G = constraintGram(c)): 
   for (let e = 0; e < m; e++) diag[e] = G[e * m + e];
   const r = solveHardMarginDual(m, diag, (j) => G.slice(j * m, j * m + m), 1e-11);
   if (!r.feasible) throw new NtpError('infeasible', `the max-margin SVM with ${m} constraints is infeasible: no W reaches margin 1 on all of them`);
-  const W = combine(c, r.lambda);
+  const W = projectOutEqualities(c, combine(c, r.lambda));
   let ss = 0;
   for (const x of W) ss += x * x;
   return { W, norm: Math.sqrt(ss), lambda: r.lambda };
@@ -185,15 +257,18 @@ export function solveNuclearSvm(c: MarginConstraints, opts: NuclearSvmOptions = 
   const b = new Float64Array(m);
   let support: number[] = [];
 
-  /** Z ← Π_C(V) */
+  const Y = new Float64Array(size);
+  /** Z ← Π_C(V) = PV + P·Σλ_e A_e with λ from the LDP on b = 1 − ⟨A_e, PV⟩ */
   const project = (V: Float64Array, Z: Float64Array): void => {
-    constraintValues(c, V, vals);
+    Z.set(V);
+    projectOutEqualities(c, Z);
+    constraintValues(c, Z, vals);
     for (let e = 0; e < m; e++) b[e] = 1 - vals[e];
     const r = ldpStep(m, G, b, 1e-11, support);
     if (!r.feasible) throw new NtpError('infeasible', `the max-margin SVM with ${m} constraints is infeasible: no W reaches margin 1 on all of them`);
     support = r.active;
-    combine(c, r.lambda, Z);
-    for (let i = 0; i < size; i++) Z[i] += V[i];
+    projectOutEqualities(c, combine(c, r.lambda, Y));
+    for (let i = 0; i < size; i++) Z[i] += Y[i];
   };
 
   const Z = new Float64Array(size);
@@ -266,8 +341,9 @@ function feasibleUpper(c: MarginConstraints, Z: Float64Array, s: Svd): number {
 }
 
 /**
- * The best weak-duality bound from NNLS fits of Σλ_e A_e, over the constraints active at Z, to the
- * two candidate subgradients −ρU and the polar factor U_r V_rᵀ of Z.
+ * The best weak-duality bound from NNLS fits of Σλ_e PA_e, over the constraints active at Z, to the
+ * two candidate subgradients −ρU and the polar factor U_r V_rᵀ of Z: for M = P·Σλ_e A_e + S with
+ * S ∈ S_fin and any feasible W', Σλ_e ≤ ⟨M, W'⟩ ≤ ‖M‖_op‖W'‖_*.
  */
 function certificate(c: MarginConstraints, G: Float64Array, Z: Float64Array, U: Float64Array, Zsvd: Svd, rho: number): { lb: number; lambda: Float64Array } {
   const m = c.count;
@@ -289,7 +365,10 @@ function certificate(c: MarginConstraints, G: Float64Array, Z: Float64Array, U: 
   const negU = U.map((x) => -rho * x);
   const M = new Float64Array(c.rows * c.cols);
   for (const target of [negU, polar]) {
-    const tv = constraintValues(c, target);
+    // fit on P·target; the S_fin part (I − P)target is added back to M: it does not change ⟨M, W'⟩
+    // for any W' ⟂ S_fin, and keeps ‖M‖_op as small as the subgradient allows
+    const Pt = projectOutEqualities(c, Float64Array.from(target));
+    const tv = constraintValues(c, Pt);
     const cvec = new Float64Array(na);
     for (let k = 0; k < na; k++) cvec[k] = tv[act[k]];
     const { u } = solveNnqp(na, diag, column, cvec);
@@ -300,7 +379,8 @@ function certificate(c: MarginConstraints, G: Float64Array, Z: Float64Array, U: 
       sum += u[k];
     }
     if (!(sum > 0)) continue;
-    combine(c, lambda, M);
+    projectOutEqualities(c, combine(c, lambda, M));
+    for (let i = 0; i < M.length; i++) M[i] += target[i] - Pt[i];
     const op = svd(M, c.rows, c.cols).sigma[0];
     if (!(op > 0)) continue;
     const lb = sum / op;
