@@ -52,7 +52,7 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
 // Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (SPEC §8)
 export { createFactorizedModel } from './engine/factorized.js';
 export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './engine/factorized.js';
-export { marginConstraints, solveNuclearSvm, solveFrobeniusSvm, minMargin } from './maxmargin/nuclear.js';
+export { marginConstraints, withEqualities, solveNuclearSvm, solveFrobeniusSvm, minMargin } from './maxmargin/nuclear.js';
 export type { MarginConstraints, NuclearSvm, NuclearSvmOptions, FrobeniusSvm } from './maxmargin/nuclear.js';
 export { svd } from './maxmargin/svd.js';
 export type { Svd } from './maxmargin/svd.js';

@@ -113,6 +113,27 @@ describe('the two backends agree (float64)', () => {
   });
 });
 
+describe('float32', () => {
+  it('wasm and js agree to 1e-4 after 25 per-factor NGD steps, and the gradients match float64 to 1e-4', async () => {
+    const run = async (backend: 'wasm' | 'js', precision: 'f32' | 'f64') => {
+      const fm = await createFactorizedModel(data, { backend, precision, m: 5, initSeed: 3 });
+      fm.model.stage1(20, 0.2);
+      const g = fm.gradients('stage2');
+      fm.stage2(25, 0.05);
+      const out = { g, K: fm.getK(), Q: fm.getQ() };
+      fm.dispose();
+      return out;
+    };
+    const a = await run('wasm', 'f32');
+    const b = await run('js', 'f32');
+    const c = await run('wasm', 'f64');
+    expect(relErr(a.K, b.K)).toBeLessThan(1e-4);
+    expect(relErr(a.Q, b.Q)).toBeLessThan(1e-4);
+    expect(relErr(a.g.K, c.g.K)).toBeLessThan(1e-4);
+    expect(relErr(a.g.Q, c.g.Q)).toBeLessThan(1e-4);
+  });
+});
+
 describe('initializations and bad input', () => {
   it.each(['wasm', 'js'] as const)('%s: with Q = 0 the first step leaves K_f in place and moves Q_f', async (backend) => {
     const fm = await createFactorizedModel(data, { backend, init: 'k-gaussian', initSeed: 1 });

@@ -23,6 +23,8 @@ Options (local):
   --n N --T N --d N   sizes (default 6, 8, 10)
   --m N         inner dimension of K, Q ∈ R^{d×m} (default d)
   --lr X        step size (default 0.1)
+  --lambda-kq X penalty λ(‖K‖²+‖Q‖²) of the (K,Q) run (default 2.22e-16, their code's)
+  --eps X       guard of the normalized step lr·g/(‖g‖+eps) (default 2.22e-16, their code's)
 Options (rank):
   --runs N      instances per point (default 100)
   --ds LIST     dimensions, comma-separated (default 1,2,3,4,5,10,15,20)
@@ -58,6 +60,8 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
           m: { type: 'string' },
           lr: { type: 'string' },
           ds: { type: 'string' },
+          'lambda-kq': { type: 'string' },
+          eps: { type: 'string' },
           'no-figure': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -83,6 +87,10 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
       }
       const lr = parseNumberFlag('--lr', values.lr);
       if (lr !== undefined) config.lr = lr;
+      const lambdaKQ = parseNumberFlag('--lambda-kq', values['lambda-kq']);
+      if (lambdaKQ !== undefined) config.lambdaKQ = lambdaKQ;
+      const eps = parseNumberFlag('--eps', values.eps);
+      if (eps !== undefined) config.eps = eps;
       // every option is checked before the first run, so a bad one writes nothing
       validateLocalConvergence({ ...config, seed: 0 });
       const every = parseIntFlag('--every', values.every) ?? 10;

@@ -11,7 +11,8 @@ import { ActiveCholesky } from './nnls.js';
  *
  * Note: the cyclic-orders branch adds an LDP solver (src/maxmargin/ldp.ts) for the graph-SVM; this
  * file was written in parallel for the nuclear-norm ADMM and may be unified with it after the merge.
- * The equality-constrained (graph) version W ⟂ S_fin is not handled here.
+ * The graph version (equalities W ⟂ S_fin) uses it unchanged with the projected Gram ⟨PA_e, PA_f⟩
+ * (src/maxmargin/nuclear.ts withEqualities).
  */
 
 const EPS = 2.220446049250313e-16;

@@ -102,7 +102,7 @@ export const TABLE_COLUMNS = [
 ] as const;
 
 /** A markdown table of the experiment at the given steps (those recorded), mean ± std. */
-export function localConvergenceTable(e: LocalConvergenceExperiment, at: readonly number[] = [10, 100, 500, 1000, 2000]): string {
+export function localConvergenceTable(e: LocalConvergenceExperiment, at: readonly number[] = [10, 100, 300, 500, 1000, 2000]): string {
   const head = `| t | ${TABLE_COLUMNS.map((c) => c[0]).join(' | ')} |`;
   const rule = `|---|${TABLE_COLUMNS.map(() => '---').join('|')}|`;
   const rows: string[] = [];
