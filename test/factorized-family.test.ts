@@ -118,6 +118,15 @@ describe('the family, the experiments and the CLI', () => {
     expect(a).toEqual(b);
     expect(a.records.map((r) => r.step)).toEqual([0, 50, 100, 150, 200]);
     expect(a.final['KQ.svmGap'] as number).toBeLessThanOrEqual(1e-9);
+    // B5: the mass on one token (the globally optimal one) never exceeds the largest attention
+    for (const r of a.records) {
+      for (const p of ['W', 'KQ']) {
+        expect(r[`${p}.optimalMass`] as number).toBeGreaterThanOrEqual(0);
+        expect(r[`${p}.optimalMass`] as number).toBeLessThanOrEqual((r[`${p}.maxAttention`] as number) + 1e-15);
+      }
+    }
+    // B6 at t = 0 with the PyTorch init: ‖KᵀK − QᵀQ‖ is not 0, and per-factor NGD changes it
+    expect(a.records[0]['KQ.conserved']).not.toBe(a.records[4]['KQ.conserved']);
   });
 
   it('SPEC §8.6 local convergence, 12 runs at their size: means at t = 2000 within 3·std/√12 of the spec re-run', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { NtpError } from '../src/errors.js';
-import { normalRng as createRng } from '../src/tasks/factorized/random.js';
+import { normalRng as createRng } from '../src/dataset/normal.js';
 import { ldpStep } from '../src/maxmargin/ldp-projection.js';
 import {
   combine,

@@ -1,5 +1,5 @@
 import { NtpError } from '../errors.js';
-import { normalRng } from '../tasks/factorized/random.js';
+import { normalRng } from '../dataset/normal.js';
 import type { ChunkResult, Evaluation, Model, Status } from './backend.js';
 import { STATUS_CODES } from './backend.js';
 import { createEngineModel, type EngineOptions } from './create.js';
@@ -363,20 +363,24 @@ function jsFactorKernels(model: Model, d: number, m: number, lambda: number): Fa
     return loss;
   };
 
-  /** one step on W (see JsKernels.step): returns a status code and the gradient norm */
-  const step = (W: Real, g: Real, eta: number, normalized: boolean): [number, number] => {
+  /** the gradient norm of the last `step` call (a variable, not a returned pair: no allocation per step) */
+  let stepNorm = 0;
+  /** one step on W (see JsKernels.step): returns a status code, the gradient norm in stepNorm */
+  const step = (W: Real, g: Real, eta: number, normalized: boolean): number => {
     let mx = 0;
+    stepNorm = 0;
     for (let i = 0; i < g.length; i++) {
-      if (Number.isNaN(g[i])) return [DIVERGED, NaN];
+      if (Number.isNaN(g[i])) return DIVERGED;
       mx = Math.max(mx, Math.abs(g[i]));
     }
-    if (mx === Infinity) return [DIVERGED, Infinity];
-    if (mx === 0) return [CONVERGED, 0];
+    if (mx === Infinity) return DIVERGED;
+    if (mx === 0) return CONVERGED;
     const inv = round(1 / mx);
     const byInv = Number.isFinite(inv);
     let ssq = 0;
     for (let i = 0; i < g.length; i++) ssq += (byInv ? g[i] * inv : g[i] / mx) ** 2;
     const r = Math.sqrt(ssq);
+    stepNorm = mx * r;
     let finite = true;
     if (normalized) {
       const a = round(eta / r);
@@ -390,9 +394,9 @@ function jsFactorKernels(model: Model, d: number, m: number, lambda: number): Fa
         finite &&= Number.isFinite(g[i]);
       }
     }
-    if (!finite) return [OVERFLOW, mx * r];
+    if (!finite) return OVERFLOW;
     W.set(g);
-    return [RUNNING, mx * r];
+    return RUNNING;
   };
 
   const run = (k: number, etaOv: number, etaKq: number, normalized: boolean, joint: boolean): number => {
@@ -401,9 +405,12 @@ function jsFactorKernels(model: Model, d: number, m: number, lambda: number): Fa
       outLoss = evaluate(true, joint, t === 0);
       if (t === 0) outFirst = outLoss;
       if (!Number.isFinite(outLoss)) return DIVERGED;
-      const [sK, nK] = step(K, gK, etaKq, normalized);
-      const [sQ, nQ] = step(Q, gQ, etaKq, normalized);
-      const [sOv, nOv] = joint ? step(inner.WovT, inner.gWovT, etaOv, normalized) : [CONVERGED, 0];
+      const sK = step(K, gK, etaKq, normalized);
+      const nK = stepNorm;
+      const sQ = step(Q, gQ, etaKq, normalized);
+      const nQ = stepNorm;
+      const sOv = joint ? step(inner.WovT, inner.gWovT, etaOv, normalized) : CONVERGED;
+      const nOv = joint ? stepNorm : 0;
       if (sK === DIVERGED || sQ === DIVERGED || sOv === DIVERGED) return DIVERGED;
       if (sK === OVERFLOW || sQ === OVERFLOW || sOv === OVERFLOW) return OVERFLOW;
       if (sK === CONVERGED && sQ === CONVERGED && sOv === CONVERGED) {

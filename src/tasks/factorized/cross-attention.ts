@@ -1,6 +1,6 @@
 import { NtpError } from '../../errors.js';
 import type { AttentionData } from './data.js';
-import { normalRng } from './random.js';
+import { normalRng } from '../../dataset/normal.js';
 
 /**
  * The peer's model f(X) = vᵀXᵀ softmax(X W z) with the logistic loss mean_i log(1 + e^{−Y_i f_i})
@@ -125,14 +125,18 @@ export function crossLossAndGradient(data: AttentionData, W: Float64Array, G: Fl
   return loss / n;
 }
 
-/** [max|g|, ‖g/max|g|‖]: ‖g‖_F = product, without underflow of the squares */
-function scaledNorm(g: Float64Array): [number, number] {
+/** max|g| */
+function amax(g: Float64Array): number {
   let m = 0;
-  for (const x of g) m = Math.max(m, Math.abs(x));
-  if (m === 0 || !Number.isFinite(m)) return [m, m === 0 ? 0 : NaN];
+  for (let i = 0; i < g.length; i++) m = Math.max(m, Math.abs(g[i]));
+  return m;
+}
+
+/** ‖g/m‖ for m = max|g| > 0: ‖g‖_F = m·‖g/m‖ without underflow of the squares */
+function scaledNorm(g: Float64Array, m: number): number {
   let ss = 0;
-  for (const x of g) ss += (x / m) ** 2;
-  return [m, Math.sqrt(ss)];
+  for (let i = 0; i < g.length; i++) ss += (g[i] / m) ** 2;
+  return Math.sqrt(ss);
 }
 
 /** Checks the training options; the message names the option. */
@@ -215,8 +219,9 @@ export function trainCrossAttention(data: AttentionData, o: CrossTrainOptions): 
   };
   /** one (normalized) step on P along g; false when g is exactly zero (the eps guard: no move) */
   const step = (P: Float64Array, g: Float64Array): boolean => {
-    const [mx, r] = scaledNorm(g);
+    const mx = amax(g);
     if (mx === 0) return false;
+    const r = scaledNorm(g, mx);
     // their update lr·g/(‖g‖ + eps) (SPEC §8.4), written lr·(g/max|g|)/(‖g/max|g|‖ + eps/max|g|) so
     // that nothing overflows when ‖g‖ is subnormal; eps = 0 gives exact NGD
     if (normalized) {

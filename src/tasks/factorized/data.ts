@@ -1,5 +1,5 @@
 import { NtpError } from '../../errors.js';
-import { normalRng } from './random.js';
+import { normalRng } from '../../dataset/normal.js';
 
 /**
  * A random instance of the peer's binary cross-attention task (SPEC §8.1, §8.6): n samples, each T

@@ -2,9 +2,9 @@ import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
 import type { MetricValue, RunRecord, RunResult } from '../../sweep/family.js';
-import { checkTrainOptions, trainCrossAttention, type CrossInit, type Parameterization } from './cross-attention.js';
+import { checkTrainOptions, crossLossAndGradient, trainCrossAttention, type CrossInit, type Parameterization } from './cross-attention.js';
 import { checkDataOptions, generateAttentionData, type AttentionData } from './data.js';
-import { localSelection, selectionConstraints } from './local-svm.js';
+import { globalSelection, localSelection, selectionConstraints } from './local-svm.js';
 import { iterateMetrics, numericalRank, type References } from './metrics.js';
 
 /**
@@ -98,6 +98,16 @@ export function runLocalConvergence(config: Readonly<Record<string, unknown>>, e
     });
     refsOf[param] = localReferences(data, runs[param].attention, c);
   });
+  // B5's second half: the attention mass on each sample's globally optimal token (argmax γ)
+  const optimal = globalSelection(data).alpha;
+  const phi = new Float64Array(data.n * data.T);
+  const scratch = new Float64Array(2 * data.d + data.T);
+  const optimalMass = (W: Float64Array): number => {
+    crossLossAndGradient(data, W, null, phi, scratch);
+    let mass = 0;
+    for (let i = 0; i < data.n; i++) mass += phi[i * data.T + optimal[i]] / data.n;
+    return mass;
+  };
   const records: RunRecord[] = [];
   const steps = runs.W.recordSteps.length >= runs.KQ.recordSteps.length ? runs.W.recordSteps : runs.KQ.recordSteps;
   for (let r = 0; r < steps.length; r++) {
@@ -108,6 +118,7 @@ export function runLocalConvergence(config: Readonly<Record<string, unknown>>, e
       const refs = refsOf[param].refs;
       rec[`${param}.loss`] = run.loss[at];
       rec[`${param}.maxAttention`] = run.maxAttention[at];
+      rec[`${param}.optimalMass`] = optimalMass(run.W[at]);
       if (refs) {
         const m = iterateMetrics(run.W[at], c.d, refs);
         rec[`${param}.cosF`] = m.cosF;

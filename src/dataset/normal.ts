@@ -1,4 +1,4 @@
-import { createRng } from '../../dataset/random.js';
+import { createRng } from './random.js';
 
 /** A seeded stream of uniform and standard normal numbers (the package's RNG plus Box–Muller). */
 export interface NormalRng {
