@@ -73,6 +73,15 @@ describe('the peer cross-attention model', () => {
     expect(r.status).toBe('running');
   });
 
+  it('B6: small-step GD nearly conserves ‖KᵀK − QᵀQ‖ (gradient flow conserves it), per-factor NGD does not', () => {
+    const gd = trainCrossAttention(data, { param: 'KQ', steps: 50, lr: 1e-3, normalized: false, seed: 4, every: 50 });
+    const ngd = trainCrossAttention(data, { param: 'KQ', steps: 50, lr: 0.1, seed: 4, every: 50 });
+    const drift = (r: typeof gd) => Math.abs(r.factorNorms[r.factorNorms.length - 1][2] - r.factorNorms[0][2]);
+    expect(gd.factorNorms[0][2]).toBe(ngd.factorNorms[0][2]);
+    expect(drift(gd)).toBeLessThan(1e-5);
+    expect(drift(ngd)).toBeGreaterThan(1e-2);
+  });
+
   it('bad options name themselves: K = Q = 0, m = 0, m > d', () => {
     expect(() => trainCrossAttention(data, { param: 'KQ', steps: 1, lr: 0.1, seed: 1, every: 1, init: 'zero' })).toThrow(/stationary point/);
     expect(() => trainCrossAttention(data, { param: 'KQ', steps: 1, lr: 0.1, seed: 1, every: 1, m: 0 })).toThrow(/option m .* \[1, d = 4\], got 0/);
