@@ -99,3 +99,21 @@ export function kernelStage2GradientBaseline(): f64 {
 // Stage-2 heads of the cyclic-orders family (pointer-and-size kernels, f64).
 export { selectionForward, selectionBackward } from './selection';
 export { genForward, genBackward } from './gen';
+// Factorized attention W_kq = K_f·Q_fᵀ (assembly/factorized.ts); K, Q, gK, gQ are d×m buffers the
+// host reserves with scratch().
+import { factorizedSteps, factorizedLoss, factorProductForward } from './factorized';
+export function factorizedRefresh(K: usize, Q: usize, m: i32): void {
+  if (F32) factorProductForward<f32>(K, Q, m); else factorProductForward<f64>(K, Q, m);
+}
+export function factorizedRun(k: i32, etaOv: f64, etaKq: f64, normalized: bool, joint: bool, lambda: f64, K: usize, Q: usize, gK: usize, gQ: usize, m: i32): i32 {
+  return F32
+    ? factorizedSteps<f32>(k, etaOv, etaKq, normalized, joint, lambda, K, Q, gK, gQ, m)
+    : factorizedSteps<f64>(k, etaOv, etaKq, normalized, joint, lambda, K, Q, gK, gQ, m);
+}
+export function factorizedEvaluate(backward: bool, joint: bool, metrics: bool, lambda: f64, K: usize, Q: usize, gK: usize, gQ: usize, m: i32): f64 {
+  const loss = F32
+    ? factorizedLoss<f32>(K, Q, gK, gQ, m, lambda, backward, joint, metrics)
+    : factorizedLoss<f64>(K, Q, gK, gQ, m, lambda, backward, joint, metrics);
+  S.outLoss = loss;
+  return loss;
+}

@@ -18,6 +18,7 @@ import { SIZES, sizeDataset } from './sizes.js';
 import { sweepBench } from './sweep.js';
 import { speedSection } from './speed.js';
 import { cyclicBench } from './cyclic.js';
+import { factorizedBench } from './factorized.js';
 
 interface Row {
   group: string;
@@ -192,6 +193,7 @@ await paperExperiment();
 await cyclicBench(quick);
 const memory = await memoryAtL();
 await sweepBench(quick);
+await factorizedBench(quick);
 // this file runs compiled as dist/bench/run.js; results go to the source tree's bench/results
 const results = new URL('../../bench/results/', import.meta.url);
 mkdirSync(results, { recursive: true });

@@ -116,3 +116,15 @@ export { generateLiCyclic, generatePlanted, equiCorrelated, normalizedGaussian, 
 export { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './tasks/cyclic/sweep.js';
 export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
 export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './engine/heads/model.js';
+// Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (SPEC §8)
+export { createFactorizedModel } from './engine/factorized.js';
+export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './engine/factorized.js';
+export { marginConstraints, withEqualities, solveNuclearSvm, solveFrobeniusSvm, minMargin } from './maxmargin/nuclear.js';
+export type { MarginConstraints, NuclearSvm, NuclearSvmOptions, FrobeniusSvm } from './maxmargin/nuclear.js';
+export { svd } from './maxmargin/svd.js';
+export type { Svd } from './maxmargin/svd.js';
+export { localConvergenceExperiment, localConvergenceTable, rankStudy } from './tasks/factorized/experiments.js';
+export type { LocalConvergenceExperiment, LocalConvergenceExperimentOptions, RankPoint, RankStudyOptions, Band } from './tasks/factorized/experiments.js';
+export { runLocalConvergence } from './tasks/factorized/local-convergence.js';
+export type { LocalConvergenceConfig } from './tasks/factorized/local-convergence.js';
+export { factorizedFamily } from './tasks/factorized/sweep.js';

@@ -5,6 +5,7 @@ import { runMaxMargin } from './maxmargin.js';
 import { runPredict } from './predict.js';
 import { runTrain } from './train.js';
 import { runCyclic } from '../tasks/cyclic/cli.js';
+import { runFactorized } from './factorized.js';
 
 // Each command is imported when it runs, so `ntp --help` and `ntp --version` load no library code.
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   maxmargin: runMaxMargin,
   predict: runPredict,
   cyclic: runCyclic,
+  factorized: runFactorized,
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -35,6 +37,7 @@ Commands:
   predict     predict the next token with a trained model
   sweep       run many configs on every core or as shards on a cluster; merge and report them
   cyclic      cyclic orders: Li et al.'s global-convergence experiment against the exact W_svm, W_fin
+  factorized  factorized attention K·Qᵀ vs W against the Frobenius and nuclear-norm SVMs
 
 Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
 "ntp --version" for the version. Also installed as "ntp-dynamics" (npx ntp-dynamics ...).

@@ -1,0 +1,196 @@
+import { NtpError } from '../../errors.js';
+import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
+import { svd } from '../../maxmargin/svd.js';
+import type { RunResult } from '../../sweep/family.js';
+import { generateAttentionData } from './data.js';
+import { globalSelection, selectionConstraints } from './local-svm.js';
+import { numericalRank } from './metrics.js';
+import { validateLocalConvergence, type LocalConvergenceConfig } from './local-convergence.js';
+import { factorizedFamily } from './sweep.js';
+
+/** mean ± std over the runs where a metric is defined (std with ddof = 0, as numpy's default). */
+export interface Band {
+  mean: number;
+  std: number;
+  /** runs in which the metric was defined (a null ratio, or an infeasible local SVM, drops a run) */
+  count: number;
+}
+
+/** Options of {@link localConvergenceExperiment}: a base config (seed excluded) and the runs. */
+export interface LocalConvergenceExperimentOptions extends Partial<Omit<LocalConvergenceConfig, 'seed'>> {
+  /** number of random instances, seeds 0 … runs−1 (default 100, their RUN) */
+  runs?: number;
+  /** record interval (default 10) */
+  every?: number;
+  /** called after each run with the number done */
+  onProgress?: (done: number, runs: number) => void;
+}
+
+/** The aggregated experiment: a band per recorded step and metric, and per final metric. */
+export interface LocalConvergenceExperiment {
+  config: Omit<LocalConvergenceConfig, 'seed'>;
+  runs: number;
+  steps: number[];
+  /** metric name → one band per entry of `steps` */
+  series: Record<string, Band[]>;
+  /** final metrics (ambiguous counts, ν*, SVM gaps, ranks) aggregated */
+  final: Record<string, Band>;
+  /** how the runs ended, counted */
+  statuses: Record<string, number>;
+  /** runs without a local SVM (infeasible, or no token separated yet), per parameterization */
+  infeasible: { W: number; KQ: number };
+  /** wall time of the runs in ms */
+  elapsedMs: number;
+}
+
+/** Mean ± std (ddof 0) of the finite values. */
+export function band(values: ReadonlyArray<number | null | undefined>): Band {
+  const xs = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (xs.length === 0) return { mean: NaN, std: NaN, count: 0 };
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
+  return { mean, std: Math.sqrt(v), count: xs.length };
+}
+
+/**
+ * SPEC §8.6 `local_converge`: the family's single run for seeds 0 … runs−1, aggregated into mean ±
+ * std bands per recorded step. Everything is deterministic from the options.
+ */
+export async function localConvergenceExperiment(opts: LocalConvergenceExperimentOptions = {}): Promise<LocalConvergenceExperiment> {
+  const { runs = 100, every = 10, onProgress, ...rest } = opts;
+  if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
+  if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be a positive integer, got ${every}`);
+  const base = validateLocalConvergence({ ...rest, seed: 0 });
+  const { seed: _seed, ...config } = base;
+  const t0 = performance.now();
+  const results: RunResult[] = [];
+  for (let r = 0; r < runs; r++) {
+    results.push(await factorizedFamily.run({ ...rest, seed: r }, every));
+    onProgress?.(r + 1, runs);
+  }
+  const elapsedMs = performance.now() - t0;
+  const steps = results[0].records.map((x) => x.step);
+  const keys = new Set<string>();
+  for (const res of results) for (const rec of res.records) for (const k of Object.keys(rec)) if (k !== 'step') keys.add(k);
+  const series: Record<string, Band[]> = {};
+  for (const k of keys) series[k] = steps.map((_, i) => band(results.map((res) => res.records[i]?.[k])));
+  const finalKeys = new Set<string>();
+  for (const res of results) for (const k of Object.keys(res.final)) finalKeys.add(k);
+  const final: Record<string, Band> = {};
+  for (const k of finalKeys) final[k] = band(results.map((res) => res.final[k]));
+  const statuses: Record<string, number> = {};
+  for (const res of results) statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+  const infeasible = {
+    W: results.filter((res) => res.extra?.['W.svm'] !== undefined).length,
+    KQ: results.filter((res) => res.extra?.['KQ.svm'] !== undefined).length,
+  };
+  return { config, runs, steps, series, final, statuses, infeasible, elapsedMs };
+}
+
+/** The columns of the SPEC §8.6 table, in its order. */
+export const TABLE_COLUMNS = [
+  ['cos(W-param, W_F)', 'W.cosF'],
+  ['cos(W-param, W_*)', 'W.cosStar'],
+  ['cos(KQ, W_*)', 'KQ.cosStar'],
+  ['cos(KQ, W_F)', 'KQ.cosF'],
+  ['max-softmax W', 'W.maxAttention'],
+  ['max-softmax KQ', 'KQ.maxAttention'],
+  ['rank(W)', 'W.rank'],
+  ['rank(KQ)', 'KQ.rank'],
+  ['nuc-ratio KQ', 'KQ.nucRatio'],
+  ['Fro-ratio W', 'W.froRatio'],
+] as const;
+
+/** A markdown table of the experiment at the given steps (those recorded), mean ± std. */
+export function localConvergenceTable(e: LocalConvergenceExperiment, at: readonly number[] = [10, 100, 300, 500, 1000, 2000]): string {
+  const head = `| t | ${TABLE_COLUMNS.map((c) => c[0]).join(' | ')} |`;
+  const rule = `|---|${TABLE_COLUMNS.map(() => '---').join('|')}|`;
+  const rows: string[] = [];
+  for (const t of at) {
+    const i = e.steps.indexOf(t);
+    if (i < 0) continue;
+    const cells = TABLE_COLUMNS.map(([, k]) => {
+      const b = e.series[k]?.[i];
+      if (!b || b.count === 0) return 'n/a';
+      const digits = k.endsWith('rank') ? 2 : 4;
+      return `${b.mean.toFixed(digits)}±${b.std.toFixed(digits)}${b.count < e.runs ? ` (${b.count})` : ''}`;
+    });
+    rows.push(`| ${t} | ${cells.join(' | ')} |`);
+  }
+  return [head, rule, ...rows].join('\n') + '\n';
+}
+
+/** Options of {@link rankStudy} (SPEC §8.6 `svm_rank`). */
+export interface RankStudyOptions {
+  /** sample counts with T = 5 (default [5, 10, 15]) */
+  ns?: number[];
+  /** context lengths with n = 5 (default [5, 10, 15]; 5 is already in the n series) */
+  Ts?: number[];
+  /** dimensions (default [1, 2, 3, 4, 5, 10, 15, 20]) */
+  ds?: number[];
+  /** instances per point, seeds 0 … runs−1 (default 100) */
+  runs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One point of the rank study. */
+export interface RankPoint {
+  series: 'n' | 'T';
+  n: number;
+  T: number;
+  d: number;
+  /** mean numerical rank (σ > 1e-6σ₁) of W_F and of the certified W_* over the feasible instances */
+  rankF: Band;
+  rankStar: Band;
+  /** instances skipped because the global SVM is infeasible (SPEC §8.8 item 3) */
+  infeasible: number;
+  /** instances whose nuclear solve stopped before the 1e-9 gap (its gap is in maxGap) */
+  uncertified: number;
+  maxGap: number;
+}
+
+/**
+ * The rank study: global SVMs (α = argmax γ) of random instances, their Frobenius and nuclear ranks
+ * with relative thresholds on certified solutions, and the infeasible instances counted.
+ */
+export function rankStudy(opts: RankStudyOptions = {}): RankPoint[] {
+  const ns = opts.ns ?? [5, 10, 15];
+  const Ts = opts.Ts ?? [5, 10, 15];
+  const ds = opts.ds ?? [1, 2, 3, 4, 5, 10, 15, 20];
+  const runs = opts.runs ?? 100;
+  if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
+  const grid: Array<{ series: 'n' | 'T'; n: number; T: number }> = [
+    ...ns.map((n) => ({ series: 'n' as const, n, T: 5 })),
+    ...Ts.map((T) => ({ series: 'T' as const, n: 5, T })),
+  ];
+  const total = grid.length * ds.length;
+  const out: RankPoint[] = [];
+  for (const g of grid) {
+    for (const d of ds) {
+      const rf: number[] = [];
+      const rs: number[] = [];
+      let infeasible = 0;
+      let uncertified = 0;
+      let maxGap = 0;
+      for (let r = 0; r < runs; r++) {
+        const data = generateAttentionData({ n: g.n, T: g.T, d, seed: r });
+        try {
+          // in d = 1 two unit tokens can coincide, which makes a constraint ⟨0, W⟩ ≥ 1: infeasible too
+          const C = selectionConstraints(data, globalSelection(data));
+          const F = solveFrobeniusSvm(C);
+          const N = solveNuclearSvm(C, { maxIterations: 5000 });
+          rf.push(numericalRank(svd(F.W, d, d).sigma, 1e-6));
+          rs.push(N.rank);
+          if (N.status !== 'certified') uncertified++;
+          maxGap = Math.max(maxGap, N.relativeGap);
+        } catch (e) {
+          if (e instanceof NtpError && e.code === 'infeasible') infeasible++;
+          else throw e;
+        }
+      }
+      out.push({ ...g, d, rankF: band(rf), rankStar: band(rs), infeasible, uncertified, maxGap });
+      opts.onProgress?.(out.length, total);
+    }
+  }
+  return out;
+}
