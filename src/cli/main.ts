@@ -6,6 +6,7 @@ import { type CliIO, EXIT_USAGE, processIO } from './io.js';
 import { runMaxMargin } from './maxmargin.js';
 import { runPredict } from './predict.js';
 import { runTrain } from './train.js';
+import { runRecallCli } from '../tasks/recall/cli.js';
 
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
   train: runTrain,
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   analyze: runAnalyze,
   maxmargin: runMaxMargin,
   predict: runPredict,
+  recall: runRecallCli,
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -25,6 +27,7 @@ Commands:
   analyze     report a dataset's structure and whether it is realizable
   maxmargin   solve the max-margin problems of a dataset
   predict     predict the next token with a trained model
+  recall      in-context recall with a noise token (Nguyen & Nguyen-Tang 2025): runs and the paper's figures
 
 Run "ntp COMMAND --help" for a command's options.
 `;
