@@ -15,6 +15,7 @@ import type { WasmModel } from '../src/engine/wasm.js';
 import { train } from '../src/train/run.js';
 import { Trainer } from '../src/train/trainer.js';
 import { SIZES, sizeDataset } from './sizes.js';
+import { benchRecall } from './recall.js';
 
 interface Row {
   group: string;
@@ -193,3 +194,8 @@ mkdirSync(results, { recursive: true });
 const out = { date: new Date().toISOString(), machine, quick, sizes: SIZES, rows, memory };
 writeFileSync(new URL('latest.json', results), JSON.stringify(out, null, 1) + '\n');
 console.log('\nwrote bench/results/latest.json');
+
+// the recall family (SPEC §11), in its own results file
+const recall = await benchRecall(quick);
+writeFileSync(new URL('recall.json', results), JSON.stringify({ date: new Date().toISOString(), machine, quick, ...recall }, null, 1) + '\n');
+console.log('wrote bench/results/recall.json');

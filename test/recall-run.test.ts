@@ -78,6 +78,17 @@ describe('SweepFamily and experiments', () => {
     expect(() => recallFamily.validate({ colour: 3 })).toThrow(/unknown option colour/);
   });
 
+  it('closed-forms: L̂_t and Λ_t to 1e-12, softmax floors to 1e-9, κ = 0 floor to O(η²)', async () => {
+    const r = await runExperiment('closed-forms', { ...small, steps: 60, evalSize: 64, testSize: 32 });
+    const rows = r.summary;
+    expect(rows.filter((x) => x.model === 'Reparam-Linear-FA').length).toBe(3 * 5);
+    for (const x of rows) {
+      const tol = x.model === 'Reparam-Linear-FA' ? 1e-12 : x.model === 'Reparam-Softmax-FA' ? 1e-9 : 5e-3;
+      expect(x.absDiff as number, `${x.model} ${x.alpha} ${x.quantity}`).toBeLessThan(tol);
+    }
+    expect(r.figures[0].name).toBe('closed-forms');
+  });
+
   it('figure2 (finite-sample, ReLU, noisy): three models, population and test loss per epoch', async () => {
     const r = await runExperiment('figure2', { ...small, samples: 128, steps: 8, evalSize: 64 });
     expect(r.runs.map((t) => t.label)).toEqual(['Reparam-ReLU-FA', 'Reparam-ReLU-W-FA', 'Origin-ReLU-FA']);

@@ -124,8 +124,9 @@ export async function runRecallCli(argv: string[], io: CliIO = processIO): Promi
       files.push({ path: join(outDir, `${name}.json`), content: JSON.stringify({ name, summary: result.summary, runs: result.runs }, null, 1) + '\n' });
       if (figures) for (const f of result.figures) files.push({ path: join(outDir, `${f.name}.svg`), content: await svgOf(f.spec) });
       await writeFilesAtomic(files);
-      io.stdout(`model\talpha\tsteps\tstatus\th(alpha)\tloss\ttestLoss\texcessRisk\tPr\n`);
-      for (const r of result.summary) io.stdout(`${r.model}\t${r.alpha}\t${r.steps}\t${r.status}\t${fmt(r.bayesRisk as number)}\t${fmt(r.loss as number)}\t${fmt(r.testLoss as number)}\t${fmt(r.excessRisk as number)}\t${fmt(r.pr as number)}\n`);
+      const keys = Object.keys(result.summary[0] ?? {});
+      io.stdout(keys.join('\t') + '\n');
+      for (const r of result.summary) io.stdout(keys.map((k) => (typeof r[k] === 'number' && !['alpha', 'step', 'steps'].includes(k) ? fmt(r[k] as number) : String(r[k]))).join('\t') + '\n');
       io.stdout(`wrote ${files.map((f) => f.path).join(', ')}\n`);
       return 0;
     }

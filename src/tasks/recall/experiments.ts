@@ -5,10 +5,10 @@ import type { TopLevelSpec } from 'vega-lite';
 import { NtpError } from '../../errors.js';
 import type { RecallAttention, RecallModelKind } from './config.js';
 import { bayesRule, panelsSpec, type Panel } from './figure.js';
-import { binaryEntropy } from './reference.js';
+import { binaryEntropy, reparamKappa0Floor, reparamNoisyLoss, reparamSoftmaxFloor } from './reference.js';
 import { modelLabel, resolveRecallRun, runRecall, type RecallRunOptions, type RecallTrajectory } from './run.js';
 
-export const EXPERIMENTS = ['figure1', 'figure2', 'alpha-sweep', 'logits'] as const;
+export const EXPERIMENTS = ['figure1', 'figure2', 'alpha-sweep', 'logits', 'closed-forms'] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
 
 /** A model of the paper: kind, attention, κ. */
@@ -88,6 +88,8 @@ export async function runExperiment(name: ExperimentName, base: RecallRunOptions
         { field: 'testLoss', title: 'unseen-output test loss', rules },
       ], x),
     });
+  } else if (name === 'closed-forms') {
+    return closedForms(base, go, runs);
   } else {
     for (const alpha of [0.2, 0.5, 0.8]) {
       const group: RecallTrajectory[] = [];
@@ -118,4 +120,47 @@ export async function runExperiment(name: ExperimentName, base: RecallRunOptions
     pr: t.config.alpha > 0 ? t.final.prNoise : t.final.prOutput,
   }));
   return { name, runs, figures, summary };
+}
+
+/**
+ * SPEC §11.5 against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
+ * Λ_t = ηt), Reparam-Softmax-FA (its floors, η = 0.5) and Reparam-Linear-F (κ = 0: the best
+ * loss over Λ, which NGD with a fixed η approaches to O(η²)). Population runs.
+ */
+async function closedForms(base: RecallRunOptions, go: (o: RecallRunOptions) => Promise<RecallTrajectory>, runs: RecallTrajectory[]): Promise<ExperimentResult> {
+  const summary: ExperimentResult['summary'] = [];
+  const N = base.vocab ?? 60;
+  const steps = base.steps ?? 200;
+  const eta = base.eta ?? 0.1;
+  const linear: RecallTrajectory[] = [];
+  for (const alpha of [0.2, 0.5, 0.8]) {
+    const t = relabel(await go({ model: 'reparam', attention: 'linear', kappa: 1, alpha, steps, eta, every: base.every ?? 10, samples: 0 }), `α = ${alpha}`);
+    linear.push(t);
+    for (const r of t.records) {
+      if (![0, 10, 50, 100, 200].includes(r.step) && r !== t.final) continue;
+      const closed = reparamNoisyLoss(N, alpha, eta * r.step);
+      summary.push({ model: 'Reparam-Linear-FA', alpha, step: r.step, quantity: 'L̂_t', measured: r.lossHat, closedForm: closed, absDiff: Math.abs(r.lossHat - closed) });
+    }
+    const lam = Math.max(...t.records.map((r) => Math.abs((r.lambda ?? NaN) - eta * r.step)));
+    summary.push({ model: 'Reparam-Linear-FA', alpha, step: t.final.step, quantity: 'max_t |Λ_t − ηt|', measured: lam, closedForm: 0, absDiff: lam });
+  }
+  for (const alpha of [0, 0.2, 0.5, 0.8]) {
+    const t = await go({ model: 'reparam', attention: 'softmax', kappa: 1, alpha, steps: Math.max(steps, 400), eta: 0.5, every: 100, samples: 0 });
+    const floor = reparamSoftmaxFloor(N, alpha);
+    summary.push({ model: 'Reparam-Softmax-FA', alpha, step: t.final.step, quantity: 'L̂ floor', measured: t.final.lossHat, closedForm: floor, absDiff: Math.abs(t.final.lossHat - floor) });
+  }
+  for (const alpha of [0.2, 0.5, 0.8]) {
+    const t = await go({ model: 'reparam', attention: 'linear', kappa: 0, alpha, steps, eta, every: 1, samples: 0 });
+    const best = Math.min(...t.records.map((r) => r.lossHat));
+    const floor = reparamKappa0Floor(N, alpha);
+    summary.push({ model: 'Reparam-Linear-F', alpha, step: t.final.step, quantity: 'min_t L̂_t (κ = 0 floor)', measured: best, closedForm: floor, absDiff: Math.abs(best - floor) });
+  }
+  const figures = [{
+    name: 'closed-forms',
+    spec: panelsSpec(`Reparam-Linear-FA: L̂_t against h(α) + ln(1 + (1−α)(N−2)e^{−ηt}), N = ${N}, η = ${eta}`, linear, [
+      { field: 'lossHat', name: 'L̂', also: [{ field: 'closedFormLoss', name: 'closed form' }], title: 'L̂_t' },
+      { field: 'excessRisk', title: 'excess risk L̂ − h(α)', log: true },
+    ]),
+  }];
+  return { name: 'closed-forms', runs, figures, summary };
 }

@@ -63,6 +63,8 @@ export interface RecallRecord {
   populationLoss: number;
   /** loss with sampled targets on the unseen-output sentences (the authors' "Unseen Output Test Loss") */
   testLoss: number;
+  /** L̂ = mean[−(1−α) ln p(y) − α ln p(τ)] on the held-out population sentences (SPEC §11.2) */
+  lossHat: number;
   /** L̂ − h(α) on the held-out population sentences, without target-sampling noise (SPEC §11.2) */
   excessRisk: number;
   /** L̂ − h(α) on the unseen-output sentences */
@@ -202,7 +204,7 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
     const lam = lambdaOf(model);
     return {
       step, epoch: perEpoch ? step / perEpoch : null, loss: NaN, populationLoss: p.loss, testLoss: u.loss,
-      excessRisk: p.excessRisk, testExcessRisk: u.excessRisk, prOutput: u.prOutput, prNoise: u.prNoise,
+      lossHat: p.lossHat, excessRisk: p.excessRisk, testExcessRisk: u.excessRisk, prOutput: u.prOutput, prNoise: u.prNoise,
       xiAOutput: p.xiAOutput, xiAMax: p.xiAMax, xiFNoise: p.xiFNoise, xiFMax: p.xiFMax,
       normW: null, normV: null, normF: null, normLambda: null,
       lambda: lam, closedFormLoss: closedForm && lam !== null ? reparamNoisyLoss(c.vocab, c.alpha, lam) : null,
