@@ -48,3 +48,6 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
   const analysis = analyze(dataset);
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }
+
+// Task family: in-context recall with a noise token (Nguyen & Nguyen-Tang 2025; SPEC §11).
+export * as recall from './tasks/recall/index.js';
