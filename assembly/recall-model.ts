@@ -3,17 +3,18 @@
 // Twin: src/tasks/recall/kernels/step.ts.
 
 import { queryRow, attentionForward, weightedSum, attentionBackward, queryRowBackward } from './recall-attention';
-import { headForward, headBackward } from './recall-head';
+import { headForward, combineHead, logitsForward, logitsBackward } from './recall-head';
+import { axpy } from './vec';
 import { crossEntropy } from './softmax';
 
 function align(p: usize): usize {
   return (p + 15) & ~(15 as usize);
 }
 
-// scratch: R, dR, ws, dws (2N), s, a, ds (H), xi, xiA, xiF, dz (N), each 16-byte aligned
+// scratch: R, dR, ws, dws (2N), s, a, ds (H), xi, xiA, xiF, dz (N), M, O (N×2N), each 16-byte aligned
 /** Bytes of scratch the kernels below need for vocabulary N and context H. */
 export function scratchBytes(N: i32, H: i32, s: usize): usize {
-  return 4 * align((<usize>(2 * N)) * s) + 3 * align((<usize>H) * s) + 4 * align((<usize>N) * s);
+  return 4 * align((<usize>(2 * N)) * s) + 3 * align((<usize>H) * s) + 4 * align((<usize>N) * s) + 2 * align((<usize>(2 * N * N)) * s);
 }
 
 // Scratch pointers are computed, not held in an object: the module runs without a garbage
@@ -40,13 +41,15 @@ export function forwardBackward<T>(sigma: i32, kappa: i32, useF: bool, N: i32, H
   const a = sv + bH(H, sz);
   const ds = a + bH(H, sz);
   const xi = ds + bH(H, sz);
-  const xiA = xi + bN(N, sz);
-  const xiF = xiA + bN(N, sz);
-  const dz = xiF + bN(N, sz);
+  const dz = xi + 3 * bN(N, sz);
+  const M = dz + bN(N, sz);
   const n2 = 2 * N;
+  const nVF = N * n2;
+  const O = gV != 0 ? gV : (gF != 0 && kappa != 0 ? M + align((<usize>nVF) * sz) : 0);
   if (gW != 0) memory.fill(gW, 0, (<usize>n2) * (<usize>n2) * sz);
-  if (gV != 0) memory.fill(gV, 0, (<usize>N) * (<usize>n2) * sz);
-  if (gF != 0) memory.fill(gF, 0, (<usize>N) * (<usize>n2) * sz);
+  if (O != 0) memory.fill(O, 0, (<usize>nVF) * sz);
+  if (gF != 0) memory.fill(gF, 0, (<usize>nVF) * sz);
+  combineHead<T>(M, V, F, N, kappa, useF);
   const backward = gW != 0 || gV != 0 || gF != 0;
   const w = <T>(1.0 / <f64>B);
   let loss: f64 = 0;
@@ -57,15 +60,17 @@ export function forwardBackward<T>(sigma: i32, kappa: i32, useF: bool, N: i32, H
     queryRow<T>(R, W, N, q, prev);
     attentionForward<T>(sigma, R, z, H, N, sv, a);
     weightedSum<T>(ws, a, z, H, N);
-    headForward<T>(xi, xiA, xiF, V, F, ws, N, q, prev, kappa, useF);
+    logitsForward<T>(xi, M, F, ws, N, q, prev, useF);
     loss += crossEntropy<T>(xi, dz, N, load<i32>(targets + (<usize>b) * 4), w);
     if (!backward) continue;
-    headBackward<T>(dz, ws, dws, V, F, gV, gF, N, q, prev, kappa, useF, gW != 0);
+    logitsBackward<T>(dz, ws, dws, M, O, gF, N, q, prev, gW != 0);
     if (gW != 0) {
       attentionBackward<T>(sigma, dws, z, H, N, sv, a, ds, dR);
       queryRowBackward<T>(gW, dR, N, q, prev);
     }
   }
+  // ∇F's dense part is κ times ∇V's: c = e_q + e_{N+z_{H−1}} + κ ws
+  if (gF != 0 && kappa != 0) axpy<T>(gF, <T>1, O, nVF);
   return loss / <f64>B;
 }
 

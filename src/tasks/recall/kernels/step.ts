@@ -2,12 +2,12 @@
 // to bottom as in SPEC §11.3.
 
 import { attentionBackward, attentionForward, expFor, queryRow, queryRowBackward, weightedSum, type Real } from './attention.js';
-import { headBackward, headForward } from './head.js';
+import { combineHead, headForward, logitsBackward, logitsForward } from './head.js';
 import { crossEntropy, maxOf, negLogProb } from './loss.js';
 
-/** Per-sentence buffers: R, dR, ws, dws (2N each), s, a, ds (H each), ξ, ξ_A, ξ_F, dz (N each). */
+/** Per-sentence buffers: R, dR, ws, dws (2N each), s, a, ds (H each), ξ, ξ_A, ξ_F, dz (N each); per batch M, O (N×2N). */
 export interface Scratch {
-  R: Real; dR: Real; ws: Real; dws: Real; s: Real; a: Real; ds: Real; xi: Real; xiA: Real; xiF: Real; dz: Real;
+  R: Real; dR: Real; ws: Real; dws: Real; s: Real; a: Real; ds: Real; xi: Real; xiA: Real; xiF: Real; dz: Real; M: Real; O: Real;
 }
 
 export function allocScratch(N: number, H: number, f32: boolean): Scratch {
@@ -15,7 +15,7 @@ export function allocScratch(N: number, H: number, f32: boolean): Scratch {
   return {
     R: new A(2 * N), dR: new A(2 * N), ws: new A(2 * N), dws: new A(2 * N),
     s: new A(H), a: new A(H), ds: new A(H),
-    xi: new A(N), xiA: new A(N), xiF: new A(N), dz: new A(N),
+    xi: new A(N), xiA: new A(N), xiF: new A(N), dz: new A(N), M: new A(2 * N * N), O: new A(2 * N * N),
   };
 }
 
@@ -40,9 +40,11 @@ export interface Net {
 export function forwardBackward(net: Net, sc: Scratch, B: number, tokens: Int32Array, targets: Int32Array, gW: Real | null, gV: Real | null, gF: Real | null): number {
   const { N, H, sigma, kappa, useF, W, V, F } = net;
   const exp = expFor(net.f32);
+  const O = gV ?? (gF && kappa !== 0 ? sc.O : null);
   gW?.fill(0);
-  gV?.fill(0);
+  O?.fill(0);
   gF?.fill(0);
+  combineHead(sc.M, V, F, kappa, useF);
   const backward = gW !== null || gV !== null || gF !== null;
   const w = 1 / B;
   let loss = 0;
@@ -53,15 +55,17 @@ export function forwardBackward(net: Net, sc: Scratch, B: number, tokens: Int32A
     queryRow(sc.R, W, N, q, prev);
     attentionForward(sigma, sc.R, tokens, o, H, N, sc.s, sc.a, exp);
     weightedSum(sc.ws, sc.a, tokens, o, H, N);
-    headForward(sc.xi, sc.xiA, sc.xiF, V, F, sc.ws, N, q, prev, kappa, useF);
+    logitsForward(sc.xi, sc.M, F, sc.ws, N, q, prev, useF);
     loss += crossEntropy(sc.xi, sc.dz, N, targets[b], w, exp);
     if (!backward) continue;
-    headBackward(sc.dz, sc.ws, sc.dws, V, F, gV, gF, N, q, prev, kappa, useF, gW !== null);
+    logitsBackward(sc.dz, sc.ws, sc.dws, sc.M, O, gF, N, q, prev, gW !== null);
     if (gW) {
       attentionBackward(sigma, sc.dws, tokens, o, H, N, sc.s, sc.a, sc.ds, sc.dR);
       queryRowBackward(gW, sc.dR, N, q, prev);
     }
   }
+  // ∇F's dense part is κ times ∇V's: c = e_q + e_{N+z_{H−1}} + κ ws
+  if (gF && O && kappa !== 0) for (let i = 0; i < gF.length; i++) gF[i] += O[i];
   return loss / B;
 }
 
