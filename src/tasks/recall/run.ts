@@ -102,7 +102,8 @@ export interface RecallTrajectory {
   alphaHat: number | null;
   /** the parameters that carry gradient (coordinates ≥ 2N and rows ≥ N are inert, SPEC §11.3) */
   effectiveShapes: { W: [number, number]; V: [number, number]; F: [number, number]; d: number };
-  status: 'running' | 'diverged' | 'converged';
+  /** `running`: every step taken; `converged`: every gradient was exactly 0; `stopped`: onRecord asked to stop */
+  status: 'running' | 'diverged' | 'converged' | 'stopped';
   /** steps taken */
   steps: number;
   records: RecallRecord[];
@@ -175,10 +176,16 @@ export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | Recal
 export const taskOf = (c: ResolvedRecallRun): RecallTask => ({ vocab: c.vocab, triggers: c.triggers, outputs: c.outputs, context: c.context, alpha: c.alpha });
 
 /**
- * Runs one config: zero init, per-tensor NGD, records every `every` steps and at the end.
- * Deterministic from the config (seed included). `onRecord` sees each record as it is made.
+ * Sees each record as it is made. A page may return a promise (awaited: it can yield to the
+ * event loop and draw) and stop the run by returning or resolving to `false`.
  */
-export async function runRecall(options: RecallRunOptions | Readonly<Record<string, unknown>>, onRecord?: (r: RecallRecord) => void): Promise<RecallTrajectory> {
+export type RecordCallback = (r: RecallRecord) => void | boolean | Promise<void | boolean>;
+
+/**
+ * Runs one config: zero init, per-tensor NGD, records every `every` steps and at the end.
+ * Deterministic from the config (seed included).
+ */
+export async function runRecall(options: RecallRunOptions | Readonly<Record<string, unknown>>, onRecord?: RecordCallback): Promise<RecallTrajectory> {
   const c = resolveRecallRun(options);
   const task = taskOf(c);
   const noisy = isNoisy(task);
@@ -210,9 +217,10 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
       lambda: lam, closedFormLoss: closedForm && lam !== null ? reparamNoisyLoss(c.vocab, c.alpha, lam) : null,
     };
   };
-  const push = (r: RecallRecord) => {
+  /** false when the callback asks to stop */
+  const push = async (r: RecallRecord): Promise<boolean> => {
     records.push(r);
-    onRecord?.(r);
+    return (await onRecord?.(r)) !== false;
   };
 
   let status: RecallTrajectory['status'] = 'running';
@@ -226,7 +234,11 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
       rec.normV = r.normV;
       rec.normF = r.normF;
       rec.normLambda = r.normLambda;
-      push(rec);
+      if (!(await push(rec))) {
+        status = 'stopped';
+        t++;
+        break;
+      }
     }
     if (r.status === 'diverged') {
       status = 'diverged';
@@ -239,10 +251,10 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
       break;
     }
   }
-  if (status !== 'diverged' && (records.length === 0 || records[records.length - 1].step !== t)) {
+  if (status !== 'diverged' && status !== 'stopped' && (records.length === 0 || records[records.length - 1].step !== t)) {
     const rec = measure(t);
     rec.loss = model.loss(source());
-    push(rec);
+    await push(rec);
   }
   const final = records[records.length - 1];
   if (status === 'running' && !Number.isFinite(final.excessRisk)) status = 'diverged';
