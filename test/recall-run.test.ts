@@ -89,6 +89,22 @@ describe('SweepFamily and experiments', () => {
     expect(r.figures[0].name).toBe('closed-forms');
   });
 
+  it('alpha-sweep: one model at α = 0, 0.2, 0.5, 0.8; logits: three linear models at α = 0.2, 0.5, 0.8 with ξ_A and ξ_F panels', async () => {
+    const sweep = await runExperiment('alpha-sweep', { ...small, model: 'reparam', attention: 'linear', steps: 40, every: 20 });
+    expect(sweep.runs.map((t) => t.config.alpha)).toEqual([0, 0.2, 0.5, 0.8]);
+    // Reparam-Linear-FA, noisy: L̂_40 = h(α) + ln(1 + (1−α)(N−2)e^{−4}) whatever α
+    for (const t of sweep.runs.slice(1)) expect(Math.abs(t.final.lossHat - reparamNoisyLoss(60, t.config.alpha, 4))).toBeLessThan(1e-12);
+    const logits = await runExperiment('logits', { ...small, samples: 64, steps: 4, evalSize: 64 });
+    expect(logits.runs.map((t) => `${t.label} ${t.config.alpha}`)).toEqual(['Reparam-Linear-FA 0.2', 'Reparam-Linear-W-FA 0.2', 'Origin-Linear-FA 0.2', 'Reparam-Linear-FA 0.5', 'Reparam-Linear-W-FA 0.5', 'Origin-Linear-FA 0.5', 'Reparam-Linear-FA 0.8', 'Reparam-Linear-W-FA 0.8', 'Origin-Linear-FA 0.8']);
+    expect(JSON.stringify(logits.figures[0].spec)).toContain('max ξ_A');
+    // the Reparam model's attention logit of y is Λ exactly, and its feed-forward logit of τ is γ + Λ
+    const rep = logits.runs[0];
+    for (const r of rep.records) {
+      expect(r.xiAOutput).toBeCloseTo(r.lambda!, 12);
+      expect(r.xiFNoise).toBeCloseTo(rep.gamma! + r.lambda!, 12);
+    }
+  });
+
   it('figure2 (finite-sample, ReLU, noisy): three models, population and test loss per epoch', async () => {
     const r = await runExperiment('figure2', { ...small, samples: 128, steps: 8, evalSize: 64 });
     expect(r.runs.map((t) => t.label)).toEqual(['Reparam-ReLU-FA', 'Reparam-ReLU-W-FA', 'Origin-ReLU-FA']);

@@ -218,7 +218,7 @@ export class RecallModel {
     if (this.trains.W) r.normW = this.be.ngd('W', eta);
     if (this.trains.V) r.normV = this.be.ngd('V', eta);
     if (this.trains.F) r.normF = this.be.ngd('F', eta);
-    if (![r.normW, r.normV, r.normF].every(Number.isFinite)) r.status = 'diverged';
+    if (!(Number.isFinite(r.normW) && Number.isFinite(r.normV) && Number.isFinite(r.normF))) r.status = 'diverged';
     return r;
   }
 
