@@ -96,3 +96,18 @@ describe.each([['f64', 1e-12], ['f32', 2e-4]] as const)('wasm and js backends ag
     expect(a.every(Number.isFinite)).toBe(true);
   });
 });
+
+describe.each(['wasm', 'js'] as const)('numerical trouble (%s)', (backend) => {
+  it('a non-finite loss is reported as diverged and the weights stay as they were', async () => {
+    const m = await createRecallModel({ task: noisy, model: 'origin', attention: 'softmax', kappa: 1, backend, maxBatch: 4 });
+    const batch = batchFor(noisy, 4, 1);
+    randomize(m, 2);
+    const V = m.V;
+    V[3] = Number.POSITIVE_INFINITY;
+    m.setTensor('V', V);
+    const W = m.W;
+    const r = m.step(batch, 0.1);
+    expect(r.status).toBe('diverged');
+    expect(Array.from(m.W)).toEqual(Array.from(W));
+  });
+});

@@ -147,6 +147,8 @@ describe('ntp recall', () => {
       [['--d', '10'], /--d must be >= 2N = 24/],
       [['--triggers', '6', '--outputs', '5'], /--triggers \(6\) \+ --outputs \(5\) must be <= --vocab − 2/],
       [['--model', 'origin', '--attention', 'linear', '--kappa', '0'], /never trains attention/],
+      [['--vocab', '5000'], /--vocab must be <= 4096/],
+      [['--batch', '2000000', '--context', '256'], /exceed the 268435456 a run may hold/],
     ] as const) {
       const out = join(tmp(), 'bad');
       const io = capture();

@@ -111,6 +111,11 @@ export interface RecallTrajectory {
   warnings: string[];
 }
 
+/** Most tokens a run holds at once (1 GiB of int32). */
+export const MAX_TOKENS = 2 ** 28;
+/** Largest vocabulary: W and ∇W take 2·(2N)² numbers (1 GiB in float64 at N = 4096). */
+export const MAX_VOCAB = 4096;
+
 /** The paper's name of a model, e.g. Reparam-Softmax-W-FA (W: reparam-w; F: κ = 0, FA: κ = 1). */
 export function modelLabel(model: RecallModelKind, attention: RecallAttention, kappa: 0 | 1): string {
   const a = attention === 'linear' ? 'Linear' : attention === 'relu' ? 'ReLU' : 'Softmax';
@@ -166,6 +171,10 @@ export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | Recal
     batch, steps: int('steps', DEFAULTS.steps, 0), eta, every: int('every', perEpoch || 20, 1), seed: int('seed', DEFAULTS.seed, 0),
     precision, backend, samples, evalSize: int('evalSize', DEFAULTS.evalSize, 1), testSize: int('testSize', DEFAULTS.testSize, 1),
   };
+  // every sentence a run holds at once (a batch, the held-out and test sets, M training sentences)
+  const held = (r.batch + r.evalSize + r.testSize + r.samples) * r.context;
+  if (held > MAX_TOKENS) bad(`options ${nameOf('batch')} + ${nameOf('evalSize')} + ${nameOf('testSize')} + ${nameOf('samples')} (${r.batch + r.evalSize + r.testSize + r.samples} sentences) × ${nameOf('context')} (${r.context}) = ${held} tokens exceed the ${MAX_TOKENS} a run may hold in memory`);
+  if (r.vocab > MAX_VOCAB) bad(`option ${nameOf('vocab')} must be <= ${MAX_VOCAB} (got ${r.vocab}): W alone has (2N)² entries`);
   if (model === 'origin' && attention === 'linear' && kappa === 0) {
     throw new NtpError('frozen-attention', `${modelLabel(model, attention, kappa)} (${nameOf('model')} origin, ${nameOf('attention')} linear, ${nameOf('kappa')} 0) never trains attention from zero init: W = 0 gives a = 0, so ∇V = 0 and ∇W = Vᵀg = 0 at every step (SPEC §11.5); only F would train, a pure feed-forward model. Use ${nameOf('kappa')} 1 or relu/softmax attention`);
   }
