@@ -125,6 +125,7 @@ export class RecallModel {
 
   /** Sets W, V or F (row-major, effective shapes). For Reparam models W is derived from λ: set λ instead. */
   setTensor(which: 'W' | 'V' | 'F', values: ArrayLike<number>): void {
+    if (which === 'W' && this.trains.lambda) throw new NtpError('invalid-option', `the ${this.kind} model's W is defined by λ: set it with setLambda`);
     const t = this.be[which];
     if (values.length !== t.length) throw new NtpError('invalid-option', `${which} needs ${t.length} entries, got ${values.length}`);
     t.set(values);
