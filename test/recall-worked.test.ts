@@ -49,6 +49,16 @@ describe.each(['wasm', 'js'] as const)('SPEC §11.7 noiseless batch (%s, f64)', 
     }
   });
 
+  it('Origin-Softmax from zero init: V moves at step 1 (uniform attention), W does not', async () => {
+    for (const kappa of [0, 1] as const) {
+      const m = await createRecallModel({ task: tiny, model: 'origin', attention: 'softmax', kappa, backend, maxBatch: 3 });
+      const r = m.step(noiseless, 0.1);
+      expect(r.normV).toBeGreaterThan(0.01);
+      expect(r.normW).toBe(0);
+      expect(Math.hypot(...m.V)).toBeCloseTo(0.1, 12);
+    }
+  });
+
   it('Origin-ReLU-FA: ‖∇V‖ = 2.38e−8 at t = 0, and NGD takes a full step of 0.1 on V', async () => {
     const m = await createRecallModel({ task: tiny, model: 'origin', attention: 'relu', kappa: 1, backend, maxBatch: 3 });
     const r = m.step(noiseless, 0.1);
