@@ -116,4 +116,23 @@ export function factorizedEvaluate(backward: bool, joint: bool, metrics: bool, l
     : factorizedLoss<f64>(K, Q, gK, gQ, m, lambda, backward, joint, metrics);
   S.outLoss = loss;
   return loss;
+// The recall family (SPEC §11): kernels over buffers the host passes by pointer and size; `f32`
+// selects the instantiation. Host: src/tasks/recall/engine-wasm.ts.
+import { forwardBackward as recallFB, evaluate as recallEval, scratchBytes as recallScratch } from './recall-model';
+import { ngdStep as recallNgdStep } from './recall-ngd';
+
+export function recallScratchBytes(N: i32, H: i32, f32: bool): usize {
+  return recallScratch(N, H, f32 ? 4 : 8);
+}
+export function recallForwardBackward(f32: bool, sigma: i32, kappa: i32, useF: bool, N: i32, H: i32, B: i32, tokens: usize, targets: usize, W: usize, V: usize, F: usize, gW: usize, gV: usize, gF: usize, scratch: usize): f64 {
+  return f32
+    ? recallFB<f32>(sigma, kappa, useF, N, H, B, tokens, targets, W, V, F, gW, gV, gF, scratch)
+    : recallFB<f64>(sigma, kappa, useF, N, H, B, tokens, targets, W, V, F, gW, gV, gF, scratch);
+}
+export function recallEvaluate(f32: bool, sigma: i32, kappa: i32, useF: bool, N: i32, H: i32, B: i32, tokens: usize, targets: usize, outputs: usize, tau: i32, W: usize, V: usize, F: usize, scratch: usize, out: usize): void {
+  if (f32) recallEval<f32>(sigma, kappa, useF, N, H, B, tokens, targets, outputs, tau, W, V, F, scratch, out);
+  else recallEval<f64>(sigma, kappa, useF, N, H, B, tokens, targets, outputs, tau, W, V, F, scratch, out);
+}
+export function recallNgd(f32: bool, w: usize, g: usize, n: i32, eta: f64): f64 {
+  return f32 ? recallNgdStep<f32>(w, g, n, eta) : recallNgdStep<f64>(w, g, n, eta);
 }

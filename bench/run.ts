@@ -19,6 +19,7 @@ import { sweepBench } from './sweep.js';
 import { speedSection } from './speed.js';
 import { cyclicBench } from './cyclic.js';
 import { factorizedBench } from './factorized.js';
+import { benchRecall } from './recall.js';
 
 interface Row {
   group: string;
@@ -201,3 +202,8 @@ const out = { date: new Date().toISOString(), machine, quick, sizes: SIZES, rows
 writeFileSync(new URL('latest.json', results), JSON.stringify(out, null, 1) + '\n');
 console.log('\nwrote bench/results/latest.json');
 await speedSection(quick);
+
+// the recall family (SPEC §11), in its own results file
+const recall = await benchRecall(quick);
+writeFileSync(new URL('recall.json', results), JSON.stringify({ date: new Date().toISOString(), machine, quick, ...recall }, null, 1) + '\n');
+console.log('wrote bench/results/recall.json');

@@ -128,3 +128,5 @@ export type { LocalConvergenceExperiment, LocalConvergenceExperimentOptions, Ran
 export { runLocalConvergence } from './tasks/factorized/local-convergence.js';
 export type { LocalConvergenceConfig } from './tasks/factorized/local-convergence.js';
 export { factorizedFamily } from './tasks/factorized/sweep.js';
+// Task family: in-context recall with a noise token (Nguyen & Nguyen-Tang 2025; SPEC §11).
+export * as recall from './tasks/recall/index.js';

@@ -6,6 +6,7 @@ import { runPredict } from './predict.js';
 import { runTrain } from './train.js';
 import { runCyclic } from '../tasks/cyclic/cli.js';
 import { runFactorized } from './factorized.js';
+import { runRecallCli } from '../tasks/recall/cli.js';
 
 // Each command is imported when it runs, so `ntp --help` and `ntp --version` load no library code.
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   predict: runPredict,
   cyclic: runCyclic,
   factorized: runFactorized,
+  recall: runRecallCli,
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -38,6 +40,7 @@ Commands:
   sweep       run many configs on every core or as shards on a cluster; merge and report them
   cyclic      cyclic orders: Li et al.'s global-convergence experiment against the exact W_svm, W_fin
   factorized  factorized attention K·Qᵀ vs W against the Frobenius and nuclear-norm SVMs
+  recall      in-context recall with a noise token (Nguyen & Nguyen-Tang 2025): runs and the paper's figures
 
 Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
 "ntp --version" for the version. Also installed as "ntp-dynamics" (npx ntp-dynamics ...).
