@@ -14,6 +14,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   analyze: runAnalyze,
   maxmargin: runMaxMargin,
   predict: runPredict,
+  autoregressive: async (argv, io) => (await import('./autoregressive.js')).runAutoregressive(argv, io),
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]

@@ -79,8 +79,11 @@ export function curveFromPredictions(preds: readonly Float64Array[], data: Seque
   return { squared, norm, status, firstUnstable };
 }
 
-/** Δ(t) = mean over sequences of ‖a_t − b_t‖² between two predictors' outputs (T×d each). */
-export function predictorDistance(a: readonly Float64Array[], b: readonly Float64Array[], d: number, T: number): number[] {
+/**
+ * Δ(t) = mean over sequences of ‖a_t − b_t‖² between two predictors' outputs (T×d each);
+ * null where a prediction is not finite.
+ */
+export function predictorDistance(a: readonly Float64Array[], b: readonly Float64Array[], d: number, T: number): (number | null)[] {
   const out = new Array<number>(T).fill(0);
   const S = a.length;
   for (let s = 0; s < S; s++) {
@@ -93,5 +96,5 @@ export function predictorDistance(a: readonly Float64Array[], b: readonly Float6
       out[t] += e2 / S;
     }
   }
-  return out;
+  return out.map((v) => (Number.isFinite(v) ? v : null));
 }
