@@ -15,6 +15,7 @@ import type { WasmModel } from '../src/engine/wasm.js';
 import { train } from '../src/train/run.js';
 import { Trainer } from '../src/train/trainer.js';
 import { SIZES, sizeDataset } from './sizes.js';
+import { autoregressiveBench } from './autoregressive.js';
 
 interface Row {
   group: string;
@@ -187,6 +188,7 @@ for (const size of ['S', 'M', 'L'] as const) await stepsAndKernels(size);
 await matmuls();
 await paperExperiment();
 const memory = await memoryAtL();
+await autoregressiveBench(quick);
 // this file runs compiled as dist/bench/run.js; results go to the source tree's bench/results
 const results = new URL('../../bench/results/', import.meta.url);
 mkdirSync(results, { recursive: true });

@@ -48,3 +48,6 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
   const analysis = analyze(dataset);
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }
+
+/** Task family C, in-context autoregressive learning by causal kernel descent (SPEC §10, reconstruction R-C). */
+export * as autoregressive from './tasks/autoregressive/index.js';

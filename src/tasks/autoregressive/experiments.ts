@@ -139,7 +139,7 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
     name: 'E-C3', reconstruction: 'R-C', data: { deterministic, depth: { ours: depth, spec: SPEC_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, lines,
     figures: {
       'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖u_t − x_{t+1}‖²', curves),
-      'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD depth n (x axis = n)', values: depth }]),
+      'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
     },
   };
 }

@@ -11,8 +11,8 @@ export interface Curve {
   values: readonly (number | null)[];
 }
 
-/** A line chart of curves against position t with a logarithmic y axis. */
-export function curvesSpec(title: string, yTitle: string, curves: readonly Curve[]): TopLevelSpec {
+/** A line chart of curves against position t (or another index: xTitle) with a logarithmic y axis. */
+export function curvesSpec(title: string, yTitle: string, curves: readonly Curve[], xTitle = 'position t'): TopLevelSpec {
   const values: { t: number; value: number; curve: string }[] = [];
   for (const c of curves) {
     c.values.forEach((v, i) => {
@@ -28,9 +28,9 @@ export function curvesSpec(title: string, yTitle: string, curves: readonly Curve
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 't', type: 'quantitative', title: 'position t' },
-      y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
-      color: { field: 'curve', type: 'nominal', title: null, sort: curves.map((c) => c.name) },
+      x: { field: 't', type: 'quantitative', title: xTitle },
+      y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, axis: { format: '.0e' }, title: yTitle },
+      color: { field: 'curve', type: 'nominal', title: null, sort: curves.map((c) => c.name), scale: { scheme: 'tableau20' }, legend: { labelLimit: 280 } },
     },
   };
 }
