@@ -130,6 +130,12 @@ describe('edge cases of the model', () => {
     }
   });
 
+  it('refuses non-finite tokens, naming the sequence and token', async () => {
+    const train = generateSequences({ family: 'haar', d: 2, length: 6, sequences: 3, seed: 4 });
+    train.x[7 * 2 + 3 * 2 + 1] = NaN;
+    await expect(CausalTransformer.create({ d: 2, T: 6, train, backend: 'js' })).rejects.toThrow(/train sequence 2, token 4 is not finite/);
+  });
+
   it('exp attention overflow is reported as diverged and no update is made', async () => {
     for (const backend of BACKENDS) {
       const m = await small(backend, 'exp', true, 'f64');

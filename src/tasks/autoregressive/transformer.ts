@@ -145,7 +145,10 @@ export class CausalTransformer {
     if (!ATTENTION_KINDS.includes(attention)) throw new NtpError('invalid-option', `option attention must be linear, exp or softmax (got ${JSON.stringify(attention)})`);
     if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be f64 or f32 (got ${JSON.stringify(precision)})`);
     for (const [name, s] of [['train', opts.train], ['test', opts.test]] as const) {
-      if (s && (s.d !== d || s.L !== T + 1)) throw new NtpError('invalid-data', `${name} sequences are ${s.L} tokens of dimension ${s.d}; the model needs ${T + 1} tokens of dimension ${d}`);
+      if (!s) continue;
+      if (s.d !== d || s.L !== T + 1) throw new NtpError('invalid-data', `${name} sequences are ${s.L} tokens of dimension ${s.d}; the model needs ${T + 1} tokens of dimension ${d}`);
+      const bad = s.x.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new NtpError('invalid-data', `${name} sequence ${Math.floor(bad / (s.L * d)) + 1}, token ${Math.floor((bad % (s.L * d)) / d) + 1} is not finite`);
     }
     const D = 4 * d;
     const nSets = tied ? 1 : layers;
@@ -256,13 +259,14 @@ export class CausalTransformer {
       k.buf.copyWithin(dPrev, dE, dE + T * D);
       for (let h = 0; h < this.heads; h++) {
         const i = l * this.heads + h;
-        const gOff = (w: Which) => this.G + this.paramOffset(l, h, w);
+        const gQ = this.G + this.paramOffset(l, h, 'Q');
         k.applyBackward(this.dA, this.dv, this.A[i], this.v[i], dE, T, D);
         sigma.backward(this.dA, this.A[i], T);
         k.scoresBackward(this.dq, this.dk, this.dA, this.q[i], this.kk[i], T, D);
-        k.gemmTNAcc(gOff('Q'), this.dq, e, D, D, T);
-        k.gemmTNAcc(gOff('K'), this.dk, e, D, D, T);
-        k.gemmTNAcc(gOff('V'), this.dv, e, D, D, T);
+        // Q, K, V of a head are adjacent D×D blocks
+        k.gemmTNAcc(gQ, this.dq, e, D, D, T);
+        k.gemmTNAcc(gQ + D * D, this.dk, e, D, D, T);
+        k.gemmTNAcc(gQ + 2 * D * D, this.dv, e, D, D, T);
         k.gemmNNAcc(dPrev, this.dq, this.W(l, h, 'Q'), T, D, D);
         k.gemmNNAcc(dPrev, this.dk, this.W(l, h, 'K'), T, D, D);
         k.gemmNNAcc(dPrev, this.dv, this.W(l, h, 'V'), T, D, D);
