@@ -84,6 +84,25 @@ describe('ntp autoregressive train and experiment', () => {
   });
 });
 
+describe('experiment c4 (tiny)', () => {
+  it('trains per depth, tied and untied; Δ(1) = 0 since u_1 = 0 for both predictors; one-layer tied = untied', async () => {
+    const io = capture();
+    expect(await main(['autoregressive', 'experiment', 'c4', '--layers', '1,2', '--steps', '5', '--d', '2', '--length', '6', '--batch', '8', '--sequences', '16', '--out', dir, '--json'], io)).toBe(0);
+    const r = JSON.parse(io.out);
+    expect(r.reconstruction).toBe('R-C');
+    for (const label of ['haar', 'periodic']) {
+      const runs = r[label].runs;
+      expect(runs.map((x: { layers: number; tied: boolean }) => `${x.layers}${x.tied}`)).toEqual(['1true', '1false', '2true', '2false']);
+      for (const run of runs) {
+        expect(run.delta[0]).toBe(0);
+        expect(run.trained[0]).toBeCloseTo(1, 12);
+      }
+      expect(runs[0].trained).toEqual(runs[1].trained);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['e-c4-haar-delta.svg', 'e-c4-haar.svg', 'e-c4-periodic-delta.svg', 'e-c4-periodic.svg', 'e-c4.json']);
+  });
+});
+
 describe('autoregressive SweepFamily', () => {
   it('validates options and runs deterministically from the seed', async () => {
     expect(() => autoregressiveFamily.validate({ layer: 2 })).toThrow(/unknown option "layer"/);

@@ -3,11 +3,12 @@ import { parseArgs } from 'node:util';
 import { NtpError } from '../errors.js';
 import { writeFilesAtomic, type OutputFile } from '../io/files.js';
 import { generateSequences, type Family, type Sequences } from '../tasks/autoregressive/data.js';
-import { ckdTransformerPredictions } from '../tasks/autoregressive/construction.js';
+import { constantSquaredNorm, createCkdTransformer } from '../tasks/autoregressive/construction.js';
+import type { CausalTransformer } from '../tasks/autoregressive/transformer.js';
 import { experimentC1, experimentC2, experimentC3, experimentC4, type ExperimentResult } from '../tasks/autoregressive/experiments.js';
 import { curvesSpec, renderSvg } from '../tasks/autoregressive/figures.js';
 import { curveFromPredictions, errorCurve, type ErrorCurve } from '../tasks/autoregressive/metrics.js';
-import { ckdPredictions, leastSquaresPredictions, type KernelName } from '../tasks/autoregressive/references.js';
+import { checkKernelInputs, ckdPredictions, leastSquaresPredictions, type KernelName } from '../tasks/autoregressive/references.js';
 import { trainAutoregressive } from '../tasks/autoregressive/train.js';
 import { type CliIO, EXIT_USAGE, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
 
@@ -116,14 +117,18 @@ async function reference(argv: string[], io: CliIO): Promise<number> {
 async function transformerCurve(data: Sequences, kernel: KernelName, depth: number, eta: number): Promise<ErrorCurve> {
   const preds: Float64Array[] = [];
   const T = data.L - 1;
+  const models = new Map<number, CausalTransformer>();
   for (let s = 0; s < data.S; s++) {
     const x = data.x.subarray(s * data.L * data.d, (s + 1) * data.L * data.d);
-    try {
-      preds.push(await ckdTransformerPredictions(x, data.d, T, { kernel, depth, eta, backend: 'wasm' }));
-    } catch (e) {
-      if (e instanceof NtpError) throw new NtpError(e.code, e.message.replace(/^sequence/, `sequence ${s + 1}`));
-      throw e;
+    const label = `sequence ${s + 1}`;
+    checkKernelInputs(x, data.d, T, kernel, label);
+    const n2 = constantSquaredNorm(x, data.d, T, label);
+    let model = models.get(n2);
+    if (!model) {
+      model = await createCkdTransformer(data.d, T, n2, { kernel, depth, eta, backend: 'wasm' });
+      models.set(n2, model);
     }
+    preds.push(model.predict(x));
   }
   return curveFromPredictions(preds, data);
 }

@@ -59,13 +59,23 @@ export interface CkdTransformerOptions {
   precision?: Precision;
 }
 
-/** u^n_t computed by the transformer realisation (T×d), for one sequence of ≥ T tokens. */
-export async function ckdTransformerPredictions(x: Float64Array, d: number, T: number, opts: CkdTransformerOptions): Promise<Float64Array> {
+/**
+ * A model holding the construction for tokens of squared norm `squaredNorm` (κ₀ = k(x, x)); its
+ * `predict` gives u^n_t for any sequence of that norm (check it with constantSquaredNorm).
+ */
+export async function createCkdTransformer(d: number, T: number, squaredNorm: number, opts: CkdTransformerOptions): Promise<CausalTransformer> {
   const kernel = opts.kernel ?? 'linear';
-  checkKernelInputs(x, d, T, kernel);
-  const n2 = constantSquaredNorm(x, d, T);
-  const kappa0 = kernel === 'linear' ? n2 : Math.exp(n2);
+  if (!Number.isInteger(opts.depth) || opts.depth < 1) throw new NtpError('invalid-option', `the transformer realisation needs a depth ≥ 1 (got ${opts.depth})`);
+  const kappa0 = kernel === 'linear' ? squaredNorm : Math.exp(squaredNorm);
+  if (!(kappa0 > 0) || !Number.isFinite(kappa0)) throw new NtpError('invalid-data', `κ₀ = k(x, x) = ${kappa0} for ‖x‖² = ${squaredNorm}: the construction needs 0 < κ₀ < ∞`);
   const model = await CausalTransformer.create({ d, T, layers: opts.depth, heads: 2, tied: true, attention: kernel === 'linear' ? 'linear' : 'exp', backend: opts.backend ?? 'js', precision: opts.precision ?? 'f64' });
   model.setParams(ckdParams(model, kernel, opts.eta ?? 1, kappa0));
+  return model;
+}
+
+/** u^n_t computed by the transformer realisation (T×d), for one sequence of ≥ T tokens. */
+export async function ckdTransformerPredictions(x: Float64Array, d: number, T: number, opts: CkdTransformerOptions): Promise<Float64Array> {
+  checkKernelInputs(x, d, T, opts.kernel ?? 'linear');
+  const model = await createCkdTransformer(d, T, constantSquaredNorm(x, d, T), opts);
   return model.predict(x);
 }
