@@ -3,7 +3,57 @@
 // no pair), so row 0 is empty. σ lives in its own file per variant (causal-exp.ts,
 // causal-softmax.ts; linear attention is the identity). Row-major; D-long rows use vec.ts SIMD.
 
-import { axpy, dot } from './vec';
+import { hsum } from './vec';
+
+// Rows are short (D = 4d: 8 … 20 values), so after the two-vector body one single-vector step
+// runs before the scalar tail (vec.ts's axpy/dot go straight to scalars: 4 of 20 f32 values).
+
+/** y += a·x over n values */
+@inline function axpy<T>(y: usize, a: T, x: usize, n: i32): void {
+  const L = 16 / sizeof<T>();
+  const s = <usize>sizeof<T>();
+  const av = v128.splat<T>(a);
+  let i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const o = (<usize>i) * s;
+    v128.store(y + o, v128.add<T>(v128.load(y + o), v128.mul<T>(av, v128.load(x + o))));
+    v128.store(y + o + 16, v128.add<T>(v128.load(y + o + 16), v128.mul<T>(av, v128.load(x + o + 16))));
+  }
+  if (i + L <= n) {
+    const o = (<usize>i) * s;
+    v128.store(y + o, v128.add<T>(v128.load(y + o), v128.mul<T>(av, v128.load(x + o))));
+    i += L;
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(y + o, load<T>(y + o) + a * load<T>(x + o));
+  }
+}
+
+/** x·y over n values */
+@inline function dot<T>(x: usize, y: usize, n: i32): T {
+  const L = 16 / sizeof<T>();
+  const s = <usize>sizeof<T>();
+  let acc0 = v128.splat<T>(<T>0);
+  let acc1 = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const o = (<usize>i) * s;
+    acc0 = v128.add<T>(acc0, v128.mul<T>(v128.load(x + o), v128.load(y + o)));
+    acc1 = v128.add<T>(acc1, v128.mul<T>(v128.load(x + o + 16), v128.load(y + o + 16)));
+  }
+  if (i + L <= n) {
+    const o = (<usize>i) * s;
+    acc0 = v128.add<T>(acc0, v128.mul<T>(v128.load(x + o), v128.load(y + o)));
+    i += L;
+  }
+  let r = hsum<T>(v128.add<T>(acc0, acc1));
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    r += load<T>(x + o) * load<T>(y + o);
+  }
+  return r;
+}
 
 /** S[t, j] = q_t · k_j for 1 ≤ j ≤ t, 0 elsewhere */
 export function causalScores<T>(S: usize, q: usize, k: usize, n: i32, D: i32): void {
