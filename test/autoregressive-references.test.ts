@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../src/dataset/random.js';
 import { generateSequences, haarOrthogonal, periodicSequence, rotation, iterateLinear } from '../src/tasks/autoregressive/data.js';
-import { curveFromPredictions, errorCurve } from '../src/tasks/autoregressive/metrics.js';
+import { curveFromPredictions, errorCurve, geometricRate } from '../src/tasks/autoregressive/metrics.js';
 import { ckdPredictions, kaczmarzPredictions, leastSquaresPredictions } from '../src/tasks/autoregressive/references.js';
 
 const r3 = Math.sqrt(3);
@@ -77,6 +77,18 @@ describe('causal kernel descent: SPEC §10.7 rotation table (reconstruction R-C)
     const flip = rotationSequence(Math.PI, 10);
     const ef = errs(kaczmarzPredictions(flip, 2, 9), flip, 9);
     for (let t = 2; t <= 9; t++) expect(ef[t - 1]).toBeLessThan(1e-15);
+  });
+
+  it('fitted geometric rate of the Kaczmarz e(t) is cos²θ (position 1 left out)', () => {
+    for (const theta of [Math.PI / 3, 0.4, 2.2]) {
+      const y = rotationSequence(theta, 16);
+      const c = curveFromPredictions([kaczmarzPredictions(y, 2, 15)], { d: 2, L: 16, S: 1, x: y });
+      const r = geometricRate(c.squared)!;
+      expect(Math.abs(r.rate - Math.cos(theta) ** 2)).toBeLessThan(1e-12);
+      expect(r.fit.points).toBe(14);
+      expect(1 - r.fit.r2).toBeLessThan(1e-12);
+    }
+    expect(geometricRate([1, null, 0.5])).toBeNull();
   });
 
   it('η = 1 is nilpotent: u^n_t = u^∞_t for n ≥ t − 1 (Haar, d = 5, T = 12)', () => {

@@ -6,7 +6,7 @@
  */
 export { generateSequences, trainTestSets, haarOrthogonal, rotation, periodicSequence, iterateLinear, sphere, gaussian, checkTokens, sequenceOf, type Sequences, type Family, type DataOptions } from './data.js';
 export { ckdPredictions, kaczmarzPredictions, leastSquaresPredictions, checkKernelInputs, symmetricEigen, EXP_MAX_NORM, LS_RANK_TOL, type KernelName, type CkdOptions } from './references.js';
-export { errorCurve, curveFromPredictions, predictorDistance, UNSTABLE_FACTOR, type ErrorCurve, type CurveStatus, type Predictor } from './metrics.js';
+export { errorCurve, curveFromPredictions, predictorDistance, geometricRate, type GeometricRate, UNSTABLE_FACTOR, type ErrorCurve, type CurveStatus, type Predictor } from './metrics.js';
 export { CausalTransformer, type TransformerOptions, type StepOptions, type StepResult } from './transformer.js';
 export { ckdParams, ckdTransformerPredictions, createCkdTransformer, constantSquaredNorm, type CkdTransformerOptions } from './construction.js';
 export { trainAutoregressive, resolveTrainConfig, TRAIN_DEFAULTS, type AutoregressiveTrainConfig, type AutoregressiveTrainResult, type TrainRecordAR } from './train.js';

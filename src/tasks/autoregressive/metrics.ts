@@ -4,6 +4,7 @@
  * predictors. Curves carry a status so that the finite-depth blow-up of causal kernel descent
  * (E-C2) is reported, never averaged into NaN.
  */
+import { fitLine, type LineFit } from '../../train/metrics.js';
 import type { Sequences } from './data.js';
 
 /**
@@ -97,4 +98,30 @@ export function predictorDistance(a: readonly Float64Array[], b: readonly Float6
     }
   }
   return out.map((v) => (Number.isFinite(v) ? v : null));
+}
+
+/** A geometric decay e(t) ≈ C·ρ^t fitted to a curve. */
+export interface GeometricRate {
+  /** ρ = e^slope, the factor per position */
+  rate: number;
+  /** the fit of ln e(t) against t */
+  fit: LineFit;
+}
+
+/**
+ * Fits ln e(t) = a + t·ln ρ over positions t ≥ from (default 2: position 1 has no pair, u_1 = 0,
+ * and is left out), skipping null and non-positive values; null with fewer than 3 points.
+ */
+export function geometricRate(values: readonly (number | null)[], from = 2, to = values.length): GeometricRate | null {
+  const ts: number[] = [];
+  const ys: number[] = [];
+  for (let t = Math.max(from, 1); t <= to; t++) {
+    const v = values[t - 1];
+    if (v !== null && v !== undefined && Number.isFinite(v) && v > 0) {
+      ts.push(t);
+      ys.push(Math.log(v));
+    }
+  }
+  const fit = fitLine(ts, ys);
+  return fit ? { rate: Math.exp(fit.slope), fit } : null;
 }
