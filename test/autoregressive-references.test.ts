@@ -241,6 +241,8 @@ describe('data and bad input (SPEC §10.2, §10.9)', () => {
     const big = Float64Array.of(30, 0, 0, 30, -30, 0);
     expect(() => ckdPredictions(big, 2, 2, { kernel: 'exp' })).toThrow(/token 1 has norm 30.00 > 25/);
     expect(() => periodicSequence(Float64Array.of(1, 0, 0, 1, 1, 0, -1, 0), 2, 8)).toThrow(/points 1 and 3 are equal but their successors/);
+    expect(() => ckdPredictions(Float64Array.of(1, 0, 0, 1), 2, 3)).toThrow(/holds 2 tokens of dimension 2; 3 positions need 3/);
+    expect(() => leastSquaresPredictions(Float64Array.of(1, 0, NaN, 1), 2, 2)).toThrow(/token 2 is not finite/);
     // a repeated point with the same successor is fine
     expect(() => periodicSequence(Float64Array.of(1, 0, 0, 1, 1, 0, 0, 1), 2, 8)).not.toThrow();
   });

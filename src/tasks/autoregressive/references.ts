@@ -34,6 +34,7 @@ function dot(x: Float64Array, a: number, b: number, d: number): number {
  * normaliser k(x, x) would vanish, no norm beyond {@link EXP_MAX_NORM} for the exponential kernel.
  */
 export function checkKernelInputs(x: Float64Array, d: number, T: number, kernel: KernelName, label = 'sequence'): void {
+  checkShape(x, d, T, label);
   for (let t = 0; t < T; t++) {
     const n2 = dot(x, t * d, t * d, d);
     if (!Number.isFinite(n2)) throw new NtpError('invalid-data', `${label}, token ${t + 1} is not finite`);
@@ -44,6 +45,13 @@ export function checkKernelInputs(x: Float64Array, d: number, T: number, kernel:
       throw new NtpError('exp-overflow', `${label}, token ${t + 1} has norm ${Math.sqrt(n2).toPrecision(4)} > ${EXP_MAX_NORM}: exp⟨x, x⟩ overflows float64; rescale the data`);
     }
   }
+}
+
+/** Refuses sizes that are not positive integers and sequences shorter than T tokens. */
+export function checkShape(x: Float64Array, d: number, T: number, label = 'sequence'): void {
+  if (!Number.isInteger(d) || d < 1) throw new NtpError('invalid-option', `dimension d must be an integer ≥ 1 (got ${d})`);
+  if (!Number.isInteger(T) || T < 1) throw new NtpError('invalid-option', `length T must be an integer ≥ 1 (got ${T})`);
+  if (x.length < T * d) throw new NtpError('invalid-data', `${label} holds ${Math.floor(x.length / d)} tokens of dimension ${d}; ${T} positions need ${T}`);
 }
 
 function kernelFn(kernel: KernelName): (s: number) => number {
@@ -183,6 +191,8 @@ export const LS_RANK_TOL = 1e-12;
  * M_t⁺ drops eigenvalues below LS_RANK_TOL·λ_max, so a singular Gram is never inverted.
  */
 export function leastSquaresPredictions(x: Float64Array, d: number, T: number): Float64Array {
+  checkShape(x, d, T);
+  for (let i = 0; i < T * d; i++) if (!Number.isFinite(x[i])) throw new NtpError('invalid-data', `sequence, token ${Math.floor(i / d) + 1} is not finite`);
   const u = new Float64Array(T * d);
   const M = new Float64Array(d * d);
   const B = new Float64Array(d * d);
