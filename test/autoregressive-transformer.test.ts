@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendName, Precision } from '../src/engine/backend.js';
 import type { AttentionKind } from '../src/engine/causal/kernels.js';
 import { generateSequences, periodicSequence } from '../src/tasks/autoregressive/data.js';
-import { ckdTransformerPredictions, constantSquaredNorm } from '../src/tasks/autoregressive/construction.js';
+import { ckdParams, ckdTransformerPredictions, constantSquaredNorm, constructionAlignment } from '../src/tasks/autoregressive/construction.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
 import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 
@@ -111,6 +111,27 @@ describe('transformer realisation of causal kernel descent equals the recursion 
       expect(worst).toBeLessThan(1e-12);
     });
   }
+
+  it('alignment: the construction itself has cosines 1 (both heads, QᵀK and V), swapped heads are matched back', async () => {
+    const m = await CausalTransformer.create({ d: 2, T: 4, layers: 2, heads: 2, tied: true, attention: 'exp', backend: 'js' });
+    const p = ckdParams(m, 'exp', 0.5, Math.E);
+    m.setParams(p);
+    const a = constructionAlignment(m);
+    for (const c of [...a.qk[0], ...a.v[0]]) expect(Math.abs(c - 1)).toBeLessThan(1e-15);
+    const D2 = 3 * m.D * m.D;
+    const swapped = new Float64Array(p.length);
+    swapped.set(p.subarray(D2), 0);
+    swapped.set(p.subarray(0, D2), D2);
+    m.setParams(swapped);
+    const b = constructionAlignment(m);
+    for (const c of [...b.qk[0], ...b.v[0]]) expect(Math.abs(c - 1)).toBeLessThan(1e-15);
+    // head_pred's QᵀK block (q-slot × k-slot) is orthogonal to head_corr's (k-slot × k-slot)
+    const one = new Float64Array(p.length);
+    one.set(p.subarray(0, D2), 0);
+    one.set(p.subarray(0, D2), D2);
+    m.setParams(one);
+    expect(constructionAlignment(m).qk[0].slice().sort()).toEqual([0, 1]);
+  });
 
   it('refuses tokens of non-constant norm', async () => {
     const x = Float64Array.of(1, 0, 0, 2, -1, 0);

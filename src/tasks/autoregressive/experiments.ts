@@ -12,6 +12,7 @@ import { curvesSpec, type Curve } from './figures.js';
 import { errorCurve, geometricRate, predictorDistance, curveFromPredictions, type ErrorCurve } from './metrics.js';
 import { ckdPredictions, leastSquaresPredictions, type KernelName } from './references.js';
 import { trainAutoregressive } from './train.js';
+import { constructionAlignment } from './construction.js';
 
 /** What every experiment returns. */
 export interface ExperimentResult {
@@ -192,8 +193,10 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
         if (tied) curves.push({ name: `CKD n = ${n}`, values: ckdC.squared });
         deltas.push({ name: `Δ(t), n = ${n}, ${tied ? 'tied' : 'untied'}`, values: delta });
         const last = r.records[r.records.length - 1];
-        runs.push({ layers: n, tied, status: r.status, testLoss: last.testLoss, trained: r.curve.squared, ckd: ckdC.squared, ckdStatus: ckdC.status, delta });
-        const line = `${label.padEnd(9)} n = ${n} ${tied ? 'tied  ' : 'untied'}  status ${r.status}, test loss ${fmt(last.testLoss)}; e(T): trained ${fmt(r.curve.squared[T - 1])}, CKD(n) ${fmt(ckdC.squared[T - 1])}${ckdC.status === 'ok' ? '' : ` (${ckdC.status})`}; Δ(T) ${fmt(delta[T - 1])}`;
+        const align = constructionAlignment(r.model);
+        runs.push({ layers: n, tied, status: r.status, testLoss: last.testLoss, trained: r.curve.squared, ckd: ckdC.squared, ckdStatus: ckdC.status, delta, alignment: align });
+        const cos = (xs: number[][]) => xs.map((pair) => pair.map((c) => c.toFixed(2)).join('/')).join(' ');
+        const line = `${label.padEnd(9)} n = ${n} ${tied ? 'tied  ' : 'untied'}  status ${r.status}, test loss ${fmt(last.testLoss)}; e(T): trained ${fmt(r.curve.squared[T - 1])}, CKD(n) ${fmt(ckdC.squared[T - 1])}${ckdC.status === 'ok' ? '' : ` (${ckdC.status})`}; Δ(T) ${fmt(delta[T - 1])}; cos to construction QᵀK ${cos(align.qk)}, V ${cos(align.v)}`;
         lines.push(line);
         progress?.(line);
       }

@@ -8,7 +8,7 @@ export { generateSequences, trainTestSets, haarOrthogonal, rotation, periodicSeq
 export { ckdPredictions, kaczmarzPredictions, leastSquaresPredictions, checkKernelInputs, symmetricEigen, EXP_MAX_NORM, LS_RANK_TOL, type KernelName, type CkdOptions } from './references.js';
 export { errorCurve, curveFromPredictions, predictorDistance, geometricRate, type GeometricRate, UNSTABLE_FACTOR, type ErrorCurve, type CurveStatus, type Predictor } from './metrics.js';
 export { CausalTransformer, type TransformerOptions, type StepOptions, type StepResult } from './transformer.js';
-export { ckdParams, ckdTransformerPredictions, createCkdTransformer, constantSquaredNorm, type CkdTransformerOptions } from './construction.js';
+export { ckdParams, constructionBlocks, constructionAlignment, ckdTransformerPredictions, createCkdTransformer, type ConstructionAlignment, constantSquaredNorm, type CkdTransformerOptions } from './construction.js';
 export { trainAutoregressive, resolveTrainConfig, TRAIN_DEFAULTS, type AutoregressiveTrainConfig, type AutoregressiveTrainResult, type TrainRecordAR } from './train.js';
 export { experimentC1, experimentC2, experimentC3, experimentC4, type ExperimentResult, type C4Options } from './experiments.js';
 export { curvesSpec, type Curve } from './figures.js';
