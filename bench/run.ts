@@ -20,6 +20,7 @@ import { speedSection } from './speed.js';
 import { cyclicBench } from './cyclic.js';
 import { factorizedBench } from './factorized.js';
 import { benchRecall } from './recall.js';
+import { autoregressiveBench } from './autoregressive.js';
 
 interface Row {
   group: string;
@@ -195,6 +196,7 @@ await cyclicBench(quick);
 const memory = await memoryAtL();
 await sweepBench(quick);
 await factorizedBench(quick);
+await autoregressiveBench(quick);
 // this file runs compiled as dist/bench/run.js; results go to the source tree's bench/results
 const results = new URL('../../bench/results/', import.meta.url);
 mkdirSync(results, { recursive: true });

@@ -130,3 +130,5 @@ export type { LocalConvergenceConfig } from './tasks/factorized/local-convergenc
 export { factorizedFamily } from './tasks/factorized/sweep.js';
 // Task family: in-context recall with a noise token (Nguyen & Nguyen-Tang 2025; SPEC §11).
 export * as recall from './tasks/recall/index.js';
+/** Task family C, in-context autoregressive learning by causal kernel descent (SPEC §10, reconstruction R-C). */
+export * as autoregressive from './tasks/autoregressive/index.js';

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   cyclic: runCyclic,
   factorized: runFactorized,
   recall: runRecallCli,
+  autoregressive: async (argv, io) => (await import('./autoregressive.js')).runAutoregressive(argv, io),
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
