@@ -99,6 +99,7 @@ export function kernelStage2GradientBaseline(): f64 {
 // Stage-2 heads of the cyclic-orders family (pointer-and-size kernels, f64).
 export { selectionForward, selectionBackward } from './selection';
 export { genForward, genBackward } from './gen';
+
 // Factorized attention W_kq = K_f·Q_fᵀ (assembly/factorized.ts); K, Q, gK, gQ are d×m buffers the
 // host reserves with scratch().
 import { factorizedSteps, factorizedLoss, factorProductForward } from './factorized';
@@ -116,6 +117,8 @@ export function factorizedEvaluate(backward: bool, joint: bool, metrics: bool, l
     : factorizedLoss<f64>(K, Q, gK, gQ, m, lambda, backward, joint, metrics);
   S.outLoss = loss;
   return loss;
+}
+
 // The recall family (SPEC §11): kernels over buffers the host passes by pointer and size; `f32`
 // selects the instantiation. Host: src/tasks/recall/engine-wasm.ts.
 import { forwardBackward as recallFB, evaluate as recallEval, scratchBytes as recallScratch } from './recall-model';
@@ -135,6 +138,8 @@ export function recallEvaluate(f32: bool, sigma: i32, kappa: i32, useF: bool, N:
 }
 export function recallNgd(f32: bool, w: usize, g: usize, n: i32, eta: f64): f64 {
   return f32 ? recallNgdStep<f32>(w, g, n, eta) : recallNgdStep<f64>(w, g, n, eta);
+}
+
 // Causal attention over real-valued token arrays (autoregressive family). Pointers and sizes
 // only; `f32` picks the instantiation, independent of the layout's precision.
 import { causalScores, causalScoresBackward, causalApply, causalApplyBackward, gemmNNAcc, gemmTNAcc } from './causal-attention';

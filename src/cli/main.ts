@@ -1,12 +1,6 @@
 #!/usr/bin/env node
 import { type CliIO, EXIT_USAGE, processIO } from './io.js';
 import { packageVersion } from './version.js';
-import { runMaxMargin } from './maxmargin.js';
-import { runPredict } from './predict.js';
-import { runTrain } from './train.js';
-import { runCyclic } from '../tasks/cyclic/cli.js';
-import { runFactorized } from './factorized.js';
-import { runRecallCli } from '../tasks/recall/cli.js';
 
 // Each command is imported when it runs, so `ntp --help` and `ntp --version` load no library code.
 const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
@@ -17,15 +11,9 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   maxmargin: async (argv, io) => (await import('./maxmargin.js')).runMaxMargin(argv, io),
   predict: async (argv, io) => (await import('./predict.js')).runPredict(argv, io),
   sweep: async (argv, io) => (await import('./sweep.js')).runSweepCommand(argv, io),
-  train: runTrain,
-  generate: runGenerate,
-  example: runExample,
-  analyze: runAnalyze,
-  maxmargin: runMaxMargin,
-  predict: runPredict,
-  cyclic: runCyclic,
-  factorized: runFactorized,
-  recall: runRecallCli,
+  cyclic: async (argv, io) => (await import('../tasks/cyclic/cli.js')).runCyclic(argv, io),
+  factorized: async (argv, io) => (await import('./factorized.js')).runFactorized(argv, io),
+  recall: async (argv, io) => (await import('../tasks/recall/cli.js')).runRecallCli(argv, io),
   autoregressive: async (argv, io) => (await import('./autoregressive.js')).runAutoregressive(argv, io),
 };
 
@@ -42,6 +30,7 @@ Commands:
   cyclic      cyclic orders: Li et al.'s global-convergence experiment against the exact W_svm, W_fin
   factorized  factorized attention K·Qᵀ vs W against the Frobenius and nuclear-norm SVMs
   recall      in-context recall with a noise token (Nguyen & Nguyen-Tang 2025): runs and the paper's figures
+  autoregressive  in-context autoregressive learning by causal kernel descent (reconstruction R-C)
 
 Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
 "ntp --version" for the version. Also installed as "ntp-dynamics" (npx ntp-dynamics ...).
