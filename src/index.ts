@@ -132,3 +132,11 @@ export { factorizedFamily } from './tasks/factorized/sweep.js';
 export * as recall from './tasks/recall/index.js';
 /** Task family C, in-context autoregressive learning by causal kernel descent (SPEC §10, reconstruction R-C). */
 export * as autoregressive from './tasks/autoregressive/index.js';
+// types that public signatures above refer to
+export type { ConfigValue } from './sweep/spec.js';
+export type { FiniteHead } from './tasks/cyclic/finite.js';
+export type { Band as CyclicBand } from './tasks/cyclic/experiment.js';
+export type { CrossInit } from './tasks/factorized/cross-attention.js';
+export type { VegaLiteSpec } from './figure/spec-type.js';
+export type { HeadData, HeadModelOptions } from './engine/heads/model.js';
+export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';

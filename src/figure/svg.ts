@@ -1,5 +1,6 @@
 import type { Spec as VegaSpec } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from './spec-type.js';
 import { loadVega, loadVegaLite } from './peers.js';
 import { figure2Spec } from './spec.js';
 import type { FigureInput } from './types.js';
@@ -31,7 +32,7 @@ export async function renderFigure2Svg(input: FigureInput): Promise<string> {
  * figure of the package (task families build a Vega-Lite spec and call this). Needs the optional
  * peers vega and vega-lite; rejects with NtpError `missing-peer` without them.
  */
-export async function renderVegaLiteSvg(spec: TopLevelSpec): Promise<string> {
+export async function renderVegaLiteSvg(spec: TopLevelSpec | VegaLiteSpec): Promise<string> {
   const [{ compile }] = await Promise.all([loadVegaLite(), loadVega()]);
-  return renderVegaSvg(compile(spec).spec);
+  return renderVegaSvg(compile(spec as TopLevelSpec).spec);
 }

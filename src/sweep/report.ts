@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../figure/spec-type.js';
 import { NtpError } from '../errors.js';
 import type { MetricValue, RunRecord } from './family.js';
 import { canonicalJSON, type ConfigValue } from './spec.js';

@@ -4,7 +4,7 @@
  * Vega-Lite figures. SPEC's Monte Carlo numbers come from numpy's default_rng(0); ours from the
  * package's seeded generator, so their digits differ and their shape should not.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { BackendName } from '../../engine/backend.js';
 import type { AttentionKind } from '../../engine/causal/kernels.js';
 import { generateSequences, iterateLinear, periodicSequence, rotation, type Sequences } from './data.js';

@@ -3,7 +3,7 @@
  * and Δ(t). Pure Vega-Lite specs; the caller renders them with renderVegaLiteSvg (dynamically
  * imported, so the CLI loads vega only when it draws).
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 
 /** One named curve, index t − 1 for position t; null or non-positive values are left out (log axis). */
 export interface Curve {

@@ -57,7 +57,7 @@ export interface StepResult {
   loss: number;
 }
 
-type Which = 'Q' | 'K' | 'V';
+export type Which = 'Q' | 'K' | 'V';
 const WHICH: readonly Which[] = ['Q', 'K', 'V'];
 
 export class CausalTransformer {

@@ -4,7 +4,7 @@
  * is one run of {@link cyclicFamily}; the curves are aggregated as mean ± std (population, as
  * numpy's default) over the datasets.
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { RunResult } from '../../sweep/family.js';
 import { NtpError } from '../../errors.js';
 import { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './sweep.js';

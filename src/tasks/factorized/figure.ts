@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { LocalConvergenceExperiment, RankPoint } from './experiments.js';
 
 /** One row of a band chart: a series' mean ± std at a step. */

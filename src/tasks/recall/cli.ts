@@ -2,7 +2,7 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from '../../cli/io.js';
 import { NtpError } from '../../errors.js';
 import { writeFilesAtomic, type OutputFile } from '../../io/files.js';

@@ -1,7 +1,7 @@
 // The paper's experiments (SPEC §11.6) as API calls: each runs its configs through runRecall
 // and returns the trajectories, Vega-Lite specs of its figures, and a summary table.
 
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import { NtpError } from '../../errors.js';
 import type { RecallAttention, RecallModelKind } from './config.js';
 import { bayesRule, panelsSpec, type Panel } from './figure.js';

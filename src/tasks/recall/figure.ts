@@ -2,7 +2,7 @@
 // line per run, with reference lines (the Bayes risk h(α), the expected Pr). Pure: no Node
 // imports; rendering goes through src/figure/svg.ts, loaded only when a figure is drawn.
 
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { RecallRecord, RecallTrajectory } from './run.js';
 
 /** One panel: a metric of the records, its title, and horizontal reference lines. */

@@ -16,3 +16,7 @@ export type { ExperimentName, ExperimentResult } from './experiments.js';
 export { EXPERIMENTS, runExperiment } from './experiments.js';
 export { panelsSpec, runSpec } from './figure.js';
 export { recallFamily } from './sweep.js';
+export type { Panel } from './figure.js';
+export type { RecordCallback } from './run.js';
+export type { RecallBackend, RecallTensor } from './backend.js';
+export type { Real } from './kernels/attention.js';

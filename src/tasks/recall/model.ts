@@ -54,7 +54,7 @@ export interface RecallStep {
   status: 'running' | 'diverged';
 }
 
-/** Per-sentence metrics of a batch (float64), see {@link EVAL_FIELDS}. */
+/** Per-sentence metrics of a batch (float64), see `EVAL_FIELDS` in the kernels. */
 export interface RecallSentenceMetrics {
   B: number;
   /** B×7: −ln p(y), −ln p(τ), −ln p(target), ξ_A[y], max ξ_A, ξ_F[τ], max ξ_F */
