@@ -1,6 +1,6 @@
 import type { RunResult } from './family.js';
 import { loadFamilies } from './families.js';
-import type { RunConfig } from './spec.js';
+import { familyOptions, type RunConfig } from './spec.js';
 
 /** One run for a worker: the config, the record interval and the extra family modules. */
 export interface RunTask {
@@ -29,7 +29,7 @@ export async function executeRun(task: RunTask): Promise<RunOutcome> {
     }
     const family = (await families).get(String(task.config.family));
     if (!family) throw new Error(`unknown family ${JSON.stringify(task.config.family)}`);
-    const result = await family.run(task.config, task.every);
+    const result = await family.run(familyOptions(task.config), task.every);
     return { ok: true, result, wallMs: performance.now() - start };
   } catch (e) {
     const err = e as Error;

@@ -9,6 +9,10 @@ import type { SweepFamily } from './family.js';
  */
 export const FAMILIES: Readonly<Record<string, () => Promise<SweepFamily>>> = {
   ntp: async () => (await import('./ntp.js')).ntpFamily,
+  cyclic: async () => (await import('../tasks/cyclic/sweep.js')).cyclicFamily,
+  factorized: async () => (await import('../tasks/factorized/sweep.js')).factorizedFamily,
+  recall: async () => (await import('../tasks/recall/sweep.js')).recallFamily,
+  autoregressive: async () => (await import('../tasks/autoregressive/sweep.js')).autoregressiveFamily,
 };
 
 /** The family a sweep uses when its configs name none: the core paper's Algorithm 1. */

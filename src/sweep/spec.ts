@@ -194,7 +194,7 @@ export function expandSweep(sweep: SweepFile, opts: ExpandOptions): SweepRun[] {
       config.family = family.name;
       checkOptionNames(config, family, where, axisOrigin);
       try {
-        family.validate(config);
+        family.validate(familyOptions(config));
       } catch (e) {
         // a family's validate reports a bad config, whatever class it throws
         if (e instanceof Error) throw new NtpError('bad-sweep', `${where}: ${e.message}`);
@@ -225,4 +225,10 @@ export function parseShard(text: string): { index: number; count: number } {
  */
 export function shardOf(id: string, count: number): number {
   return Number(BigInt(`0x${id}`) % BigInt(count));
+}
+
+/** A run's config as its family sees it: the options without the `family` key the engine reads. */
+export function familyOptions(config: RunConfig): RunConfig {
+  const { family: _family, ...options } = config;
+  return options;
 }
