@@ -51,8 +51,8 @@ describe('the output directory is the old run, the new run, or absent: never a m
       const exited = new Promise((r) => child.once('exit', r));
       let when: string;
       if (i < 8) {
-        // kills spread over the run, from start-up to just past the renames
-        const delay = T * (0.35 + (0.75 * i) / 7);
+        // kills spread over the run, from start-up (the old run stays) to twice its length (the new run is in)
+        const delay = T * (0.05 + (1.95 * i) / 7);
         await new Promise((r) => setTimeout(r, delay));
         when = `after ${delay.toFixed(0)} ms`;
       } else {
