@@ -1,5 +1,5 @@
 import { NtpError } from '../errors.js';
-import { ActiveCholesky } from './nnls.js';
+import { ActiveCholesky, stepTowardPassive } from './nnls.js';
 
 /**
  * Exact Euclidean projection onto a margin polyhedron C = {x : ⟨A_e, x⟩ ≥ 1 for every e}, given
@@ -143,30 +143,7 @@ export function solveNnqp(
         continue outer;
       }
       first = false;
-      let alpha = Infinity;
-      let argK = -1;
-      for (let k = 0; k < p; k++) {
-        if (!(z[k] > 0)) {
-          const uk = u[P[k]];
-          const a = uk / (uk - z[k]);
-          if (a < alpha) {
-            alpha = a;
-            argK = k;
-          }
-        }
-      }
-      if (argK < 0) {
-        for (let k = 0; k < p; k++) u[P[k]] = z[k];
-        break;
-      }
-      for (let k = 0; k < p; k++) {
-        const j = P[k];
-        u[j] += alpha * (z[k] - u[j]);
-      }
-      for (let k = p - 1; k >= 0; k--) {
-        if (k === argK || (!(z[k] > 0) && u[P[k]] <= 0)) dropAt(k);
-      }
-      if (P.length === 0) break;
+      if (stepTowardPassive(u, z, P, dropAt)) break;
     }
     for (const j of rejectedList) rejected[j] = 0;
     rejectedList.length = 0;

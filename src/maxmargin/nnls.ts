@@ -260,30 +260,7 @@ export function solveHardMarginDual(
         continue outer;
       }
       first = false;
-      let alpha = Infinity;
-      let argK = -1;
-      for (let k = 0; k < p; k++) {
-        if (!(z[k] > 0)) {
-          const uk = u[P[k]];
-          const a = uk / (uk - z[k]);
-          if (a < alpha) {
-            alpha = a;
-            argK = k;
-          }
-        }
-      }
-      if (argK < 0) {
-        for (let k = 0; k < p; k++) u[P[k]] = z[k];
-        break;
-      }
-      for (let k = 0; k < p; k++) {
-        const j = P[k];
-        u[j] += alpha * (z[k] - u[j]);
-      }
-      for (let k = p - 1; k >= 0; k--) {
-        if (k === argK || (!(z[k] > 0) && u[P[k]] <= 0)) dropAt(k);
-      }
-      if (P.length === 0) break;
+      if (stepTowardPassive(u, z, P, dropAt)) break;
     }
     for (const j of rejectedList) rejected[j] = 0;
     rejectedList.length = 0;
@@ -323,4 +300,38 @@ export function solveHardMarginDual(
   }
   for (let k = 0; k < p; k++) lambda[P[k]] = lam[k];
   return { feasible: true, lambda, active, slack: s, iterations };
+}
+
+/**
+ * One inner step of Lawson–Hanson on the passive set P, given z, the unconstrained solution on P
+ * (z[k] for variable P[k]): accept z when it is positive (u takes it; returns true), otherwise move u
+ * toward z until the first passive variable reaches zero and drop those that did, through `dropAt`
+ * (called with descending positions); returns true when P is then empty.
+ */
+export function stepTowardPassive(u: Float64Array, z: Float64Array, P: number[], dropAt: (k: number) => void): boolean {
+  const p = P.length;
+  let alpha = Infinity;
+  let argK = -1;
+  for (let k = 0; k < p; k++) {
+    if (!(z[k] > 0)) {
+      const uk = u[P[k]];
+      const a = uk / (uk - z[k]);
+      if (a < alpha) {
+        alpha = a;
+        argK = k;
+      }
+    }
+  }
+  if (argK < 0) {
+    for (let k = 0; k < p; k++) u[P[k]] = z[k];
+    return true;
+  }
+  for (let k = 0; k < p; k++) {
+    const j = P[k];
+    u[j] += alpha * (z[k] - u[j]);
+  }
+  for (let k = p - 1; k >= 0; k--) {
+    if (k === argK || (!(z[k] > 0) && u[P[k]] <= 0)) dropAt(k);
+  }
+  return P.length === 0;
 }
