@@ -115,3 +115,42 @@ export function scratch(bytes: usize): usize {
   if (need > have && memory.grow(<i32>(need - have)) < 0) return 0;
   return p;
 }
+
+// Worker instances of the threaded build (assembly/parallel-train.ts) share one memory with the
+// instance that laid the model out: they adopt its layout, with per-sample scratch of their own.
+
+/** Fields written by describeLayout, each a u32. */
+export const LAYOUT_FIELDS = 24;
+
+/** Writes this instance's sizes and buffer addresses at p (LAYOUT_FIELDS u32) for adoptLayout. */
+export function describeLayout(p: usize): void {
+  store<u32>(p, V); store<u32>(p, D, 4); store<u32>(p, N, 8); store<u32>(p, C, 12); store<u32>(p, MAXL, 16);
+  store<u32>(p, F32 ? 1 : 0, 20); store<u32>(p, ONE_HOT ? 1 : 0, 24);
+  store<u32>(p, offsets, 28); store<u32>(p, tokens, 32); store<u32>(p, labels, 36); store<u32>(p, weights, 40);
+  store<u32>(p, optimal, 44); store<u32>(p, fixed, 48); store<u32>(p, colX, 52); store<u32>(p, colY, 56);
+  store<u32>(p, E, 60); store<u32>(p, WovT, 64); store<u32>(p, WkqT, 68); store<u32>(p, gWovT, 72); store<u32>(p, gWkqT, 76);
+  store<u32>(p, Mt, 80); store<u32>(p, Kt, 84); store<u32>(p, dMt, 88); store<u32>(p, dKt, 92);
+}
+
+/**
+ * Takes the layout another instance wrote at p (describeLayout) as this instance's model, with
+ * its own per-sample scratch z, dz (T[V + 2]) and phi, dphi (T[MAXL + 2]) at the given addresses.
+ * tmpDV stays unset: the embedding products run on the describing instance only.
+ */
+export function adoptLayout(p: usize, zp: usize, dzp: usize, phip: usize, dphip: usize): void {
+  V = load<u32>(p); D = load<u32>(p, 4); N = load<u32>(p, 8); C = load<u32>(p, 12); MAXL = load<u32>(p, 16);
+  F32 = load<u32>(p, 20) != 0; ONE_HOT = load<u32>(p, 24) != 0;
+  offsets = load<u32>(p, 28); tokens = load<u32>(p, 32); labels = load<u32>(p, 36); weights = load<u32>(p, 40);
+  optimal = load<u32>(p, 44); fixed = load<u32>(p, 48); colX = load<u32>(p, 52); colY = load<u32>(p, 56);
+  E = load<u32>(p, 60); WovT = load<u32>(p, 64); WkqT = load<u32>(p, 68); gWovT = load<u32>(p, 72); gWkqT = load<u32>(p, 76);
+  Mt = load<u32>(p, 80); Kt = load<u32>(p, 84); dMt = load<u32>(p, 88); dKt = load<u32>(p, 92);
+  z = zp; dz = dzp; phi = phip; dphi = dphip;
+  tmpDV = 0;
+}
+
+/** Points the accumulation of dM at another buffer (a thread's partial of a joint step); returns the previous one. */
+export function useGradientM(p: usize): usize {
+  const was = dMt;
+  dMt = p;
+  return was;
+}

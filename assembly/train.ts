@@ -38,21 +38,33 @@ export function stage1Loss<T>(backward: bool): f64 {
   return loss / <f64>C;
 }
 
-// Metrics accumulated over samples by sampleLoss.
-let accMinOpt: f64 = 1;
-let accCorrect: i32 = 0;
+// Metrics accumulated over samples by sampleLoss (read by the threaded passes, assembly/parallel-train.ts).
+export let accMinOpt: f64 = 1;
+export let accCorrect: i32 = 0;
 
 // Samples whose context is one token repeated (the collocation among them) attend uniformly to
 // copies of that token: their logits are M[:, t] whatever K is, and their K-gradient is zero.
 // While W_ov is fixed (stage 2) their loss and metrics are computed once and reused; any change
 // of M (refreshM) invalidates them.
 export let fixedValid = false;
-let fixedLoss: f64 = 0;
-let fixedMinOpt: f64 = 1;
-let fixedCorrect: i32 = 0;
+export let fixedLoss: f64 = 0;
+export let fixedMinOpt: f64 = 1;
+export let fixedCorrect: i32 = 0;
+
+/** Loss and metrics of the fixed samples, computed once while W_ov stays fixed. */
+export function fixedPart<T>(): void {
+  if (fixedValid) return;
+  accMinOpt = 1;
+  accCorrect = 0;
+  fixedLoss = 0;
+  for (let n = 0; n < N; n++) if (i32at(fixed, n)) fixedLoss += sampleLoss<T>(n, false, false, true);
+  fixedMinOpt = accMinOpt;
+  fixedCorrect = accCorrect;
+  fixedValid = true;
+}
 
 /** π_n ℓ_n for sample n, with its backward and metrics as asked */
-function sampleLoss<T>(n: i32, backward: bool, joint: bool, metrics: bool): f64 {
+export function sampleLoss<T>(n: i32, backward: bool, joint: bool, metrics: bool): f64 {
   const s = sizeof<T>();
   const start = i32at(offsets, n);
   const L = i32at(offsets, n + 1) - start;
@@ -92,13 +104,7 @@ export function stage2Loss<T>(backward: bool, joint: bool, metrics: bool): f64 {
   // joint training moves M every step, so nothing is reused there
   const reuse = !joint;
   if (reuse) {
-    if (!fixedValid) {
-      fixedLoss = 0;
-      for (let n = 0; n < N; n++) if (i32at(fixed, n)) fixedLoss += sampleLoss<T>(n, false, false, true);
-      fixedMinOpt = accMinOpt;
-      fixedCorrect = accCorrect;
-      fixedValid = true;
-    }
+    fixedPart<T>();
     loss = fixedLoss;
     accMinOpt = fixedMinOpt;
     accCorrect = fixedCorrect;

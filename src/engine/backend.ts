@@ -91,4 +91,8 @@ export interface Model {
   gradients(objective: Objective): Gradients;
   /** Releases the model's memory; the model is unusable afterwards. */
   dispose(): void;
+  /** Threads its training steps run on (1 unless created with the `threads` option). */
+  readonly threads?: number;
+  /** Why the model runs on fewer threads than the `threads` option asked, if it does. */
+  readonly threadNote?: string | null;
 }

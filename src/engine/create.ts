@@ -6,6 +6,7 @@ import { JsModel } from './js.js';
 import type { PackedData } from './packed.js';
 import { warmUp } from './warm-up.js';
 import { instantiate, WasmModel } from './wasm.js';
+import { checkThreads, threadsUnavailable } from './threads.js';
 
 /** Options of a model. */
 export interface EngineOptions {
@@ -19,6 +20,12 @@ export interface EngineOptions {
   d?: number;
   /** seed for generated embeddings (default 1) */
   seed?: number;
+  /**
+   * Threads the training steps run on (wasm backend; default 1 here, and in `train()` the rule of
+   * `defaultThreads`). Where threads are unavailable (a browser page without cross-origin
+   * isolation) the model runs on one and says why in `threadNote`.
+   */
+  threads?: number;
 }
 
 /** Builds a model over packed data with zero weights (W_ov = 0, W_kq = 0, as Algorithm 1 starts). */
@@ -32,12 +39,22 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   const d = emb.d;
   // a size the user did not mean (a d typed for |V|·d, say) is refused before anything is allocated
   checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot: emb.E === null });
+  const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
   if (backend === 'wasm') {
     await warmUp(precision);
-    return new WasmModel(await instantiate(), data, emb, precision);
+    const why = threads > 1 ? threadsUnavailable() : null;
+    if (threads > 1 && why === null) {
+      const { createThreadedModel } = await import('./wasm-threads.js');
+      return createThreadedModel(data, emb, precision, threads);
+    }
+    const model = new WasmModel(await instantiate(), data, emb, precision);
+    if (why) model.threadNote = `training on one thread instead of ${threads}: ${why}`;
+    return model;
   }
   try {
-    return new JsModel(data, emb, precision);
+    const model = new JsModel(data, emb, precision);
+    if (threads > 1) model.threadNote = `training on one thread instead of ${threads}: the js backend has no threads`;
+    return model;
   } catch (e) {
     if (e instanceof RangeError) throw new NtpError('out-of-memory', `cannot allocate the js backend's arrays for |V| = ${V}, d = ${d}: ${e.message}`);
     throw e;

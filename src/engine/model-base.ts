@@ -38,6 +38,10 @@ export abstract class ModelBase implements Model {
   protected abstract gWovT: Real;
   protected abstract gWkqT: Real;
   protected disposed = false;
+  /** Threads a chunk of steps runs on (ThreadedWasmModel: more than one). */
+  readonly threads: number = 1;
+  /** Why the model runs on fewer threads than asked, if it does (set by createEngineModel). */
+  threadNote: string | null = null;
 
   constructor(
     readonly precision: Precision,

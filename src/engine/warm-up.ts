@@ -15,7 +15,7 @@ import { instantiate, WasmModel } from './wasm.js';
  * Four tokens with the collocation x → x+1 (mod 4) and a few longer contexts, so that every
  * branch of the per-sample kernels runs (fixed and attended samples, optimal tokens).
  */
-function tinyProblem(): PackedData {
+export function tinyProblem(): PackedData {
   const contexts = [[0], [1], [2], [3], [1, 0], [2, 0, 1], [3, 1, 1, 2], [0, 3, 2]];
   const labels = [1, 2, 3, 0, 1, 2, 3, 0];
   const tokens = contexts.flat();
@@ -42,7 +42,7 @@ function tinyProblem(): PackedData {
  * Steps of each kind run by the warm-up: enough for V8 to ask for optimized code of every hot
  * kernel (its budget counts bytes of code executed), at a few hundred microseconds of baseline code.
  */
-const WARM_STEPS = 400;
+export const WARM_STEPS = 400;
 
 /**
  * Runs every training kernel of one precision on the tiny problem, in one-hot and embedded form,

@@ -186,13 +186,18 @@ export class WasmModel extends ModelBase {
   /** Drops every reference to the instance and its memory (views included) and pools the instance. */
   override dispose(): void {
     if (this.disposed) return;
+    release(this.disposeWithoutPooling());
+  }
+
+  /** Drops every reference to the instance and its memory (views included); returns the instance. */
+  protected disposeWithoutPooling(): WasmExports {
     super.dispose();
     const ex = this.exports;
     const empty = new Float64Array(0);
     this.WovT = this.WkqT = this.gWovT = this.gWkqT = empty;
     this.kernels = DISPOSED_KERNELS;
     this.exports = null as unknown as WasmExports;
-    release(ex);
+    return ex;
   }
 }
 

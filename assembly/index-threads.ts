@@ -1,0 +1,32 @@
+// The threaded build's exports (asconfig.json target `threads`: shared, imported memory). The
+// model's exports of assembly/index.ts that WasmModel uses, and the threaded steps. Used only
+// for models trained on more than one thread; the one-thread build is assembly/index.ts.
+
+import { F32 } from './state';
+import { parallelStage1Steps, parallelStage2Steps, parallelJointSteps, workerLoop as loop, stopWorkers } from './parallel-train';
+
+export {
+  layout, scratch, ptrOffsets, ptrTokens, ptrLabels, ptrWeights, ptrOptimal, ptrFixed, ptrColX, ptrColY, ptrE,
+  ptrWovT, ptrWkqT, ptrGradWovT, ptrGradWkqT, ptrMt, ptrKt, ptrZ, ptrDz,
+  resultLoss, resultFirstLoss, resultGradNorm, resultMinOptimal, resultCorrect, resultSteps,
+  refresh, runStage1, runStage2, runJoint, evaluate, kernelSamplePass,
+} from './index';
+export { describeLayout, adoptLayout } from './state';
+export { stopWorkers };
+
+export function runStage1Threaded(ctl: usize, k: i32, eta: f64, normalized: bool): i32 {
+  return F32 ? parallelStage1Steps<f32>(ctl, k, eta, normalized) : parallelStage1Steps<f64>(ctl, k, eta, normalized);
+}
+
+export function runStage2Threaded(ctl: usize, k: i32, eta: f64, normalized: bool): i32 {
+  return F32 ? parallelStage2Steps<f32>(ctl, k, eta, normalized) : parallelStage2Steps<f64>(ctl, k, eta, normalized);
+}
+
+export function runJointThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64, normalized: bool): i32 {
+  return F32 ? parallelJointSteps<f32>(ctl, k, etaOv, etaKq, normalized) : parallelJointSteps<f64>(ctl, k, etaOv, etaKq, normalized);
+}
+
+/** A worker's whole life: runs its share of each published command until stopWorkers. */
+export function workerLoop(ctl: usize, j: i32): void {
+  loop(ctl, j, F32);
+}

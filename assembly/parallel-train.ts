@@ -1,0 +1,227 @@
+// Training steps split across threads over one shared memory. The host lays out each thread's
+// share once per model (src/engine/wasm-threads.ts): lists of the samples it runs and of the
+// gradient rows it owns. Per step, every thread zeroes its rows and runs its samples; thread 0
+// (the coordinator) then sums the losses in sample order and takes the update alone.
+//
+// Why the results match one thread exactly in stage 1 and stage 2: a stage-1 row dM[x, :] is
+// written by one collocation pair, and a stage-2 row dK[q, :] only by samples with query q, so
+// giving each thread whole queries (its samples in increasing n) adds every gradient entry in
+// the sequential order; losses go through lossOf and are summed in sample order. Joint steps
+// also accumulate dM[t, :] across queries: each worker into a partial of its own, added to
+// thread 0's in thread order, so a thread count is deterministic and others agree to rounding.
+
+import {
+  V, D, N, C, colX, colY, fixed, WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt,
+  outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps, useGradientM,
+} from './state';
+import {
+  RUNNING, CONVERGED, DIVERGED, OVERFLOW, step, sampleLoss, fixedPart,
+  accMinOpt, accCorrect, fixedLoss, fixedMinOpt, fixedCorrect,
+} from './train';
+import { crossEntropy } from './softmax';
+import { refreshM, refreshK, gradWov, gradWkq } from './embed';
+import { axpy } from './vec';
+import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from './barrier';
+
+/** What a pass computes (the command's low bits); METRICS adds the attention metrics. */
+export const STAGE1 = 0;
+export const STAGE2 = 1;
+export const JOINT = 2;
+export const METRICS = 4;
+
+/** Status of a threaded step loop whose worker failed (beyond assembly/train.ts's codes). */
+export const THREAD_FAILED = 4;
+
+/** Control block (byte offsets past barrier.ts's fields). */
+export const THREADS = 12; // i32, threads including the coordinator
+export const LOSS_OF = 16; // u32, T[max(N, C)]: each sample's π_n ℓ_n (stage 1: each pair's ℓ)
+export const LAYOUT = 64; // the coordinator's describeLayout record
+export const DESCRIPTORS = 256; // one per thread
+export const DESCRIPTOR_BYTES = 128;
+
+/** Thread descriptor: per mode m, items, count, rows, rowCount at 16·m; then these. */
+export const PARTIAL_M = 48; // u32, the thread's partial dM of a joint step (0 for thread 0: dM itself)
+export const SCRATCH = 52; // u32 × 4: z, dz, phi, dphi of a worker
+export const OUT_MIN_OPTIMAL = 72; // f64
+export const OUT_CORRECT = 80; // i32
+
+@inline function u32at(p: usize, i: i32): usize {
+  return <usize>load<u32>(p + (<usize>i) * 4);
+}
+
+/** One thread's share of a step's loss and gradient (see the top of this file). */
+export function threadPass<T>(mode: i32, metrics: bool, desc: usize, lossOf: usize): void {
+  const s = sizeof<T>();
+  const rowBytes = (<usize>V) * s;
+  const at = desc + (<usize>mode) * 16;
+  const items = <usize>load<u32>(at);
+  const count = load<i32>(at, 4);
+  const rows = <usize>load<u32>(at, 8);
+  const rowCount = load<i32>(at, 12);
+  const owned = mode == STAGE1 ? dMt : dKt;
+  for (let i = 0; i < rowCount; i++) memory.fill(owned + u32at(rows, i) * rowBytes, 0, rowBytes);
+  if (mode == STAGE1) {
+    const w = <T>1 / <T>C;
+    for (let i = 0; i < count; i++) {
+      const c = <i32>u32at(items, i);
+      const x = <usize>load<i32>(colX + (<usize>c) * 4);
+      store<f64>(lossOf + (<usize>c) * 8, crossEntropy<T>(Mt + x * rowBytes, dMt + x * rowBytes, V, load<i32>(colY + (<usize>c) * 4), w));
+    }
+    return;
+  }
+  const joint = mode == JOINT;
+  const partial = <usize>load<u32>(desc, PARTIAL_M);
+  const own = joint && partial != 0 ? useGradientM(partial) : 0;
+  if (joint) memory.fill(dMt, 0, (<usize>V) * rowBytes);
+  accMinOpt = 1;
+  accCorrect = 0;
+  for (let i = 0; i < count; i++) {
+    const n = <i32>u32at(items, i);
+    store<f64>(lossOf + (<usize>n) * 8, sampleLoss<T>(n, true, joint, metrics));
+  }
+  if (own != 0) useGradientM(own);
+  store<f64>(desc, accMinOpt, OUT_MIN_OPTIMAL);
+  store<i32>(desc, accCorrect, OUT_CORRECT);
+}
+
+function threadPassOf(f32: bool, mode: i32, metrics: bool, desc: usize, lossOf: usize): void {
+  if (f32) threadPass<f32>(mode, metrics, desc, lossOf); else threadPass<f64>(mode, metrics, desc, lossOf);
+}
+
+/** A worker's life: run each published command's share until QUIT. */
+export function workerLoop(ctl: usize, j: i32, f32: bool): void {
+  const desc = ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES;
+  const lossOf = <usize>load<u32>(ctl, LOSS_OF);
+  // the generation before the first command: a worker may enter this loop after the coordinator
+  // has published its first command (it starts right after the worker says it is ready)
+  let seen = 0;
+  for (;;) {
+    seen = awaitCommand(ctl, seen);
+    const command = atomic.load<i32>(ctl + COMMAND);
+    if (command == QUIT) return;
+    threadPassOf(f32, command & 3, (command & METRICS) != 0, desc, lossOf);
+    finished(ctl);
+  }
+}
+
+/** Coordinator: every thread's share of one pass, the coordinator's included; false if a worker failed. */
+function pass<T>(ctl: usize, mode: i32, metrics: bool): bool {
+  const workers = load<i32>(ctl, THREADS) - 1;
+  if (workers > 0) release(ctl, workers, mode | (metrics ? METRICS : 0));
+  threadPass<T>(mode, metrics, ctl + DESCRIPTORS, <usize>load<u32>(ctl, LOSS_OF));
+  return workers > 0 ? awaitWorkers(ctl) : true;
+}
+
+/** Coordinator: tells the workers to return from workerLoop. */
+export function stopWorkers(ctl: usize): void {
+  const workers = load<i32>(ctl, THREADS) - 1;
+  if (workers > 0) release(ctl, workers, QUIT);
+}
+
+/** The attention metrics of every thread's last pass, with those of the fixed samples when `withFixed`. */
+function gatherMetrics(ctl: usize, withFixed: bool): void {
+  const threads = load<i32>(ctl, THREADS);
+  let minOpt: f64 = withFixed ? fixedMinOpt : 1;
+  let correct: i32 = withFixed ? fixedCorrect : 0;
+  for (let j = 0; j < threads; j++) {
+    const desc = ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES;
+    minOpt = min(minOpt, load<f64>(desc, OUT_MIN_OPTIMAL));
+    correct += load<i32>(desc, OUT_CORRECT);
+  }
+  outMinOptimal = minOpt;
+  outCorrect = correct;
+}
+
+/** What a loss function returns when a worker failed (no loss is ever −∞). */
+const FAILED_LOSS: f64 = -Infinity;
+
+/** L0 with dM (into gWovT through gradWov), as stage1Loss computes it. */
+function stage1LossThreaded<T>(ctl: usize): f64 {
+  if (!pass<T>(ctl, STAGE1, false)) return FAILED_LOSS;
+  const lossOf = <usize>load<u32>(ctl, LOSS_OF);
+  let loss: f64 = 0;
+  for (let c = 0; c < C; c++) loss += load<f64>(lossOf + (<usize>c) * 8);
+  gradWov<T>();
+  return loss / <f64>C;
+}
+
+/** L with dK (and dM when joint), as stage2Loss computes it. */
+function stage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64 {
+  if (!joint) fixedPart<T>();
+  if (!pass<T>(ctl, joint ? JOINT : STAGE2, metrics)) return FAILED_LOSS;
+  const lossOf = <usize>load<u32>(ctl, LOSS_OF);
+  let loss: f64 = joint ? 0 : fixedLoss;
+  for (let n = 0; n < N; n++) {
+    if (!joint && load<i32>(fixed + (<usize>n) * 4)) continue;
+    loss += load<f64>(lossOf + (<usize>n) * 8);
+  }
+  if (joint) {
+    // the workers' partials of dM, added in thread order
+    const threads = load<i32>(ctl, THREADS);
+    for (let j = 1; j < threads; j++) {
+      const partial = <usize>load<u32>(ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES, PARTIAL_M);
+      axpy<T>(dMt, <T>1, partial, V * V);
+    }
+  }
+  gradWkq<T>();
+  if (joint) gradWov<T>();
+  if (metrics) gatherMetrics(ctl, !joint);
+  return loss;
+}
+
+/** stage1Steps (assembly/train.ts) with the loss and gradient pass split across threads */
+export function parallelStage1Steps<T>(ctl: usize, k: i32, eta: f64, normalized: bool): i32 {
+  for (let t = 0; t < k; t++) {
+    outSteps = t;
+    const loss = stage1LossThreaded<T>(ctl);
+    if (loss == FAILED_LOSS) return THREAD_FAILED;
+    outLoss = loss;
+    if (t == 0) outFirstLoss = loss;
+    if (!isFinite(loss)) return DIVERGED;
+    const status = step<T>(WovT, gWovT, D * V, eta, normalized);
+    if (status != RUNNING) return status;
+    refreshM<T>();
+  }
+  outSteps = k;
+  return RUNNING;
+}
+
+/** stage2Steps with the pass split across threads */
+export function parallelStage2Steps<T>(ctl: usize, k: i32, eta: f64, normalized: bool): i32 {
+  for (let t = 0; t < k; t++) {
+    outSteps = t;
+    const loss = stage2LossThreaded<T>(ctl, false, t == 0);
+    if (loss == FAILED_LOSS) return THREAD_FAILED;
+    outLoss = loss;
+    if (t == 0) outFirstLoss = loss;
+    if (!isFinite(loss)) return DIVERGED;
+    const status = step<T>(WkqT, gWkqT, D * D, eta, normalized);
+    if (status != RUNNING) return status;
+    refreshK<T>();
+  }
+  outSteps = k;
+  return RUNNING;
+}
+
+/** jointSteps with the pass split across threads */
+export function parallelJointSteps<T>(ctl: usize, k: i32, etaOv: f64, etaKq: f64, normalized: bool): i32 {
+  for (let t = 0; t < k; t++) {
+    outSteps = t;
+    const loss = stage2LossThreaded<T>(ctl, true, t == 0);
+    if (loss == FAILED_LOSS) return THREAD_FAILED;
+    outLoss = loss;
+    if (t == 0) outFirstLoss = loss;
+    if (!isFinite(loss)) return DIVERGED;
+    const sKq = step<T>(WkqT, gWkqT, D * D, etaKq, normalized);
+    const gKq = outGradNorm;
+    const sOv = step<T>(WovT, gWovT, D * V, etaOv, normalized);
+    if (sKq == DIVERGED || sOv == DIVERGED) return DIVERGED;
+    if (sKq == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
+    if (sKq == CONVERGED && sOv == CONVERGED) return CONVERGED;
+    outGradNorm = Math.hypot(gKq, outGradNorm);
+    refreshM<T>();
+    refreshK<T>();
+  }
+  outSteps = k;
+  return RUNNING;
+}
