@@ -35,6 +35,8 @@ Options:
   --embedding NAME     onehot (default), orthonormal or gaussian (the dataset's own if it has one)
   --d N                embedding dimension for orthonormal/gaussian (default |V|)
   --seed N             seed of the generated dataset and embedding (default 1)
+  --threads N          threads of the training steps (default: every core, but 1 where the
+                       problem is too small to gain, such as |V| = 20; see README "Threads")
   --out DIR            output directory (default out)
   --no-figure          skip Figure 2 (faster; the charting libraries are never loaded)
   --json               print the summary as JSON (one object) instead of text
@@ -74,6 +76,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
           every: { type: 'string' }, algorithm: { type: 'string' }, backend: { type: 'string' },
           precision: { type: 'string' }, embedding: { type: 'string' }, d: { type: 'string' },
           seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+          threads: { type: 'string' },
         },
       }),
     );
@@ -107,6 +110,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       embedding: oneOf('--embedding', values.embedding, ['onehot', 'orthonormal', 'gaussian'] as const),
       d: parseIntFlag('--d', values.d),
       seed,
+      threads: parseIntFlag('--threads', values.threads),
     };
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 

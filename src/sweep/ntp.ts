@@ -76,7 +76,8 @@ export const ntpFamily: SweepFamily = {
   async run(config, every) {
     checkNtpConfig(config);
     const { dataset, options } = await ntpTrainInputs(config);
-    const r = await train(dataset, { ...options, every });
+    // a sweep already runs one run per core: each run keeps to one thread
+    const r = await train(dataset, { threads: 1, ...options, every });
     const last = r.stage2.length ? r.stage2[r.stage2.length - 1] : r.stage1[r.stage1.length - 1];
     const result: RunResult = {
       status: runStatus(r),

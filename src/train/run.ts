@@ -14,6 +14,8 @@ export interface TrainResult {
     backend: string;
     precision: string;
     embedding: string;
+    /** threads the training steps ran on */
+    threads: number;
     V: number;
     d: number;
     samples: number;
@@ -77,6 +79,7 @@ export function finish(trainer: Trainer): TrainResult {
       backend: model.backend,
       precision: model.precision,
       embedding: embedding.kind,
+      threads: model.threads ?? 1,
       V: model.V,
       d: model.d,
       samples: dataset.samples.length,
@@ -95,6 +98,7 @@ export function finish(trainer: Trainer): TrainResult {
       precisionWarning('stage 1', trainer.stage1, model.precision),
       precisionWarning(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2, model.precision),
       inaccurateMaxMargin(trainer.maxMargin),
+      model.threadNote ?? null,
     ].filter((w): w is string => w !== null),
   };
 }

@@ -8,6 +8,8 @@ import { checkDatasetArgument } from '../dataset/validate.js';
 import { checkOptionKeys, RUN_OPTION_KEYS } from '../api/options.js';
 import { packDataset } from '../engine/packed.js';
 import { warmUp } from '../engine/warm-up.js';
+import { availableCores, checkThreads, defaultThreads } from '../engine/threads.js';
+import type { PackedData } from '../engine/packed.js';
 import { NtpError } from '../errors.js';
 import { solveMaxMargin } from '../maxmargin/index.js';
 import type { MaxMarginProblem, MaxMarginSolution } from '../maxmargin/types.js';
@@ -87,7 +89,8 @@ export class Trainer {
     const options = resolveTrainOptions(opts, embedding.d);
     const packed = packDataset(dataset, analysis.collocation);
     const maxMargin = opts.skipMaxMargin || !analysis.realizable ? null : solveMaxMargin({ ...maxMarginProblem(analysis, V, embedding), vocab: dataset.vocab });
-    const model = await createEngineModel(packed, { ...opts, embedding });
+    const threads = await runThreads(packed, opts);
+    const model = await createEngineModel(packed, { ...opts, embedding, threads });
     return new Trainer(dataset, analysis, embedding, model, options, maxMargin);
   }
 
@@ -221,6 +224,13 @@ interface Pending {
   step: number;
   norm: number;
   cosine: number | null;
+}
+
+/** The `threads` option of a run: as given, or for the wasm backend the rule of defaultThreads. */
+async function runThreads(packed: PackedData, opts: TrainerOptions): Promise<number | undefined> {
+  if (opts.threads !== undefined) return checkThreads(opts.threads);
+  if ((opts.backend ?? 'wasm') !== 'wasm') return undefined;
+  return defaultThreads(packed, await availableCores());
 }
 
 function resolveEmbedding(ds: Dataset, opts: TrainerOptions): Embedding {
