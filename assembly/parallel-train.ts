@@ -15,19 +15,24 @@ import {
   outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps, useGradientM,
 } from './state';
 import {
-  RUNNING, CONVERGED, DIVERGED, OVERFLOW, step, sampleLoss, fixedPart,
+  RUNNING, CONVERGED, DIVERGED, OVERFLOW, sampleLoss, fixedPart,
   accMinOpt, accCorrect, fixedLoss, fixedMinOpt, fixedCorrect,
 } from './train';
 import { crossEntropy } from './softmax';
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
-import { axpy } from './vec';
+import { axpy, amax, scaledSumSquares, stepInto } from './vec';
 import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from './barrier';
 
 /** What a pass computes (the command's low bits); METRICS adds the attention metrics. */
 export const STAGE1 = 0;
 export const STAGE2 = 1;
 export const JOINT = 2;
-export const METRICS = 4;
+// the update's elementwise parts, over slices of the parameters (see parallelStep)
+export const UPDATE_MAX = 3;
+export const UPDATE_STEP = 4;
+export const UPDATE_COPY = 5;
+export const KIND = 7;
+export const METRICS = 8;
 
 /** Status of a threaded step loop whose worker failed (beyond assembly/train.ts's codes). */
 export const THREAD_FAILED = 4;
@@ -35,6 +40,14 @@ export const THREAD_FAILED = 4;
 /** Control block (byte offsets past barrier.ts's fields). */
 export const THREADS = 12; // i32, threads including the coordinator
 export const LOSS_OF = 16; // u32, T[max(N, C)]: each sample's π_n ℓ_n (stage 1: each pair's ℓ)
+// the update's arguments (parallelStep)
+export const U_W = 24; // u32
+export const U_G = 28; // u32
+export const U_COUNT = 32; // i32
+export const U_BY_INV = 36; // i32
+export const U_A = 40; // f64
+export const U_M = 48; // f64
+export const U_INV = 56; // f64
 export const LAYOUT = 64; // the coordinator's describeLayout record
 export const DESCRIPTORS = 256; // one per thread
 export const DESCRIPTOR_BYTES = 128;
@@ -44,6 +57,8 @@ export const PARTIAL_M = 48; // u32, the thread's partial dM of a joint step (0 
 export const SCRATCH = 52; // u32 × 4: z, dz, phi, dphi of a worker
 export const OUT_MIN_OPTIMAL = 72; // f64
 export const OUT_CORRECT = 80; // i32
+export const OUT_MAX = 88; // f64, max |g| over the thread's slice
+export const OUT_OK = 96; // i32, the thread's slice of the new weights is finite
 
 @inline function u32at(p: usize, i: i32): usize {
   return <usize>load<u32>(p + (<usize>i) * 4);
@@ -84,14 +99,42 @@ export function threadPass<T>(mode: i32, metrics: bool, desc: usize, lossOf: usi
   store<i32>(desc, accCorrect, OUT_CORRECT);
 }
 
-function threadPassOf(f32: bool, mode: i32, metrics: bool, desc: usize, lossOf: usize): void {
-  if (f32) threadPass<f32>(mode, metrics, desc, lossOf); else threadPass<f64>(mode, metrics, desc, lossOf);
+/**
+ * Thread j's slice of the update's elementwise parts: max |g|, the new weights into g, and
+ * their copy into W. Slices start at multiples of 4 entries, so each is whole vectors.
+ */
+export function threadUpdate<T>(kind: i32, ctl: usize, j: i32, desc: usize): void {
+  const s = sizeof<T>();
+  const threads = load<i32>(ctl, THREADS);
+  const count = load<i32>(ctl, U_COUNT);
+  const n0 = (<i32>((<i64>count * j) / threads)) & ~3;
+  const n1 = j == threads - 1 ? count : (<i32>((<i64>count * (j + 1)) / threads)) & ~3;
+  const off = (<usize>n0) * s;
+  const W = <usize>load<u32>(ctl, U_W) + off;
+  const g = <usize>load<u32>(ctl, U_G) + off;
+  const len = n1 - n0;
+  if (kind == UPDATE_MAX) {
+    store<f64>(desc, len > 0 ? <f64>amax<T>(g, len) : 0, OUT_MAX);
+  } else if (kind == UPDATE_STEP) {
+    const ok = stepInto<T>(g, W, g, len, <T>load<f64>(ctl, U_A), <T>load<f64>(ctl, U_M), <T>load<f64>(ctl, U_INV), load<i32>(ctl, U_BY_INV) != 0);
+    store<i32>(desc, ok ? 1 : 0, OUT_OK);
+  } else {
+    memory.copy(W, g, (<usize>len) * s);
+  }
+}
+
+function threadPassOf(f32: bool, command: i32, ctl: usize, j: i32, desc: usize, lossOf: usize): void {
+  const kind = command & KIND;
+  const metrics = (command & METRICS) != 0;
+  if (kind >= UPDATE_MAX) {
+    if (f32) threadUpdate<f32>(kind, ctl, j, desc); else threadUpdate<f64>(kind, ctl, j, desc);
+  } else if (f32) threadPass<f32>(kind, metrics, desc, lossOf);
+  else threadPass<f64>(kind, metrics, desc, lossOf);
 }
 
 /** A worker's life: run each published command's share until QUIT. */
 export function workerLoop(ctl: usize, j: i32, f32: bool): void {
   const desc = ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES;
-  const lossOf = <usize>load<u32>(ctl, LOSS_OF);
   // the generation before the first command: a worker may enter this loop after the coordinator
   // has published its first command (it starts right after the worker says it is ready)
   let seen = 0;
@@ -99,7 +142,7 @@ export function workerLoop(ctl: usize, j: i32, f32: bool): void {
     seen = awaitCommand(ctl, seen);
     const command = atomic.load<i32>(ctl + COMMAND);
     if (command == QUIT) return;
-    threadPassOf(f32, command & 3, (command & METRICS) != 0, desc, lossOf);
+    threadPassOf(f32, command, ctl, j, desc, <usize>load<u32>(ctl, LOSS_OF));
     finished(ctl);
   }
 }
@@ -110,6 +153,47 @@ function pass<T>(ctl: usize, mode: i32, metrics: bool): bool {
   if (workers > 0) release(ctl, workers, mode | (metrics ? METRICS : 0));
   threadPass<T>(mode, metrics, ctl + DESCRIPTORS, <usize>load<u32>(ctl, LOSS_OF));
   return workers > 0 ? awaitWorkers(ctl) : true;
+}
+
+/** Coordinator: every thread's slice of one part of the update; false if a worker failed. */
+function updatePart<T>(ctl: usize, kind: i32): bool {
+  const workers = load<i32>(ctl, THREADS) - 1;
+  if (workers > 0) release(ctl, workers, kind);
+  threadUpdate<T>(kind, ctl, 0, ctl + DESCRIPTORS);
+  return workers > 0 ? awaitWorkers(ctl) : true;
+}
+
+/**
+ * step (assembly/train.ts) with its elementwise parts split across threads: the same numbers,
+ * since max is exact and each new weight depends on its own gradient entry only. The sum of
+ * squares runs on the coordinator alone, in the one-thread order. THREAD_FAILED if a worker failed.
+ */
+function parallelStep<T>(ctl: usize, W: usize, g: usize, count: i32, eta: f64, normalized: bool): i32 {
+  store<u32>(ctl, <u32>W, U_W);
+  store<u32>(ctl, <u32>g, U_G);
+  store<i32>(ctl, count, U_COUNT);
+  if (!updatePart<T>(ctl, UPDATE_MAX)) return THREAD_FAILED;
+  const threads = load<i32>(ctl, THREADS);
+  let mm: f64 = 0;
+  for (let j = 0; j < threads; j++) mm = max(mm, load<f64>(ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES, OUT_MAX));
+  const m = <T>mm;
+  if (!isFinite<T>(m)) return DIVERGED;
+  if (m == <T>0) {
+    outGradNorm = 0;
+    return CONVERGED;
+  }
+  const inv = <T>1 / m;
+  const byInv = isFinite<T>(inv);
+  const r = <T>Math.sqrt(<f64>scaledSumSquares<T>(g, count, m, inv, byInv));
+  outGradNorm = <f64>m * <f64>r;
+  store<f64>(ctl, normalized ? <f64>(<T>(eta / <f64>r)) : <f64>(<T>eta), U_A);
+  store<f64>(ctl, normalized ? <f64>m : 1, U_M);
+  store<f64>(ctl, normalized ? <f64>inv : 1, U_INV);
+  store<i32>(ctl, normalized ? (byInv ? 1 : 0) : 1, U_BY_INV);
+  if (!updatePart<T>(ctl, UPDATE_STEP)) return THREAD_FAILED;
+  for (let j = 0; j < threads; j++) if (load<i32>(ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES, OUT_OK) == 0) return OVERFLOW;
+  if (!updatePart<T>(ctl, UPDATE_COPY)) return THREAD_FAILED;
+  return RUNNING;
 }
 
 /** Coordinator: tells the workers to return from workerLoop. */
@@ -178,7 +262,7 @@ export function parallelStage1Steps<T>(ctl: usize, k: i32, eta: f64, normalized:
     outLoss = loss;
     if (t == 0) outFirstLoss = loss;
     if (!isFinite(loss)) return DIVERGED;
-    const status = step<T>(WovT, gWovT, D * V, eta, normalized);
+    const status = parallelStep<T>(ctl, WovT, gWovT, D * V, eta, normalized);
     if (status != RUNNING) return status;
     refreshM<T>();
   }
@@ -195,7 +279,7 @@ export function parallelStage2Steps<T>(ctl: usize, k: i32, eta: f64, normalized:
     outLoss = loss;
     if (t == 0) outFirstLoss = loss;
     if (!isFinite(loss)) return DIVERGED;
-    const status = step<T>(WkqT, gWkqT, D * D, eta, normalized);
+    const status = parallelStep<T>(ctl, WkqT, gWkqT, D * D, eta, normalized);
     if (status != RUNNING) return status;
     refreshK<T>();
   }
@@ -212,9 +296,10 @@ export function parallelJointSteps<T>(ctl: usize, k: i32, etaOv: f64, etaKq: f64
     outLoss = loss;
     if (t == 0) outFirstLoss = loss;
     if (!isFinite(loss)) return DIVERGED;
-    const sKq = step<T>(WkqT, gWkqT, D * D, etaKq, normalized);
+    const sKq = parallelStep<T>(ctl, WkqT, gWkqT, D * D, etaKq, normalized);
     const gKq = outGradNorm;
-    const sOv = step<T>(WovT, gWovT, D * V, etaOv, normalized);
+    const sOv = parallelStep<T>(ctl, WovT, gWovT, D * V, etaOv, normalized);
+    if (sKq == THREAD_FAILED || sOv == THREAD_FAILED) return THREAD_FAILED;
     if (sKq == DIVERGED || sOv == DIVERGED) return DIVERGED;
     if (sKq == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
     if (sKq == CONVERGED && sOv == CONVERGED) return CONVERGED;

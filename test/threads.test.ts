@@ -104,6 +104,28 @@ describe('threads: the model', () => {
     expect(() => models[1].stage2(1, 0.01)).toThrow(/disposed/);
   });
 
+  it('fresh models, chunks of every size: each chunk on 2 and 3 threads equals one thread (a worker that missed a pass would show)', async () => {
+    const small = packDataset(svop, analyze(svop).collocation);
+    let compared = 0;
+    for (let rep = 0; rep < 3; rep++) {
+      const models = [await createEngineModel(small, { threads: 1 }), await createEngineModel(small, { threads: 2 }), await createEngineModel(small, { threads: 3 })];
+      for (const k of [1, 10, 3, 7, 20]) {
+        const r = models.map((m) => JSON.stringify([m.stage1(k, 0.1), m.getWov()]));
+        expect(r[1]).toBe(r[0]);
+        expect(r[2]).toBe(r[0]);
+        compared++;
+      }
+      for (const k of [1, 10, 3, 7, 20]) {
+        const r = models.map((m) => JSON.stringify([m.stage2(k, 0.05), m.getWkq()]));
+        expect(r[1]).toBe(r[0]);
+        expect(r[2]).toBe(r[0]);
+        compared++;
+      }
+      for (const m of models) m.dispose();
+    }
+    expect(compared).toBe(30);
+  });
+
   it('stops a run early with the same status and step as one thread', async () => {
     const results = [];
     for (const threads of [1, 2]) {
