@@ -21,6 +21,7 @@ import { cyclicBench } from './cyclic.js';
 import { factorizedBench } from './factorized.js';
 import { benchRecall } from './recall.js';
 import { autoregressiveBench } from './autoregressive.js';
+import { threadsBench } from './threads.js';
 
 interface Row {
   group: string;
@@ -209,3 +210,6 @@ await speedSection(quick);
 const recall = await benchRecall(quick);
 writeFileSync(new URL('recall.json', results), JSON.stringify({ date: new Date().toISOString(), machine, quick, ...recall }, null, 1) + '\n');
 console.log('wrote bench/results/recall.json');
+
+// training on two threads against one (bench/threads.ts), in its own results file
+await threadsBench(quick);

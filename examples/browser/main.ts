@@ -224,6 +224,8 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
       lab.backendUsed = msg.backend;
       ui.backendUsed.textContent = `${msg.backend} ${msg.precision}${msg.fallback ? ' (fallback)' : ''}`;
       if (msg.fallback) showErrors('WebAssembly is unavailable here, so the js backend runs:', [msg.fallback], 'warning');
+      if (msg.threads > 1) ui.backendUsed.textContent += `, ${msg.threads} threads`;
+      if (msg.threadNote) showErrors('Training on one thread:', [msg.threadNote], 'warning');
       setProgress(msg.progress);
       setState('running');
       return;

@@ -30,6 +30,9 @@ export type FromWorker =
       precision: Precision;
       /** why the requested backend was replaced, or null */
       fallback: string | null;
+      /** threads the steps run on, and why fewer than the run would use, if so */
+      threads: number;
+      threadNote: string | null;
       V: number;
       d: number;
       /** the embedding, d×|V| row-major, or null for one-hot */

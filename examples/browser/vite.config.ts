@@ -6,6 +6,10 @@ import { defineConfig } from 'vite';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
+// Cross-origin isolation, so that the page gets SharedArrayBuffer and trains on several threads
+// (README "Threads"); without it the lab trains on one thread and says so.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: here,
   // relative asset URLs: the built lab works from any folder (a docs site, a file server)
@@ -17,7 +21,9 @@ export default defineConfig({
       { find: /^ntp-dynamics\/figure$/, replacement: `${repo}src/figure/index.ts` },
     ],
   },
-  server: { fs: { allow: [repo] } },
+  server: { fs: { allow: [repo] }, headers: isolation },
+  // the built lab under `vite preview` is cross-origin isolated as well
+  preview: { headers: isolation },
   // Pre-bundled up front: discovering them on first page load would make Vite re-optimize
   // and reload the page mid-test.
   optimizeDeps: { include: ['vega', 'vega-lite'] },

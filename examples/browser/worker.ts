@@ -55,6 +55,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     backend: model.backend,
     precision: model.precision,
     fallback,
+    threads: model.threads ?? 1,
+    threadNote: model.threadNote ?? null,
     V: model.V,
     d: model.d,
     E: embedding.E,

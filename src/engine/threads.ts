@@ -38,7 +38,9 @@ export async function availableCores(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
   if (isNode()) {
-    const os = (await import(/* @vite-ignore */ 'node:os' as string)) as typeof import('node:os');
+    // a specifier in a variable, so that bundlers for the browser leave it alone
+    const specifier = 'node:os';
+    const os = (await import(/* @vite-ignore */ specifier)) as typeof import('node:os');
     return os.availableParallelism?.() ?? os.cpus().length;
   }
   return 1;

@@ -106,7 +106,9 @@ interface WorkerData {
 /** Starts one worker and resolves once it has adopted the layout. */
 async function startWorker(data: WorkerData): Promise<ThreadHandle> {
   if (isNode()) {
-    const { Worker } = (await import(/* @vite-ignore */ 'node:worker_threads' as string)) as typeof import('node:worker_threads');
+    // a specifier in a variable, so that bundlers for the browser leave it alone
+    const specifier = 'node:worker_threads';
+    const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
     try {
       await new Promise<void>((resolve, reject) => {
