@@ -29,8 +29,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Every number of a run's trajectory and its trained weights, in one array. */
 function numbers(r: TrainResult): number[] {
-  const recs = [...r.stage1, ...r.stage2].flatMap((x) => [x.loss, x.norm, x.cosine ?? 0, 'accuracy' in x ? x.accuracy : 0, 'optimalAttention' in x ? x.optimalAttention : 0]);
-  return [...recs, ...r.parameters.Wov, ...r.parameters.Wkq];
+  const recs: number[] = [...r.stage1, ...r.stage2].flatMap((x) => [x.loss, x.norm, x.cosine ?? 0, 'accuracy' in x ? (x.accuracy as number) : 0, 'optimalAttention' in x ? (x.optimalAttention as number) : 0]);
+  return [...recs, ...Array.from(r.parameters.Wov), ...Array.from(r.parameters.Wkq)];
 }
 
 async function run(ds: Dataset, threads: number, more: Parameters<typeof train>[1] = {}) {
