@@ -31,6 +31,7 @@ export const JOINT = 2;
 export const UPDATE_MAX = 3;
 export const UPDATE_STEP = 4;
 export const UPDATE_COPY = 5;
+export const REDUCE_M = 6; // dM += the workers' partials, in thread order
 export const KIND = 7;
 export const METRICS = 8;
 
@@ -100,8 +101,9 @@ export function threadPass<T>(mode: i32, metrics: bool, desc: usize, lossOf: usi
 }
 
 /**
- * Thread j's slice of the update's elementwise parts: max |g|, the new weights into g, and
- * their copy into W. Slices start at multiples of 4 entries, so each is whole vectors.
+ * Thread j's slice of the update's elementwise parts: max |g|, the new weights into g, their
+ * copy into W; or of a joint step's dM (g) plus the partials. Slices start at multiples of 4
+ * entries, so each is whole vectors.
  */
 export function threadUpdate<T>(kind: i32, ctl: usize, j: i32, desc: usize): void {
   const s = sizeof<T>();
@@ -113,7 +115,12 @@ export function threadUpdate<T>(kind: i32, ctl: usize, j: i32, desc: usize): voi
   const W = <usize>load<u32>(ctl, U_W) + off;
   const g = <usize>load<u32>(ctl, U_G) + off;
   const len = n1 - n0;
-  if (kind == UPDATE_MAX) {
+  if (kind == REDUCE_M) {
+    for (let k = 1; k < threads; k++) {
+      const partial = <usize>load<u32>(ctl + DESCRIPTORS + (<usize>k) * DESCRIPTOR_BYTES, PARTIAL_M) + off;
+      axpy<T>(g, <T>1, partial, len);
+    }
+  } else if (kind == UPDATE_MAX) {
     store<f64>(desc, len > 0 ? <f64>amax<T>(g, len) : 0, OUT_MAX);
   } else if (kind == UPDATE_STEP) {
     const ok = stepInto<T>(g, W, g, len, <T>load<f64>(ctl, U_A), <T>load<f64>(ctl, U_M), <T>load<f64>(ctl, U_INV), load<i32>(ctl, U_BY_INV) != 0);
@@ -240,12 +247,10 @@ function stage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64 {
     loss += load<f64>(lossOf + (<usize>n) * 8);
   }
   if (joint) {
-    // the workers' partials of dM, added in thread order
-    const threads = load<i32>(ctl, THREADS);
-    for (let j = 1; j < threads; j++) {
-      const partial = <usize>load<u32>(ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES, PARTIAL_M);
-      axpy<T>(dMt, <T>1, partial, V * V);
-    }
+    // the workers' partials of dM, added in thread order (each entry as the coordinator alone would)
+    store<u32>(ctl, <u32>dMt, U_G);
+    store<i32>(ctl, V * V, U_COUNT);
+    if (!updatePart<T>(ctl, REDUCE_M)) return FAILED_LOSS;
   }
   gradWkq<T>();
   if (joint) gradWov<T>();

@@ -1,5 +1,5 @@
 // The threads section of `npm run bench`: the stage-2 step (f64, one-hot) at M and L on one
-// thread and on two, and their ratio. Wall time (CPU time sums over threads), best of many
+// thread and on two, and their ratio; the stage-1 and joint steps at M. Wall time (CPU time sums over threads), best of many
 // steps with the two thread counts alternating, so that load from other processes hits both
 // alike. Writes bench/results/threads.json. Alone: node --expose-gc dist/bench/threads.js [--quick]
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { defaultThreads } from '../src/engine/threads.js';
 import { sizeDataset } from './sizes.js';
 
 export interface ThreadsRow {
+  what: 'stage-2 step' | 'stage-1 step' | 'joint step';
   size: 'M' | 'L';
   /** best wall time of one stage-2 step, ms */
   oneThreadMs: number;
@@ -31,31 +32,36 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Runs the section and returns its rows. */
 export async function threadsBench(quick: boolean): Promise<ThreadsRow[]> {
-  console.log('\nthreads: stage-2 step (f64, one-hot), wall time, 1 thread against 2 (alternating; best and median)');
+  console.log('\nthreads: steps (f64, one-hot), wall time, 1 thread against 2 (alternating; best and median)');
   const rows: ThreadsRow[] = [];
-  for (const size of ['M', 'L'] as const) {
+  const cases = [['stage-2 step', 'M'], ['stage-2 step', 'L'], ['stage-1 step', 'M'], ['joint step', 'M']] as const;
+  for (const [what, size] of cases) {
     const ds = sizeDataset(size);
     const packed = packDataset(ds, analyze(ds).collocation);
     const V = ds.vocab.length;
+    const eta0 = 0.2 / Math.sqrt(V);
+    const eta1 = 0.05 / Math.sqrt(V);
     const models: Model[] = [];
     for (const threads of [1, 2]) {
       const m = await createEngineModel(packed, { precision: 'f64', threads });
-      m.stage1(size === 'L' ? 100 : 900, 0.2 / Math.sqrt(V));
-      m.stage2(5, 0.05 / Math.sqrt(V));
+      if (what !== 'stage-1 step') m.stage1(size === 'L' ? 100 : 900, eta0);
       models.push(m);
     }
+    const stepOnce = (m: Model) => (what === 'stage-2 step' ? m.stage2(1, eta1) : what === 'stage-1 step' ? m.stage1(1, eta0) : m.joint(1, eta0, eta1));
+    for (const m of models) for (let i = 0; i < 5; i++) stepOnce(m);
     const times: number[][] = [[], []];
     const rounds = (size === 'L' ? 15 : 60) / (quick ? 3 : 1);
     for (let r = 0; r < rounds; r++) {
       models.forEach((m, i) => {
         const t = performance.now();
-        m.stage2(1, 0.05 / Math.sqrt(V));
+        stepOnce(m);
         times[i].push(performance.now() - t);
       });
     }
     for (const m of models) m.dispose();
     const [one, two] = times;
     const row: ThreadsRow = {
+      what,
       size,
       oneThreadMs: Math.min(...one),
       twoThreadsMs: Math.min(...two),
@@ -67,7 +73,7 @@ export async function threadsBench(quick: boolean): Promise<ThreadsRow[]> {
     };
     rows.push(row);
     console.log(
-      `${size}   1 thread ${row.oneThreadMs.toFixed(2)} ms   2 threads ${row.twoThreadsMs.toFixed(2)} ms   ×${row.ratio.toFixed(2)} (best of ${rounds}; medians ${row.oneThreadMedianMs.toFixed(2)} / ${row.twoThreadsMedianMs.toFixed(2)} ms, ×${(row.oneThreadMedianMs / row.twoThreadsMedianMs).toFixed(2)})`,
+      `${size}   ${what.padEnd(13)} 1 thread ${row.oneThreadMs.toFixed(2)} ms   2 threads ${row.twoThreadsMs.toFixed(2)} ms   ×${row.ratio.toFixed(2)} (best of ${rounds}; medians ${row.oneThreadMedianMs.toFixed(2)} / ${row.twoThreadsMedianMs.toFixed(2)} ms, ×${(row.oneThreadMedianMs / row.twoThreadsMedianMs).toFixed(2)})`,
     );
   }
   const results = new URL('../../bench/results/', import.meta.url);
