@@ -140,3 +140,6 @@ export type { CrossInit } from './tasks/factorized/cross-attention.js';
 export type { VegaLiteSpec } from './figure/spec-type.js';
 export type { HeadData, HeadModelOptions } from './engine/heads/model.js';
 export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';
+
+// Threads (README "Threads"): the default rule of train()'s `threads` option, and why a runtime cannot run threads.
+export { defaultThreads, threadsUnavailable } from './engine/threads.js';
