@@ -7,7 +7,7 @@ import { analyze, type Analysis, formatContext } from '../../dataset/analyze.js'
 import { quoteToken } from '../../dataset/format.js';
 import type { Dataset } from '../../dataset/types.js';
 import { NtpError } from '../../errors.js';
-import { condense, type Condensation } from './scc.js';
+import { condense, type Condensation } from '../../dataset/scc.js';
 
 /** One query's token-priority graph G_q. */
 export interface QueryGraph extends Condensation {

@@ -2,13 +2,13 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from '../../cli/io.js';
-import { NtpError } from '../../errors.js';
-import { writeFilesAtomic, type OutputFile } from '../../io/files.js';
-import { EXPERIMENTS, runExperiment, type ExperimentName } from './experiments.js';
-import { runSpec } from './figure.js';
-import { resolveRecallRun, runRecall, type RecallRunOptions, type RecallTrajectory } from './run.js';
+import type { VegaLiteSpec as TopLevelSpec } from '../figure/spec-type.js';
+import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { NtpError } from '../errors.js';
+import { writeFilesAtomic, type OutputFile } from '../io/files.js';
+import { EXPERIMENTS, runExperiment, type ExperimentName } from '../tasks/recall/experiments.js';
+import { runSpec } from '../tasks/recall/figure.js';
+import { resolveRecallRun, runRecall, type RecallRunOptions, type RecallTrajectory } from '../tasks/recall/run.js';
 
 export const RECALL_USAGE = `Usage: ntp recall [options]
 
@@ -57,7 +57,7 @@ function num(flag: string, value: string | undefined): number | undefined {
 }
 
 async function svgOf(spec: TopLevelSpec): Promise<string> {
-  const { renderVegaLiteSvg } = await import('../../figure/svg.js');
+  const { renderVegaLiteSvg } = await import('../figure/svg.js');
   return renderVegaLiteSvg(spec);
 }
 

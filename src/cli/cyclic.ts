@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from '../../cli/io.js';
-import { NtpError } from '../../errors.js';
-import { writeFilesAtomic } from '../../io/files.js';
-import { parseDataset } from '../../dataset/format.js';
-import type { Dataset } from '../../dataset/types.js';
-import { readTextFile } from '../../io/files.js';
-import { renderGlobalConvergenceSvg, runGlobalConvergence, type GlobalConvergenceResult } from './experiment.js';
-import type { CyclicRunConfig } from './sweep.js';
-import { trainCyclic, type CyclicTrainResult } from './train.js';
+import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { NtpError } from '../errors.js';
+import { writeFilesAtomic } from '../io/files.js';
+import { parseDataset } from '../dataset/format.js';
+import type { Dataset } from '../dataset/types.js';
+import { readTextFile } from '../io/files.js';
+import { renderGlobalConvergenceSvg, runGlobalConvergence, type GlobalConvergenceResult } from '../tasks/cyclic/experiment.js';
+import type { CyclicRunConfig } from '../tasks/cyclic/sweep.js';
+import { trainCyclic, type CyclicTrainResult } from '../tasks/cyclic/train.js';
 
 /** Help text of `ntp cyclic`. */
 export const CYCLIC_USAGE = `Usage: ntp cyclic [options]
