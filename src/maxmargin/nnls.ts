@@ -302,6 +302,140 @@ export function solveHardMarginDual(
   return { feasible: true, lambda, active, slack: s, iterations };
 }
 
+/** Result of {@link solveNnqp}. */
+export interface NnqpResult {
+  /** the minimizer u ≥ 0 */
+  u: Float64Array;
+  /** its support, in the order the Cholesky factor holds it */
+  active: number[];
+  /** Cholesky factor of H restricted to `active` (for refinement by the caller) */
+  chol: ActiveCholesky;
+  /** rows of H for the support, in the same order (cached columns) */
+  cols: Float64Array[];
+  iterations: number;
+}
+
+/**
+ * min ½uᵀHu − cᵀu over u ≥ 0 for a positive semidefinite H given by its diagonal and columns:
+ * Lawson–Hanson's active-set method with a Cholesky factor of H_PP updated per change. A column
+ * numerically dependent on the passive set is skipped, which leaves the optimum unchanged.
+ *
+ * @param warm indices to try as the initial passive set (kept only if their subproblem solution is
+ *   strictly positive, so the method starts from a point it could itself have reached)
+ */
+export function solveNnqp(
+  m: number,
+  diag: Float64Array,
+  column: (j: number) => Float64Array,
+  c: Float64Array,
+  warm: readonly number[] = [],
+): NnqpResult {
+  const u = new Float64Array(m);
+  const inP = new Uint8Array(m);
+  const rejected = new Uint8Array(m);
+  const rejectedList: number[] = [];
+  const P: number[] = [];
+  const cols: Float64Array[] = [];
+  let chol = new ActiveCholesky(Math.min(Math.max(m, 1), 64));
+  const g = new Float64Array(m);
+  const h = new Float64Array(Math.max(m, 1));
+  const z = new Float64Array(Math.max(m, 1));
+  const cP = new Float64Array(Math.max(m, 1));
+  let maxDiag = 0;
+  let maxC = 0;
+  for (let i = 0; i < m; i++) {
+    maxDiag = Math.max(maxDiag, diag[i]);
+    maxC = Math.max(maxC, Math.abs(c[i]));
+  }
+  const gTol = 1e3 * EPS * (maxC + maxDiag);
+  const maxIter = 5 * m + 100;
+  let iterations = 0;
+
+  const solveP = (): void => {
+    for (let k = 0; k < P.length; k++) cP[k] = c[P[k]];
+    chol.solve(cP, z);
+  };
+  const dropAt = (k: number): void => {
+    const j = P[k];
+    u[j] = 0;
+    inP[j] = 0;
+    chol.remove(k);
+    P.splice(k, 1);
+    cols.splice(k, 1);
+  };
+
+  if (warm.length > 0) {
+    for (const j of warm) {
+      if (j < 0 || j >= m || inP[j]) continue;
+      const col = column(j);
+      for (let k = 0; k < P.length; k++) h[k] = col[P[k]];
+      if (!chol.append(h, diag[j], 1e-13)) continue;
+      P.push(j);
+      inP[j] = 1;
+      cols.push(col);
+    }
+    solveP();
+    let positive = P.length > 0;
+    for (let k = 0; k < P.length; k++) if (!(z[k] > 0)) positive = false;
+    if (positive) {
+      for (let k = 0; k < P.length; k++) u[P[k]] = z[k];
+    } else {
+      P.length = 0;
+      cols.length = 0;
+      inP.fill(0);
+      chol = new ActiveCholesky(Math.min(Math.max(m, 1), 64));
+    }
+  }
+
+  outer: for (;;) {
+    for (let i = 0; i < m; i++) g[i] = c[i];
+    for (let k = 0; k < P.length; k++) {
+      const col = cols[k];
+      const uj = u[P[k]];
+      for (let i = 0; i < m; i++) g[i] -= col[i] * uj;
+    }
+    let best = -1;
+    let bestG = gTol;
+    for (let i = 0; i < m; i++) {
+      if (!inP[i] && !rejected[i] && g[i] > bestG) {
+        bestG = g[i];
+        best = i;
+      }
+    }
+    if (best < 0) break;
+    const colBest = column(best);
+    for (let k = 0; k < P.length; k++) h[k] = colBest[P[k]];
+    if (!chol.append(h, diag[best], 1e-13)) {
+      rejected[best] = 1;
+      rejectedList.push(best);
+      continue;
+    }
+    P.push(best);
+    inP[best] = 1;
+    cols.push(colBest);
+
+    let first = true;
+    for (;;) {
+      if (++iterations > maxIter) {
+        throw new NtpError('no-convergence', `NNQP: active-set method exceeded ${maxIter} iterations`);
+      }
+      const p = P.length;
+      solveP();
+      if (first && !(z[p - 1] > 0)) {
+        dropAt(p - 1);
+        rejected[best] = 1;
+        rejectedList.push(best);
+        continue outer;
+      }
+      first = false;
+      if (stepTowardPassive(u, z, P, dropAt)) break;
+    }
+    for (const j of rejectedList) rejected[j] = 0;
+    rejectedList.length = 0;
+  }
+  return { u, active: P.slice(), chol, cols, iterations };
+}
+
 /**
  * One inner step of Lawson–Hanson on the passive set P, given z, the unconstrained solution on P
  * (z[k] for variable P[k]): accept z when it is positive (u takes it; returns true), otherwise move u
