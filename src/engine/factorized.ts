@@ -4,6 +4,7 @@ import type { ChunkResult, Evaluation, Model, Status } from './backend.js';
 import { STATUS_CODES } from './backend.js';
 import { createEngineModel, type EngineOptions } from './create.js';
 import { gemm, gemmNT } from './js.js';
+import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
 import type { Kernels, Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import type { WasmExports, WasmModel } from './wasm.js';
@@ -307,16 +308,11 @@ function wasmFactorKernels(model: WasmModel, d: number, m: number, lambda: numbe
 
 // ---- Pure TypeScript twin: the same algorithm over the js model's kernels ----
 
-const RUNNING = 0;
-const CONVERGED = 1;
-const DIVERGED = 2;
-const OVERFLOW = 3;
-
 function jsFactorKernels(model: Model, d: number, m: number, lambda: number): FactorKernels {
   const inner = model as unknown as ModelInternals;
   const base = inner.kernels;
   const R = model.precision === 'f32' ? Float32Array : Float64Array;
-  const round = model.precision === 'f32' ? Math.fround : (x: number) => x;
+  const weightStep = new WeightStep(model.precision === 'f32' ? Math.fround : (x: number) => x);
   const K = new R(d * m);
   const Q = new R(d * m);
   const gK = new R(d * m);
@@ -363,40 +359,10 @@ function jsFactorKernels(model: Model, d: number, m: number, lambda: number): Fa
     return loss;
   };
 
-  /** the gradient norm of the last `step` call (a variable, not a returned pair: no allocation per step) */
-  let stepNorm = 0;
-  /** one step on W (see JsKernels.step): returns a status code, the gradient norm in stepNorm */
+  /** one step on W: returns a status code, the gradient norm in weightStep.norm (0 where it diverged) */
   const step = (W: Real, g: Real, eta: number, normalized: boolean): number => {
-    let mx = 0;
-    stepNorm = 0;
-    for (let i = 0; i < g.length; i++) {
-      if (Number.isNaN(g[i])) return DIVERGED;
-      mx = Math.max(mx, Math.abs(g[i]));
-    }
-    if (mx === Infinity) return DIVERGED;
-    if (mx === 0) return CONVERGED;
-    const inv = round(1 / mx);
-    const byInv = Number.isFinite(inv);
-    let ssq = 0;
-    for (let i = 0; i < g.length; i++) ssq += (byInv ? g[i] * inv : g[i] / mx) ** 2;
-    const r = Math.sqrt(ssq);
-    stepNorm = mx * r;
-    let finite = true;
-    if (normalized) {
-      const a = round(eta / r);
-      for (let i = 0; i < W.length; i++) {
-        g[i] = W[i] - a * (byInv ? g[i] * inv : g[i] / mx);
-        finite &&= Number.isFinite(g[i]);
-      }
-    } else {
-      for (let i = 0; i < W.length; i++) {
-        g[i] = W[i] - eta * g[i];
-        finite &&= Number.isFinite(g[i]);
-      }
-    }
-    if (!finite) return OVERFLOW;
-    W.set(g);
-    return RUNNING;
+    weightStep.norm = 0;
+    return weightStep.take(W, g, eta, normalized);
   };
 
   const run = (k: number, etaOv: number, etaKq: number, normalized: boolean, joint: boolean): number => {
@@ -406,11 +372,11 @@ function jsFactorKernels(model: Model, d: number, m: number, lambda: number): Fa
       if (t === 0) outFirst = outLoss;
       if (!Number.isFinite(outLoss)) return DIVERGED;
       const sK = step(K, gK, etaKq, normalized);
-      const nK = stepNorm;
+      const nK = weightStep.norm;
       const sQ = step(Q, gQ, etaKq, normalized);
-      const nQ = stepNorm;
+      const nQ = weightStep.norm;
       const sOv = joint ? step(inner.WovT, inner.gWovT, etaOv, normalized) : CONVERGED;
-      const nOv = joint ? stepNorm : 0;
+      const nOv = joint ? weightStep.norm : 0;
       if (sK === DIVERGED || sQ === DIVERGED || sOv === DIVERGED) return DIVERGED;
       if (sK === OVERFLOW || sQ === OVERFLOW || sOv === OVERFLOW) return OVERFLOW;
       if (sK === CONVERGED && sQ === CONVERGED && sOv === CONVERGED) {
