@@ -4,12 +4,8 @@
 // one backward pass over all samples.
 // Layouts as in selection.ts, plus scratch z f64[V], p f64[V] and dphi f64[longest context].
 
-import { expShift, expShiftSum } from './exp';
-import { scale } from './vec';
-
-@inline function ld32(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
+import { contextSoftmax, ld32 } from './context-softmax';
+import { expShift } from './exp';
 
 /** z = attention mass per token of sample i (from its φ), and p_v = exp(z_v − z_o); returns Σ_{v≠o} p_v. */
 function massAndRest(tokens: usize, start: i32, L: i32, o: i32, f: usize, V: i32, z: usize, p: usize): f64 {
@@ -33,15 +29,8 @@ export function genForward(offsets: usize, tokens: usize, targets: usize, weight
     const start = ld32(offsets, i);
     const L = ld32(offsets, i + 1) - start;
     const q = ld32(tokens, start + L - 1);
-    const krow = Kt + (<usize>q) * (<usize>V) * 8;
     const f = phi + (<usize>start << 3);
-    let m: f64 = -Infinity;
-    for (let l = 0; l < L; l++) {
-      const s = load<f64>(krow + (<usize>ld32(tokens, start + l) << 3));
-      store<f64>(f + (<usize>l << 3), s);
-      m = max(m, s);
-    }
-    scale<f64>(f, 1 / expShiftSum<f64>(f, f, L, m), L);
+    contextSoftmax(tokens, start, L, Kt + (<usize>q) * (<usize>V) * 8, f);
     const rest = massAndRest(tokens, start, L, ld32(targets, i), f, V, z, p);
     loss += load<f64>(weights + (<usize>i << 3)) * Math.log1p(rest);
   }

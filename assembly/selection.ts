@@ -4,12 +4,7 @@
 // Layouts: offsets i32[n+1] and tokens i32[] (CSR contexts), targets i32[n], weights f64[n],
 // Kt f64[V×V] with Kt[q·V + t] = K[t, q], dKt the same, phi f64[total tokens] (φ per position).
 
-import { expShiftSum } from './exp';
-import { scale } from './vec';
-
-@inline function ld32(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
+import { contextSoftmax, ld32 } from './context-softmax';
 
 /** φ = softmax of each context's scores into phi; returns Σ_n π_n log1p(Σ_{l∉O} φ_l / Σ_{l∈O} φ_l). */
 export function selectionForward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32,
@@ -20,15 +15,8 @@ export function selectionForward(offsets: usize, tokens: usize, targets: usize, 
     const L = ld32(offsets, i + 1) - start;
     const q = ld32(tokens, start + L - 1);
     const o = ld32(targets, i);
-    const krow = Kt + (<usize>q) * (<usize>V) * 8;
     const f = phi + (<usize>start << 3);
-    let m: f64 = -Infinity;
-    for (let l = 0; l < L; l++) {
-      const s = load<f64>(krow + (<usize>ld32(tokens, start + l) << 3));
-      store<f64>(f + (<usize>l << 3), s);
-      m = max(m, s);
-    }
-    scale<f64>(f, 1 / expShiftSum<f64>(f, f, L, m), L);
+    contextSoftmax(tokens, start, L, Kt + (<usize>q) * (<usize>V) * 8, f);
     let inO: f64 = 0;
     let outO: f64 = 0;
     for (let l = 0; l < L; l++) {
