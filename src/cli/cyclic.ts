@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { type CliIO, parseChoiceFlag, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand } from './io.js';
 import { NtpError } from '../errors.js';
 import { writeFilesAtomic } from '../io/files.js';
 import { parseDataset } from '../dataset/format.js';
@@ -39,13 +39,6 @@ Options:
   --json           print the result as JSON instead of the table
   -h, --help       show this help
 `;
-
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(v)})`);
-  return x;
-}
 
 const f = (x: unknown, digits = 5) => (typeof x === 'number' ? x.toFixed(digits) : 'n/a');
 
@@ -106,20 +99,15 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
     const run: CyclicRunConfig = {};
     const steps = parseIntFlag('--steps', values.steps);
     if (steps !== undefined) run.steps = steps;
-    const eta = num('--eta', values.eta);
+    const eta = parseFloatFlag('--eta', values.eta);
     if (eta !== undefined) run.eta = eta;
-    const choice = <T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined => {
-      if (v === undefined) return undefined;
-      if (!(allowed as readonly string[]).includes(v)) throw new NtpError('usage', `option ${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
-      return v as T;
-    };
-    const head = choice('--head', values.head, ['selection', 'gen', 'ce-frozen'] as const);
+    const head = parseChoiceFlag('--head', values.head, ['selection', 'gen', 'ce-frozen'] as const);
     if (head) run.head = head;
-    const optimizer = choice('--optimizer', values.optimizer, ['ngd', 'gd'] as const);
+    const optimizer = parseChoiceFlag('--optimizer', values.optimizer, ['ngd', 'gd'] as const);
     if (optimizer) run.optimizer = optimizer;
-    const init = choice('--init', values.init, ['default', 'zero'] as const);
+    const init = parseChoiceFlag('--init', values.init, ['default', 'zero'] as const);
     if (init) run.init = init;
-    const backend = choice('--backend', values.backend, ['wasm', 'js'] as const);
+    const backend = parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const);
     if (backend) run.backend = backend;
     const outDir = values['out-dir'];
     if (values.data !== undefined) {

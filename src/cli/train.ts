@@ -12,7 +12,7 @@ import { formatJSON } from '../io/json.js';
 import { type DirectoryFile, writeDirectoryAtomic } from '../io/output-dir.js';
 import { maxMarginJSON, modelJSONOf, type RunProvenance, trajectoryCSV, trajectoryJSON } from '../train/report.js';
 import { train, type TrainResult } from '../train/run.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand, withNegativeNumbers } from './io.js';
+import { type CliIO, parseChoiceFlag, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand, withNegativeNumbers } from './io.js';
 import { ProgressBar } from './progress.js';
 import { packageVersion } from './version.js';
 
@@ -45,19 +45,6 @@ DIR/figure.svg, all or none. Without the optional packages vega and vega-lite, F
 written as its Vega-Lite spec, DIR/figure.vl.json ("npm install vega vega-lite" for the SVG).
 A progress bar (rate, ETA, loss) is drawn on stderr when stderr is a terminal.
 `;
-
-function parseFloatFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(value)})`);
-  return x;
-}
-
-function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new NtpError('usage', `option ${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
-  return value as T;
-}
 
 /** `ntp train` */
 export async function runTrain(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -101,10 +88,10 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       eta0: parseFloatFlag('--eta0', values.eta0),
       eta1: parseFloatFlag('--eta1', values.eta1),
       every: parseIntFlag('--every', values.every),
-      algorithm: oneOf('--algorithm', values.algorithm, ['two-stage', 'gd', 'joint'] as const),
-      backend: oneOf('--backend', values.backend, ['wasm', 'js'] as const),
-      precision: oneOf('--precision', values.precision, ['f64', 'f32'] as const),
-      embedding: oneOf('--embedding', values.embedding, ['onehot', 'orthonormal', 'gaussian'] as const),
+      algorithm: parseChoiceFlag('--algorithm', values.algorithm, ['two-stage', 'gd', 'joint'] as const),
+      backend: parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const),
+      precision: parseChoiceFlag('--precision', values.precision, ['f64', 'f32'] as const),
+      embedding: parseChoiceFlag('--embedding', values.embedding, ['onehot', 'orthonormal', 'gaussian'] as const),
       d: parseIntFlag('--d', values.d),
       seed,
     };
