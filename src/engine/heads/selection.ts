@@ -1,4 +1,4 @@
-import type { HeadBuffers } from './buffers.js';
+import { headExp, type HeadBuffers } from './buffers.js';
 
 /**
  * TypeScript twin of assembly/selection.ts `selectionForward`: φ per position into b.phi, returns
@@ -6,6 +6,7 @@ import type { HeadBuffers } from './buffers.js';
  */
 export function selectionForward(b: HeadBuffers): number {
   const { offsets, tokens, targets, weights, Kt, phi, V } = b;
+  const exp = headExp(b);
   let loss = 0;
   for (let i = 0; i < b.n; i++) {
     const start = offsets[i];
@@ -16,7 +17,10 @@ export function selectionForward(b: HeadBuffers): number {
     let m = -Infinity;
     for (let l = start; l < end; l++) m = Math.max(m, (phi[l] = Kt[krow + tokens[l]]));
     let total = 0;
-    for (let l = start; l < end; l++) total += (phi[l] = Math.exp(phi[l] - m));
+    for (let l = start; l < end; l++) {
+      phi[l] = exp(phi[l] - m);
+      total += phi[l]; // the stored (in f32, rounded) value, as the kernel sums it
+    }
     const inv = 1 / total;
     let inO = 0;
     let outO = 0;
