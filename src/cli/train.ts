@@ -44,6 +44,9 @@ Writes DIR/trajectory.json, DIR/trajectory.csv, DIR/model.json, DIR/maxmargin.js
 DIR/figure.svg, all or none. Without the optional packages vega and vega-lite, Figure 2 is
 written as its Vega-Lite spec, DIR/figure.vl.json ("npm install vega vega-lite" for the SVG).
 A progress bar (rate, ETA, loss) is drawn on stderr when stderr is a terminal.
+On data whose query orders have cycles or confused tokens (see ntp analyze), stage 2's cosine is
+measured against the graph-SVM W_svm over the SCCs (SPEC §7.3) instead of W*_kq, and
+maxmargin.json holds W*_ov and W_svm.
 `;
 
 function parseFloatFlag(flag: string, value: string | undefined): number | undefined {
