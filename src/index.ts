@@ -143,3 +143,4 @@ export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';
 export { referenceDirections, NO_REFERENCE, type ReferenceDirections } from './train/reference.js';
 export type { ReferenceSummary } from './train/run.js';
 export { svmDirection, type SvmDirection } from './tasks/cyclic/direction.js';
+export type { HeadReal } from './engine/heads/buffers.js';
