@@ -1,6 +1,6 @@
 // The attention both cyclic heads share (SPEC §7.7, selection.ts and gen.ts): φ = softmax over one
-// context of the query's row of Kt. Pointer-and-size kernels, no module state; layouts as in
-// selection.ts.
+// context of the query's row of Kt, generic over the precision T (f64 or f32), with the addressing
+// both heads use. Pointer-and-size kernels, no module state; layouts as in selection.ts.
 
 import { expShiftSum } from './exp';
 import { scale } from './vec';
@@ -10,13 +10,18 @@ import { scale } from './vec';
   return load<i32>(p + (<usize>i << 2));
 }
 
-/** φ_l = softmax_l krow[t_l] over the context tokens[start … start+L) into f (f64[L]); krow = Kt's row of the query. */
-export function contextSoftmax(tokens: usize, start: i32, L: i32, krow: usize, f: usize): void {
-  let m: f64 = -Infinity;
+/** Address of entry i of a T array at p. */
+@inline export function at<T>(p: usize, i: i32): usize {
+  return p + (<usize>i) * sizeof<T>();
+}
+
+/** φ_l = softmax_l krow[t_l] over the context tokens[start … start+L) into f (T[L]); krow = Kt's row of the query. */
+export function contextSoftmax<T>(tokens: usize, start: i32, L: i32, krow: usize, f: usize): void {
+  let m = <T>-Infinity;
   for (let l = 0; l < L; l++) {
-    const s = load<f64>(krow + (<usize>ld32(tokens, start + l) << 3));
-    store<f64>(f + (<usize>l << 3), s);
-    m = max(m, s);
+    const s = load<T>(at<T>(krow, ld32(tokens, start + l)));
+    store<T>(at<T>(f, l), s);
+    m = max<T>(m, s);
   }
-  scale<f64>(f, 1 / expShiftSum<f64>(f, f, L, m), L);
+  scale<T>(f, <T>1 / expShiftSum<T>(f, f, L, m), L);
 }

@@ -140,3 +140,7 @@ export type { CrossInit } from './tasks/factorized/cross-attention.js';
 export type { VegaLiteSpec } from './figure/spec-type.js';
 export type { HeadData, HeadModelOptions } from './engine/heads/model.js';
 export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';
+export { referenceDirections, NO_REFERENCE, type ReferenceDirections } from './train/reference.js';
+export type { ReferenceSummary } from './train/run.js';
+export { svmDirection, type SvmDirection } from './tasks/cyclic/direction.js';
+export type { HeadReal } from './engine/heads/buffers.js';

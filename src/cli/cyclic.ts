@@ -35,6 +35,7 @@ Options:
   --init I         default (PyTorch, default) or zero
   --every N        record interval (default 50)
   --backend B      wasm (default) or js
+  --precision P    f64 (default) or f32
   --out-dir DIR    write cyclic-global.json and cyclic-global.svg there
   --json           print the result as JSON instead of the table
   -h, --help       show this help
@@ -86,7 +87,7 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
         options: {
           datasets: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' },
           head: { type: 'string' }, optimizer: { type: 'string' }, init: { type: 'string' }, every: { type: 'string' },
-          backend: { type: 'string' }, 'out-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+          backend: { type: 'string' }, precision: { type: 'string' }, 'out-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
           data: { type: 'string' },
         },
       }),
@@ -109,6 +110,8 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
     if (init) run.init = init;
     const backend = parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const);
     if (backend) run.backend = backend;
+    const precision = parseChoiceFlag('--precision', values.precision, ['f64', 'f32'] as const);
+    if (precision) run.precision = precision;
     const outDir = values['out-dir'];
     if (values.data !== undefined) {
       if (values.datasets !== undefined) throw new NtpError('usage', 'option --datasets applies to the experiment; it cannot be used with --data');

@@ -1,15 +1,16 @@
-import type { HeadBuffers } from './buffers.js';
+import { headExp, type HeadBuffers } from './buffers.js';
 import { contextSoftmax } from './context-softmax.js';
 
 /** z = attention mass per token of one sample, p_v = exp(z_v − z_o); returns Σ_{v≠o} p_v. */
 function massAndRest(b: HeadBuffers, start: number, end: number, o: number): number {
   const { tokens, phi, z, p, V } = b;
+  const exp = headExp(b);
   z.fill(0);
   for (let l = start; l < end; l++) z[tokens[l]] += phi[l];
   const zo = z[o];
   let rest = 0;
   for (let v = 0; v < V; v++) {
-    p[v] = Math.exp(z[v] - zo);
+    p[v] = exp(z[v] - zo);
     if (v !== o) rest += p[v];
   }
   return rest;
