@@ -106,9 +106,9 @@ export type { DatasetJSON, ArraySample } from './dataset/format.js';
 export { Predictor, predictMany } from './model/predictor.js';
 // Cyclic orders (SPEC §7): token-priority graphs, SCCs, the graph-SVM, the finite part, new heads.
 export { solveLdp, solveLdpRows, type LdpResult, type LdpOptions } from './maxmargin/ldp.js';
-export { cyclicData, fromTargets, hasCycle, type CyclicData, type QueryGraph } from './tasks/cyclic/data.js';
+export { cyclicData, fromTargets, hasCycle, type CyclicData, type QueryGraph } from './dataset/cyclic-orders.js';
 export { condense, stronglyConnected, type Condensation, type Components } from './dataset/scc.js';
-export { graphSvm, type GraphSvm, type GraphSvmOptions, type SvmEdge, type SvmEquality } from './tasks/cyclic/graph-svm.js';
+export { graphSvm, type GraphSvm, type GraphSvmOptions, type SvmEdge, type SvmEquality } from './maxmargin/graph-svm.js';
 export { finitePart, reducedSamples, FiniteSpace, type FinitePart, type FinitePartOptions, type ReducedSample } from './tasks/cyclic/finite.js';
 export { cyclicMetrics, frozenComponent, type CyclicMetrics } from './tasks/cyclic/metrics.js';
 export { trainCyclic, defaultInit, type CyclicHead, type CyclicTrainOptions, type CyclicTrainResult, type CyclicRecord } from './tasks/cyclic/train.js';

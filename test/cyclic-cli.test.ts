@@ -13,9 +13,9 @@ import { datasetToJSON } from '../src/dataset/format.js';
 import { svopExample } from '../src/dataset/svop.js';
 import type { Dataset } from '../src/dataset/types.js';
 import { figure2Spec } from '../src/figure/spec.js';
-import { cyclicData } from '../src/tasks/cyclic/data.js';
+import { cyclicData } from '../src/dataset/cyclic-orders.js';
 import { datasetFromTargets, EXAMPLE_1, EXAMPLE_4, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
-import { graphSvm } from '../src/tasks/cyclic/graph-svm.js';
+import { graphSvm } from '../src/maxmargin/graph-svm.js';
 import { cosineTransposed } from '../src/train/metrics.js';
 import { capture } from './helpers/cli.js';
 

@@ -14,7 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../src/dataset/analyze.js';
 import { createHeadModel, packHeadData, type HeadName } from '../src/engine/heads/model.js';
-import { cyclicData, type CyclicData } from '../src/tasks/cyclic/data.js';
+import { cyclicData, type CyclicData } from '../src/dataset/cyclic-orders.js';
 import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_1, EXAMPLE_2 } from '../src/tasks/cyclic/examples.js';
 import { trainCyclic } from '../src/tasks/cyclic/train.js';
 

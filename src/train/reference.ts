@@ -10,8 +10,8 @@ import type { Dataset } from '../dataset/types.js';
 import type { Embedding } from '../engine/embedding.js';
 import { solveMaxMargin } from '../maxmargin/index.js';
 import type { MaxMarginProblem, MaxMarginSolution } from '../maxmargin/types.js';
-import { cyclicData } from '../tasks/cyclic/data.js';
-import { graphSvm, type GraphSvm } from '../tasks/cyclic/graph-svm.js';
+import { cyclicData } from '../dataset/cyclic-orders.js';
+import { graphSvm, type GraphSvm } from '../maxmargin/graph-svm.js';
 
 /** What {@link referenceDirections} found. */
 export interface ReferenceDirections {

@@ -5,7 +5,7 @@ import { generalization, type GeneralizationReport } from './generalization.js';
 import type { ResolvedTrainOptions } from './options.js';
 import { precisionWarning } from './precision.js';
 import type { ReferenceDirections } from './reference.js';
-import type { GraphSvm } from '../tasks/cyclic/graph-svm.js';
+import type { GraphSvm } from '../maxmargin/graph-svm.js';
 import { stageRates, type StageRates } from './rates.js';
 import { Trainer, type Stage1Record, type Stage2Record, type StageOutcome, type TrainerOptions, type TrainRecord } from './trainer.js';
 import type { ModelParameters } from '../model/predict.js';

@@ -8,8 +8,8 @@ import type { Analysis } from '../../dataset/analyze.js';
 import type { Dataset } from '../../dataset/types.js';
 import { makeEmbedding } from '../../engine/embedding.js';
 import { isOrthonormal, tokenRows } from '../../maxmargin/embedding.js';
-import { cyclicData } from './data.js';
-import { graphSvm, type GraphSvm } from './graph-svm.js';
+import { cyclicData } from '../../dataset/cyclic-orders.js';
+import { graphSvm, type GraphSvm } from '../../maxmargin/graph-svm.js';
 
 /** The graph-SVM's status for a dataset, and why when it has no direction. */
 export interface SvmDirection {

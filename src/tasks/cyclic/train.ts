@@ -13,9 +13,9 @@ import { createHeadModel, packHeadData } from '../../engine/heads/model.js';
 import { packDataset } from '../../engine/packed.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
-import { cyclicData, type CyclicData } from './data.js';
+import { cyclicData, type CyclicData } from '../../dataset/cyclic-orders.js';
 import { finitePart, type FinitePart } from './finite.js';
-import { graphSvm, type GraphSvm } from './graph-svm.js';
+import { graphSvm, type GraphSvm } from '../../maxmargin/graph-svm.js';
 import { genOutput, headLoss, lossFloor, type HeadOutput } from './loss.js';
 import { cyclicMetrics, frozenComponent, type CyclicMetrics } from './metrics.js';
 
