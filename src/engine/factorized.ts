@@ -5,7 +5,7 @@ import { createEngineModel, type EngineOptions } from './create.js';
 import { gemm, gemmNT } from './js.js';
 import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
 import { internalsOf } from './internal.js';
-import { chunkResult, type ModelInternals, type Real } from './model-base.js';
+import { chunkResult, runInPieces, type ModelInternals, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import type { WasmExports, WasmModel } from './wasm.js';
 
@@ -190,12 +190,12 @@ class Factorized implements FactorizedModel {
 
   stage2(k: number, eta: number, normalized = true): ChunkResult {
     this.checkChunk(k, { eta });
-    return this.chunk(this.k.run(k, 0, eta, normalized, false));
+    return runInPieces(k, (n) => this.chunk(this.k.run(n, 0, eta, normalized, false)));
   }
 
   joint(k: number, etaOv: number, etaKq: number, normalized = true): ChunkResult {
     this.checkChunk(k, { etaOv, etaKq });
-    return this.chunk(this.k.run(k, etaOv, etaKq, normalized, true));
+    return runInPieces(k, (n) => this.chunk(this.k.run(n, etaOv, etaKq, normalized, true)));
   }
 
   gradients(objective: 'stage2' | 'joint'): FactorGradients {
@@ -229,7 +229,7 @@ class Factorized implements FactorizedModel {
 
   private checkChunk(k: number, etas: Record<string, number>): void {
     this.live();
-    if (!Number.isInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
+    if (!Number.isSafeInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
     for (const [name, eta] of Object.entries(etas)) {
       if (!(eta > 0) || !Number.isFinite(eta)) throw new NtpError('invalid-option', `step size ${name} must be a positive finite number, got ${eta}`);
     }

@@ -125,23 +125,8 @@ export abstract class ModelBase implements Model {
     return this.pieces(k, (n) => this.kernels.runJoint(n, etaOv, etaKq, normalized), true);
   }
 
-  /**
-   * Runs k steps as kernel calls of at most 2^30 steps: the kernels count in i32, so k ≥ 2^31
-   * in one call would wrap (3e9 steps reported as −1294967296, 2^32 as 0 and a caller's loop
-   * never advancing). The steps add up in a double; the start is the first piece's.
-   */
   private pieces(k: number, run: (n: number) => number, metrics: boolean): ChunkResult {
-    let left = k;
-    let steps = 0;
-    let start: Evaluation | null = null;
-    for (;;) {
-      const n = Math.min(left, MAX_KERNEL_STEPS);
-      const r = this.chunk(run(n), metrics);
-      start ??= r.start;
-      steps += r.steps;
-      left -= n;
-      if (r.status !== 'running' || left <= 0) return { ...r, steps, start };
-    }
+    return runInPieces(k, (n) => this.chunk(run(n), metrics));
   }
 
   stage1Loss(): number {
@@ -207,6 +192,25 @@ export abstract class ModelBase implements Model {
       get gWkqT() { return model.gWkqT; },
       set gWkqT(v) { model.gWkqT = v; },
     };
+  }
+}
+
+/**
+ * Runs k steps as kernel calls of at most 2^30 steps: the kernels count in i32, so k ≥ 2^31
+ * in one call would wrap (3e9 steps reported as −1294967296, 2^32 as 0 and a caller's loop
+ * never advancing). The steps add up in a double; the start is the first piece's.
+ */
+export function runInPieces(k: number, run: (n: number) => ChunkResult): ChunkResult {
+  let left = k;
+  let steps = 0;
+  let start: Evaluation | null = null;
+  for (;;) {
+    const n = Math.min(left, MAX_KERNEL_STEPS);
+    const r = run(n);
+    start ??= r.start;
+    steps += r.steps;
+    left -= n;
+    if (r.status !== 'running' || left <= 0) return { ...r, steps, start };
   }
 }
 
