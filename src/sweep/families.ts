@@ -46,3 +46,13 @@ export async function loadFamilies(modules: readonly string[] = []): Promise<Map
   }
   return map;
 }
+
+/**
+ * One family by name: a registered one alone (no other family's code is loaded, so a worker
+ * imports what its runs need), else the one an extra module defines; undefined when none does.
+ */
+export async function loadFamily(name: string, modules: readonly string[] = []): Promise<SweepFamily | undefined> {
+  const load = Object.hasOwn(FAMILIES, name) ? FAMILIES[name] : undefined;
+  if (load) return load();
+  return (await loadFamilies(modules)).get(name);
+}
