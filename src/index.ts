@@ -89,6 +89,14 @@ export async function mergeSweeps(dirs: readonly string[], out: string, opts?: i
   return (await import('./sweep/merge.js')).mergeSweeps(dirs, out, opts);
 }
 
+/**
+ * Stops the worker threads that finished sweeps keep warm for the next sweep of this process
+ * (they stop by themselves after 10 s idle and never keep the process alive).
+ */
+export async function closeSweepWorkers(): Promise<void> {
+  return (await import('./sweep/pool.js')).closeSweepWorkers();
+}
+
 /** Mean ± std, min and max per axis value of every metric of a sweep directory, final and over steps. See `ntp sweep report`. */
 export async function summarizeSweep(dir: string): Promise<import('./sweep/report.js').SweepReport> {
   return (await import('./sweep/report.js')).summarizeSweep(dir);

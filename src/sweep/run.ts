@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { NtpError } from '../errors.js';
 import { writeFilesAtomic } from '../io/files.js';
 import { DEFAULT_FAMILY, loadFamilies } from './families.js';
+import { LOCK_FILE, lockSweepDir, type SweepLock } from './lock.js';
 import { acquireRunPool, defaultWorkers, releaseRunPool } from './pool.js';
 import { canonicalJSON, countRuns, DEFAULT_RUN_LIMIT, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
 import { dropTornLine, META_FILE, readMeta, readRunsLog, RunsWriter, type RunLine, type SweepMeta } from './store.js';
@@ -27,6 +28,8 @@ export interface SweepRunOptions {
   onProgress?: (p: SweepProgress) => void;
   /** stops the sweep: queued runs are not started and runs in flight are abandoned */
   signal?: AbortSignal;
+  /** called with what the caller should be told but that is no error (a stale lock taken over) */
+  onNotice?: (message: string) => void;
 }
 
 /** Progress of a sweep. */
@@ -51,6 +54,8 @@ export interface SweepRunSummary extends SweepProgress {
   interrupted: boolean;
   /** wall time of this call in milliseconds */
   wallMs: number;
+  /** the pid of a killed sweep whose lock of `out` this call took over (-1: an unwritten lock), or null */
+  tookOverLockFrom: number | null;
 }
 
 /**
@@ -75,6 +80,7 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
   const pool = count <= (opts.limit ?? DEFAULT_RUN_LIMIT) || opts.yes ? acquireRunPool(workers, { families: familiesNamed(sweep), modules }) : null;
   // a pool with no run in flight stays warm for the next sweep of this process
   let idle = false;
+  let lock: SweepLock | null = null;
   try {
     const families = await loadFamilies(modules);
     const all = expandSweep(sweep, { families, defaultFamily: DEFAULT_FAMILY, limit: opts.limit, yes: opts.yes });
@@ -83,6 +89,12 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
 
     const meta: SweepMeta = { sweep, every, shard, modules };
     await mkdir(opts.out, { recursive: true });
+    // one sweep at a time appends to a directory's runs.jsonl
+    lock = await lockSweepDir(opts.out);
+    if (lock.tookOverFrom !== null) {
+      const who = lock.tookOverFrom > 0 ? `process ${lock.tookOverFrom}, which is no longer running` : 'a sweep killed while taking it';
+      opts.onNotice?.(`took over the lock of ${opts.out} (${LOCK_FILE}) left by ${who}`);
+    }
     const previous = await readMeta(opts.out);
     if (previous) {
       if (canonicalJSON(previous.sweep) !== canonicalJSON(sweep)) throw new NtpError('sweep-mismatch', `${opts.out} holds the runs of another sweep (its ${META_FILE} differs): use a new --out directory`);
@@ -152,10 +164,11 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
       interrupted = true;
     }
     idle = !interrupted;
-    return { ...progress(), runs, droppedTornLine: log.torn !== null, interrupted, wallMs: performance.now() - start };
+    return { ...progress(), runs, droppedTornLine: log.torn !== null, interrupted, wallMs: performance.now() - start, tookOverLockFrom: lock.tookOverFrom };
   } finally {
     if (pool && idle) releaseRunPool(workers, pool);
     else await pool?.destroy();
+    await lock?.release();
   }
 }
 
