@@ -35,6 +35,7 @@ Options:
   --init I         default (PyTorch, default) or zero
   --every N        record interval (default 50)
   --backend B      wasm (default) or js
+  --workers N      run the datasets on N worker threads (default: every core)
   --out-dir DIR    write cyclic-global.json and cyclic-global.svg there
   --json           print the result as JSON instead of the table
   -h, --help       show this help
@@ -45,6 +46,11 @@ function num(flag: string, v: string | undefined): number | undefined {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(v)})`);
   return x;
+}
+
+function positiveWorkers(n: number | undefined): number | undefined {
+  if (n !== undefined && n < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${n})`);
+  return n;
 }
 
 const f = (x: unknown, digits = 5) => (typeof x === 'number' ? x.toFixed(digits) : 'n/a');
@@ -94,7 +100,7 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
           datasets: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' },
           head: { type: 'string' }, optimizer: { type: 'string' }, init: { type: 'string' }, every: { type: 'string' },
           backend: { type: 'string' }, 'out-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-          data: { type: 'string' },
+          data: { type: 'string' }, workers: { type: 'string' },
         },
       }),
     );
@@ -124,6 +130,7 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
     const outDir = values['out-dir'];
     if (values.data !== undefined) {
       if (values.datasets !== undefined) throw new NtpError('usage', 'option --datasets applies to the experiment; it cannot be used with --data');
+      if (values.workers !== undefined) throw new NtpError('usage', 'option --workers applies to the experiment; it cannot be used with --data');
       const file = values.data;
       let ds: Dataset;
       try {
@@ -145,6 +152,7 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
       firstSeed: parseIntFlag('--seed', values.seed),
       every: parseIntFlag('--every', values.every),
       run,
+      workers: positiveWorkers(parseIntFlag('--workers', values.workers)),
     });
     if (outDir !== undefined) {
       const svg = await renderGlobalConvergenceSvg(result);

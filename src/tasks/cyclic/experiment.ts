@@ -1,11 +1,12 @@
 /**
  * Li et al.'s global-convergence experiment (SPEC §7.9): 10 random cyclic datasets (n = 6, T = 4,
  * K = 6, d = 8), selection head, NGD lr 0.01 for 4000 steps from PyTorch-default init. Each dataset
- * is one run of {@link cyclicFamily}; the curves are aggregated as mean ± std (population, as
- * numpy's default) over the datasets.
+ * is one run of {@link cyclicFamily}, run through the sweep engine on every core; the curves are
+ * aggregated as mean ± std (population, as numpy's default) over the datasets.
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { RunResult } from '../../sweep/family.js';
+import type { SweepFile } from '../../sweep/spec.js';
 import { NtpError } from '../../errors.js';
 import { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './sweep.js';
 
@@ -19,6 +20,10 @@ export interface GlobalConvergenceOptions {
   every?: number;
   /** overrides of §7.9's run settings (steps, eta, head, optimizer, init, backend, …) */
   run?: CyclicRunConfig;
+  /** worker threads of the sweep (default: every core); 0 runs in this thread */
+  workers?: number;
+  /** keep the sweep's directory (runs.jsonl, records) here; by default a temporary one */
+  sweepDir?: string;
 }
 
 /** Mean and std over the datasets of one metric at one step. */
@@ -54,7 +59,10 @@ function meanStd(xs: number[]): { mean: number; std: number; n: number } {
   return { mean, std: Math.sqrt(v), n };
 }
 
-/** Runs the experiment: one {@link cyclicFamily} run per dataset, then mean ± std. */
+/**
+ * Runs the experiment: one {@link cyclicFamily} run per dataset, as one sweep on the worker pool
+ * (Node only), then mean ± std ({@link aggregateGlobalConvergence}).
+ */
 export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}): Promise<GlobalConvergenceResult> {
   const datasets = opts.datasets ?? 10;
   const firstSeed = opts.firstSeed ?? 1;
@@ -64,12 +72,19 @@ export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}):
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${every})`);
   const run = { ...GLOBAL_CONVERGENCE, ...(opts.run ?? {}) };
   cyclicFamily.validate(run);
+  // the engine is loaded here, not by this module: it needs Node (threads, files), the rest does not
+  const { sweepResults } = await import('../../sweep/results.js');
+  const sweep = { base: { family: cyclicFamily.name, ...run }, grid: { seed: { from: firstSeed, to: firstSeed + datasets - 1 } } } as SweepFile;
+  const runs = await sweepResults(sweep, { every, workers: opts.workers, out: opts.sweepDir });
+  return aggregateGlobalConvergence(runs.map((r, k) => ({ seed: firstSeed + k, ...r })), { ...run, datasets, firstSeed, every });
+}
+
+/** Mean ± std over the datasets' runs (in seed order) of the curves and final values. */
+export function aggregateGlobalConvergence(runs: ReadonlyArray<RunResult & { seed: number }>, config: GlobalConvergenceResult['config']): GlobalConvergenceResult {
   const results: GlobalConvergenceResult['runs'] = [];
   const byStep = new Map<number, Map<string, number[]>>();
-  for (let k = 0; k < datasets; k++) {
-    const seed = firstSeed + k;
-    const r = await cyclicFamily.run({ ...run, seed }, every);
-    results.push({ seed, status: r.status, final: r.final, extra: r.extra });
+  for (const r of runs) {
+    results.push({ seed: r.seed, status: r.status, final: r.final, extra: r.extra });
     for (const rec of r.records) {
       let m = byStep.get(rec.step);
       if (!m) byStep.set(rec.step, (m = new Map()));
@@ -90,7 +105,7 @@ export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}):
   for (const key of SUMMARY_METRICS) {
     summary[key] = meanStd(results.map((r) => r.final[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
   }
-  return { config: { ...run, datasets, firstSeed, every }, runs: results, bands, summary };
+  return { config, runs: results, bands, summary };
 }
 
 const TITLES: Record<string, string> = {
