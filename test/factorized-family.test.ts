@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { crossLossAndGradient, trainCrossAttention } from '../src/tasks/factorized/cross-attention.js';
 import { generateAttentionData, tokenScores } from '../src/tasks/factorized/data.js';
-import { band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { aggregateLocalConvergence, band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { validateLocalConvergence } from '../src/tasks/factorized/local-convergence.js';
 import { globalSelection, localSelection, selectionConstraints } from '../src/tasks/factorized/local-svm.js';
 import { iterateMetrics } from '../src/tasks/factorized/metrics.js';
 import { factorizedFamily } from '../src/tasks/factorized/sweep.js';
@@ -136,6 +137,18 @@ describe('the family, the experiments and the CLI', () => {
     }
     // B6 at t = 0 with the PyTorch init: ‖KᵀK − QᵀQ‖ is not 0, and per-factor NGD changes it
     expect(a.records[0]['KQ.conserved']).not.toBe(a.records[4]['KQ.conserved']);
+  });
+
+  it('the local experiment through the sweep pool gives the aggregate of the same runs made in this thread', async () => {
+    const config = { n: 4, T: 5, d: 6, steps: 120 };
+    const inThread = await Promise.all([0, 1, 2].map((seed) => factorizedFamily.run({ ...config, seed }, 40)));
+    const { seed: _seed, ...resolved } = validateLocalConvergence({ ...config, seed: 0 });
+    const expected = aggregateLocalConvergence(inThread, resolved, 0);
+    const swept = await localConvergenceExperiment({ ...config, runs: 3, every: 40, workers: 2 });
+    expect(swept.steps).toEqual([0, 40, 80, 120]);
+    expect(Object.keys(swept.series).length).toBeGreaterThan(10);
+    // runs.jsonl and the records are JSON: a non-finite number comes back as null, as it is printed
+    expect(JSON.parse(JSON.stringify({ ...swept, elapsedMs: 0 }))).toEqual(JSON.parse(JSON.stringify(expected)));
   });
 
   it('SPEC §8.6 local convergence, 12 runs at their size: means at t = 2000 within 3·std/√12 of the spec re-run', async () => {

@@ -25,6 +25,7 @@ Options (local):
   --lr X        step size (default 0.1)
   --lambda-kq X penalty λ(‖K‖²+‖Q‖²) of the (K,Q) run (default 2.22e-16, their code's)
   --eps X       guard of the normalized step lr·g/(‖g‖+eps) (default 2.22e-16, their code's)
+  --workers N   run the instances on N worker threads (default: every core)
 Options (rank):
   --runs N      instances per point (default 100)
   --ds LIST     dimensions, comma-separated (default 1,2,3,4,5,10,15,20)
@@ -62,6 +63,7 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
           ds: { type: 'string' },
           'lambda-kq': { type: 'string' },
           eps: { type: 'string' },
+          workers: { type: 'string' },
           'no-figure': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -94,7 +96,9 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
       // every option is checked before the first run, so a bad one writes nothing
       validateLocalConvergence({ ...config, seed: 0 });
       const every = parseIntFlag('--every', values.every) ?? 10;
-      const e = await localConvergenceExperiment({ ...config, runs, every, onProgress: io.isTTY ? (k, n) => io.stderr(`\rrun ${k}/${n}`) : undefined });
+      const workers = parseIntFlag('--workers', values.workers);
+      if (workers !== undefined && workers < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${workers})`);
+      const e = await localConvergenceExperiment({ ...config, runs, every, workers, onProgress: io.isTTY ? (k, n) => io.stderr(`\rrun ${k}/${n}`) : undefined });
       if (io.isTTY) io.stderr('\n');
       const table = localConvergenceTable(e);
       files.push({ path: join(out, 'local.json'), content: JSON.stringify(e) + '\n' });

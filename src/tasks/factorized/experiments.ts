@@ -2,6 +2,7 @@ import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
 import type { RunResult } from '../../sweep/family.js';
+import type { SweepFile } from '../../sweep/spec.js';
 import { generateAttentionData } from './data.js';
 import { globalSelection, selectionConstraints } from './local-svm.js';
 import { numericalRank } from './metrics.js';
@@ -24,6 +25,10 @@ export interface LocalConvergenceExperimentOptions extends Partial<Omit<LocalCon
   every?: number;
   /** called after each run with the number done */
   onProgress?: (done: number, runs: number) => void;
+  /** worker threads of the sweep the runs make (default: every core); 0 runs in this thread */
+  workers?: number;
+  /** keep the sweep's directory (runs.jsonl, records) here; by default a temporary one */
+  sweepDir?: string;
 }
 
 /** The aggregated experiment: a band per recorded step and metric, and per final metric. */
@@ -53,22 +58,28 @@ export function band(values: ReadonlyArray<number | null | undefined>): Band {
 }
 
 /**
- * SPEC §8.6 `local_converge`: the family's single run for seeds 0 … runs−1, aggregated into mean ±
- * std bands per recorded step. Everything is deterministic from the options.
+ * SPEC §8.6 `local_converge`: the family's single run for seeds 0 … runs−1, as one sweep on the
+ * worker pool (Node only), aggregated into mean ± std bands per recorded step
+ * ({@link aggregateLocalConvergence}). Everything is deterministic from the options.
  */
 export async function localConvergenceExperiment(opts: LocalConvergenceExperimentOptions = {}): Promise<LocalConvergenceExperiment> {
-  const { runs = 100, every = 10, onProgress, ...rest } = opts;
+  const { runs = 100, every = 10, onProgress, workers, sweepDir, ...rest } = opts;
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be a positive integer, got ${every}`);
   const base = validateLocalConvergence({ ...rest, seed: 0 });
   const { seed: _seed, ...config } = base;
   const t0 = performance.now();
-  const results: RunResult[] = [];
-  for (let r = 0; r < runs; r++) {
-    results.push(await factorizedFamily.run({ ...rest, seed: r }, every));
-    onProgress?.(r + 1, runs);
-  }
-  const elapsedMs = performance.now() - t0;
+  // the engine is loaded here, not by this module: it needs Node (threads, files), the rest does not
+  const { sweepResults } = await import('../../sweep/results.js');
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const sweep = { base: { family: factorizedFamily.name, ...given }, grid: { seed: { from: 0, to: runs - 1 } } } as SweepFile;
+  const results = await sweepResults(sweep, { every, workers, out: sweepDir, onProgress: onProgress && ((done, total) => done > 0 && onProgress(done, total)) });
+  return aggregateLocalConvergence(results, config, performance.now() - t0);
+}
+
+/** Mean ± std bands over the runs (in seed order), per recorded step and per final metric. */
+export function aggregateLocalConvergence(results: readonly RunResult[], config: LocalConvergenceExperiment['config'], elapsedMs: number): LocalConvergenceExperiment {
+  const runs = results.length;
   const steps = results[0].records.map((x) => x.step);
   const keys = new Set<string>();
   for (const res of results) for (const rec of res.records) for (const k of Object.keys(rec)) if (k !== 'step') keys.add(k);
