@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { crossLossAndGradient, trainCrossAttention } from '../src/tasks/factorized/cross-attention.js';
 import { generateAttentionData, tokenScores } from '../src/tasks/factorized/data.js';
-import { aggregateLocalConvergence, band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { aggregateLocalConvergence, aggregateRankStudy, band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { rankInstance } from '../src/tasks/factorized/rank-sweep.js';
 import { validateLocalConvergence } from '../src/tasks/factorized/local-convergence.js';
 import { globalSelection, localSelection, selectionConstraints } from '../src/tasks/factorized/local-svm.js';
 import { iterateMetrics } from '../src/tasks/factorized/metrics.js';
@@ -171,8 +172,8 @@ describe('the family, the experiments and the CLI', () => {
     expect(e.series['KQ.maxAttention'][at].mean).toBeGreaterThan(0.9999);
   });
 
-  it('rank study: W_F has rank min(n, d) generically, the nuclear solution is never of higher rank', () => {
-    const pts = rankStudy({ ns: [5], Ts: [], ds: [3, 10], runs: 4 });
+  it('rank study: W_F has rank min(n, d) generically, the nuclear solution is never of higher rank', async () => {
+    const pts = await rankStudy({ ns: [5], Ts: [], ds: [3, 10], runs: 4 });
     expect(pts).toHaveLength(2);
     const [d3, d10] = pts;
     expect(d10.infeasible).toBe(0);
@@ -180,6 +181,13 @@ describe('the family, the experiments and the CLI', () => {
     expect(d10.rankStar.mean).toBeLessThanOrEqual(d10.rankF.mean);
     expect(d10.uncertified).toBe(0);
     expect(d3.rankF.mean).toBeLessThanOrEqual(3);
+    // through the sweep pool: the points of the same instances solved in this thread
+    const opts = { ns: [5, 6], Ts: [5, 7], ds: [1, 3], runs: 3 };
+    const instances = [[5, 5], [6, 5], [5, 7]].flatMap(([n, T]) => [1, 3].flatMap((d) => [0, 1, 2].map((seed) => ({ n, T, d, seed }))));
+    const inThread = aggregateRankStudy(instances.map((config) => ({ config, ...rankInstance(config) })), opts);
+    expect(inThread).toHaveLength(8);
+    expect(inThread.some((p) => p.infeasible > 0)).toBe(true); // d = 1: coinciding tokens
+    expect(await rankStudy({ ...opts, workers: 2 })).toEqual(inThread);
     expect(band([1, 3, null]).mean).toBe(2);
     expect(band([1, 3]).std).toBe(1);
   });

@@ -82,7 +82,7 @@ describe('sweep files', () => {
     bad({ grid: { eta0: ['fast'] } }, /run 0: option eta0 must be a number \(got "fast"\)/);
     bad({ list: [{ vocab: 8 }, { vocab: 1 }] }, /run 1 \(list entry 1\): option vocab must be an integer >= 2/);
     bad({ grid: { algorithm: ['two-stage', 'adam'] } }, /run 1: option algorithm must be one of two-stage, gd, joint \(got "adam"\)/);
-    bad({ base: { family: 'nope' } }, /unknown family "nope" \(known: ntp, cyclic, factorized, recall, autoregressive\)/);
+    bad({ base: { family: 'nope' } }, /unknown family "nope" \(known: ntp, cyclic, factorized, recall, autoregressive, factorized-rank\)/);
     bad({ grid: { seed: [1, 2, 1] } }, /run 2 has the same config as run 0/);
     bad({ base: { vocab: 8 }, gird: {} }, /unknown key "gird" in the sweep file/);
     bad({ list: [] }, /"list" is empty/);
@@ -273,7 +273,7 @@ describe('running a sweep', () => {
     expect(records.records).toEqual([{ step: 0, x: 2 }, { step: 4, x: 4 }]);
     const again = await runSweep(sweep, { out: join(d, 'x'), workers: 2, modules: [FAULTY], every: 4 });
     expect(again).toMatchObject({ done: 9, resumed: 9, failed: 6 });
-    expect(await loadFamilies([FAULTY])).toHaveProperty('size', 6);
+    expect(await loadFamilies([FAULTY])).toHaveProperty('size', 7);
   });
 
   it('loses at most the runs in flight when SIGKILLed, and a resume completes it with no duplicate', async () => {

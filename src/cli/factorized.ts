@@ -25,11 +25,11 @@ Options (local):
   --lr X        step size (default 0.1)
   --lambda-kq X penalty λ(‖K‖²+‖Q‖²) of the (K,Q) run (default 2.22e-16, their code's)
   --eps X       guard of the normalized step lr·g/(‖g‖+eps) (default 2.22e-16, their code's)
-  --workers N   run the instances on N worker threads (default: every core)
 Options (rank):
   --runs N      instances per point (default 100)
   --ds LIST     dimensions, comma-separated (default 1,2,3,4,5,10,15,20)
 Common:
+  --workers N   run the instances on N worker threads (default: every core)
   --out DIR     output directory (required)
   --no-figure   skip the SVG
   -h, --help    show this help
@@ -80,6 +80,8 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
     const out = values.out;
     const figure = !values['no-figure'];
     const runs = parseIntFlag('--runs', values.runs);
+    const workers = parseIntFlag('--workers', values.workers);
+    if (workers !== undefined && workers < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${workers})`);
     const files: OutputFile[] = [];
     if (positionals[0] === 'local') {
       const config: Record<string, number> = {};
@@ -96,8 +98,6 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
       // every option is checked before the first run, so a bad one writes nothing
       validateLocalConvergence({ ...config, seed: 0 });
       const every = parseIntFlag('--every', values.every) ?? 10;
-      const workers = parseIntFlag('--workers', values.workers);
-      if (workers !== undefined && workers < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${workers})`);
       const e = await localConvergenceExperiment({ ...config, runs, every, workers, onProgress: io.isTTY ? (k, n) => io.stderr(`\rrun ${k}/${n}`) : undefined });
       if (io.isTTY) io.stderr('\n');
       const table = localConvergenceTable(e);
@@ -121,7 +121,7 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
         return d;
       });
     }
-    const points = rankStudy({ runs, ds, onProgress: io.isTTY ? (k, n) => io.stderr(`\rpoint ${k}/${n}`) : undefined });
+    const points = await rankStudy({ runs, ds, workers, onProgress: io.isTTY ? (k, n) => io.stderr(`\rinstance ${k}/${n}`) : undefined });
     if (io.isTTY) io.stderr('\n');
     const table = rankTable(points);
     files.push({ path: join(out, 'rank.json'), content: JSON.stringify(points) + '\n' });

@@ -13,6 +13,7 @@ export const FAMILIES: Readonly<Record<string, () => Promise<SweepFamily>>> = {
   factorized: async () => (await import('../tasks/factorized/sweep.js')).factorizedFamily,
   recall: async () => (await import('../tasks/recall/sweep.js')).recallFamily,
   autoregressive: async () => (await import('../tasks/autoregressive/sweep.js')).autoregressiveFamily,
+  'factorized-rank': async () => (await import('../tasks/factorized/rank-sweep.js')).factorizedRankFamily,
 };
 
 /** The family a sweep uses when its configs name none: the core paper's Algorithm 1. */

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { NtpError } from '../errors.js';
 import type { RunResult } from './family.js';
 import { runSweep } from './run.js';
-import type { SweepFile } from './spec.js';
+import type { RunConfig, SweepFile } from './spec.js';
 import { readRecords, readRunsLog } from './store.js';
+
+/** A run's result as its family gave it, with the run's config (its `family` included). */
+export type SweptResult = RunResult & { config: RunConfig };
 
 /** Options of {@link sweepResults}. */
 export interface SweepResultsOptions {
@@ -26,7 +29,7 @@ export interface SweepResultsOptions {
  * results with every non-finite number as null (JSON), which aggregations that skip undefined
  * values treat alike. A failed run fails the call with its error.
  */
-export async function sweepResults(sweep: SweepFile, opts: SweepResultsOptions): Promise<RunResult[]> {
+export async function sweepResults(sweep: SweepFile, opts: SweepResultsOptions): Promise<SweptResult[]> {
   const dir = opts.out ?? (await mkdtemp(join(tmpdir(), 'ntp-sweep-')));
   try {
     const s = await runSweep(sweep, { out: dir, workers: opts.workers, every: opts.every, onProgress: opts.onProgress && ((p) => opts.onProgress?.(p.done, p.total)) });
@@ -36,10 +39,10 @@ export async function sweepResults(sweep: SweepFile, opts: SweepResultsOptions):
     const failed = lines.find((l) => l.status === 'failed');
     if (failed) throw new NtpError('run-failed', `run ${failed.index} of the sweep (${JSON.stringify(failed.config)}) failed: ${failed.error}`);
     return await Promise.all(
-      lines.map(async (l): Promise<RunResult> => {
+      lines.map(async (l): Promise<SweptResult> => {
         // runs.jsonl keeps a family's extra.rates apart, as `rates`
         const extra = l.rates === null || l.rates === undefined ? l.extra : { ...l.extra, rates: l.rates };
-        return { status: l.status, final: l.final, records: await readRecords(dir, l.id), ...(extra === undefined ? {} : { extra }) };
+        return { config: l.config, status: l.status, final: l.final, records: await readRecords(dir, l.id), ...(extra === undefined ? {} : { extra }) };
       }),
     );
   } finally {

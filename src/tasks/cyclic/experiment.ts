@@ -76,7 +76,7 @@ export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}):
   const { sweepResults } = await import('../../sweep/results.js');
   const sweep = { base: { family: cyclicFamily.name, ...run }, grid: { seed: { from: firstSeed, to: firstSeed + datasets - 1 } } } as SweepFile;
   const runs = await sweepResults(sweep, { every, workers: opts.workers, out: opts.sweepDir });
-  return aggregateGlobalConvergence(runs.map((r, k) => ({ seed: firstSeed + k, ...r })), { ...run, datasets, firstSeed, every });
+  return aggregateGlobalConvergence(runs.map(({ config, ...r }) => ({ seed: config.seed as number, ...r })), { ...run, datasets, firstSeed, every });
 }
 
 /** Mean ± std over the datasets' runs (in seed order) of the curves and final values. */

@@ -1,13 +1,9 @@
 import { NtpError } from '../../errors.js';
-import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
-import { svd } from '../../maxmargin/svd.js';
 import type { RunResult } from '../../sweep/family.js';
 import type { SweepFile } from '../../sweep/spec.js';
-import { generateAttentionData } from './data.js';
-import { globalSelection, selectionConstraints } from './local-svm.js';
-import { numericalRank } from './metrics.js';
 import { validateLocalConvergence, type LocalConvergenceConfig } from './local-convergence.js';
 import { factorizedFamily } from './sweep.js';
+import { factorizedRankFamily } from './rank-sweep.js';
 
 /** mean ± std over the runs where a metric is defined (std with ddof = 0, as numpy's default). */
 export interface Band {
@@ -74,7 +70,7 @@ export async function localConvergenceExperiment(opts: LocalConvergenceExperimen
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const sweep = { base: { family: factorizedFamily.name, ...given }, grid: { seed: { from: 0, to: runs - 1 } } } as SweepFile;
   const results = await sweepResults(sweep, { every, workers, out: sweepDir, onProgress: onProgress && ((done, total) => done > 0 && onProgress(done, total)) });
-  return aggregateLocalConvergence(results, config, performance.now() - t0);
+  return aggregateLocalConvergence(results.map(({ config: _config, ...r }) => r), config, performance.now() - t0);
 }
 
 /** Mean ± std bands over the runs (in seed order), per recorded step and per final metric. */
@@ -141,7 +137,12 @@ export interface RankStudyOptions {
   ds?: number[];
   /** instances per point, seeds 0 … runs−1 (default 100) */
   runs?: number;
+  /** called after each instance with the number done and the total */
   onProgress?: (done: number, total: number) => void;
+  /** worker threads of the sweep the instances make (default: every core); 0 runs in this thread */
+  workers?: number;
+  /** keep the sweep's directory (runs.jsonl) here; by default a temporary one */
+  sweepDir?: string;
 }
 
 /** One point of the rank study. */
@@ -162,21 +163,35 @@ export interface RankPoint {
 
 /**
  * The rank study: global SVMs (α = argmax γ) of random instances, their Frobenius and nuclear ranks
- * with relative thresholds on certified solutions, and the infeasible instances counted.
+ * with relative thresholds on certified solutions, and the infeasible instances counted. Every
+ * instance is one run of the `factorized-rank` sweep family ({@link rankInstance}), all of them
+ * one sweep on the worker pool (Node only); {@link aggregateRankStudy} makes the points.
  */
-export function rankStudy(opts: RankStudyOptions = {}): RankPoint[] {
-  const ns = opts.ns ?? [5, 10, 15];
-  const Ts = opts.Ts ?? [5, 10, 15];
+export async function rankStudy(opts: RankStudyOptions = {}): Promise<RankPoint[]> {
+  const grid = rankGrid(opts);
   const ds = opts.ds ?? [1, 2, 3, 4, 5, 10, 15, 20];
   const runs = opts.runs ?? 100;
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
-  const grid: Array<{ series: 'n' | 'T'; n: number; T: number }> = [
-    ...ns.map((n) => ({ series: 'n' as const, n, T: 5 })),
-    ...Ts.map((T) => ({ series: 'T' as const, n: 5, T })),
-  ];
-  const total = grid.length * ds.length;
+  // the point n = T = 5 is in both series: one run per instance
+  const sizes = [...new Map(grid.map((g) => [`${g.n},${g.T}`, { n: g.n, T: g.T }])).values()];
+  const { sweepResults } = await import('../../sweep/results.js');
+  const sweep = { base: { family: factorizedRankFamily.name }, grid: { d: ds, seed: { from: 0, to: runs - 1 } }, list: sizes } as SweepFile;
+  const onProgress = opts.onProgress;
+  const results = await sweepResults(sweep, { every: 1, workers: opts.workers, out: opts.sweepDir, onProgress: onProgress && ((done, total) => done > 0 && onProgress(done, total)) });
+  return aggregateRankStudy(results, opts);
+}
+
+function rankGrid(opts: RankStudyOptions): Array<{ series: 'n' | 'T'; n: number; T: number }> {
+  return [...(opts.ns ?? [5, 10, 15]).map((n) => ({ series: 'n' as const, n, T: 5 })), ...(opts.Ts ?? [5, 10, 15]).map((T) => ({ series: 'T' as const, n: 5, T }))];
+}
+
+/** The points of the study from its instances' results (each with its config: n, T, d, seed). */
+export function aggregateRankStudy(results: ReadonlyArray<RunResult & { config: Readonly<Record<string, unknown>> }>, opts: RankStudyOptions = {}): RankPoint[] {
+  const ds = opts.ds ?? [1, 2, 3, 4, 5, 10, 15, 20];
+  const runs = opts.runs ?? 100;
+  const byInstance = new Map(results.map((r) => [`${r.config.n},${r.config.T},${r.config.d},${r.config.seed}`, r]));
   const out: RankPoint[] = [];
-  for (const g of grid) {
+  for (const g of rankGrid(opts)) {
     for (const d of ds) {
       const rf: number[] = [];
       const rs: number[] = [];
@@ -184,23 +199,18 @@ export function rankStudy(opts: RankStudyOptions = {}): RankPoint[] {
       let uncertified = 0;
       let maxGap = 0;
       for (let r = 0; r < runs; r++) {
-        const data = generateAttentionData({ n: g.n, T: g.T, d, seed: r });
-        try {
-          // in d = 1 two unit tokens can coincide, which makes a constraint ⟨0, W⟩ ≥ 1: infeasible too
-          const C = selectionConstraints(data, globalSelection(data));
-          const F = solveFrobeniusSvm(C);
-          const N = solveNuclearSvm(C, { maxIterations: 5000 });
-          rf.push(numericalRank(svd(F.W, d, d).sigma, 1e-6));
-          rs.push(N.rank);
-          if (N.status !== 'certified') uncertified++;
-          maxGap = Math.max(maxGap, N.relativeGap);
-        } catch (e) {
-          if (e instanceof NtpError && e.code === 'infeasible') infeasible++;
-          else throw e;
+        const res = byInstance.get(`${g.n},${g.T},${d},${r}`);
+        if (!res) throw new NtpError('run-failed', `the rank study has no result for n = ${g.n}, T = ${g.T}, d = ${d}, seed ${r}`);
+        if (res.status === 'infeasible') {
+          infeasible++;
+          continue;
         }
+        rf.push(res.final.rankF as number);
+        rs.push(res.final.rankStar as number);
+        if (res.final.certified !== 1) uncertified++;
+        maxGap = Math.max(maxGap, res.final.relativeGap as number);
       }
       out.push({ ...g, d, rankF: band(rf), rankStar: band(rs), infeasible, uncertified, maxGap });
-      opts.onProgress?.(out.length, total);
     }
   }
   return out;
