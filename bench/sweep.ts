@@ -5,9 +5,9 @@
 // Two situations, both reported:
 // - warm: sweeps in a process that has run sweeps before (the API, an experiment that runs several
 //   sweeps): runSweep reuses the workers the last sweep left warm, their code already optimized;
-// - cold: one `ntp sweep run` process from the shell: every worker thread starts, and V8 optimizes
-//   the JavaScript of a run in each thread anew (about ten runs' worth of CPU time per thread, on
-//   V8's background threads).
+// - cold: the first sweep of a fresh process (what `ntp sweep run` does, process start aside): every
+//   worker thread starts, and V8 optimizes the JavaScript of a run in each thread anew, on its
+//   background threads.
 // "One worker" leaves the other cores idle, and V8's compiler and garbage collector threads use
 // them; so each one-worker figure also appears pinned to one core (`taskset -c 0`, in a child
 // process), which is what one core means.
@@ -27,14 +27,14 @@ const SWEEP: SweepFile = { base: { vocab: 20, t0: 900, t1: 900 }, grid: { seed: 
  */
 const warmUp = (workers: number): SweepFile => ({ base: { vocab: 20, t0: 900, t1: 900 }, grid: { seed: { from: 1001, to: 1000 + 48 * workers } } });
 
-/** Wall time, and where known the CPU time of the process (all threads) over it. */
+/** Wall time, and the CPU time of the process (all threads) over it. */
 export interface Timing {
   wallMs: number;
   runsPerSecond: number;
-  /** CPU time of all threads of the process (null for a child process timed from outside) */
-  cpuMs: number | null;
+  /** CPU time of all threads of the process over the sweep */
+  cpuMs: number;
   /** cpuMs / wallMs: the cores the sweep actually got */
-  coresUsed: number | null;
+  coresUsed: number;
 }
 
 /** The sweep section's numbers. */
@@ -49,7 +49,7 @@ export interface SweepBench {
   repeats: number;
 }
 
-const timing = (wallMs: number, cpuMs: number | null): Timing => ({ wallMs, runsPerSecond: (RUNS * 1000) / wallMs, cpuMs, coresUsed: cpuMs === null ? null : cpuMs / wallMs });
+const timing = (wallMs: number, cpuMs: number): Timing => ({ wallMs, runsPerSecond: (RUNS * 1000) / wallMs, cpuMs, coresUsed: cpuMs / wallMs });
 const fastest = (ts: Timing[]): Timing => ts.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
 
 /** One sweep in this process. */
@@ -81,24 +81,16 @@ function wallOf(cmd: string, args: string[]): Promise<{ ms: number; out: string 
 const canPin = (): boolean => process.platform === 'linux' && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pinned = (args: string[]): [string, string[]] => ['taskset', ['-c', '0', ...args]];
 
-/** The warm one-worker figure of a child process pinned to core 0 (this file, --pinned-child). */
-async function warmPinned(repeats: number): Promise<Timing> {
-  const [cmd, args] = pinned([process.execPath, fileURLToPath(import.meta.url), '--pinned-child', String(repeats)]);
-  const { out } = await wallOf(cmd, args);
+/**
+ * A child process running this file with `args` (optionally pinned to core 0), which prints one
+ * Timing as its last line: `--warm-child N` (warm-up, then the fastest of N one-worker sweeps) or
+ * `--cold-child W` (one sweep on W workers in the fresh process).
+ */
+async function child(args: string[], pin: boolean): Promise<Timing> {
+  const all = [process.execPath, fileURLToPath(import.meta.url), ...args];
+  const [cmd, rest] = pin ? pinned(all) : [all[0], all.slice(1)];
+  const { out } = await wallOf(cmd, rest);
   return JSON.parse(out.trim().split('\n').pop() as string) as Timing;
-}
-
-/** One `ntp sweep run` process, timed from its start to its exit. */
-async function coldCli(file: string, workers: number, pin: boolean): Promise<Timing> {
-  const out = mkdtempSync(join(tmpdir(), 'ntp-bench-sweep-cli-'));
-  try {
-    const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-    const args = [process.execPath, cli, 'sweep', 'run', file, '--out', out, '--workers', String(workers)];
-    const [cmd, rest] = pin ? pinned(args) : [args[0], args.slice(1)];
-    return timing((await wallOf(cmd, rest)).ms, null);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
 }
 
 /**
@@ -121,23 +113,16 @@ export async function sweepBench(quick = false): Promise<SweepBench> {
     w1.push(await timed(SWEEP, 1));
     wAll.push(await timed(SWEEP, cores));
   }
-  const wPinned = pin ? await warmPinned(repeats) : null;
+  const wPinned = pin ? await child(['--warm-child', String(repeats)], true) : null;
 
-  // cold: one CLI process per sweep
-  const dir = mkdtempSync(join(tmpdir(), 'ntp-bench-sweep-file-'));
-  const file = join(dir, 'sweep.json');
-  writeFileSync(file, JSON.stringify(SWEEP));
+  // cold: one fresh process per sweep
   const c1: Timing[] = [];
   const cPinned: Timing[] = [];
   const cAll: Timing[] = [];
-  try {
-    for (let i = 0; i < repeats; i++) {
-      c1.push(await coldCli(file, 1, false));
-      if (pin) cPinned.push(await coldCli(file, 1, true));
-      cAll.push(await coldCli(file, cores, false));
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  for (let i = 0; i < repeats; i++) {
+    c1.push(await child(['--cold-child', '1'], false));
+    if (pin) cPinned.push(await child(['--cold-child', '1'], true));
+    cAll.push(await child(['--cold-child', String(cores)], false));
   }
 
   const section = (one: Timing, onePinned: Timing | null, all: Timing) => ({ oneWorker: one, oneWorkerPinned: onePinned, allCores: all, speedup: one.wallMs / all.wallMs, speedupPinned: onePinned ? onePinned.wallMs / all.wallMs : null });
@@ -151,7 +136,7 @@ export async function sweepBench(quick = false): Promise<SweepBench> {
   };
   const line = (name: string, t: Timing, extra = '') =>
     `  ${name.padEnd(30)} ${(t.wallMs / 1000).toFixed(2).padStart(6)} s   ${t.runsPerSecond.toFixed(1).padStart(5)} runs/s` +
-    (t.cpuMs === null || t.coresUsed === null ? '' : `   ${t.coresUsed.toFixed(2)} cores busy (CPU time / wall time), ${(t.cpuMs / RUNS).toFixed(1)} ms CPU per run`) + extra;
+    `   ${t.coresUsed.toFixed(2)} cores busy (CPU time / wall time), ${(t.cpuMs / RUNS).toFixed(1)} ms CPU per run` + extra;
   const print = (title: string, s: SweepBench['warm']) => {
     console.log(title);
     console.log(line('1 worker', s.oneWorker));
@@ -161,7 +146,7 @@ export async function sweepBench(quick = false): Promise<SweepBench> {
   };
   console.log(`\nsweep: ${RUNS} paper-size runs (|V| = 20, T0 = T1 = 900), ${cores} cores, fastest of ${repeats}, load average ${loadBefore.toFixed(2)} before (other processes share the cores)${pin ? '' : '; taskset unavailable: no pinned rows'}`);
   print(' warm (runSweep in a process whose last sweep left its workers warm)', r.warm);
-  print(' cold (one `ntp sweep run` process each, start to exit)', r.cold);
+  print(' cold (the first sweep of a fresh process, as `ntp sweep run`: new workers, nothing optimized yet)', r.cold);
   // this file runs compiled as dist/bench/sweep.js; results go to the source tree's bench/results
   const results = new URL('../../bench/results/', import.meta.url);
   mkdirSync(results, { recursive: true });
@@ -169,14 +154,17 @@ export async function sweepBench(quick = false): Promise<SweepBench> {
   return r;
 }
 
-// `node dist/bench/sweep.js` runs this section alone; `--pinned-child N` is the pinned warm row
+// `node dist/bench/sweep.js` runs this section alone; --warm-child and --cold-child are its children
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  const at = process.argv.indexOf('--pinned-child');
-  if (at >= 0) {
+  const warmAt = process.argv.indexOf('--warm-child');
+  const coldAt = process.argv.indexOf('--cold-child');
+  if (warmAt >= 0) {
     await timed(warmUp(1), 1);
     const ts: Timing[] = [];
-    for (let i = 0; i < Number(process.argv[at + 1]); i++) ts.push(await timed(SWEEP, 1));
+    for (let i = 0; i < Number(process.argv[warmAt + 1]); i++) ts.push(await timed(SWEEP, 1));
     console.log(JSON.stringify(fastest(ts)));
+  } else if (coldAt >= 0) {
+    console.log(JSON.stringify(await timed(SWEEP, Number(process.argv[coldAt + 1]))));
   } else {
     await sweepBench(process.argv.includes('--quick'));
   }
