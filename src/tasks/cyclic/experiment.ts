@@ -61,7 +61,7 @@ function meanStd(xs: number[]): { mean: number; std: number; n: number } {
 
 /**
  * Runs the experiment: one {@link cyclicFamily} run per dataset, as one sweep on the worker pool
- * (Node only), then mean ± std ({@link aggregateGlobalConvergence}).
+ * (Node only), then mean ± std (`aggregateGlobalConvergence`).
  */
 export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}): Promise<GlobalConvergenceResult> {
   const datasets = opts.datasets ?? 10;

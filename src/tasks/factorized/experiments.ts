@@ -56,7 +56,7 @@ export function band(values: ReadonlyArray<number | null | undefined>): Band {
 /**
  * SPEC §8.6 `local_converge`: the family's single run for seeds 0 … runs−1, as one sweep on the
  * worker pool (Node only), aggregated into mean ± std bands per recorded step
- * ({@link aggregateLocalConvergence}). Everything is deterministic from the options.
+ * (`aggregateLocalConvergence`). Everything is deterministic from the options.
  */
 export async function localConvergenceExperiment(opts: LocalConvergenceExperimentOptions = {}): Promise<LocalConvergenceExperiment> {
   const { runs = 100, every = 10, onProgress, workers, sweepDir, ...rest } = opts;
@@ -164,8 +164,8 @@ export interface RankPoint {
 /**
  * The rank study: global SVMs (α = argmax γ) of random instances, their Frobenius and nuclear ranks
  * with relative thresholds on certified solutions, and the infeasible instances counted. Every
- * instance is one run of the `factorized-rank` sweep family ({@link rankInstance}), all of them
- * one sweep on the worker pool (Node only); {@link aggregateRankStudy} makes the points.
+ * instance is one run of the `factorized-rank` sweep family (`rankInstance`), all of them
+ * one sweep on the worker pool (Node only); `aggregateRankStudy` makes the points.
  */
 export async function rankStudy(opts: RankStudyOptions = {}): Promise<RankPoint[]> {
   const grid = rankGrid(opts);
