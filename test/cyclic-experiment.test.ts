@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { analyze } from '../src/dataset/analyze.js';
-import { cyclicData, hasCycle } from '../src/tasks/cyclic/data.js';
+import { cyclicData, hasCycle } from '../src/dataset/cyclic-orders.js';
 import { aggregateGlobalConvergence, runGlobalConvergence, globalConvergenceSpec } from '../src/tasks/cyclic/experiment.js';
 import { equiCorrelated, generateLiCyclic, generatePlanted, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
 import { cyclicFamily, GLOBAL_CONVERGENCE } from '../src/tasks/cyclic/sweep.js';

@@ -4,7 +4,7 @@ import { NtpError } from '../errors.js';
 import { writeFilesAtomic, type OutputFile } from '../io/files.js';
 import { localConvergenceExperiment, localConvergenceTable, rankStudy, type RankPoint } from '../tasks/factorized/experiments.js';
 import { validateLocalConvergence } from '../tasks/factorized/local-convergence.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { type CliIO, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand } from './io.js';
 
 export const FACTORIZED_USAGE = `Usage: ntp factorized EXPERIMENT --out DIR [options]
 
@@ -34,13 +34,6 @@ Common:
   --no-figure   skip the SVG
   -h, --help    show this help
 `;
-
-function parseNumberFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(value)})`);
-  return x;
-}
 
 /** `ntp factorized` */
 export async function runFactorized(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -89,11 +82,11 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
         const v = parseIntFlag(`--${key}`, values[key]);
         if (v !== undefined) config[key] = v;
       }
-      const lr = parseNumberFlag('--lr', values.lr);
+      const lr = parseFloatFlag('--lr', values.lr);
       if (lr !== undefined) config.lr = lr;
-      const lambdaKQ = parseNumberFlag('--lambda-kq', values['lambda-kq']);
+      const lambdaKQ = parseFloatFlag('--lambda-kq', values['lambda-kq']);
       if (lambdaKQ !== undefined) config.lambdaKQ = lambdaKQ;
-      const eps = parseNumberFlag('--eps', values.eps);
+      const eps = parseFloatFlag('--eps', values.eps);
       if (eps !== undefined) config.eps = eps;
       // every option is checked before the first run, so a bad one writes nothing
       validateLocalConvergence({ ...config, seed: 0 });

@@ -5,7 +5,7 @@
  * aggregated as mean ± std (population, as numpy's default) over the datasets.
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
-import type { RunResult } from '../../sweep/family.js';
+import type { RunResult } from '../family.js';
 import type { SweepFile } from '../../sweep/spec.js';
 import { NtpError } from '../../errors.js';
 import { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './sweep.js';

@@ -3,7 +3,7 @@
  * generator (or a given file's dataset), one embedding, stage-2 training with A1–A9 recorded.
  * Deterministic from the config's seed (dataset, embedding and initialization all derive from it).
  */
-import type { RunRecord, RunResult, SweepFamily } from '../../sweep/family.js';
+import type { RunRecord, RunResult, SweepFamily } from '../family.js';
 import { NtpError } from '../../errors.js';
 import type { Dataset } from '../../dataset/types.js';
 import { equiCorrelated, generateLiCyclic, normalizedGaussian } from './generators.js';

@@ -1,5 +1,5 @@
 import { NtpError } from '../../errors.js';
-import type { RunResult } from '../../sweep/family.js';
+import type { RunResult } from '../family.js';
 import type { SweepFile } from '../../sweep/spec.js';
 import { validateLocalConvergence, type LocalConvergenceConfig } from './local-convergence.js';
 import { factorizedFamily } from './sweep.js';

@@ -1,7 +1,7 @@
 import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
-import type { RunResult, SweepFamily } from '../../sweep/family.js';
+import type { RunResult, SweepFamily } from '../family.js';
 import { generateAttentionData } from './data.js';
 import { globalSelection, selectionConstraints } from './local-svm.js';
 import { numericalRank } from './metrics.js';
