@@ -29,8 +29,7 @@ export async function factorizedBench(quick: boolean): Promise<FactorizedBench> 
   console.log('\nfactorized attention (SPEC §8), one core:');
   const localRuns = quick ? 10 : 100;
   const t0 = performance.now();
-  // in this thread, as before the experiment ran through the sweep pool (every core by default)
-  await localConvergenceExperiment({ runs: localRuns, every: 10, workers: 0 });
+  await localConvergenceExperiment({ runs: localRuns, every: 10 });
   const localMs = performance.now() - t0;
   console.log(`  local-convergence experiment, ${localRuns} runs (n = 6, T = 8, d = 10, 2000 steps, W and K·Qᵀ, local Frobenius + nuclear SVMs): ${(localMs / 1000).toFixed(2)} s`);
 

@@ -5,9 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { crossLossAndGradient, trainCrossAttention } from '../src/tasks/factorized/cross-attention.js';
 import { generateAttentionData, tokenScores } from '../src/tasks/factorized/data.js';
-import { aggregateLocalConvergence, aggregateRankStudy, band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
-import { rankInstance } from '../src/tasks/factorized/rank-sweep.js';
-import { validateLocalConvergence } from '../src/tasks/factorized/local-convergence.js';
+import { band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { sweepRunner } from '../src/sweep/results.js';
 import { globalSelection, localSelection, selectionConstraints } from '../src/tasks/factorized/local-svm.js';
 import { iterateMetrics } from '../src/tasks/factorized/metrics.js';
 import { factorizedFamily } from '../src/tasks/factorized/sweep.js';
@@ -141,15 +140,13 @@ describe('the family, the experiments and the CLI', () => {
   });
 
   it('the local experiment through the sweep pool gives the aggregate of the same runs made in this thread', async () => {
-    const config = { n: 4, T: 5, d: 6, steps: 120 };
-    const inThread = await Promise.all([0, 1, 2].map((seed) => factorizedFamily.run({ ...config, seed }, 40)));
-    const { seed: _seed, ...resolved } = validateLocalConvergence({ ...config, seed: 0 });
-    const expected = aggregateLocalConvergence(inThread, resolved, 0);
-    const swept = await localConvergenceExperiment({ ...config, runs: 3, every: 40, workers: 2 });
+    const opts = { n: 4, T: 5, d: 6, steps: 120, runs: 3, every: 40 };
+    const inThread = await localConvergenceExperiment(opts);
+    const swept = await localConvergenceExperiment({ ...opts, runMany: sweepRunner({ workers: 2 }) });
     expect(swept.steps).toEqual([0, 40, 80, 120]);
     expect(Object.keys(swept.series).length).toBeGreaterThan(10);
     // runs.jsonl and the records are JSON: a non-finite number comes back as null, as it is printed
-    expect(JSON.parse(JSON.stringify({ ...swept, elapsedMs: 0 }))).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(JSON.parse(JSON.stringify({ ...swept, elapsedMs: 0 }))).toEqual(JSON.parse(JSON.stringify({ ...inThread, elapsedMs: 0 })));
   });
 
   it('SPEC §8.6 local convergence, 12 runs at their size: means at t = 2000 within 3·std/√12 of the spec re-run', async () => {
@@ -183,11 +180,10 @@ describe('the family, the experiments and the CLI', () => {
     expect(d3.rankF.mean).toBeLessThanOrEqual(3);
     // through the sweep pool: the points of the same instances solved in this thread
     const opts = { ns: [5, 6], Ts: [5, 7], ds: [1, 3], runs: 3 };
-    const instances = [[5, 5], [6, 5], [5, 7]].flatMap(([n, T]) => [1, 3].flatMap((d) => [0, 1, 2].map((seed) => ({ n, T, d, seed }))));
-    const inThread = aggregateRankStudy(instances.map((config) => ({ config, ...rankInstance(config) })), opts);
+    const inThread = await rankStudy(opts);
     expect(inThread).toHaveLength(8);
     expect(inThread.some((p) => p.infeasible > 0)).toBe(true); // d = 1: coinciding tokens
-    expect(await rankStudy({ ...opts, workers: 2 })).toEqual(inThread);
+    expect(await rankStudy({ ...opts, runMany: sweepRunner({ workers: 2 }) })).toEqual(inThread);
     expect(band([1, 3, null]).mean).toBe(2);
     expect(band([1, 3]).std).toBe(1);
   });

@@ -143,7 +143,8 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
       firstSeed: parseIntFlag('--seed', values.seed),
       every: parseIntFlag('--every', values.every),
       run,
-      workers: positiveWorkers(parseIntFlag('--workers', values.workers)),
+      // the datasets' runs go to the sweep engine's worker pool, every core by default
+      runMany: (await import('../sweep/results.js')).sweepRunner({ workers: positiveWorkers(parseIntFlag('--workers', values.workers)) }),
     });
     if (outDir !== undefined) {
       const svg = await renderGlobalConvergenceSvg(result);

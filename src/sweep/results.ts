@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
-import type { RunResult } from './family.js';
+import type { RunResult, SweepFamily } from './family.js';
+import type { RunMany } from '../tasks/run-many.js';
 import { runSweep } from './run.js';
-import type { RunConfig, SweepFile } from './spec.js';
+import { canonicalJSON, type RunConfig, type SweepFile } from './spec.js';
 import { readRecords, readRunsLog } from './store.js';
 
 /** A run's result as its family gave it, with the run's config (its `family` included). */
@@ -48,4 +49,29 @@ export async function sweepResults(sweep: SweepFile, opts: SweepResultsOptions):
   } finally {
     if (opts.out === undefined) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Options of {@link sweepRunner}. */
+export interface SweepRunnerOptions {
+  /** worker threads (default: every core); 0 runs in this thread, through the sweep's files all the same */
+  workers?: number;
+  /** keep the sweep's directory here (resumable); by default a temporary one, removed after */
+  out?: string;
+  /** called after each run is recorded */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * A {@link RunMany} on the worker pool: the configs become one sweep (a list, each with the
+ * family's name), and the results come back in the order given, as {@link sweepResults} reads
+ * them (non-finite numbers as null). Equal configs run once.
+ */
+export function sweepRunner(opts: SweepRunnerOptions = {}): RunMany {
+  return async (family: SweepFamily, configs: ReadonlyArray<Record<string, unknown>>, every: number) => {
+    const key = (c: Readonly<Record<string, unknown>>) => canonicalJSON({ ...c, family: family.name });
+    const distinct = [...new Map(configs.map((c) => [key(c), { ...c, family: family.name } as RunConfig])).values()];
+    const results = await sweepResults({ list: distinct }, { every, workers: opts.workers, out: opts.out, onProgress: opts.onProgress && ((done, total) => done > 0 && opts.onProgress?.(done, total)) });
+    const byKey = new Map(results.map(({ config, ...r }) => [key(config), r as RunResult]));
+    return configs.map((c) => byKey.get(key(c)) as RunResult);
+  };
 }

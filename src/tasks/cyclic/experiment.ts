@@ -1,12 +1,13 @@
 /**
  * Li et al.'s global-convergence experiment (SPEC §7.9): 10 random cyclic datasets (n = 6, T = 4,
  * K = 6, d = 8), selection head, NGD lr 0.01 for 4000 steps from PyTorch-default init. Each dataset
- * is one run of {@link cyclicFamily}, run through the sweep engine on every core; the curves are
- * aggregated as mean ± std (population, as numpy's default) over the datasets.
+ * is one run of {@link cyclicFamily} (run by the given {@link RunMany}: `ntp cyclic` passes the
+ * sweep engine's worker pool); the curves are aggregated as mean ± std (population, as numpy's
+ * default) over the datasets.
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { RunResult } from '../family.js';
-import type { SweepFile } from '../../sweep/spec.js';
+import { runInThisThread, type RunMany } from '../run-many.js';
 import { NtpError } from '../../errors.js';
 import { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './sweep.js';
 
@@ -20,10 +21,8 @@ export interface GlobalConvergenceOptions {
   every?: number;
   /** overrides of §7.9's run settings (steps, eta, head, optimizer, init, backend, …) */
   run?: CyclicRunConfig;
-  /** worker threads of the sweep (default: every core); 0 runs in this thread */
-  workers?: number;
-  /** keep the sweep's directory (runs.jsonl, records) here; by default a temporary one */
-  sweepDir?: string;
+  /** how the datasets' runs are made (default: one after another in this thread) */
+  runMany?: RunMany;
 }
 
 /** Mean and std over the datasets of one metric at one step. */
@@ -59,10 +58,7 @@ function meanStd(xs: number[]): { mean: number; std: number; n: number } {
   return { mean, std: Math.sqrt(v), n };
 }
 
-/**
- * Runs the experiment: one {@link cyclicFamily} run per dataset, as one sweep on the worker pool
- * (Node only), then mean ± std (`aggregateGlobalConvergence`).
- */
+/** Runs the experiment: one {@link cyclicFamily} run per dataset, then mean ± std. */
 export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}): Promise<GlobalConvergenceResult> {
   const datasets = opts.datasets ?? 10;
   const firstSeed = opts.firstSeed ?? 1;
@@ -72,15 +68,13 @@ export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}):
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${every})`);
   const run = { ...GLOBAL_CONVERGENCE, ...(opts.run ?? {}) };
   cyclicFamily.validate(run);
-  // the engine is loaded here, not by this module: it needs Node (threads, files), the rest does not
-  const { sweepResults } = await import('../../sweep/results.js');
-  const sweep = { base: { family: cyclicFamily.name, ...run }, grid: { seed: { from: firstSeed, to: firstSeed + datasets - 1 } } } as SweepFile;
-  const runs = await sweepResults(sweep, { every, workers: opts.workers, out: opts.sweepDir });
-  return aggregateGlobalConvergence(runs.map(({ config, ...r }) => ({ seed: config.seed as number, ...r })), { ...run, datasets, firstSeed, every });
+  const seeds = Array.from({ length: datasets }, (_, k) => firstSeed + k);
+  const runs = await (opts.runMany ?? runInThisThread)(cyclicFamily, seeds.map((seed) => ({ ...run, seed })), every);
+  return aggregate(runs.map((r, k) => ({ seed: seeds[k], ...r })), { ...run, datasets, firstSeed, every });
 }
 
 /** Mean ± std over the datasets' runs (in seed order) of the curves and final values. */
-export function aggregateGlobalConvergence(runs: ReadonlyArray<RunResult & { seed: number }>, config: GlobalConvergenceResult['config']): GlobalConvergenceResult {
+function aggregate(runs: ReadonlyArray<RunResult & { seed: number }>, config: GlobalConvergenceResult['config']): GlobalConvergenceResult {
   const results: GlobalConvergenceResult['runs'] = [];
   const byStep = new Map<number, Map<string, number[]>>();
   for (const r of runs) {

@@ -1,6 +1,6 @@
 import { NtpError } from '../../errors.js';
 import type { RunResult } from '../family.js';
-import type { SweepFile } from '../../sweep/spec.js';
+import { inThisThread, type RunMany } from '../run-many.js';
 import { validateLocalConvergence, type LocalConvergenceConfig } from './local-convergence.js';
 import { factorizedFamily } from './sweep.js';
 import { factorizedRankFamily } from './rank-sweep.js';
@@ -21,10 +21,8 @@ export interface LocalConvergenceExperimentOptions extends Partial<Omit<LocalCon
   every?: number;
   /** called after each run with the number done */
   onProgress?: (done: number, runs: number) => void;
-  /** worker threads of the sweep the runs make (default: every core); 0 runs in this thread */
-  workers?: number;
-  /** keep the sweep's directory (runs.jsonl, records) here; by default a temporary one */
-  sweepDir?: string;
+  /** how the runs are made (default: one after another in this thread; `ntp factorized` passes the sweep engine's worker pool) */
+  runMany?: RunMany;
 }
 
 /** The aggregated experiment: a band per recorded step and metric, and per final metric. */
@@ -54,28 +52,20 @@ export function band(values: ReadonlyArray<number | null | undefined>): Band {
 }
 
 /**
- * SPEC §8.6 `local_converge`: the family's single run for seeds 0 … runs−1, as one sweep on the
- * worker pool (Node only), aggregated into mean ± std bands per recorded step
- * (`aggregateLocalConvergence`). Everything is deterministic from the options.
+ * SPEC §8.6 `local_converge`: the family's single run for seeds 0 … runs−1, aggregated into mean ±
+ * std bands per recorded step. Everything is deterministic from the options.
  */
 export async function localConvergenceExperiment(opts: LocalConvergenceExperimentOptions = {}): Promise<LocalConvergenceExperiment> {
-  const { runs = 100, every = 10, onProgress, workers, sweepDir, ...rest } = opts;
+  const { runs = 100, every = 10, onProgress, runMany, ...rest } = opts;
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be a positive integer, got ${every}`);
   const base = validateLocalConvergence({ ...rest, seed: 0 });
   const { seed: _seed, ...config } = base;
   const t0 = performance.now();
-  // the engine is loaded here, not by this module: it needs Node (threads, files), the rest does not
-  const { sweepResults } = await import('../../sweep/results.js');
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-  const sweep = { base: { family: factorizedFamily.name, ...given }, grid: { seed: { from: 0, to: runs - 1 } } } as SweepFile;
-  const results = await sweepResults(sweep, { every, workers, out: sweepDir, onProgress: onProgress && ((done, total) => done > 0 && onProgress(done, total)) });
-  return aggregateLocalConvergence(results.map(({ config: _config, ...r }) => r), config, performance.now() - t0);
-}
-
-/** Mean ± std bands over the runs (in seed order), per recorded step and per final metric. */
-export function aggregateLocalConvergence(results: readonly RunResult[], config: LocalConvergenceExperiment['config'], elapsedMs: number): LocalConvergenceExperiment {
-  const runs = results.length;
+  const configs = Array.from({ length: runs }, (_, r) => ({ ...given, seed: r }));
+  const results = await (runMany ?? inThisThread(onProgress))(factorizedFamily, configs, every);
+  const elapsedMs = performance.now() - t0;
   const steps = results[0].records.map((x) => x.step);
   const keys = new Set<string>();
   for (const res of results) for (const rec of res.records) for (const k of Object.keys(rec)) if (k !== 'step') keys.add(k);
@@ -137,12 +127,10 @@ export interface RankStudyOptions {
   ds?: number[];
   /** instances per point, seeds 0 … runs−1 (default 100) */
   runs?: number;
-  /** called after each instance with the number done and the total */
+  /** called after each instance with the number done and the total (in this thread) */
   onProgress?: (done: number, total: number) => void;
-  /** worker threads of the sweep the instances make (default: every core); 0 runs in this thread */
-  workers?: number;
-  /** keep the sweep's directory (runs.jsonl) here; by default a temporary one */
-  sweepDir?: string;
+  /** how the instances are solved (default: one after another in this thread; `ntp factorized` passes the sweep engine's worker pool) */
+  runMany?: RunMany;
 }
 
 /** One point of the rank study. */
@@ -163,9 +151,8 @@ export interface RankPoint {
 
 /**
  * The rank study: global SVMs (α = argmax γ) of random instances, their Frobenius and nuclear ranks
- * with relative thresholds on certified solutions, and the infeasible instances counted. Every
- * instance is one run of the `factorized-rank` sweep family (`rankInstance`), all of them
- * one sweep on the worker pool (Node only); `aggregateRankStudy` makes the points.
+ * with relative thresholds on certified solutions, and the infeasible instances counted. Each
+ * instance is one run of the `factorized-rank` family (`rankInstance`).
  */
 export async function rankStudy(opts: RankStudyOptions = {}): Promise<RankPoint[]> {
   const grid = rankGrid(opts);
@@ -174,11 +161,9 @@ export async function rankStudy(opts: RankStudyOptions = {}): Promise<RankPoint[
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
   // the point n = T = 5 is in both series: one run per instance
   const sizes = [...new Map(grid.map((g) => [`${g.n},${g.T}`, { n: g.n, T: g.T }])).values()];
-  const { sweepResults } = await import('../../sweep/results.js');
-  const sweep = { base: { family: factorizedRankFamily.name }, grid: { d: ds, seed: { from: 0, to: runs - 1 } }, list: sizes } as SweepFile;
-  const onProgress = opts.onProgress;
-  const results = await sweepResults(sweep, { every: 1, workers: opts.workers, out: opts.sweepDir, onProgress: onProgress && ((done, total) => done > 0 && onProgress(done, total)) });
-  return aggregateRankStudy(results, opts);
+  const configs = sizes.flatMap(({ n, T }) => ds.flatMap((d) => Array.from({ length: runs }, (_, seed) => ({ n, T, d, seed }))));
+  const results = await (opts.runMany ?? inThisThread(opts.onProgress))(factorizedRankFamily, configs, 1);
+  return aggregateRankStudy(results.map((r, k) => ({ ...r, config: configs[k] })), opts);
 }
 
 function rankGrid(opts: RankStudyOptions): Array<{ series: 'n' | 'T'; n: number; T: number }> {
@@ -186,7 +171,7 @@ function rankGrid(opts: RankStudyOptions): Array<{ series: 'n' | 'T'; n: number;
 }
 
 /** The points of the study from its instances' results (each with its config: n, T, d, seed). */
-export function aggregateRankStudy(results: ReadonlyArray<RunResult & { config: Readonly<Record<string, unknown>> }>, opts: RankStudyOptions = {}): RankPoint[] {
+function aggregateRankStudy(results: ReadonlyArray<RunResult & { config: Readonly<Record<string, unknown>> }>, opts: RankStudyOptions = {}): RankPoint[] {
   const ds = opts.ds ?? [1, 2, 3, 4, 5, 10, 15, 20];
   const runs = opts.runs ?? 100;
   const byInstance = new Map(results.map((r) => [`${r.config.n},${r.config.T},${r.config.d},${r.config.seed}`, r]));
