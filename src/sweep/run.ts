@@ -4,6 +4,7 @@ import { NtpError } from '../errors.js';
 import { writeFilesAtomic } from '../io/files.js';
 import { DEFAULT_FAMILY, loadFamilies } from './families.js';
 import { LOCK_FILE, lockSweepDir, type SweepLock } from './lock.js';
+import type { RunOutcome } from './execute.js';
 import { acquireRunPool, defaultWorkers, releaseRunPool } from './pool.js';
 import { canonicalJSON, countRuns, DEFAULT_RUN_LIMIT, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
 import { dropTornLine, META_FILE, readMeta, readRunsLog, RunsWriter, type RunLine, type SweepMeta } from './store.js';
@@ -131,15 +132,26 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
         void pool.destroy();
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      // One lane per worker, each taking the next run once its last one is written: nothing waits
-      // in a queue, so a stop abandons only the runs in flight, and in this thread (workers = 0)
-      // the event loop turns between runs (writes finish, signals are seen).
+      // One lane per worker, each taking the next run as its last one comes back: little waits in
+      // a queue, so a stop abandons only the runs in flight. On worker threads the next run is
+      // handed over before the last one is written, so a worker never waits for the disk; in this
+      // thread (workers = 0) a run starts only once the last is written, so the event loop turns
+      // between runs (writes finish, signals are seen).
       let next = 0;
+      const start = (): { run: SweepRun; outcome: Promise<RunOutcome> } | null => {
+        if (stopping || next >= todo.length) return null;
+        const run = todo[next++];
+        const outcome = pool.run({ config: run.config, every, modules });
+        outcome.catch(() => {}); // awaited below, unless a failed write ends the lane first
+        return { run, outcome };
+      };
       const lane = async (): Promise<void> => {
-        while (!stopping && next < todo.length) {
-          const run = todo[next++];
-          const outcome = await pool.run({ config: run.config, every, modules });
+        let current = start();
+        while (current) {
+          const { run } = current;
+          const outcome = await current.outcome;
           if (stopping) return;
+          const following = workers > 0 ? start() : null;
           const line: RunLine = outcome.ok
             ? { id: run.id, index: run.index, config: run.config, status: outcome.result.status, final: outcome.result.final, rates: outcome.result.extra?.rates ?? null, extra: withoutRates(outcome.result.extra), wallMs: outcome.wallMs }
             : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, wallMs: outcome.wallMs };
@@ -147,6 +159,7 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
           done.add(run.id);
           if (!outcome.ok) failed++;
           opts.onProgress?.(progress());
+          current = workers > 0 ? following : start();
         }
       };
       try {
