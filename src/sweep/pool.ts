@@ -137,7 +137,8 @@ function inThisThread(): RunPool {
 /**
  * How long a finished sweep's worker threads stay up for the next sweep of this process. A warm
  * worker has its code compiled and optimized: a fresh one spends about as much CPU time on
- * V8's optimizing compiler as on ten paper-size runs (bench/sweep.ts measures both).
+ * V8's optimizing compiler (and on running unoptimized meanwhile) as on twenty paper-size runs
+ * (bench/sweep.ts measures both).
  */
 export const KEEP_WARM_MS = 10_000;
 
