@@ -89,6 +89,27 @@ export async function mergeSweeps(dirs: readonly string[], out: string, opts?: i
   return (await import('./sweep/merge.js')).mergeSweeps(dirs, out, opts);
 }
 
+export type { RunMany } from './tasks/run-many.js';
+export type { SweepRunnerOptions } from './sweep/results.js';
+export { runInThisThread } from './tasks/run-many.js';
+
+/**
+ * Makes the runs of an experiment (`runGlobalConvergence`, `localConvergenceExperiment`,
+ * `rankStudy`: their `runMany` option) on the sweep engine's worker pool, every core by default
+ * (Node only; the experiments run in this thread without it).
+ */
+export function sweepRunner(opts?: import('./sweep/results.js').SweepRunnerOptions): import('./tasks/run-many.js').RunMany {
+  return async (family, configs, every) => (await import('./sweep/results.js')).sweepRunner(opts)(family, configs, every);
+}
+
+/**
+ * Stops the worker threads that finished sweeps keep warm for the next sweep of this process
+ * (they stop by themselves after 10 s idle and never keep the process alive).
+ */
+export async function closeSweepWorkers(): Promise<void> {
+  return (await import('./sweep/pool.js')).closeSweepWorkers();
+}
+
 /** Mean ± std, min and max per axis value of every metric of a sweep directory, final and over steps. See `ntp sweep report`. */
 export async function summarizeSweep(dir: string): Promise<import('./sweep/report.js').SweepReport> {
   return (await import('./sweep/report.js')).summarizeSweep(dir);

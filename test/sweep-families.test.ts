@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runSweep } from '../src/sweep/run.js';
 import { cyclicFamily } from '../src/tasks/cyclic/sweep.js';
 import { factorizedFamily } from '../src/tasks/factorized/sweep.js';
+import { factorizedRankFamily } from '../src/tasks/factorized/rank-sweep.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -17,6 +18,7 @@ describe('task families in a sweep', () => {
   for (const [family, base] of [
     [cyclicFamily, { steps: 60 }],
     [factorizedFamily, { steps: 60 }],
+    [factorizedRankFamily, { n: 5, T: 5, d: 3 }],
   ] as const) {
     it(`${family.name}: two seeds on 2 workers equal the family's direct runs`, async () => {
       const out = await mkdtemp(join(tmpdir(), `ntp-sweep-${family.name}-`));

@@ -36,10 +36,16 @@ Options:
   --every N        record interval (default 50)
   --backend B      wasm (default) or js
   --precision P    f64 (default) or f32
+  --workers N      run the datasets on N worker threads (default: every core)
   --out-dir DIR    write cyclic-global.json and cyclic-global.svg there
   --json           print the result as JSON instead of the table
   -h, --help       show this help
 `;
+
+function positiveWorkers(n: number | undefined): number | undefined {
+  if (n !== undefined && n < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${n})`);
+  return n;
+}
 
 const f = (x: unknown, digits = 5) => (typeof x === 'number' ? x.toFixed(digits) : 'n/a');
 
@@ -88,7 +94,7 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
           datasets: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' },
           head: { type: 'string' }, optimizer: { type: 'string' }, init: { type: 'string' }, every: { type: 'string' },
           backend: { type: 'string' }, precision: { type: 'string' }, 'out-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-          data: { type: 'string' },
+          data: { type: 'string' }, workers: { type: 'string' },
         },
       }),
     );
@@ -115,6 +121,7 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
     const outDir = values['out-dir'];
     if (values.data !== undefined) {
       if (values.datasets !== undefined) throw new NtpError('usage', 'option --datasets applies to the experiment; it cannot be used with --data');
+      if (values.workers !== undefined) throw new NtpError('usage', 'option --workers applies to the experiment; it cannot be used with --data');
       const file = values.data;
       let ds: Dataset;
       try {
@@ -136,6 +143,8 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
       firstSeed: parseIntFlag('--seed', values.seed),
       every: parseIntFlag('--every', values.every),
       run,
+      // the datasets' runs go to the sweep engine's worker pool, every core by default
+      runMany: (await import('../sweep/results.js')).sweepRunner({ workers: positiveWorkers(parseIntFlag('--workers', values.workers)) }),
     });
     if (outDir !== undefined) {
       const svg = await renderGlobalConvergenceSvg(result);
