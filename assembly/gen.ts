@@ -1,49 +1,38 @@
 // The `gen` head (SPEC §7.7, Li et al.'s `gen` + `ce` with one-hot tokens): logits z_v = attention
 // mass on token v, cross-entropy against the target o_n; the package's frozen-M head with M the
 // collocation's permutation at scale 1. Pointer-and-size kernels, no module state; one forward and
-// one backward pass over all samples.
-// Layouts as in selection.ts, plus scratch z f64[V], p f64[V] and dphi f64[longest context].
+// one backward pass over all samples, generic over the precision T (f64 or f32): `genForward` and
+// `genBackward` are the f64 instantiation, `genForward32`/`genBackward32` the f32 one.
+// Layouts as in selection.ts, plus scratch z T[V], p T[V] and dphi T[longest context].
 
-import { expShift, expShiftSum } from './exp';
-import { scale } from './vec';
-
-@inline function ld32(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
+import { at, contextSoftmax, ld32 } from './context-softmax';
+import { expShift } from './exp';
 
 /** z = attention mass per token of sample i (from its φ), and p_v = exp(z_v − z_o); returns Σ_{v≠o} p_v. */
-function massAndRest(tokens: usize, start: i32, L: i32, o: i32, f: usize, V: i32, z: usize, p: usize): f64 {
-  memory.fill(z, 0, (<usize>V) << 3);
+function massAndRest<T>(tokens: usize, start: i32, L: i32, o: i32, f: usize, V: i32, z: usize, p: usize): T {
+  memory.fill(z, 0, (<usize>V) * sizeof<T>());
   for (let l = 0; l < L; l++) {
-    const at = z + (<usize>ld32(tokens, start + l) << 3);
-    store<f64>(at, load<f64>(at) + load<f64>(f + (<usize>l << 3)));
+    const a = at<T>(z, ld32(tokens, start + l));
+    store<T>(a, load<T>(a) + load<T>(at<T>(f, l)));
   }
   // z ∈ [0, 1]: shifting by z_o keeps exp in range
-  expShift<f64>(p, z, V, load<f64>(z + (<usize>o << 3)));
-  let rest: f64 = 0;
-  for (let v = 0; v < V; v++) if (v != o) rest += load<f64>(p + (<usize>v << 3));
+  expShift<T>(p, z, V, load<T>(at<T>(z, o)));
+  let rest = <T>0;
+  for (let v = 0; v < V; v++) if (v != o) rest += load<T>(at<T>(p, v));
   return rest;
 }
 
 /** φ per position into phi; returns Σ_n π_n CE(z_n, o_n) = Σ π_n log1p(Σ_{v≠o} e^{z_v − z_o}). */
-export function genForward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32,
-                           Kt: usize, V: i32, phi: usize, z: usize, p: usize): f64 {
+function forward<T>(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, Kt: usize, V: i32, phi: usize, z: usize, p: usize): f64 {
   let loss: f64 = 0;
   for (let i = 0; i < n; i++) {
     const start = ld32(offsets, i);
     const L = ld32(offsets, i + 1) - start;
     const q = ld32(tokens, start + L - 1);
-    const krow = Kt + (<usize>q) * (<usize>V) * 8;
-    const f = phi + (<usize>start << 3);
-    let m: f64 = -Infinity;
-    for (let l = 0; l < L; l++) {
-      const s = load<f64>(krow + (<usize>ld32(tokens, start + l) << 3));
-      store<f64>(f + (<usize>l << 3), s);
-      m = max(m, s);
-    }
-    scale<f64>(f, 1 / expShiftSum<f64>(f, f, L, m), L);
-    const rest = massAndRest(tokens, start, L, ld32(targets, i), f, V, z, p);
-    loss += load<f64>(weights + (<usize>i << 3)) * Math.log1p(rest);
+    const f = at<T>(phi, start);
+    contextSoftmax<T>(tokens, start, L, at<T>(Kt, q * V), f);
+    const rest = massAndRest<T>(tokens, start, L, ld32(targets, i), f, V, z, p);
+    loss += <f64>load<T>(at<T>(weights, i)) * Math.log1p(<f64>rest);
   }
   return loss;
 }
@@ -53,30 +42,45 @@ export function genForward(offsets: usize, tokens: usize, targets: usize, weight
  * dφ_l = dz[t_l], ds_l = φ_l((dφ_l − dφ_ref) − Σ_k φ_k (dφ_k − dφ_ref)), centred on the most
  * attended position so that the sum is of small exact terms.
  */
-export function genBackward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32,
-                            phi: usize, V: i32, dKt: usize, z: usize, p: usize, dphi: usize): void {
+function backward<T>(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, phi: usize, V: i32, dKt: usize, z: usize, p: usize, dphi: usize): void {
   for (let i = 0; i < n; i++) {
     const start = ld32(offsets, i);
     const L = ld32(offsets, i + 1) - start;
     const q = ld32(tokens, start + L - 1);
     const o = ld32(targets, i);
-    const w = load<f64>(weights + (<usize>i << 3));
-    const f = phi + (<usize>start << 3);
-    const rest = massAndRest(tokens, start, L, o, f, V, z, p);
-    const sInv = 1 / (1 + rest);
+    const w = load<T>(at<T>(weights, i));
+    const f = at<T>(phi, start);
+    const rest = massAndRest<T>(tokens, start, L, o, f, V, z, p);
+    const sInv = <T>1 / (<T>1 + rest);
     let ref = 0;
     for (let l = 0; l < L; l++) {
       const t = ld32(tokens, start + l);
-      store<f64>(dphi + (<usize>l << 3), t == o ? -w * rest * sInv : w * load<f64>(p + (<usize>t << 3)) * sInv);
-      if (load<f64>(f + (<usize>l << 3)) > load<f64>(f + (<usize>ref << 3))) ref = l;
+      store<T>(at<T>(dphi, l), t == o ? -w * rest * sInv : w * load<T>(at<T>(p, t)) * sInv);
+      if (load<T>(at<T>(f, l)) > load<T>(at<T>(f, ref))) ref = l;
     }
-    const dref = load<f64>(dphi + (<usize>ref << 3));
-    let c: f64 = 0;
-    for (let l = 0; l < L; l++) c += load<f64>(f + (<usize>l << 3)) * (load<f64>(dphi + (<usize>l << 3)) - dref);
-    const drow = dKt + (<usize>q) * (<usize>V) * 8;
+    const dref = load<T>(at<T>(dphi, ref));
+    let c = <T>0;
+    for (let l = 0; l < L; l++) c += load<T>(at<T>(f, l)) * (load<T>(at<T>(dphi, l)) - dref);
+    const drow = at<T>(dKt, q * V);
     for (let l = 0; l < L; l++) {
-      const at = drow + (<usize>ld32(tokens, start + l) << 3);
-      store<f64>(at, load<f64>(at) + load<f64>(f + (<usize>l << 3)) * ((load<f64>(dphi + (<usize>l << 3)) - dref) - c));
+      const a = at<T>(drow, ld32(tokens, start + l));
+      store<T>(a, load<T>(a) + load<T>(at<T>(f, l)) * ((load<T>(at<T>(dphi, l)) - dref) - c));
     }
   }
+}
+
+export function genForward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, Kt: usize, V: i32, phi: usize, z: usize, p: usize): f64 {
+  return forward<f64>(offsets, tokens, targets, weights, n, Kt, V, phi, z, p);
+}
+
+export function genBackward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, phi: usize, V: i32, dKt: usize, z: usize, p: usize, dphi: usize): void {
+  backward<f64>(offsets, tokens, targets, weights, n, phi, V, dKt, z, p, dphi);
+}
+
+export function genForward32(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, Kt: usize, V: i32, phi: usize, z: usize, p: usize): f64 {
+  return forward<f32>(offsets, tokens, targets, weights, n, Kt, V, phi, z, p);
+}
+
+export function genBackward32(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, phi: usize, V: i32, dKt: usize, z: usize, p: usize, dphi: usize): void {
+  backward<f32>(offsets, tokens, targets, weights, n, phi, V, dKt, z, p, dphi);
 }

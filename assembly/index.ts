@@ -191,3 +191,6 @@ export function causalAdam(f32: bool, w: usize, g: usize, m: usize, v: usize, n:
 export function causalAxpy(f32: bool, y: usize, a: f64, x: usize, n: i32): void {
   if (f32) axpy<f32>(y, <f32>a, x, n); else axpy<f64>(y, a, x, n);
 }
+// f32 instantiations of the cyclic family's heads (the f64 ones are exported above).
+export { selectionForward32, selectionBackward32 } from './selection';
+export { genForward32, genBackward32 } from './gen';

@@ -1,42 +1,31 @@
 // The selection head (SPEC §7.7, Li et al.'s `iden` + `nll`): loss −log Σ_{l: t_l = o_n} φ_l, the
 // attention mass on the sample's target token. Pointer-and-size kernels, no module state; one
-// forward and one backward pass over all samples.
-// Layouts: offsets i32[n+1] and tokens i32[] (CSR contexts), targets i32[n], weights f64[n],
-// Kt f64[V×V] with Kt[q·V + t] = K[t, q], dKt the same, phi f64[total tokens] (φ per position).
+// forward and one backward pass over all samples, generic over the precision T (f64 or f32) like
+// the core model's kernels; `selectionForward`/`selectionBackward` are the f64 instantiation,
+// `selectionForward32`/`selectionBackward32` the f32 one. The loss is summed in f64 either way.
+// Layouts: offsets i32[n+1] and tokens i32[] (CSR contexts), targets i32[n], weights T[n],
+// Kt T[V×V] with Kt[q·V + t] = K[t, q], dKt the same, phi T[total tokens] (φ per position).
 
-import { expShiftSum } from './exp';
-import { scale } from './vec';
-
-@inline function ld32(p: usize, i: i32): i32 {
-  return load<i32>(p + (<usize>i << 2));
-}
+import { at, contextSoftmax, ld32 } from './context-softmax';
 
 /** φ = softmax of each context's scores into phi; returns Σ_n π_n log1p(Σ_{l∉O} φ_l / Σ_{l∈O} φ_l). */
-export function selectionForward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32,
-                                 Kt: usize, V: i32, phi: usize): f64 {
+function forward<T>(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, Kt: usize, V: i32, phi: usize): f64 {
   let loss: f64 = 0;
   for (let i = 0; i < n; i++) {
     const start = ld32(offsets, i);
     const L = ld32(offsets, i + 1) - start;
     const q = ld32(tokens, start + L - 1);
     const o = ld32(targets, i);
-    const krow = Kt + (<usize>q) * (<usize>V) * 8;
-    const f = phi + (<usize>start << 3);
-    let m: f64 = -Infinity;
+    const f = at<T>(phi, start);
+    contextSoftmax<T>(tokens, start, L, at<T>(Kt, q * V), f);
+    let inO = <T>0;
+    let outO = <T>0;
     for (let l = 0; l < L; l++) {
-      const s = load<f64>(krow + (<usize>ld32(tokens, start + l) << 3));
-      store<f64>(f + (<usize>l << 3), s);
-      m = max(m, s);
-    }
-    scale<f64>(f, 1 / expShiftSum<f64>(f, f, L, m), L);
-    let inO: f64 = 0;
-    let outO: f64 = 0;
-    for (let l = 0; l < L; l++) {
-      const e = load<f64>(f + (<usize>l << 3));
+      const e = load<T>(at<T>(f, l));
       if (ld32(tokens, start + l) == o) inO += e; else outO += e;
     }
     // log1p of the complement ratio: exact when the loss is tiny
-    loss += load<f64>(weights + (<usize>i << 3)) * Math.log1p(outO / inO);
+    loss += <f64>load<T>(at<T>(weights, i)) * Math.log1p(<f64>(outO / inO));
   }
   return loss;
 }
@@ -45,28 +34,43 @@ export function selectionForward(offsets: usize, tokens: usize, targets: usize, 
  * dKt[q, t_l] += π_n ds_l with ds_l = −φ_l·(Σ_{k∉O} φ_k)/(Σ_{k∈O} φ_k) on the target and φ_l elsewhere
  * (complement sums, never 1 − Φ_O), from the φ of the last forward pass.
  */
-export function selectionBackward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32,
-                                  phi: usize, V: i32, dKt: usize): void {
+function backward<T>(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, phi: usize, V: i32, dKt: usize): void {
   for (let i = 0; i < n; i++) {
     const start = ld32(offsets, i);
     const L = ld32(offsets, i + 1) - start;
     const q = ld32(tokens, start + L - 1);
     const o = ld32(targets, i);
-    const w = load<f64>(weights + (<usize>i << 3));
-    const f = phi + (<usize>start << 3);
-    let inO: f64 = 0;
-    let outO: f64 = 0;
+    const w = load<T>(at<T>(weights, i));
+    const f = at<T>(phi, start);
+    let inO = <T>0;
+    let outO = <T>0;
     for (let l = 0; l < L; l++) {
-      const e = load<f64>(f + (<usize>l << 3));
+      const e = load<T>(at<T>(f, l));
       if (ld32(tokens, start + l) == o) inO += e; else outO += e;
     }
     const ratio = outO / inO;
-    const drow = dKt + (<usize>q) * (<usize>V) * 8;
+    const drow = at<T>(dKt, q * V);
     for (let l = 0; l < L; l++) {
       const t = ld32(tokens, start + l);
-      const p = load<f64>(f + (<usize>l << 3));
-      const at = drow + (<usize>t << 3);
-      store<f64>(at, load<f64>(at) + w * (t == o ? -p * ratio : p));
+      const p = load<T>(at<T>(f, l));
+      const a = at<T>(drow, t);
+      store<T>(a, load<T>(a) + w * (t == o ? -p * ratio : p));
     }
   }
+}
+
+export function selectionForward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, Kt: usize, V: i32, phi: usize): f64 {
+  return forward<f64>(offsets, tokens, targets, weights, n, Kt, V, phi);
+}
+
+export function selectionBackward(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, phi: usize, V: i32, dKt: usize): void {
+  backward<f64>(offsets, tokens, targets, weights, n, phi, V, dKt);
+}
+
+export function selectionForward32(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, Kt: usize, V: i32, phi: usize): f64 {
+  return forward<f32>(offsets, tokens, targets, weights, n, Kt, V, phi);
+}
+
+export function selectionBackward32(offsets: usize, tokens: usize, targets: usize, weights: usize, n: i32, phi: usize, V: i32, dKt: usize): void {
+  backward<f32>(offsets, tokens, targets, weights, n, phi, V, dKt);
 }

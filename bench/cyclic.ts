@@ -3,10 +3,10 @@
 // bench/run.ts; prints its rows and writes bench/results/cyclic-latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Bench } from 'tinybench';
-import { cyclicData, type CyclicData } from '../src/tasks/cyclic/data.js';
+import { cyclicData, type CyclicData } from '../src/dataset/cyclic-orders.js';
 import { finitePart } from '../src/tasks/cyclic/finite.js';
 import { generateLiCyclic, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
-import { graphSvm } from '../src/tasks/cyclic/graph-svm.js';
+import { graphSvm } from '../src/maxmargin/graph-svm.js';
 import { analyze } from '../src/dataset/analyze.js';
 
 interface CyclicRow {

@@ -89,6 +89,27 @@ export async function mergeSweeps(dirs: readonly string[], out: string, opts?: i
   return (await import('./sweep/merge.js')).mergeSweeps(dirs, out, opts);
 }
 
+export type { RunMany } from './tasks/run-many.js';
+export type { SweepRunnerOptions } from './sweep/results.js';
+export { runInThisThread } from './tasks/run-many.js';
+
+/**
+ * Makes the runs of an experiment (`runGlobalConvergence`, `localConvergenceExperiment`,
+ * `rankStudy`: their `runMany` option) on the sweep engine's worker pool, every core by default
+ * (Node only; the experiments run in this thread without it).
+ */
+export function sweepRunner(opts?: import('./sweep/results.js').SweepRunnerOptions): import('./tasks/run-many.js').RunMany {
+  return async (family, configs, every) => (await import('./sweep/results.js')).sweepRunner(opts)(family, configs, every);
+}
+
+/**
+ * Stops the worker threads that finished sweeps keep warm for the next sweep of this process
+ * (they stop by themselves after 10 s idle and never keep the process alive).
+ */
+export async function closeSweepWorkers(): Promise<void> {
+  return (await import('./sweep/pool.js')).closeSweepWorkers();
+}
+
 /** Mean ± std, min and max per axis value of every metric of a sweep directory, final and over steps. See `ntp sweep report`. */
 export async function summarizeSweep(dir: string): Promise<import('./sweep/report.js').SweepReport> {
   return (await import('./sweep/report.js')).summarizeSweep(dir);
@@ -106,9 +127,9 @@ export type { DatasetJSON, ArraySample } from './dataset/format.js';
 export { Predictor, predictMany } from './model/predictor.js';
 // Cyclic orders (SPEC §7): token-priority graphs, SCCs, the graph-SVM, the finite part, new heads.
 export { solveLdp, solveLdpRows, type LdpResult, type LdpOptions } from './maxmargin/ldp.js';
-export { cyclicData, fromTargets, hasCycle, type CyclicData, type QueryGraph } from './tasks/cyclic/data.js';
-export { condense, stronglyConnected, type Condensation, type Components } from './tasks/cyclic/scc.js';
-export { graphSvm, type GraphSvm, type GraphSvmOptions, type SvmEdge, type SvmEquality } from './tasks/cyclic/graph-svm.js';
+export { cyclicData, fromTargets, hasCycle, type CyclicData, type QueryGraph } from './dataset/cyclic-orders.js';
+export { condense, stronglyConnected, type Condensation, type Components } from './dataset/scc.js';
+export { graphSvm, type GraphSvm, type GraphSvmOptions, type SvmEdge, type SvmEquality } from './maxmargin/graph-svm.js';
 export { finitePart, reducedSamples, FiniteSpace, type FinitePart, type FinitePartOptions, type ReducedSample } from './tasks/cyclic/finite.js';
 export { cyclicMetrics, frozenComponent, type CyclicMetrics } from './tasks/cyclic/metrics.js';
 export { trainCyclic, defaultInit, type CyclicHead, type CyclicTrainOptions, type CyclicTrainResult, type CyclicRecord } from './tasks/cyclic/train.js';
@@ -140,6 +161,10 @@ export type { CrossInit } from './tasks/factorized/cross-attention.js';
 export type { VegaLiteSpec } from './figure/spec-type.js';
 export type { HeadData, HeadModelOptions } from './engine/heads/model.js';
 export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';
+export { referenceDirections, NO_REFERENCE, type ReferenceDirections } from './train/reference.js';
+export type { ReferenceSummary } from './train/run.js';
+export { svmDirection, type SvmDirection } from './tasks/cyclic/direction.js';
+export type { HeadReal } from './engine/heads/buffers.js';
 
 // Threads (README "Threads"): the default rule of train()'s `threads` option, and why a runtime cannot run threads.
 export { defaultThreads, threadsUnavailable } from './engine/threads.js';

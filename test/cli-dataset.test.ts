@@ -194,8 +194,7 @@ describe('ntp analyze', () => {
     ['a collocation mapping one token to two next tokens', { vocab: V4, samples: [...col, { context: ['a'], next: 'c' }] }, 'token "a" is followed by "b" in sample 0 and by "c" in sample 4'],
     ['two tokens with the same next token', { vocab: V4, samples: [col[0], col[1], col[2], { context: ['q'], next: 'b' }] }, 'tokens "a" (sample 0) and "q" (sample 3) both have next token "b"'],
     ['a sample without optimal token', { vocab: V4, samples: [...col, { context: ['b', 'q'], next: 'b' }] }, 'sample 4 ("b q" → "b"): no token x of the context has n(x) = "b"'],
-    ['a confused token', { vocab: V4, samples: [...col, { context: ['a', 'b', 'q'], next: 'b' }, { context: ['b', 'c', 'q'], next: 'c' }] }, 'query "q": token "b" is confused: above "c" in sample 5 but below "a" in sample 4'],
-    ['a cyclic order', { vocab: V4, samples: [...col, { context: ['a', 'b', 'q'], next: 'b' }, { context: ['b', 'a', 'q'], next: 'c' }] }, 'query "q": the order has a cycle "a" > "b" > "a" (samples 4, 5)'],
+    // A confused token and a cyclic order break Assumption 1 but not training: exit 0 (test/cyclic-cli.test.ts).
   ];
   for (const [what, content, expected] of bad) {
     it(`exits 1 on ${what}, naming the problem`, async () => {

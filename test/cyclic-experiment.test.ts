@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { analyze } from '../src/dataset/analyze.js';
-import { cyclicData, hasCycle } from '../src/tasks/cyclic/data.js';
+import { cyclicData, hasCycle } from '../src/dataset/cyclic-orders.js';
 import { runGlobalConvergence, globalConvergenceSpec } from '../src/tasks/cyclic/experiment.js';
+import { sweepRunner } from '../src/sweep/results.js';
 import { equiCorrelated, generateLiCyclic, generatePlanted, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
 import { cyclicFamily } from '../src/tasks/cyclic/sweep.js';
 import { capture } from './helpers/cli.js';
@@ -67,6 +68,16 @@ describe('the cyclic sweep family and the §7.9 experiment', () => {
     expect(Math.abs(at.std - Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / 3))).toBeLessThan(1e-15);
     const spec = globalConvergenceSpec(r) as unknown as { data: { values: Array<{ metric: string }> } };
     expect(new Set(spec.data.values.map((v) => v.metric)).size).toBe(3);
+  });
+
+  it('through the sweep pool gives the aggregate of the same runs made in this thread', async () => {
+    const opts = { datasets: 3, firstSeed: 4, every: 50, run: { steps: 200 } };
+    const inThread = await runGlobalConvergence(opts);
+    const swept = await runGlobalConvergence({ ...opts, runMany: sweepRunner({ workers: 2 }) });
+    expect(swept.runs.map((r) => r.seed)).toEqual([4, 5, 6]);
+    expect(swept.bands.length).toBeGreaterThan(3 * 4);
+    // runs.jsonl and the records are JSON: a non-finite number comes back as null, as it is printed
+    expect(JSON.parse(JSON.stringify(swept))).toEqual(JSON.parse(JSON.stringify(inThread)));
   });
 
   it('ntp cyclic prints the table and writes JSON and SVG atomically; a bad flag exits 2', async () => {

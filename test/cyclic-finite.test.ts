@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cyclicData } from '../src/tasks/cyclic/data.js';
+import { cyclicData } from '../src/dataset/cyclic-orders.js';
 import { analyze } from '../src/dataset/analyze.js';
 import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_1, EXAMPLE_2, EXAMPLE_3, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
 import { finitePart } from '../src/tasks/cyclic/finite.js';
-import { graphSvm } from '../src/tasks/cyclic/graph-svm.js';
+import { graphSvm } from '../src/maxmargin/graph-svm.js';
 
 const close = (a: number, b: number, tol = 1e-12) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol);
 const data = (ex: { vocab: string[]; samples: Array<[string[], string, number]> }) => cyclicData(datasetFromTargets(ex.vocab, ex.samples));

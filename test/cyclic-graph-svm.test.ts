@@ -6,10 +6,10 @@ import { makeEmbedding } from '../src/engine/embedding.js';
 import { solveLdp, solveLdpRows } from '../src/maxmargin/ldp.js';
 import { solveMaxMargin } from '../src/maxmargin/index.js';
 import { maxMarginProblem } from '../src/train/trainer.js';
-import { cyclicData } from '../src/tasks/cyclic/data.js';
+import { cyclicData } from '../src/dataset/cyclic-orders.js';
 import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_1, EXAMPLE_2, EXAMPLE_4, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
-import { graphSvm } from '../src/tasks/cyclic/graph-svm.js';
-import { condense, stronglyConnected, toCsr } from '../src/tasks/cyclic/scc.js';
+import { graphSvm } from '../src/maxmargin/graph-svm.js';
+import { condense, stronglyConnected, toCsr } from '../src/dataset/scc.js';
 
 const close = (a: number, b: number, tol = 1e-12) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol);
 

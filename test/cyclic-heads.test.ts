@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createHeadModel, packHeadData, type HeadName } from '../src/engine/heads/model.js';
-import { cyclicData, type CyclicData } from '../src/tasks/cyclic/data.js';
+import { cyclicData, type CyclicData } from '../src/dataset/cyclic-orders.js';
 import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_1, EXAMPLE_2 } from '../src/tasks/cyclic/examples.js';
-import { graphSvm } from '../src/tasks/cyclic/graph-svm.js';
+import { graphSvm } from '../src/maxmargin/graph-svm.js';
 import { analyze } from '../src/dataset/analyze.js';
 
 function packed(data: CyclicData) {

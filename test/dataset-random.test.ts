@@ -39,6 +39,22 @@ describe('createRng', () => {
   });
 });
 
+describe('Rng.fillInt', () => {
+  it('draws exactly what int(n) draws, one by one, and leaves the stream where they would', () => {
+    for (const n of [1, 2, 7, 54, 1000, 2 ** 31, 2 ** 32]) {
+      const a = createRng(123);
+      const b = createRng(123);
+      const out = new Int32Array(300).fill(-1);
+      a.fillInt(out, 10, 290, 5, n);
+      const ref = Array.from({ length: 280 }, () => 5 + b.int(n));
+      expect(Array.from(out.subarray(10, 290)), `n = ${n}`).toEqual(ref.map((x) => x | 0));
+      expect(out[9]).toBe(-1);
+      expect(out[290]).toBe(-1);
+      expect(a.next()).toBe(b.next());
+    }
+  });
+});
+
 describe('generateRealizable', () => {
   it('is realizable and satisfies Assumption 3 for 100 seeds, with the requested structure', () => {
     for (let seed = 1; seed <= 100; seed++) {

@@ -134,6 +134,26 @@ describe('float32', () => {
   });
 });
 
+describe('step counts past 2^31', () => {
+  it.each(['wasm', 'js'] as const)('%s: stage2(2^32) runs in pieces until convergence, counting every step (no i32 wrap)', async (backend) => {
+    const steps: number[] = [];
+    for (const k of [1000, 2 ** 32]) {
+      const fm = await createFactorizedModel(data, { backend, lambda: 0, initSeed: 2 });
+      fm.model.stage1(20, 1e4);
+      // η = 100 drives the loss below what f64 resolves within a few steps: the run converges
+      const r = fm.stage2(k, 100);
+      expect(r.status).toBe('converged');
+      steps.push(r.steps);
+      fm.dispose();
+    }
+    expect(steps[1]).toBe(steps[0]);
+    expect(steps[0]).toBeGreaterThan(0);
+    const fm = await createFactorizedModel(data, { backend, lambda: 0, initSeed: 2 });
+    expect(() => fm.stage2(2 ** 53, 1)).toThrow(/non-negative integer, got 9007199254740992/);
+    fm.dispose();
+  });
+});
+
 describe('initializations and bad input', () => {
   it.each(['wasm', 'js'] as const)('%s: with Q = 0 the first step leaves K_f in place and moves Q_f', async (backend) => {
     const fm = await createFactorizedModel(data, { backend, init: 'k-gaussian', initSeed: 1 });

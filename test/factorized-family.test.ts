@@ -6,6 +6,7 @@ import { main } from '../src/cli/main.js';
 import { crossLossAndGradient, trainCrossAttention } from '../src/tasks/factorized/cross-attention.js';
 import { generateAttentionData, tokenScores } from '../src/tasks/factorized/data.js';
 import { band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { sweepRunner } from '../src/sweep/results.js';
 import { globalSelection, localSelection, selectionConstraints } from '../src/tasks/factorized/local-svm.js';
 import { iterateMetrics } from '../src/tasks/factorized/metrics.js';
 import { factorizedFamily } from '../src/tasks/factorized/sweep.js';
@@ -138,6 +139,16 @@ describe('the family, the experiments and the CLI', () => {
     expect(a.records[0]['KQ.conserved']).not.toBe(a.records[4]['KQ.conserved']);
   });
 
+  it('the local experiment through the sweep pool gives the aggregate of the same runs made in this thread', async () => {
+    const opts = { n: 4, T: 5, d: 6, steps: 120, runs: 3, every: 40 };
+    const inThread = await localConvergenceExperiment(opts);
+    const swept = await localConvergenceExperiment({ ...opts, runMany: sweepRunner({ workers: 2 }) });
+    expect(swept.steps).toEqual([0, 40, 80, 120]);
+    expect(Object.keys(swept.series).length).toBeGreaterThan(10);
+    // runs.jsonl and the records are JSON: a non-finite number comes back as null, as it is printed
+    expect(JSON.parse(JSON.stringify({ ...swept, elapsedMs: 0 }))).toEqual(JSON.parse(JSON.stringify({ ...inThread, elapsedMs: 0 })));
+  });
+
   it('SPEC §8.6 local convergence, 12 runs at their size: means at t = 2000 within 3·std/√12 of the spec re-run', async () => {
     const e = await localConvergenceExperiment({ runs: 12, every: 1000 });
     const at = e.steps.indexOf(2000);
@@ -158,8 +169,8 @@ describe('the family, the experiments and the CLI', () => {
     expect(e.series['KQ.maxAttention'][at].mean).toBeGreaterThan(0.9999);
   });
 
-  it('rank study: W_F has rank min(n, d) generically, the nuclear solution is never of higher rank', () => {
-    const pts = rankStudy({ ns: [5], Ts: [], ds: [3, 10], runs: 4 });
+  it('rank study: W_F has rank min(n, d) generically, the nuclear solution is never of higher rank', async () => {
+    const pts = await rankStudy({ ns: [5], Ts: [], ds: [3, 10], runs: 4 });
     expect(pts).toHaveLength(2);
     const [d3, d10] = pts;
     expect(d10.infeasible).toBe(0);
@@ -167,6 +178,12 @@ describe('the family, the experiments and the CLI', () => {
     expect(d10.rankStar.mean).toBeLessThanOrEqual(d10.rankF.mean);
     expect(d10.uncertified).toBe(0);
     expect(d3.rankF.mean).toBeLessThanOrEqual(3);
+    // through the sweep pool: the points of the same instances solved in this thread
+    const opts = { ns: [5, 6], Ts: [5, 7], ds: [1, 3], runs: 3 };
+    const inThread = await rankStudy(opts);
+    expect(inThread).toHaveLength(8);
+    expect(inThread.some((p) => p.infeasible > 0)).toBe(true); // d = 1: coinciding tokens
+    expect(await rankStudy({ ...opts, runMany: sweepRunner({ workers: 2 }) })).toEqual(inThread);
     expect(band([1, 3, null]).mean).toBe(2);
     expect(band([1, 3]).std).toBe(1);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { NtpError } from '../src/errors.js';
 import { normalRng as createRng } from '../src/dataset/normal.js';
-import { ldpStep } from '../src/maxmargin/ldp-projection.js';
+import { ldpMultipliers } from '../src/maxmargin/ldp.js';
 import {
   combine,
   constraintGram,
@@ -88,7 +88,7 @@ describe('exact LDP projection onto the margin polyhedron', () => {
       const y0 = Float64Array.from({ length: d * d }, () => rng.normal());
       const at0 = constraintValues(c, y0);
       const b = at0.map((x) => x - Math.abs(rng.normal()) * (trial % 2));
-      const r = ldpStep(m, G, b, 1e-11, [0, 2]);
+      const r = ldpMultipliers(m, G, b, 1e-11, [0, 2]);
       expect(r.feasible).toBe(true);
       const y = combine(c, r.lambda);
       const v = constraintValues(c, y);
@@ -103,7 +103,7 @@ describe('exact LDP projection onto the margin polyhedron', () => {
   test('inconsistent constraints are reported infeasible', () => {
     // ⟨A, y⟩ ≥ 1 and ⟨−A, y⟩ ≥ 1
     const c = marginConstraints(2, 2, [[1, 0], [-1, 0]], [[0, 1], [0, 1]]);
-    const r = ldpStep(2, constraintGram(c), Float64Array.of(1, 1));
+    const r = ldpMultipliers(2, constraintGram(c), Float64Array.of(1, 1));
     expect(r.feasible).toBe(false);
   });
 });

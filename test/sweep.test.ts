@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +82,7 @@ describe('sweep files', () => {
     bad({ grid: { eta0: ['fast'] } }, /run 0: option eta0 must be a number \(got "fast"\)/);
     bad({ list: [{ vocab: 8 }, { vocab: 1 }] }, /run 1 \(list entry 1\): option vocab must be an integer >= 2/);
     bad({ grid: { algorithm: ['two-stage', 'adam'] } }, /run 1: option algorithm must be one of two-stage, gd, joint \(got "adam"\)/);
-    bad({ base: { family: 'nope' } }, /unknown family "nope" \(known: ntp, cyclic, factorized, recall, autoregressive\)/);
+    bad({ base: { family: 'nope' } }, /unknown family "nope" \(known: ntp, cyclic, factorized, recall, autoregressive, factorized-rank\)/);
     bad({ grid: { seed: [1, 2, 1] } }, /run 2 has the same config as run 0/);
     bad({ base: { vocab: 8 }, gird: {} }, /unknown key "gird" in the sweep file/);
     bad({ list: [] }, /"list" is empty/);
@@ -191,6 +191,41 @@ describe('running a sweep', () => {
     expect(one.final).toEqual((await ntpFamily.run(one.config, 10)).final);
   });
 
+  it('locks its directory: a second sweep into it at once fails naming the first; a dead sweep\'s lock is taken over with a notice', async () => {
+    const d = join(dir, 'locked');
+    const sweep: SweepFile = { base: { t0: 20, t1: 20, vocab: 8 }, grid: { seed: { from: 1, to: 3 } } };
+    const both = await Promise.allSettled([runSweep(sweep, { out: d, workers: 0 }), runSweep(sweep, { out: d, workers: 0 })]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = both.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(NtpError);
+    expect(refused.reason.code).toBe('sweep-locked');
+    expect(refused.reason.message).toMatch(new RegExp(`^${d} is locked by process ${process.pid} \\(${d}/sweep\\.lock, since .*\\): another sweep is running into this directory`));
+    expect(await linesOf(d)).toHaveLength(3); // each run once
+    expect(await readdir(d)).not.toContain('sweep.lock'); // released
+
+    // a sweep killed with SIGKILL leaves its lock: the next one takes it over and says so
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const lockOf = (pid: number, host = hostname()) => JSON.stringify({ pid, host, started: '2026-11-26T00:00:00.000Z' }) + '\n';
+    await writeFile(join(d, 'sweep.lock'), lockOf(dead));
+    const notices: string[] = [];
+    const s = await runSweep({ ...sweep, grid: { seed: { from: 1, to: 3 } } }, { out: d, workers: 0, onNotice: (m) => notices.push(m) });
+    expect(s).toMatchObject({ done: 3, resumed: 3, tookOverLockFrom: dead });
+    expect(notices).toEqual([`took over the lock of ${d} (sweep.lock) left by process ${dead}, which is no longer running`]);
+    expect(await readdir(d)).not.toContain('sweep.lock');
+
+    // a live lock (here this very process) and one of another host are refused, by the CLI with exit 1
+    const file = join(dir, 'locked.json');
+    await writeFile(file, JSON.stringify(sweep));
+    for (const [content, message] of [[lockOf(process.pid), `is locked by process ${process.pid} (`], [lockOf(1, 'elsewhere.example'), 'is locked by process 1 on host elsewhere.example']]) {
+      await writeFile(join(d, 'sweep.lock'), content);
+      const io = capture();
+      expect(await main(['sweep', 'run', file, '--out', d, '--workers', '1'], io)).toBe(1);
+      expect(io.err).toContain(message);
+      expect(await readFile(join(d, 'sweep.lock'), 'utf8')).toBe(content); // not someone else's to remove
+    }
+    await rm(join(d, 'sweep.lock'));
+  });
+
   it('a sweep run in one directory in pieces equals the sweep run at once', async () => {
     const d = join(dir, 'pieces');
     const stop = new AbortController();
@@ -238,7 +273,7 @@ describe('running a sweep', () => {
     expect(records.records).toEqual([{ step: 0, x: 2 }, { step: 4, x: 4 }]);
     const again = await runSweep(sweep, { out: join(d, 'x'), workers: 2, modules: [FAULTY], every: 4 });
     expect(again).toMatchObject({ done: 9, resumed: 9, failed: 6 });
-    expect(await loadFamilies([FAULTY])).toHaveProperty('size', 6);
+    expect(await loadFamilies([FAULTY])).toHaveProperty('size', 7);
   });
 
   it('loses at most the runs in flight when SIGKILLed, and a resume completes it with no duplicate', async () => {
@@ -261,7 +296,7 @@ describe('running a sweep', () => {
     const before = (await readRunsLog(d)).lines.length;
     expect(before).toBeLessThan(8); // killed mid-sweep
     const s = await runSweep(sweep, { out: d, workers: 2 });
-    expect(s).toMatchObject({ total: 8, done: 8, failed: 0, resumed: before });
+    expect(s).toMatchObject({ total: 8, done: 8, failed: 0, resumed: before, tookOverLockFrom: child.pid });
     const lines = await linesOf(d);
     expect(lines).toHaveLength(8);
     expect(new Set(lines.map((l) => l.id)).size).toBe(8);

@@ -66,7 +66,7 @@ interface RunInfo {
   V: number;
   d: number;
   E: Float64Array | null;
-  target: { Wkq: Float64Array; prop2Gap: number | null } | null;
+  target: { Wkq: Float64Array; label: 'W*_kq' | 'W_svm'; prop2Gap: number | null } | null;
   lastStage2: Stage2Record | null;
   settings: RunSettings;
 }
@@ -294,14 +294,15 @@ async function showResult(generalization: number | null): Promise<void> {
   if (run === null || params === null) return;
   const { vocab, V, d, E, target, lastStage2 } = run;
   const matrices = [{ title: 'learned W_kq (token space)', values: tokenScores(params.Wkq, E, V, d) }];
-  if (target) matrices.push({ title: 'max-margin W*_kq', values: tokenScores(target.Wkq, E, V, d) });
+  // on cyclic data the target is W_svm, which cyclicReferences draws with W_fin
+  if (target?.label === 'W*_kq') matrices.push({ title: 'max-margin W*_kq', values: tokenScores(target.Wkq, E, V, d) });
   if (dataset) matrices.push(...cyclicReferences(dataset, E, d));
   const row = (term: string, value: string, testid?: string) => [h('dt', {}, term), h('dd', testid ? { 'data-testid': testid } : {}, value)];
   ui.summary.replaceChildren(
-    ...row('cos(W_kq, W*_kq)', target ? fmt(lastStage2?.cosine) : '— (no max-margin target)'),
+    ...row(`cos(W_kq, ${target?.label ?? 'W*_kq'})`, target ? fmt(lastStage2?.cosine) : '— (no max-margin target)', 'cosine'),
     ...row(
       "Proposition 2's gap ‖W_kq^Prop2 − W*_kq‖_F",
-      target ? (target.prop2Gap === null ? '— (confused token or non-orthonormal embedding)' : fmt(target.prop2Gap, 6)) : '—',
+      target?.label === 'W*_kq' ? (target.prop2Gap === null ? '— (confused token or non-orthonormal embedding)' : fmt(target.prop2Gap, 6)) : '—',
       'prop2-gap',
     ),
     ...row('min attention on the optimal token', fmt(lastStage2?.optimalAttention)),

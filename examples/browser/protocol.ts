@@ -38,8 +38,11 @@ export type FromWorker =
       /** the embedding, d×|V| row-major, or null for one-hot */
       E: Float64Array | null;
       progress: Progress;
-      /** W*_kq and Proposition 2's gap, or null (not realizable) */
-      target: { Wkq: Float64Array; prop2Gap: number | null } | null;
+      /**
+       * The stage-2 reference the cosines are measured against: W*_kq with Proposition 2's gap
+       * (realizable data), or the graph-SVM W_svm (cyclic orders, gap null); null when there is none
+       */
+      target: { Wkq: Float64Array; label: 'W*_kq' | 'W_svm'; prop2Gap: number | null } | null;
     }
   | { type: 'records'; records: TrainRecord[]; progress: Progress }
   | {

@@ -49,7 +49,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const { trainer, fallback } = await createTrainer(msg);
   const run: Run = { trainer, paused: false, looping: false };
   current = run;
-  const { model, embedding, maxMargin } = trainer;
+  const { model, embedding, maxMargin, reference } = trainer;
   post({
     type: 'ready',
     backend: model.backend,
@@ -61,7 +61,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     d: model.d,
     E: embedding.E,
     progress: trainer.progress,
-    target: maxMargin ? { Wkq: maxMargin.Wkq, prop2Gap: maxMargin.prop2Gap } : null,
+    target: reference.Wkq ? { Wkq: reference.Wkq, label: reference.label, prop2Gap: maxMargin?.prop2Gap ?? null } : null,
   });
   await loop(run);
 }

@@ -3,6 +3,7 @@ import { NtpError } from '../errors.js';
 import { type Analysis, analyze, formatViolations, generalizationCases, type GeneralizationCase, type QueryAnalysis } from '../dataset/analyze.js';
 import { parseDataset } from '../dataset/format.js';
 import type { Dataset } from '../dataset/types.js';
+import { svmDirection, type SvmDirection } from '../tasks/cyclic/direction.js';
 import { readTextFile } from '../io/files.js';
 import { type CliIO, EXIT_FAILURE, parseCommandArgs, processIO, runCommand } from './io.js';
 
@@ -11,8 +12,11 @@ export const ANALYZE_USAGE = `Usage: ntp analyze FILE [--json]
 
 Check a dataset against the paper's assumptions and describe its structure: the collocation,
 each query's partial order and token classes (optimal, non-optimal, confused, non-comparable),
-and the unseen contexts whose prediction Theorem 3 fixes. Exits with 1 when the dataset is not
-realizable (Assumption 1 fails), listing the violations.
+and the unseen contexts whose prediction Theorem 3 fixes. Cyclic orders and confused tokens
+break Assumption 1 but not training: the report then gives the SCCs and whether stage 2 has a
+graph-SVM direction (SPEC §7), and the exit code is 0. Exits with 1 when the dataset cannot be
+trained (a collocation that is not a function or not injective, a sample without optimal token),
+naming the reason.
 
 Options:
   --json       print the analysis as JSON instead of a report
@@ -49,7 +53,7 @@ function ctx(ds: Dataset, ids: readonly number[]): string {
 }
 
 /** The human-readable report `ntp analyze` prints. */
-export function formatAnalysisReport(ds: Dataset, a: Analysis, source: string, cases: readonly GeneralizationCase[] | null): string {
+export function formatAnalysisReport(ds: Dataset, a: Analysis, source: string, cases: readonly GeneralizationCase[] | null, direction: SvmDirection | null = null): string {
   const out: string[] = [];
   const total = ds.counts.reduce((s, c) => s + c, 0);
   let longest = 0;
@@ -112,14 +116,24 @@ export function formatAnalysisReport(ds: Dataset, a: Analysis, source: string, c
   out.push('');
   const verdict = a.realizable ? 'realizable (Assumption 1 holds)' : 'NOT realizable (Assumption 1 fails)';
   out.push(`Verdict: ${verdict}; Assumption 3 ${a.assumption3 ? 'holds' : 'fails'}.`);
-  if (!a.acyclic && a.trainable) {
-    const cyclic = a.queries.filter((qa) => qa.cycle !== null).length;
-    out.push(`Cyclic orders under ${cyclic} quer${cyclic === 1 ? 'y' : 'ies'}: trainable all the same; stage 2 grows along the graph-SVM over the SCCs (SPEC §7).`);
+  if (!a.realizable && a.trainable) {
+    const n = a.queries.filter((qa) => (a.acyclic ? qa.confused.length > 0 : qa.cycle !== null)).length;
+    const what = `${a.acyclic ? 'Confused tokens' : 'Cyclic orders'} under ${n} quer${n === 1 ? 'y' : 'ies'}: trainable all the same; `;
+    if (direction === null || direction.status === 'optimal') out.push(`${what}stage 2 grows along the graph-SVM over the SCCs (SPEC §7).`);
+    else if (direction.status === 'no-direction') out.push(`${what}there is no divergent direction: ${direction.message} (SPEC §7.11.5).`);
+    else out.push(`${what}but there is no divergent direction, so a run's cosines are skipped: ${direction.message} (SPEC §7.11.7).`);
+  } else if (!a.trainable) {
+    out.push(`Not trainable: ${untrainable(a).map((v) => v.kind).filter((k, i, all) => all.indexOf(k) === i).join(', ')} (see the violations above).`);
   }
   return `${out.join('\n')}\n`;
 }
 
-/** `ntp analyze FILE [--json]`: report on a dataset file; exit code 1 when it is not realizable. */
+/** The violations that make training undefined (cycles and confused tokens do not). */
+function untrainable(a: Analysis) {
+  return a.violations.filter((v) => v.kind !== 'assumption-3' && v.kind !== 'cyclic-order' && v.kind !== 'confused-token');
+}
+
+/** `ntp analyze FILE [--json]`: report on a dataset file; exit code 1 when it cannot be trained. */
 export async function runAnalyze(argv: string[], io: CliIO = processIO): Promise<number> {
   return runCommand('analyze', io, async () => {
     const { values, positionals } = parseCommandArgs('analyze', () =>
@@ -148,6 +162,7 @@ export async function runAnalyze(argv: string[], io: CliIO = processIO): Promise
     }
     const a = analyze(ds);
     const cases = a.realizable ? generalizationCases(ds, a) : null;
+    const direction = !a.realizable && a.trainable ? svmDirection(ds, a) : null;
     if (values.json) {
       // Non-comparable lists total |V|·(queries) ids; past this size they are left out (the
       // other classes determine them) rather than exhausting memory.
@@ -156,13 +171,14 @@ export async function runAnalyze(argv: string[], io: CliIO = processIO): Promise
       const queries = omit
         ? a.queries.map((qa) => ({ query: qa.query, samples: qa.samples, optimal: qa.optimal, nonOptimal: qa.nonOptimal, confused: qa.confused, order: qa.order, cycle: qa.cycle, components: qa.components, complete: qa.complete }))
         : a.queries;
-      io.stdout(`${JSON.stringify({ file, vocab: ds.vocab, ...a, queries, nonComparableOmitted: omit, generalization: cases ?? [] })}\n`);
+      io.stdout(`${JSON.stringify({ file, vocab: ds.vocab, ...a, queries, nonComparableOmitted: omit, generalization: cases ?? [], graphSvm: direction })}\n`);
     } else {
-      io.stdout(formatAnalysisReport(ds, a, file, cases));
+      io.stdout(formatAnalysisReport(ds, a, file, cases, direction));
     }
-    if (!a.realizable) {
+    if (!a.trainable) {
       const n = a.violations.filter((v) => v.kind !== 'assumption-3').length;
-      io.stderr(`error: ${file} is not realizable (${n} violation${n === 1 ? '' : 's'} of Assumption 1)\n`);
+      const why = untrainable(a);
+      io.stderr(`error: ${file} is not realizable (${n} violation${n === 1 ? '' : 's'} of Assumption 1) and cannot be trained: ${why[0].message}${why.length > 1 ? ` (and ${why.length - 1} more)` : ''}\n`);
       return EXIT_FAILURE;
     }
     return 0;

@@ -10,7 +10,7 @@ import { curvesSpec, renderSvg } from '../tasks/autoregressive/figures.js';
 import { curveFromPredictions, errorCurve, type ErrorCurve } from '../tasks/autoregressive/metrics.js';
 import { checkKernelInputs, ckdPredictions, leastSquaresPredictions, type KernelName } from '../tasks/autoregressive/references.js';
 import { trainAutoregressive } from '../tasks/autoregressive/train.js';
-import { type CliIO, EXIT_USAGE, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { type CliIO, EXIT_USAGE, parseChoiceFlag, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand } from './io.js';
 
 export const AUTOREGRESSIVE_USAGE = `Usage: ntp autoregressive reference|train|experiment [options]
 
@@ -47,19 +47,6 @@ ntp autoregressive experiment c1|c2|c3|c4 [--out DIR] [--json] [--sequences S] [
   Writes DIR/e-cN.json and its figures (SVG), all or none (default DIR out/autoregressive).
 `;
 
-function num(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(value)})`);
-  return x;
-}
-
-function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new NtpError('usage', `option ${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
-  return value as T;
-}
-
 const jsonOf = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
 
 async function reference(argv: string[], io: CliIO): Promise<number> {
@@ -78,18 +65,18 @@ async function reference(argv: string[], io: CliIO): Promise<number> {
     io.stdout(AUTOREGRESSIVE_USAGE);
     return 0;
   }
-  const family = oneOf<Family>('--family', values.family, ['rotation', 'haar', 'periodic']) ?? 'haar';
-  const kernel = oneOf<KernelName>('--kernel', values.kernel, ['linear', 'exp']) ?? 'linear';
-  const method = oneOf('--method', values.method, ['ckd', 'ls', 'transformer'] as const) ?? 'ckd';
+  const family = parseChoiceFlag<Family>('--family', values.family, ['rotation', 'haar', 'periodic']) ?? 'haar';
+  const kernel = parseChoiceFlag<KernelName>('--kernel', values.kernel, ['linear', 'exp']) ?? 'linear';
+  const method = parseChoiceFlag('--method', values.method, ['ckd', 'ls', 'transformer'] as const) ?? 'ckd';
   const depth = values.depth === undefined || values.depth === 'inf' ? Infinity : parseIntFlag('--depth', values.depth)!;
-  const eta = num('--eta', values.eta) ?? 1;
-  const theta = num('--theta', values.theta);
+  const eta = parseFloatFlag('--eta', values.eta) ?? 1;
+  const theta = parseFloatFlag('--theta', values.theta);
   if (family !== 'rotation' && theta !== undefined) throw new NtpError('usage', 'option --theta applies to --family rotation only');
   const data = generateSequences({
     family, theta, d: parseIntFlag('--d', values.d), period: parseIntFlag('--period', values.period),
     length: parseIntFlag('--length', values.length) ?? 50,
     sequences: parseIntFlag('--sequences', values.sequences) ?? (family === 'rotation' && theta !== undefined ? 1 : 256),
-    start: oneOf('--start', values.start, ['sphere', 'ones', 'e1'] as const) ?? (family === 'rotation' ? 'e1' : 'sphere'),
+    start: parseChoiceFlag('--start', values.start, ['sphere', 'ones', 'e1'] as const) ?? (family === 'rotation' ? 'e1' : 'sphere'),
     seed: parseIntFlag('--seed', values.seed) ?? 0,
   });
   let curve: ErrorCurve;
@@ -152,14 +139,14 @@ async function train(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const config: Record<string, unknown> = {
-    family: oneOf('--family', values.family, ['rotation', 'haar', 'periodic'] as const),
-    theta: num('--theta', values.theta), d: parseIntFlag('--d', values.d), period: parseIntFlag('--period', values.period),
+    family: parseChoiceFlag('--family', values.family, ['rotation', 'haar', 'periodic'] as const),
+    theta: parseFloatFlag('--theta', values.theta), d: parseIntFlag('--d', values.d), period: parseIntFlag('--period', values.period),
     length: parseIntFlag('--length', values.length), layers: parseIntFlag('--layers', values.layers), heads: parseIntFlag('--heads', values.heads),
-    attention: oneOf('--attention', values.attention, ['linear', 'exp', 'softmax'] as const), tied: values.untied ? false : undefined,
-    optimizer: oneOf('--optimizer', values.optimizer, ['adam', 'gd'] as const), lr: num('--lr', values.lr),
+    attention: parseChoiceFlag('--attention', values.attention, ['linear', 'exp', 'softmax'] as const), tied: values.untied ? false : undefined,
+    optimizer: parseChoiceFlag('--optimizer', values.optimizer, ['adam', 'gd'] as const), lr: parseFloatFlag('--lr', values.lr),
     batch: parseIntFlag('--batch', values.batch), steps: parseIntFlag('--steps', values.steps),
     trainSequences: parseIntFlag('--train-sequences', values['train-sequences']), testSequences: parseIntFlag('--test-sequences', values['test-sequences']),
-    backend: oneOf('--backend', values.backend, ['wasm', 'js'] as const), precision: oneOf('--precision', values.precision, ['f64', 'f32'] as const),
+    backend: parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const), precision: parseChoiceFlag('--precision', values.precision, ['f64', 'f32'] as const),
     seed: parseIntFlag('--seed', values.seed),
   };
   for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
@@ -211,7 +198,7 @@ async function experiment(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new NtpError('usage', 'name one experiment: c1, c2, c3 or c4');
-  const which = oneOf('experiment', positionals[0].toLowerCase(), ['c1', 'c2', 'c3', 'c4'] as const)!;
+  const which = parseChoiceFlag('experiment', positionals[0].toLowerCase(), ['c1', 'c2', 'c3', 'c4'] as const)!;
   const seed = parseIntFlag('--seed', values.seed);
   const sequences = parseIntFlag('--sequences', values.sequences);
   let r: ExperimentResult;
@@ -223,7 +210,7 @@ async function experiment(argv: string[], io: CliIO): Promise<number> {
     if (layers && layers.some((n) => n < 1)) throw new NtpError('usage', 'option --layers must list integers ≥ 1');
     r = await experimentC4({
       layers, seed, steps: parseIntFlag('--steps', values.steps), d: parseIntFlag('--d', values.d), length: parseIntFlag('--length', values.length),
-      batch: parseIntFlag('--batch', values.batch), testSequences: sequences, backend: oneOf('--backend', values.backend, ['wasm', 'js'] as const),
+      batch: parseIntFlag('--batch', values.batch), testSequences: sequences, backend: parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const),
     }, values.json ? undefined : (line) => io.stderr(line + '\n'));
   }
   const outDir = values.out ?? join('out', 'autoregressive');

@@ -4,7 +4,7 @@ import { NtpError } from '../errors.js';
 import { writeFilesAtomic, type OutputFile } from '../io/files.js';
 import { localConvergenceExperiment, localConvergenceTable, rankStudy, type RankPoint } from '../tasks/factorized/experiments.js';
 import { validateLocalConvergence } from '../tasks/factorized/local-convergence.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from './io.js';
+import { type CliIO, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand } from './io.js';
 
 export const FACTORIZED_USAGE = `Usage: ntp factorized EXPERIMENT --out DIR [options]
 
@@ -29,17 +29,11 @@ Options (rank):
   --runs N      instances per point (default 100)
   --ds LIST     dimensions, comma-separated (default 1,2,3,4,5,10,15,20)
 Common:
+  --workers N   run the instances on N worker threads (default: every core)
   --out DIR     output directory (required)
   --no-figure   skip the SVG
   -h, --help    show this help
 `;
-
-function parseNumberFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(value)})`);
-  return x;
-}
 
 /** `ntp factorized` */
 export async function runFactorized(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -62,6 +56,7 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
           ds: { type: 'string' },
           'lambda-kq': { type: 'string' },
           eps: { type: 'string' },
+          workers: { type: 'string' },
           'no-figure': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -78,6 +73,10 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
     const out = values.out;
     const figure = !values['no-figure'];
     const runs = parseIntFlag('--runs', values.runs);
+    const workers = parseIntFlag('--workers', values.workers);
+    if (workers !== undefined && workers < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${workers})`);
+    // the runs go to the sweep engine's worker pool, every core by default
+    const { sweepRunner } = await import('../sweep/results.js');
     const files: OutputFile[] = [];
     if (positionals[0] === 'local') {
       const config: Record<string, number> = {};
@@ -85,16 +84,17 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
         const v = parseIntFlag(`--${key}`, values[key]);
         if (v !== undefined) config[key] = v;
       }
-      const lr = parseNumberFlag('--lr', values.lr);
+      const lr = parseFloatFlag('--lr', values.lr);
       if (lr !== undefined) config.lr = lr;
-      const lambdaKQ = parseNumberFlag('--lambda-kq', values['lambda-kq']);
+      const lambdaKQ = parseFloatFlag('--lambda-kq', values['lambda-kq']);
       if (lambdaKQ !== undefined) config.lambdaKQ = lambdaKQ;
-      const eps = parseNumberFlag('--eps', values.eps);
+      const eps = parseFloatFlag('--eps', values.eps);
       if (eps !== undefined) config.eps = eps;
       // every option is checked before the first run, so a bad one writes nothing
       validateLocalConvergence({ ...config, seed: 0 });
       const every = parseIntFlag('--every', values.every) ?? 10;
-      const e = await localConvergenceExperiment({ ...config, runs, every, onProgress: io.isTTY ? (k, n) => io.stderr(`\rrun ${k}/${n}`) : undefined });
+      const runMany = sweepRunner({ workers, onProgress: io.isTTY ? (k, n) => io.stderr(`\rrun ${k}/${n}`) : undefined });
+      const e = await localConvergenceExperiment({ ...config, runs, every, runMany });
       if (io.isTTY) io.stderr('\n');
       const table = localConvergenceTable(e);
       files.push({ path: join(out, 'local.json'), content: JSON.stringify(e) + '\n' });
@@ -117,7 +117,7 @@ export async function runFactorized(argv: string[], io: CliIO = processIO): Prom
         return d;
       });
     }
-    const points = rankStudy({ runs, ds, onProgress: io.isTTY ? (k, n) => io.stderr(`\rpoint ${k}/${n}`) : undefined });
+    const points = await rankStudy({ runs, ds, runMany: sweepRunner({ workers, onProgress: io.isTTY ? (k, n) => io.stderr(`\rinstance ${k}/${n}`) : undefined }) });
     if (io.isTTY) io.stderr('\n');
     const table = rankTable(points);
     files.push({ path: join(out, 'rank.json'), content: JSON.stringify(points) + '\n' });

@@ -89,6 +89,21 @@ export function parseIntFlag(flag: string, value: string | undefined): number | 
   return Number(value.trim());
 }
 
+/** Parses a finite number flag value; undefined stays undefined so the API default applies. */
+export function parseFloatFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(value)})`);
+  return x;
+}
+
+/** Checks a flag value against its allowed names; undefined stays undefined so the API default applies. */
+export function parseChoiceFlag<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new NtpError('usage', `option ${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
+  return value as T;
+}
+
 /**
  * Runs a command body and maps failures to exit codes: NtpError → message on stderr and 1
  * (2 for usage errors, with a pointer to --help). Other errors are bugs and propagate.

@@ -11,9 +11,9 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   maxmargin: async (argv, io) => (await import('./maxmargin.js')).runMaxMargin(argv, io),
   predict: async (argv, io) => (await import('./predict.js')).runPredict(argv, io),
   sweep: async (argv, io) => (await import('./sweep.js')).runSweepCommand(argv, io),
-  cyclic: async (argv, io) => (await import('../tasks/cyclic/cli.js')).runCyclic(argv, io),
+  cyclic: async (argv, io) => (await import('./cyclic.js')).runCyclic(argv, io),
   factorized: async (argv, io) => (await import('./factorized.js')).runFactorized(argv, io),
-  recall: async (argv, io) => (await import('../tasks/recall/cli.js')).runRecallCli(argv, io),
+  recall: async (argv, io) => (await import('./recall.js')).runRecallCli(argv, io),
   autoregressive: async (argv, io) => (await import('./autoregressive.js')).runAutoregressive(argv, io),
 };
 

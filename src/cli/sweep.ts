@@ -99,7 +99,8 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
     };
     let summary;
     try {
-      summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal });
+      const onNotice = (message: string) => io.stderr(`${drawn ? '\n' : ''}note: ${message}\n`);
+      summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal, onNotice });
     } finally {
       process.removeListener('SIGINT', onSigint);
       if (drawn) io.stderr('\n');

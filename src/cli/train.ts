@@ -10,9 +10,9 @@ import type { FigureInput } from '../figure/types.js';
 import { readTextFile } from '../io/files.js';
 import { formatJSON } from '../io/json.js';
 import { type DirectoryFile, writeDirectoryAtomic } from '../io/output-dir.js';
-import { maxMarginJSON, modelJSONOf, type RunProvenance, trajectoryCSV, trajectoryJSON } from '../train/report.js';
+import { modelJSONOf, referenceJSON, type RunProvenance, trajectoryCSV, trajectoryJSON } from '../train/report.js';
 import { train, type TrainResult } from '../train/run.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand, withNegativeNumbers } from './io.js';
+import { type CliIO, parseChoiceFlag, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand, withNegativeNumbers } from './io.js';
 import { ProgressBar } from './progress.js';
 import { packageVersion } from './version.js';
 
@@ -46,20 +46,10 @@ Writes DIR/trajectory.json, DIR/trajectory.csv, DIR/model.json, DIR/maxmargin.js
 DIR/figure.svg, all or none. Without the optional packages vega and vega-lite, Figure 2 is
 written as its Vega-Lite spec, DIR/figure.vl.json ("npm install vega vega-lite" for the SVG).
 A progress bar (rate, ETA, loss) is drawn on stderr when stderr is a terminal.
+On data whose query orders have cycles or confused tokens (see ntp analyze), stage 2's cosine is
+measured against the graph-SVM W_svm over the SCCs (SPEC §7.3) instead of W*_kq, and
+maxmargin.json holds W*_ov and W_svm.
 `;
-
-function parseFloatFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(value)})`);
-  return x;
-}
-
-function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new NtpError('usage', `option ${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
-  return value as T;
-}
 
 /** `ntp train` */
 export async function runTrain(argv: string[], io: CliIO = processIO): Promise<number> {
@@ -104,10 +94,10 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       eta0: parseFloatFlag('--eta0', values.eta0),
       eta1: parseFloatFlag('--eta1', values.eta1),
       every: parseIntFlag('--every', values.every),
-      algorithm: oneOf('--algorithm', values.algorithm, ['two-stage', 'gd', 'joint'] as const),
-      backend: oneOf('--backend', values.backend, ['wasm', 'js'] as const),
-      precision: oneOf('--precision', values.precision, ['f64', 'f32'] as const),
-      embedding: oneOf('--embedding', values.embedding, ['onehot', 'orthonormal', 'gaussian'] as const),
+      algorithm: parseChoiceFlag('--algorithm', values.algorithm, ['two-stage', 'gd', 'joint'] as const),
+      backend: parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const),
+      precision: parseChoiceFlag('--precision', values.precision, ['f64', 'f32'] as const),
+      embedding: parseChoiceFlag('--embedding', values.embedding, ['onehot', 'orthonormal', 'gaussian'] as const),
       d: parseIntFlag('--d', values.d),
       seed,
       threads: parseIntFlag('--threads', values.threads),
@@ -129,18 +119,21 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       stage1: result.stage1,
       stage2: result.stage2,
       title: `${result.config.algorithm}, |V| = ${result.config.V}, d = ${result.config.d}, ${result.config.backend} ${result.config.precision}`,
+      reference: result.reference.label,
     });
     const files: DirectoryFile[] = [
       { name: 'trajectory.json', content: formatJSON(trajectoryJSON(result, provenance)) },
       { name: 'trajectory.csv', content: trajectoryCSV(result) },
       { name: 'model.json', content: formatJSON(modelJSONOf(ds, result)) },
-      { name: 'maxmargin.json', content: formatJSON(maxMarginJSON(result.maxMargin, result.config.V, result.config.d)) },
+      { name: 'maxmargin.json', content: formatJSON(referenceJSON(result)) },
     ];
     if (figure) files.push({ name: figure.file, content: figure.content });
     await writeDirectoryAtomic(outDir, files);
-    const notRealizable = result.maxMargin === null && !analyze(ds).realizable
-      ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analyze(ds).violations)}`
-      : null;
+    const notRealizable = result.reference.kind === 'graph-svm'
+      ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (SPEC §7.3), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
+      : result.maxMargin === null && !analyze(ds).realizable
+        ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analyze(ds).violations)}`
+        : null;
     const warnings = notRealizable ? [notRealizable, ...result.warnings] : result.warnings;
     if (values.json) io.stdout(formatJSON(jsonSummary(result, outDir, files, provenance, warnings)));
     else io.stdout(summary(result, outDir, figure?.file ?? null));
@@ -187,6 +180,7 @@ function jsonSummary(r: TrainResult, outDir: string, files: DirectoryFile[], run
     outcome: r.outcome,
     final: { stage1: last(r.stage1), stage2: last(r.stage2) },
     maxMargin: r.maxMargin ? { method: r.maxMargin.method, prop2Gap: r.maxMargin.prop2Gap, kktResidual: r.maxMargin.kktResidual } : null,
+    ...(r.reference.kind === 'graph-svm' ? { reference: r.reference } : {}),
     generalization: g ? { correct: g.cases.filter((c) => c.correct).length, cases: g.cases.length, accuracy: g.accuracy, rankingHolds: g.rankingHolds } : null,
     trainingMs: r.trainingMs,
     warnings,
@@ -202,8 +196,11 @@ function summary(r: TrainResult, outDir: string, figureFile: string | null): str
   for (const [name, recs, outcome] of [['stage 1', r.stage1, r.outcome.stage1], ['stage 2', r.stage2, r.outcome.stage2]] as const) {
     const e = last(recs as { step: number; loss: number; norm: number; cosine: number | null }[]);
     if (!e) continue;
-    lines.push(`  ${name}: ${outcome?.status ?? 'not run'} at step ${e.step}; loss ${fmt(e.loss)}, norm ${fmt(e.norm)}, cos(W, W*) ${fmt(e.cosine, 10)}`);
+    const ref = name === 'stage 2' && r.reference.label === 'W_svm' ? 'W_svm' : 'W*';
+    lines.push(`  ${name}: ${outcome?.status ?? 'not run'} at step ${e.step}; loss ${fmt(e.loss)}, norm ${fmt(e.norm)}, cos(W, ${ref}) ${fmt(e.cosine, 10)}`);
   }
+  const ref = r.reference;
+  if (ref.kind === 'graph-svm') lines.push(`  graph-SVM: ${ref.status}, ‖W_svm‖_F ${fmt(ref.norm)}, KKT residual ${fmt(ref.kkt, 2)}`);
   if (r.maxMargin) lines.push(`  max margin: Proposition-2 gap ${fmt(r.maxMargin.prop2Gap)}, KKT residual ${fmt(r.maxMargin.kktResidual, 2)}`);
   const g = r.generalization;
   if (g) lines.push(`  generalization: ${g.cases.filter((x) => x.correct).length}/${g.cases.length} unseen contexts as the theory predicts; ranking holds for ${fmt(g.rankingHolds === null ? null : g.rankingHolds * 100, 3)}% of queries`);

@@ -6,7 +6,7 @@
 import { NtpError } from '../errors.js';
 import { quoteToken } from './format.js';
 import type { Dataset } from './types.js';
-import { condense } from '../tasks/cyclic/scc.js';
+import { condense } from './scc.js';
 
 /** What a violation is about; all but 'assumption-3' break Assumption 1 (realizability). */
 export type ViolationKind =

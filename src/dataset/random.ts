@@ -10,6 +10,11 @@ export interface Rng {
   int(n: number): number;
   /** Shuffles `a` in place (Fisher–Yates) and returns it. */
   shuffle<T>(a: T[]): T[];
+  /**
+   * Fills out[start … end) with base + int(n): the same draws as end − start calls of `int(n)`, in
+   * one loop without a call per draw (streamed data generators fill 10^5 tokens per batch).
+   */
+  fillInt(out: Int32Array, start: number, end: number, base: number, n: number): void;
 }
 
 /**
@@ -29,6 +34,17 @@ export function createRng(seed: number): Rng {
   return {
     next,
     int,
+    fillInt(out: Int32Array, start: number, end: number, base: number, n: number): void {
+      // next() with its state in a local: the same arithmetic, so the same stream
+      let s = a;
+      for (let i = start; i < end; i++) {
+        s = (s + 0x6d2b79f5) | 0;
+        let t = Math.imul(s ^ (s >>> 15), 1 | s);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        out[i] = base + Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+      }
+      a = s;
+    },
     shuffle<T>(arr: T[]): T[] {
       for (let i = arr.length - 1; i > 0; i--) {
         const j = int(i + 1);

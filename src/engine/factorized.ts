@@ -1,10 +1,11 @@
 import { NtpError } from '../errors.js';
 import { normalRng } from '../dataset/normal.js';
-import type { ChunkResult, Evaluation, Model, Status } from './backend.js';
-import { STATUS_CODES } from './backend.js';
+import type { ChunkResult, Evaluation, Model } from './backend.js';
 import { createEngineModel, type EngineOptions } from './create.js';
 import { gemm, gemmNT } from './js.js';
-import type { Kernels, Real } from './model-base.js';
+import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
+import { internalsOf } from './internal.js';
+import { chunkResult, runInPieces, type ModelInternals, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import type { WasmExports, WasmModel } from './wasm.js';
 
@@ -81,16 +82,6 @@ interface FactorKernels {
   resultCorrect(): number;
 }
 
-/** The model's protected buffers and kernels, for the factorized layer built on top of it. */
-interface ModelInternals {
-  kernels: Kernels;
-  WovT: Real;
-  WkqT: Real;
-  gWovT: Real;
-  gWkqT: Real;
-  exports?: WasmExports;
-}
-
 /**
  * Builds a factorized model over packed data: W_ov = 0 and the factors from `init`. Throws an
  * NtpError for m outside [1, d], a zero initialization, or a bad λ.
@@ -106,8 +97,9 @@ export async function createFactorizedModel(data: PackedData, opts: FactorizedOp
       throw new NtpError('invalid-option', `option m (the inner dimension of K_f, Q_f ∈ R^{d×m}) must be an integer in [1, d = ${d}], got ${m}`);
     }
     const { K, Q } = initialFactors(opts.init ?? 'pytorch', d, m, opts.initSeed ?? 0);
-    const kernels = model.backend === 'wasm' ? wasmFactorKernels(model as WasmModel, d, m, lambda) : jsFactorKernels(model, d, m, lambda);
-    const fm = new Factorized(model, kernels, d, m, lambda, rankWarnings(data, d, m));
+    const inner = internalsOf(model);
+    const kernels = model.backend === 'wasm' ? wasmFactorKernels(model as WasmModel, inner, d, m, lambda) : jsFactorKernels(model, inner, d, m, lambda);
+    const fm = new Factorized(model, inner, kernels, d, m, lambda, rankWarnings(data, d, m));
     fm.setFactors(K, Q);
     return fm;
   } catch (e) {
@@ -157,6 +149,7 @@ class Factorized implements FactorizedModel {
 
   constructor(
     readonly model: Model,
+    private readonly inner: ModelInternals,
     private readonly k: FactorKernels,
     readonly d: number,
     readonly m: number,
@@ -197,12 +190,12 @@ class Factorized implements FactorizedModel {
 
   stage2(k: number, eta: number, normalized = true): ChunkResult {
     this.checkChunk(k, { eta });
-    return this.chunk(this.k.run(k, 0, eta, normalized, false));
+    return runInPieces(k, (n) => this.chunk(this.k.run(n, 0, eta, normalized, false)));
   }
 
   joint(k: number, etaOv: number, etaKq: number, normalized = true): ChunkResult {
     this.checkChunk(k, { etaOv, etaKq });
-    return this.chunk(this.k.run(k, etaOv, etaKq, normalized, true));
+    return runInPieces(k, (n) => this.chunk(this.k.run(n, etaOv, etaKq, normalized, true)));
   }
 
   gradients(objective: 'stage2' | 'joint'): FactorGradients {
@@ -214,7 +207,7 @@ class Factorized implements FactorizedModel {
     const V = this.model.V;
     const Wov = new Float64Array(V * d);
     if (joint) {
-      const g = (this.model as unknown as ModelInternals).gWovT;
+      const g = this.inner.gWovT;
       for (let i = 0; i < d; i++) for (let v = 0; v < V; v++) Wov[v * d + i] = g[i * V + v];
     }
     return { loss, K: Float64Array.from(this.k.gK), Q: Float64Array.from(this.k.gQ), Wov };
@@ -231,20 +224,12 @@ class Factorized implements FactorizedModel {
   }
 
   private chunk(code: number): ChunkResult {
-    const k = this.k;
-    const N = (this.model as unknown as { N: number }).N;
-    return {
-      status: STATUS_CODES[code] as Status,
-      steps: k.resultSteps(),
-      loss: k.resultLoss(),
-      gradNorm: k.resultGradNorm(),
-      start: { loss: k.resultFirstLoss(), minOptimalAttention: k.resultMinOptimal(), accuracy: k.resultCorrect() / N },
-    };
+    return chunkResult(code, this.k, this.inner.N, true);
   }
 
   private checkChunk(k: number, etas: Record<string, number>): void {
     this.live();
-    if (!Number.isInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
+    if (!Number.isSafeInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
     for (const [name, eta] of Object.entries(etas)) {
       if (!(eta > 0) || !Number.isFinite(eta)) throw new NtpError('invalid-option', `step size ${name} must be a positive finite number, got ${eta}`);
     }
@@ -264,7 +249,7 @@ interface FactorExports extends WasmExports {
   factorizedEvaluate(backward: number, joint: number, metrics: number, lambda: number, K: number, Q: number, gK: number, gQ: number, m: number): number;
 }
 
-function wasmFactorKernels(model: WasmModel, d: number, m: number, lambda: number): FactorKernels {
+function wasmFactorKernels(model: WasmModel, inner: ModelInternals, d: number, m: number, lambda: number): FactorKernels {
   const ex = model.exports as FactorExports;
   const f32 = model.precision === 'f32';
   const before = ex.memory.buffer;
@@ -279,7 +264,6 @@ function wasmFactorKernels(model: WasmModel, d: number, m: number, lambda: numbe
   const [pK, pQ, pgK, pgQ] = ptr;
   if (ex.memory.buffer !== before) {
     // growing the memory detached the model's views of its parameters: take them again
-    const inner = model as unknown as ModelInternals;
     const V = model.V;
     inner.WovT = new R(ex.memory.buffer, ex.ptrWovT(), d * V);
     inner.WkqT = new R(ex.memory.buffer, ex.ptrWkqT(), d * d);
@@ -307,16 +291,10 @@ function wasmFactorKernels(model: WasmModel, d: number, m: number, lambda: numbe
 
 // ---- Pure TypeScript twin: the same algorithm over the js model's kernels ----
 
-const RUNNING = 0;
-const CONVERGED = 1;
-const DIVERGED = 2;
-const OVERFLOW = 3;
-
-function jsFactorKernels(model: Model, d: number, m: number, lambda: number): FactorKernels {
-  const inner = model as unknown as ModelInternals;
+function jsFactorKernels(model: Model, inner: ModelInternals, d: number, m: number, lambda: number): FactorKernels {
   const base = inner.kernels;
   const R = model.precision === 'f32' ? Float32Array : Float64Array;
-  const round = model.precision === 'f32' ? Math.fround : (x: number) => x;
+  const weightStep = new WeightStep(model.precision === 'f32' ? Math.fround : (x: number) => x);
   const K = new R(d * m);
   const Q = new R(d * m);
   const gK = new R(d * m);
@@ -363,40 +341,10 @@ function jsFactorKernels(model: Model, d: number, m: number, lambda: number): Fa
     return loss;
   };
 
-  /** the gradient norm of the last `step` call (a variable, not a returned pair: no allocation per step) */
-  let stepNorm = 0;
-  /** one step on W (see JsKernels.step): returns a status code, the gradient norm in stepNorm */
+  /** one step on W: returns a status code, the gradient norm in weightStep.norm (0 where it diverged) */
   const step = (W: Real, g: Real, eta: number, normalized: boolean): number => {
-    let mx = 0;
-    stepNorm = 0;
-    for (let i = 0; i < g.length; i++) {
-      if (Number.isNaN(g[i])) return DIVERGED;
-      mx = Math.max(mx, Math.abs(g[i]));
-    }
-    if (mx === Infinity) return DIVERGED;
-    if (mx === 0) return CONVERGED;
-    const inv = round(1 / mx);
-    const byInv = Number.isFinite(inv);
-    let ssq = 0;
-    for (let i = 0; i < g.length; i++) ssq += (byInv ? g[i] * inv : g[i] / mx) ** 2;
-    const r = Math.sqrt(ssq);
-    stepNorm = mx * r;
-    let finite = true;
-    if (normalized) {
-      const a = round(eta / r);
-      for (let i = 0; i < W.length; i++) {
-        g[i] = W[i] - a * (byInv ? g[i] * inv : g[i] / mx);
-        finite &&= Number.isFinite(g[i]);
-      }
-    } else {
-      for (let i = 0; i < W.length; i++) {
-        g[i] = W[i] - eta * g[i];
-        finite &&= Number.isFinite(g[i]);
-      }
-    }
-    if (!finite) return OVERFLOW;
-    W.set(g);
-    return RUNNING;
+    weightStep.norm = 0;
+    return weightStep.take(W, g, eta, normalized);
   };
 
   const run = (k: number, etaOv: number, etaKq: number, normalized: boolean, joint: boolean): number => {
@@ -406,11 +354,11 @@ function jsFactorKernels(model: Model, d: number, m: number, lambda: number): Fa
       if (t === 0) outFirst = outLoss;
       if (!Number.isFinite(outLoss)) return DIVERGED;
       const sK = step(K, gK, etaKq, normalized);
-      const nK = stepNorm;
+      const nK = weightStep.norm;
       const sQ = step(Q, gQ, etaKq, normalized);
-      const nQ = stepNorm;
+      const nQ = weightStep.norm;
       const sOv = joint ? step(inner.WovT, inner.gWovT, etaOv, normalized) : CONVERGED;
-      const nOv = joint ? stepNorm : 0;
+      const nOv = joint ? weightStep.norm : 0;
       if (sK === DIVERGED || sQ === DIVERGED || sOv === DIVERGED) return DIVERGED;
       if (sK === OVERFLOW || sQ === OVERFLOW || sOv === OVERFLOW) return OVERFLOW;
       if (sK === CONVERGED && sQ === CONVERGED && sOv === CONVERGED) {

@@ -2,12 +2,7 @@ import type { Precision } from './backend.js';
 import type { Embedding } from './embedding.js';
 import { ModelBase, type Kernels, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
-
-// Status codes, as in assembly/train.ts
-const RUNNING = 0;
-const CONVERGED = 1;
-const DIVERGED = 2;
-const OVERFLOW = 3;
+import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
 /** float32 exponentials below e^FLUSH_F32 are 0, keeping subnormals out of the arithmetic */
 const FLUSH_F32 = -60;
 
@@ -74,14 +69,14 @@ class JsKernels implements Kernels {
   private fixedCorrect = 0;
   /** Math.exp, flushed to 0 below e^−60 in float32 as the WebAssembly kernels do (assembly/exp.ts) */
   private readonly exp: (x: number) => number;
-  /** rounding to the storage precision, to test a step's result before storing it */
-  private readonly round: (x: number) => number;
+  /** the weight update, rounding to the storage precision to test a step's result before storing it */
+  private readonly weightStep: WeightStep;
 
   constructor(private readonly data: PackedData, emb: Embedding, precision: Precision) {
     this.V = data.V;
     this.d = emb.d;
     this.exp = precision === 'f32' ? (x) => (x >= FLUSH_F32 ? Math.exp(x) : 0) : Math.exp;
-    this.round = precision === 'f32' ? Math.fround : (x) => x;
+    this.weightStep = new WeightStep(precision === 'f32' ? Math.fround : (x) => x);
     const R = precision === 'f32' ? Float32Array : Float64Array;
     const { V } = data;
     const d = emb.d;
@@ -345,44 +340,11 @@ class JsKernels implements Kernels {
 
   // ---- updates ----
 
-  /**
-   * W ← W − η∇/‖∇‖ (or W − η∇), with ‖∇‖ = max|∇|·‖∇/max|∇|‖ to avoid under- and overflow, the
-   * division by max|∇| a multiply by its inverse unless that overflows. The new weights are
-   * formed in the gradient's buffer and copied over only if all are finite (assembly/train.ts).
-   */
+  /** W ← W − η∇/‖∇‖ (or W − η∇); the gradient norm goes to outGradNorm unless the step diverged. */
   private step(W: Real, g: Real, eta: number, normalized: boolean): number {
-    let m = 0;
-    for (let i = 0; i < g.length; i++) {
-      if (Number.isNaN(g[i])) return DIVERGED;
-      m = Math.max(m, Math.abs(g[i]));
-    }
-    if (m === Infinity) return DIVERGED;
-    if (m === 0) {
-      this.outGradNorm = 0;
-      return CONVERGED;
-    }
-    const inv = this.round(1 / m);
-    const byInv = Number.isFinite(inv);
-    let ssq = 0;
-    for (let i = 0; i < g.length; i++) ssq += (byInv ? g[i] * inv : g[i] / m) ** 2;
-    const r = Math.sqrt(ssq);
-    this.outGradNorm = m * r;
-    let finite = true;
-    if (normalized) {
-      const a = this.round(eta / r);
-      for (let i = 0; i < W.length; i++) {
-        g[i] = W[i] - a * (byInv ? g[i] * inv : g[i] / m);
-        finite &&= Number.isFinite(g[i]);
-      }
-    } else {
-      for (let i = 0; i < W.length; i++) {
-        g[i] = W[i] - eta * g[i];
-        finite &&= Number.isFinite(g[i]);
-      }
-    }
-    if (!finite) return OVERFLOW;
-    W.set(g);
-    return RUNNING;
+    const status = this.weightStep.take(W, g, eta, normalized);
+    if (status !== DIVERGED) this.outGradNorm = this.weightStep.norm;
+    return status;
   }
 
   runStage1(k: number, eta: number, normalized: boolean): number {

@@ -27,6 +27,42 @@ export interface Kernels {
 }
 
 /**
+ * A model's buffers and kernels, for the layers built on it (the factorized layer, the benchmarks);
+ * not public API: reached through `internalsOf` (src/engine/internal.ts).
+ */
+export interface ModelInternals {
+  readonly kernels: Kernels;
+  /** number of samples */
+  readonly N: number;
+  /** W_ovᵀ, d×|V| (the backend's storage); a layer that grows WebAssembly memory takes a new view here */
+  WovT: Real;
+  /** W_kqᵀ, d×d */
+  WkqT: Real;
+  /** ∇W_ovᵀ, d×|V| */
+  gWovT: Real;
+  /** ∇W_kqᵀ, d×d */
+  gWkqT: Real;
+}
+
+/** What a chunk's result is read from: the model's kernels, or a layer's over them. */
+export type ChunkResults = Pick<Kernels, 'resultSteps' | 'resultLoss' | 'resultGradNorm' | 'resultFirstLoss' | 'resultMinOptimal' | 'resultCorrect'>;
+
+/** A chunk's result from status code `code`; the start's attention metrics are NaN unless `metrics`. */
+export function chunkResult(code: number, k: ChunkResults, N: number, metrics: boolean): ChunkResult {
+  return {
+    status: STATUS_CODES[code],
+    steps: k.resultSteps(),
+    loss: k.resultLoss(),
+    gradNorm: k.resultGradNorm(),
+    start: {
+      loss: k.resultFirstLoss(),
+      minOptimalAttention: metrics ? k.resultMinOptimal() : NaN,
+      accuracy: metrics ? k.resultCorrect() / N : NaN,
+    },
+  };
+}
+
+/**
  * What both backends share: the parameters' transposed storage, conversion to and from
  * row-major, argument checks and the packaging of results. Subclasses supply the kernels.
  */
@@ -93,23 +129,8 @@ export abstract class ModelBase implements Model {
     return this.pieces(k, (n) => this.kernels.runJoint(n, etaOv, etaKq, normalized), true);
   }
 
-  /**
-   * Runs k steps as kernel calls of at most 2^30 steps: the kernels count in i32, so k ≥ 2^31
-   * in one call would wrap (3e9 steps reported as −1294967296, 2^32 as 0 and a caller's loop
-   * never advancing). The steps add up in a double; the start is the first piece's.
-   */
   private pieces(k: number, run: (n: number) => number, metrics: boolean): ChunkResult {
-    let left = k;
-    let steps = 0;
-    let start: Evaluation | null = null;
-    for (;;) {
-      const n = Math.min(left, MAX_KERNEL_STEPS);
-      const r = this.chunk(run(n), metrics);
-      start ??= r.start;
-      steps += r.steps;
-      left -= n;
-      if (r.status !== 'running' || left <= 0) return { ...r, steps, start };
-    }
+    return runInPieces(k, (n) => this.chunk(run(n), metrics));
   }
 
   stage1Loss(): number {
@@ -146,18 +167,7 @@ export abstract class ModelBase implements Model {
   }
 
   private chunk(code: number, metrics: boolean): ChunkResult {
-    const k = this.kernels;
-    return {
-      status: STATUS_CODES[code],
-      steps: k.resultSteps(),
-      loss: k.resultLoss(),
-      gradNorm: k.resultGradNorm(),
-      start: {
-        loss: k.resultFirstLoss(),
-        minOptimalAttention: metrics ? k.resultMinOptimal() : NaN,
-        accuracy: metrics ? k.resultCorrect() / this.N : NaN,
-      },
-    };
+    return chunkResult(code, this.kernels, this.N, metrics);
   }
 
   private checkChunk(k: number, etas: Record<string, number>): void {
@@ -170,6 +180,41 @@ export abstract class ModelBase implements Model {
 
   private live(): void {
     if (this.disposed) throw new NtpError('disposed', 'this model was disposed');
+  }
+
+  /** A live, typed window on a model's protected buffers and kernels (see {@link ModelInternals}). */
+  static internals(model: ModelBase): ModelInternals {
+    return {
+      get kernels() { return model.kernels; },
+      get N() { return model.N; },
+      get WovT() { return model.WovT; },
+      set WovT(v) { model.WovT = v; },
+      get WkqT() { return model.WkqT; },
+      set WkqT(v) { model.WkqT = v; },
+      get gWovT() { return model.gWovT; },
+      set gWovT(v) { model.gWovT = v; },
+      get gWkqT() { return model.gWkqT; },
+      set gWkqT(v) { model.gWkqT = v; },
+    };
+  }
+}
+
+/**
+ * Runs k steps as kernel calls of at most 2^30 steps: the kernels count in i32, so k ≥ 2^31
+ * in one call would wrap (3e9 steps reported as −1294967296, 2^32 as 0 and a caller's loop
+ * never advancing). The steps add up in a double; the start is the first piece's.
+ */
+export function runInPieces(k: number, run: (n: number) => ChunkResult): ChunkResult {
+  let left = k;
+  let steps = 0;
+  let start: Evaluation | null = null;
+  for (;;) {
+    const n = Math.min(left, MAX_KERNEL_STEPS);
+    const r = run(n);
+    start ??= r.start;
+    steps += r.steps;
+    left -= n;
+    if (r.status !== 'running' || left <= 0) return { ...r, steps, start };
   }
 }
 

@@ -75,6 +75,15 @@ export function initWasm(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
+/**
+ * Uses a module compiled elsewhere (a `WebAssembly.Module` posted from another thread of this
+ * process) instead of compiling the embedded bytes again: the threads share its machine code,
+ * optimized tiers included, so a worker neither compiles nor waits for the optimizing compiler.
+ */
+export function adoptWasmModule(module: WebAssembly.Module): void {
+  compiled = Promise.resolve(module);
+}
+
 /** The smallest valid module: magic number and version, no sections, no SIMD. */
 const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 

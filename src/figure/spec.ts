@@ -35,7 +35,7 @@ function series(points: readonly Stage1Point[], kind: Kind): Pt[] {
   return out;
 }
 
-function panel(stage: 1 | 2, kind: Kind, points: readonly Stage1Point[]) {
+function panel(stage: 1 | 2, kind: Kind, points: readonly Stage1Point[], reference: string) {
   const w = W[stage];
   const title =
     kind === 'loss'
@@ -49,7 +49,7 @@ function panel(stage: 1 | 2, kind: Kind, points: readonly Stage1Point[]) {
         ? 'L0(W_ov)'
         : 'L(W_kq)'
       : kind === 'cos'
-        ? `1 − cos(${w}, W*_${w.slice(2)})`
+        ? `1 − cos(${w}, ${reference})`
         : `‖${w}‖_F`;
   const values = series(points, kind);
   const base = { title, width: PANEL_WIDTH, height: PANEL_HEIGHT };
@@ -81,8 +81,8 @@ function panel(stage: 1 | 2, kind: Kind, points: readonly Stage1Point[]) {
   };
 }
 
-function row(stage: 1 | 2, points: readonly Stage1Point[]) {
-  return { hconcat: (['loss', 'cos', 'norm'] as const).map((k) => panel(stage, k, points)) };
+function row(stage: 1 | 2, points: readonly Stage1Point[], reference: string) {
+  return { hconcat: (['loss', 'cos', 'norm'] as const).map((k) => panel(stage, k, points, reference)) };
 }
 
 /**
@@ -90,6 +90,7 @@ function row(stage: 1 | 2, points: readonly Stage1Point[]) {
  * (loss L0, 1 − cos(W_ov, W*_ov), ‖W_ov‖_F) and row 2 stage 2 (loss L, 1 − cos(W_kq, W*_kq), ‖W_kq‖_F)
  * against the iteration. Data are inlined; non-finite values are dropped, non-positive losses are
  * dropped, null cosines are dropped and 1 − cos is floored at {@link ONE_MINUS_COS_FLOOR}.
+ * On cyclic data (`reference: 'W_svm'`) stage 2's direction panel shows 1 − cos(W_kq, W_svm).
  * An empty stage renders as placeholder panels. Pure: usable in Node and in the browser.
  */
 export function figure2Spec(input: FigureInput): TopLevelSpec {
@@ -102,7 +103,7 @@ export function figure2Spec(input: FigureInput): TopLevelSpec {
     },
     background: 'white',
     padding: 10,
-    vconcat: [row(1, input.stage1), row(2, input.stage2)],
+    vconcat: [row(1, input.stage1, 'W*_ov'), row(2, input.stage2, input.reference ?? 'W*_kq')],
     config: { view: { stroke: '#ddd' }, axis: { labelFontSize: 10, titleFontSize: 11 } },
   };
 }

@@ -18,4 +18,6 @@ export interface FigureInput {
   stage2: Stage2Point[];
   /** e.g. "Algorithm 1, |V| = 20, d = 20, wasm f64". */
   title?: string;
+  /** What stage 2's cosine is measured against: `W*_kq` (default) or `W_svm` (the graph-SVM, cyclic data). */
+  reference?: 'W*_kq' | 'W_svm';
 }

@@ -1,14 +1,81 @@
 /**
  * Least-distance programming (LDP): min ½‖x‖² subject to ⟨a_i, x⟩ ≥ h_i, from the Gram matrix
  * G_ij = ⟨a_i, a_j⟩ alone, by Lawson and Hanson's reduction to non-negative least squares
- * (*Solving Least Squares Problems*, 1974, ch. 23), using the package's active-set NNLS
- * ({@link solveHardMarginDual}). Terminates finitely and is exact up to rounding; infeasibility
- * is an explicit outcome (a vanishing NNLS residual), never a diverging iterate.
+ * (*Solving Least Squares Problems*, 1974, ch. 23), using the package's active-set NNQP
+ * ({@link solveNnqp}). Terminates finitely and is exact up to rounding; infeasibility is an
+ * explicit outcome (a vanishing NNLS residual), never a diverging iterate. {@link ldpMultipliers}
+ * is the one solver: {@link solveLdp} checks its input and reports it, and the projection onto a
+ * margin polyhedron (src/maxmargin/ldp-projection.ts) is built on it.
  *
  * Callers that know the a_i recover x = Σ λ_i a_i from the returned multipliers.
  */
 import { NtpError } from '../errors.js';
-import { solveHardMarginDual } from './nnls.js';
+import { solveNnqp } from './nnls.js';
+
+/** Result of {@link ldpMultipliers}. */
+export interface LdpMultipliers {
+  feasible: boolean;
+  /** multipliers λ ≥ 0 of y* = Σ λ_e A_e (zeros when infeasible) */
+  lambda: Float64Array;
+  /** support of λ */
+  active: number[];
+  /** 1 − bᵀu of the NNLS form; 0 means infeasible */
+  slack: number;
+  /** active-set solves the NNQP took */
+  iterations: number;
+}
+
+/**
+ * The LDP solver: min ‖y‖ s.t. ⟨A_e, y⟩ ≥ b_e for any right-hand side (signs mixed, b ≤ 0 allowed),
+ * returned as the multipliers of y = Σ λ_e A_e. Lawson–Hanson: the
+ * NNLS min ‖[Aᵀ; bᵀ]u − e_last‖ over u ≥ 0 (Hessian G + bbᵀ, linear term b); a vanishing
+ * residual s = 1 − bᵀu means the constraints are inconsistent, otherwise λ = u/s, polished by two
+ * passes of iterative refinement of G_PP λ_P = b_P on the support.
+ *
+ * @param G m×m Gram matrix ⟨A_e, A_f⟩, row-major
+ * @param slackTol s at or below this is reported infeasible
+ * @param warm support to try first (the previous call's, when the b's change little)
+ */
+export function ldpMultipliers(m: number, G: Float64Array, b: Float64Array, slackTol = 1e-11, warm: readonly number[] = []): LdpMultipliers {
+  const lambda = new Float64Array(m);
+  let anyPositive = false;
+  for (let e = 0; e < m; e++) if (b[e] > 0) anyPositive = true;
+  if (!anyPositive) return { feasible: true, lambda, active: [], slack: 1, iterations: 0 };
+  const diag = new Float64Array(m);
+  for (let e = 0; e < m; e++) diag[e] = G[e * m + e] + b[e] * b[e];
+  const column = (j: number): Float64Array => {
+    const col = new Float64Array(m);
+    const bj = b[j];
+    for (let i = 0; i < m; i++) col[i] = G[i * m + j] + b[i] * bj;
+    return col;
+  };
+  const { u, active: P, chol, iterations } = solveNnqp(m, diag, column, b, warm);
+  const p = P.length;
+  let bu = 0;
+  for (let k = 0; k < p; k++) bu += b[P[k]] * u[P[k]];
+  const s = 1 - bu;
+  if (!(s > slackTol)) return { feasible: false, lambda, active: P, slack: Math.max(0, s), iterations };
+  // G_PP = H_PP − b_P b_Pᵀ: G⁻¹r = H⁻¹r + u_P (b_PᵀH⁻¹r)/s by Sherman–Morrison (H⁻¹b_P = u_P).
+  const lam = new Float64Array(p);
+  const r = new Float64Array(p);
+  const y = new Float64Array(p);
+  for (let k = 0; k < p; k++) lam[k] = u[P[k]] / s;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < p; k++) {
+      let acc = b[P[k]];
+      const row = P[k] * m;
+      for (let t = 0; t < p; t++) acc -= G[row + P[t]] * lam[t];
+      r[k] = acc;
+    }
+    chol.solve(r, y);
+    let by = 0;
+    for (let k = 0; k < p; k++) by += b[P[k]] * y[k];
+    const f = by / s;
+    for (let k = 0; k < p; k++) lam[k] += y[k] + u[P[k]] * f;
+  }
+  for (let k = 0; k < p; k++) lambda[P[k]] = Math.max(0, lam[k]);
+  return { feasible: true, lambda, active: P, slack: s, iterations };
+}
 
 /** Outcome of {@link solveLdp}. */
 export interface LdpResult {
@@ -49,9 +116,8 @@ export interface LdpOptions {
 
 /**
  * Solves min ½‖x‖² s.t. ⟨a_i, x⟩ ≥ h_i (i < m) given G = [⟨a_i, a_j⟩] (m×m, row-major, symmetric
- * positive semidefinite; it may be singular). Rows are scaled to h = 1, the NNLS runs on
- * [Ãᵀ; 1ᵀ] (Hessian G̃ + 11ᵀ, so dependent constraints are harmless), and the multipliers are
- * polished by iterative refinement on the support.
+ * positive semidefinite; it may be singular). Rows are scaled to h = 1 and `ldpMultipliers`
+ * solves the scaled problem (NNLS Hessian G̃ + 11ᵀ, so dependent constraints are harmless).
  *
  * @throws NtpError 'invalid-problem' for a wrong size, a non-finite entry or h_i ≤ 0.
  */
@@ -70,15 +136,9 @@ export function solveLdp(m: number, G: ArrayLike<number>, opts: LdpOptions = {})
   for (let k = 0; k < m * m; k++) {
     if (!Number.isFinite(G[k])) throw new NtpError('invalid-problem', `LDP: Gram entry (${Math.floor(k / m)}, ${k % m}) is not finite`);
   }
-  const diag = new Float64Array(m);
-  for (let i = 0; i < m; i++) diag[i] = G[i * m + i] / (h[i] * h[i]);
-  const column = (j: number): Float64Array => {
-    const col = new Float64Array(m);
-    const hj = h[j];
-    for (let i = 0; i < m; i++) col[i] = G[i * m + j] / (h[i] * hj);
-    return col;
-  };
-  const res = solveHardMarginDual(m, diag, column, opts.slackTol ?? 1e-11);
+  const Gs = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) Gs[i * m + j] = G[i * m + j] / (h[i] * h[j]);
+  const res = ldpMultipliers(m, Gs, new Float64Array(m).fill(1), opts.slackTol ?? 1e-11);
   const lambda = new Float64Array(m);
   const values = new Float64Array(m);
   if (!res.feasible) {

@@ -140,6 +140,122 @@ export class ActiveCholesky {
   }
 }
 
+/** What {@link ActiveSet.run} asks of one NNQP min ½uᵀHu − cᵀu, u ≥ 0. */
+interface ActiveSetProblem {
+  /** largest gradient entry that does not count as improving (rounding) */
+  gTol: number;
+  maxIter: number;
+  /** the problem's name in the no-convergence error */
+  what: string;
+  /** g = c − Hu */
+  gradient(g: Float64Array): void;
+  /** h[k] = H[P_k, j] for the current support; returns H_jj */
+  border(j: number, h: Float64Array): number;
+  /** the column to cache for j once it entered the support */
+  column(j: number): Float64Array;
+  /** z = H_PP⁻¹ c_P */
+  solve(z: Float64Array): void;
+}
+
+/**
+ * The state and loop of Lawson–Hanson's active-set method, shared by the NNQPs below: the
+ * support P with a Cholesky factor of H_PP updated per change, the variable with the largest
+ * gradient entering, and one that cannot enter (a dependent column, or rounding making it look
+ * improving) skipped until the next one does.
+ */
+class ActiveSet {
+  readonly u: Float64Array;
+  readonly inP: Uint8Array;
+  readonly P: number[] = [];
+  /** the cached column of each support member, in P's order */
+  readonly cols: Float64Array[] = [];
+  chol: ActiveCholesky;
+  /** bordering row and passive solution, grown with the support */
+  h: Float64Array;
+  z: Float64Array;
+  iterations = 0;
+  private readonly g: Float64Array;
+  private readonly rejected: Uint8Array;
+  private readonly rejectedList: number[] = [];
+
+  constructor(private readonly m: number) {
+    this.u = new Float64Array(m);
+    this.inP = new Uint8Array(m);
+    this.rejected = new Uint8Array(m);
+    this.g = new Float64Array(m);
+    this.chol = new ActiveCholesky(Math.min(m, 64));
+    this.h = new Float64Array(Math.min(m, 64));
+    this.z = new Float64Array(Math.min(m, 64));
+  }
+
+  /** h and z hold at least n entries */
+  ensure(n: number): void {
+    if (this.h.length >= n) return;
+    const len = Math.min(this.m, Math.max(n, 2 * this.h.length));
+    this.h = new Float64Array(len);
+    this.z = new Float64Array(len);
+  }
+
+  /** Appends j to the support (its bordering row in h); false when its column depends on P. */
+  enter(j: number, hjj: number, col: () => Float64Array): boolean {
+    if (!this.chol.append(this.h, hjj, 1e-13)) return false;
+    this.P.push(j);
+    this.inP[j] = 1;
+    this.cols.push(col());
+    return true;
+  }
+
+  readonly dropAt = (k: number): void => {
+    const j = this.P[k];
+    this.u[j] = 0;
+    this.inP[j] = 0;
+    this.chol.remove(k);
+    this.P.splice(k, 1);
+    this.cols.splice(k, 1);
+  };
+
+  run(p: ActiveSetProblem): void {
+    const { u, inP, P, g, rejected, rejectedList, m } = this;
+    outer: for (;;) {
+      p.gradient(g);
+      let best = -1;
+      let bestG = p.gTol;
+      for (let i = 0; i < m; i++) {
+        if (!inP[i] && !rejected[i] && g[i] > bestG) {
+          bestG = g[i];
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      this.ensure(P.length + 1);
+      if (!this.enter(best, p.border(best, this.h), () => p.column(best))) {
+        rejected[best] = 1;
+        rejectedList.push(best);
+        continue;
+      }
+      let first = true;
+      for (;;) {
+        if (++this.iterations > p.maxIter) {
+          throw new NtpError('no-convergence', `${p.what}: active-set method exceeded ${p.maxIter} iterations`);
+        }
+        const n = P.length;
+        p.solve(this.z);
+        if (first && !(this.z[n - 1] > 0)) {
+          // Rounding made an entering column look improving; Lawson–Hanson guarantees z_j > 0 otherwise.
+          this.dropAt(n - 1);
+          rejected[best] = 1;
+          rejectedList.push(best);
+          continue outer;
+        }
+        first = false;
+        if (stepTowardPassive(u, this.z, P, this.dropAt)) break;
+      }
+      for (const j of rejectedList) rejected[j] = 0;
+      rejectedList.length = 0;
+    }
+  }
+}
+
 /** Result of {@link solveHardMarginDual}. */
 export interface HardMarginDualResult {
   /** False when no primal point satisfies the constraints (the LDP residual vanished). */
@@ -178,93 +294,39 @@ export function solveHardMarginDual(
   applyG?: (u: Float64Array, out: Float64Array) => void,
   applyGCost = 0,
 ): HardMarginDualResult {
-  const u = new Float64Array(m);
-  const inP = new Uint8Array(m);
-  const rejected = new Uint8Array(m);
-  const rejectedList: number[] = [];
-  const P: number[] = [];
-  const cols: Float64Array[] = [];
-  const chol = new ActiveCholesky(Math.min(m, 64));
-  const g = new Float64Array(m);
-  let h = new Float64Array(Math.min(m, 64));
-  let z = new Float64Array(Math.min(m, 64));
+  const set = new ActiveSet(m);
+  const { u, P, cols } = set;
   let maxDiag = 0;
   for (let i = 0; i < m; i++) if (diag[i] > maxDiag) maxDiag = diag[i];
-  // Rounding in g_i = 1 − (Hu)_i is about eps·max|H|·Σu ≤ eps·(1 + maxDiag).
-  const gTol = 1e3 * EPS * (1 + maxDiag);
-  const maxIter = 5 * m + 100;
-  let iterations = 0;
-
-  const ensure = (n: number): void => {
-    if (h.length >= n) return;
-    const len = Math.min(m, Math.max(n, 2 * h.length));
-    h = new Float64Array(len);
-    z = new Float64Array(len);
-  };
-  const dropAt = (k: number): void => {
-    const j = P[k];
-    u[j] = 0;
-    inP[j] = 0;
-    chol.remove(k);
-    P.splice(k, 1);
-    cols.splice(k, 1);
-  };
-
-  outer: for (;;) {
-    let sumU = 0;
-    for (let k = 0; k < P.length; k++) sumU += u[P[k]];
-    if (applyG && applyGCost < m * P.length) {
-      applyG(u, g);
-      for (let i = 0; i < m; i++) g[i] = 1 - sumU - g[i];
-    } else {
-      g.fill(1 - sumU);
-      for (let k = 0; k < P.length; k++) {
-        const col = cols[k];
-        const uj = u[P[k]];
-        for (let i = 0; i < m; i++) g[i] -= col[i] * uj;
+  // The cached columns are G's; H = G + 11ᵀ adds 1 to every entry.
+  set.run({
+    // Rounding in g_i = 1 − (Hu)_i is about eps·max|H|·Σu ≤ eps·(1 + maxDiag).
+    gTol: 1e3 * EPS * (1 + maxDiag),
+    maxIter: 5 * m + 100,
+    what: 'max-margin dual',
+    gradient: (g) => {
+      let sumU = 0;
+      for (let k = 0; k < P.length; k++) sumU += u[P[k]];
+      if (applyG && applyGCost < m * P.length) {
+        applyG(u, g);
+        for (let i = 0; i < m; i++) g[i] = 1 - sumU - g[i];
+      } else {
+        g.fill(1 - sumU);
+        for (let k = 0; k < P.length; k++) {
+          const col = cols[k];
+          const uj = u[P[k]];
+          for (let i = 0; i < m; i++) g[i] -= col[i] * uj;
+        }
       }
-    }
-    let best = -1;
-    let bestG = gTol;
-    for (let i = 0; i < m; i++) {
-      if (!inP[i] && !rejected[i] && g[i] > bestG) {
-        bestG = g[i];
-        best = i;
-      }
-    }
-    if (best < 0) break;
-
-    ensure(P.length + 1);
-    for (let k = 0; k < P.length; k++) h[k] = cols[k][best] + 1;
-    if (!chol.append(h, diag[best] + 1, 1e-13)) {
-      rejected[best] = 1;
-      rejectedList.push(best);
-      continue;
-    }
-    P.push(best);
-    inP[best] = 1;
-    cols.push(column(best));
-
-    let first = true;
-    for (;;) {
-      if (++iterations > maxIter) {
-        throw new NtpError('no-convergence', `max-margin dual: active-set method exceeded ${maxIter} iterations`);
-      }
-      const p = P.length;
-      chol.solveOnes(z);
-      if (first && !(z[p - 1] > 0)) {
-        // Rounding made an entering column look improving; Lawson–Hanson guarantees z_j > 0 otherwise.
-        dropAt(p - 1);
-        rejected[best] = 1;
-        rejectedList.push(best);
-        continue outer;
-      }
-      first = false;
-      if (stepTowardPassive(u, z, P, dropAt)) break;
-    }
-    for (const j of rejectedList) rejected[j] = 0;
-    rejectedList.length = 0;
-  }
+    },
+    border: (j, h) => {
+      for (let k = 0; k < P.length; k++) h[k] = cols[k][j] + 1;
+      return diag[j] + 1;
+    },
+    column,
+    solve: (z) => set.chol.solveOnes(z),
+  });
+  const { chol, iterations } = set;
 
   const p = P.length;
   let sumU = 0;
@@ -300,6 +362,97 @@ export function solveHardMarginDual(
   }
   for (let k = 0; k < p; k++) lambda[P[k]] = lam[k];
   return { feasible: true, lambda, active, slack: s, iterations };
+}
+
+/** Result of {@link solveNnqp}. */
+export interface NnqpResult {
+  /** the minimizer u ≥ 0 */
+  u: Float64Array;
+  /** its support, in the order the Cholesky factor holds it */
+  active: number[];
+  /** Cholesky factor of H restricted to `active` (for refinement by the caller) */
+  chol: ActiveCholesky;
+  /** rows of H for the support, in the same order (cached columns) */
+  cols: Float64Array[];
+  iterations: number;
+}
+
+/**
+ * min ½uᵀHu − cᵀu over u ≥ 0 for a positive semidefinite H given by its diagonal and columns:
+ * Lawson–Hanson's active-set method with a Cholesky factor of H_PP updated per change. A column
+ * numerically dependent on the passive set is skipped, which leaves the optimum unchanged.
+ *
+ * @param warm indices to try as the initial passive set (kept only if their subproblem solution is
+ *   strictly positive, so the method starts from a point it could itself have reached)
+ */
+export function solveNnqp(
+  m: number,
+  diag: Float64Array,
+  column: (j: number) => Float64Array,
+  c: Float64Array,
+  warm: readonly number[] = [],
+): NnqpResult {
+  const set = new ActiveSet(m);
+  const { u, inP, P, cols } = set;
+  const cP = new Float64Array(Math.max(m, 1));
+  let maxDiag = 0;
+  let maxC = 0;
+  for (let i = 0; i < m; i++) {
+    maxDiag = Math.max(maxDiag, diag[i]);
+    maxC = Math.max(maxC, Math.abs(c[i]));
+  }
+  const solveP = (z: Float64Array): void => {
+    for (let k = 0; k < P.length; k++) cP[k] = c[P[k]];
+    set.chol.solve(cP, z);
+  };
+  const border = (col: Float64Array, h: Float64Array): void => {
+    for (let k = 0; k < P.length; k++) h[k] = col[P[k]];
+  };
+
+  if (warm.length > 0) {
+    for (const j of warm) {
+      if (j < 0 || j >= m || inP[j]) continue;
+      const col = column(j);
+      set.ensure(P.length + 1);
+      border(col, set.h);
+      set.enter(j, diag[j], () => col);
+    }
+    solveP(set.z);
+    let positive = P.length > 0;
+    for (let k = 0; k < P.length; k++) if (!(set.z[k] > 0)) positive = false;
+    if (positive) {
+      for (let k = 0; k < P.length; k++) u[P[k]] = set.z[k];
+    } else {
+      P.length = 0;
+      cols.length = 0;
+      inP.fill(0);
+      set.chol = new ActiveCholesky(Math.min(m, 64));
+    }
+  }
+
+  // The column of the entering variable is read once, for its bordering row and the cache.
+  let entering: Float64Array = new Float64Array(0);
+  set.run({
+    gTol: 1e3 * EPS * (maxC + maxDiag),
+    maxIter: 5 * m + 100,
+    what: 'NNQP',
+    gradient: (g) => {
+      for (let i = 0; i < m; i++) g[i] = c[i];
+      for (let k = 0; k < P.length; k++) {
+        const col = cols[k];
+        const uj = u[P[k]];
+        for (let i = 0; i < m; i++) g[i] -= col[i] * uj;
+      }
+    },
+    border: (j, h) => {
+      entering = column(j);
+      border(entering, h);
+      return diag[j];
+    },
+    column: () => entering,
+    solve: solveP,
+  });
+  return { u, active: P.slice(), chol: set.chol, cols, iterations: set.iterations };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { NtpError } from '../errors.js';
-import { ldpStep, solveNnqp } from './ldp-projection.js';
-import { solveHardMarginDual } from './nnls.js';
+import { marginProjection } from './ldp-projection.js';
+import { solveHardMarginDual, solveNnqp } from './nnls.js';
 import { nuclearNorm, recompose, svd, type Svd } from './svd.js';
 
 /**
@@ -263,8 +263,7 @@ export function solveNuclearSvm(c: MarginConstraints, opts: NuclearSvmOptions = 
     Z.set(V);
     projectOutEqualities(c, Z);
     constraintValues(c, Z, vals);
-    for (let e = 0; e < m; e++) b[e] = 1 - vals[e];
-    const r = ldpStep(m, G, b, 1e-11, support);
+    const r = marginProjection(m, G, vals, support, b);
     if (!r.feasible) throw new NtpError('infeasible', `the max-margin SVM with ${m} constraints is infeasible: no W reaches margin 1 on all of them`);
     support = r.active;
     projectOutEqualities(c, combine(c, r.lambda, Y));

@@ -1,5 +1,5 @@
-import type { RunResult } from './family.js';
-import { loadFamilies } from './families.js';
+import type { RunResult, SweepFamily } from './family.js';
+import { loadFamily } from './families.js';
 import { familyOptions, type RunConfig } from './spec.js';
 
 /** One run for a worker: the config, the record interval and the extra family modules. */
@@ -12,8 +12,19 @@ export interface RunTask {
 /** What a worker sends back: the family's result, or the error it threw, with the wall time. */
 export type RunOutcome = { ok: true; result: RunResult; wallMs: number } | { ok: false; error: string; wallMs: number };
 
-let families: ReturnType<typeof loadFamilies> | null = null;
-let familiesKey = '';
+const loaded = new Map<string, Promise<SweepFamily | undefined>>();
+
+/** The family of a run, imported once per thread (a failed import is retried by the next run). */
+export function familyFor(name: string, modules: readonly string[]): Promise<SweepFamily | undefined> {
+  const key = `${name}\n${JSON.stringify(modules)}`;
+  let f = loaded.get(key);
+  if (!f) {
+    f = loadFamily(name, modules);
+    f.catch(() => loaded.delete(key));
+    loaded.set(key, f);
+  }
+  return f;
+}
 
 /**
  * Runs one config with its family, in whatever thread calls it; an exception from the family
@@ -22,12 +33,7 @@ let familiesKey = '';
 export async function executeRun(task: RunTask): Promise<RunOutcome> {
   const start = performance.now();
   try {
-    const key = JSON.stringify(task.modules);
-    if (!families || key !== familiesKey) {
-      families = loadFamilies(task.modules);
-      familiesKey = key;
-    }
-    const family = (await families).get(String(task.config.family));
+    const family = await familyFor(String(task.config.family), task.modules);
     if (!family) throw new Error(`unknown family ${JSON.stringify(task.config.family)}`);
     const result = await family.run(familyOptions(task.config), task.every);
     return { ok: true, result, wallMs: performance.now() - start };

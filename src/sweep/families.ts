@@ -13,6 +13,7 @@ export const FAMILIES: Readonly<Record<string, () => Promise<SweepFamily>>> = {
   factorized: async () => (await import('../tasks/factorized/sweep.js')).factorizedFamily,
   recall: async () => (await import('../tasks/recall/sweep.js')).recallFamily,
   autoregressive: async () => (await import('../tasks/autoregressive/sweep.js')).autoregressiveFamily,
+  'factorized-rank': async () => (await import('../tasks/factorized/rank-sweep.js')).factorizedRankFamily,
 };
 
 /** The family a sweep uses when its configs name none: the core paper's Algorithm 1. */
@@ -45,4 +46,14 @@ export async function loadFamilies(modules: readonly string[] = []): Promise<Map
     map.set(f.name, f);
   }
   return map;
+}
+
+/**
+ * One family by name: a registered one alone (no other family's code is loaded, so a worker
+ * imports what its runs need), else the one an extra module defines; undefined when none does.
+ */
+export async function loadFamily(name: string, modules: readonly string[] = []): Promise<SweepFamily | undefined> {
+  const load = Object.hasOwn(FAMILIES, name) ? FAMILIES[name] : undefined;
+  if (load) return load();
+  return (await loadFamilies(modules)).get(name);
 }

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { NtpError } from '../errors.js';
 import { writeFilesAtomic } from '../io/files.js';
 import { DEFAULT_FAMILY, loadFamilies } from './families.js';
-import { createRunPool, defaultWorkers } from './pool.js';
-import { canonicalJSON, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
+import { LOCK_FILE, lockSweepDir, type SweepLock } from './lock.js';
+import type { RunOutcome } from './execute.js';
+import { acquireRunPool, defaultWorkers, releaseRunPool } from './pool.js';
+import { canonicalJSON, countRuns, DEFAULT_RUN_LIMIT, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
 import { dropTornLine, META_FILE, readMeta, readRunsLog, RunsWriter, type RunLine, type SweepMeta } from './store.js';
 
 /** Options of {@link runSweep}. */
@@ -27,6 +29,8 @@ export interface SweepRunOptions {
   onProgress?: (p: SweepProgress) => void;
   /** stops the sweep: queued runs are not started and runs in flight are abandoned */
   signal?: AbortSignal;
+  /** called with what the caller should be told but that is no error (a stale lock taken over) */
+  onNotice?: (message: string) => void;
 }
 
 /** Progress of a sweep. */
@@ -51,6 +55,8 @@ export interface SweepRunSummary extends SweepProgress {
   interrupted: boolean;
   /** wall time of this call in milliseconds */
   wallMs: number;
+  /** the pid of a killed sweep whose lock of `out` this call took over (-1: an unwritten lock), or null */
+  tookOverLockFrom: number | null;
 }
 
 /**
@@ -68,85 +74,134 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
     throw new NtpError('invalid-option', `option shard must be I/N with 0 <= I < N (got ${shard.index}/${shard.count})`);
   }
   const modules = opts.modules ?? [];
-  const families = await loadFamilies(modules);
-  const all = expandSweep(sweep, { families, defaultFamily: DEFAULT_FAMILY, limit: opts.limit, yes: opts.yes });
-  const runs = shard ? all.filter((r) => shardOf(r.id, shard.count) === shard.index) : all;
-  const byId = new Map(runs.map((r) => [r.id, r]));
+  // The worker threads start first and load while this thread validates the sweep and reads
+  // what an earlier call recorded (a sweep that turns out invalid or done stops them again).
+  const count = countRuns(sweep);
+  const workers = opts.workers ?? Math.min(defaultWorkers(), count);
+  const pool = count <= (opts.limit ?? DEFAULT_RUN_LIMIT) || opts.yes ? acquireRunPool(workers, { families: familiesNamed(sweep), modules }) : null;
+  // a pool with no run in flight stays warm for the next sweep of this process
+  let idle = false;
+  let lock: SweepLock | null = null;
+  try {
+    const families = await loadFamilies(modules);
+    const all = expandSweep(sweep, { families, defaultFamily: DEFAULT_FAMILY, limit: opts.limit, yes: opts.yes });
+    const runs = shard ? all.filter((r) => shardOf(r.id, shard.count) === shard.index) : all;
+    const byId = new Map(runs.map((r) => [r.id, r]));
 
-  const meta: SweepMeta = { sweep, every, shard, modules };
-  await mkdir(opts.out, { recursive: true });
-  const previous = await readMeta(opts.out);
-  if (previous) {
-    if (canonicalJSON(previous.sweep) !== canonicalJSON(sweep)) throw new NtpError('sweep-mismatch', `${opts.out} holds the runs of another sweep (its ${META_FILE} differs): use a new --out directory`);
-    if (previous.every !== every) throw new NtpError('sweep-mismatch', `${opts.out} was run with --every ${previous.every}, not ${every}: resume with the same --every`);
-    if (canonicalJSON(previous.shard) !== canonicalJSON(shard)) {
-      const name = (s: SweepMeta['shard']) => (s ? `${s.index}/${s.count}` : 'all runs');
-      throw new NtpError('sweep-mismatch', `${opts.out} holds shard ${name(previous.shard)}, not ${name(shard)}`);
+    const meta: SweepMeta = { sweep, every, shard, modules };
+    await mkdir(opts.out, { recursive: true });
+    // one sweep at a time appends to a directory's runs.jsonl
+    lock = await lockSweepDir(opts.out);
+    if (lock.tookOverFrom !== null) {
+      const who = lock.tookOverFrom > 0 ? `process ${lock.tookOverFrom}, which is no longer running` : 'a sweep killed while taking it';
+      opts.onNotice?.(`took over the lock of ${opts.out} (${LOCK_FILE}) left by ${who}`);
     }
-  } else {
-    await writeFilesAtomic([{ path: join(opts.out, META_FILE), content: JSON.stringify(meta, null, 1) + '\n' }]);
-  }
-
-  const log = await readRunsLog(opts.out);
-  await dropTornLine(opts.out, log);
-  const done = new Set<string>();
-  let failed = 0;
-  for (const line of log.lines) {
-    if (!byId.has(line.id)) throw new NtpError('bad-runs', `${opts.out}/runs.jsonl holds run ${line.id}, which is not a run of this sweep${shard ? ' shard' : ''}`);
-    if (done.has(line.id)) continue;
-    done.add(line.id);
-    if (line.status === 'failed') failed++;
-  }
-  const resumed = done.size;
-  const todo = runs.filter((r) => !done.has(r.id));
-  const progress = (): SweepProgress => ({ total: runs.length, done: done.size, failed, resumed });
-  opts.onProgress?.(progress());
-
-  let interrupted = false;
-  if (todo.length > 0 && !opts.signal?.aborted) {
-    const workers = opts.workers ?? Math.min(defaultWorkers(), todo.length);
-    const pool = createRunPool(workers);
-    const writer = await RunsWriter.open(opts.out);
-    let stopping = false;
-    const onAbort = () => {
-      stopping = true;
-      void pool.destroy();
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    // One lane per worker, each taking the next run once its last one is written: nothing waits
-    // in a queue, so a stop abandons only the runs in flight, and in this thread (workers = 0)
-    // the event loop turns between runs (writes finish, signals are seen).
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (!stopping && next < todo.length) {
-        const run = todo[next++];
-        const outcome = await pool.run({ config: run.config, every, modules });
-        if (stopping) return;
-        const line: RunLine = outcome.ok
-          ? { id: run.id, index: run.index, config: run.config, status: outcome.result.status, final: outcome.result.final, rates: outcome.result.extra?.rates ?? null, extra: withoutRates(outcome.result.extra), wallMs: outcome.wallMs }
-          : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, wallMs: outcome.wallMs };
-        await writer.append(opts.out, line, outcome.ok ? outcome.result.records : null);
-        done.add(run.id);
-        if (!outcome.ok) failed++;
-        opts.onProgress?.(progress());
+    const previous = await readMeta(opts.out);
+    if (previous) {
+      if (canonicalJSON(previous.sweep) !== canonicalJSON(sweep)) throw new NtpError('sweep-mismatch', `${opts.out} holds the runs of another sweep (its ${META_FILE} differs): use a new --out directory`);
+      if (previous.every !== every) throw new NtpError('sweep-mismatch', `${opts.out} was run with --every ${previous.every}, not ${every}: resume with the same --every`);
+      if (canonicalJSON(previous.shard) !== canonicalJSON(shard)) {
+        const name = (s: SweepMeta['shard']) => (s ? `${s.index}/${s.count}` : 'all runs');
+        throw new NtpError('sweep-mismatch', `${opts.out} holds shard ${name(previous.shard)}, not ${name(shard)}`);
       }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
-      interrupted = stopping;
-    } catch (e) {
-      // a failed write (disk full) ends the sweep: the other lanes stop at their next run
-      stopping = true;
-      throw e;
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      await pool.destroy();
-      await writer.close();
+    } else {
+      await writeFilesAtomic([{ path: join(opts.out, META_FILE), content: JSON.stringify(meta, null, 1) + '\n' }]);
     }
-  } else if (todo.length > 0) {
-    interrupted = true;
+
+    const log = await readRunsLog(opts.out);
+    await dropTornLine(opts.out, log);
+    const done = new Set<string>();
+    let failed = 0;
+    for (const line of log.lines) {
+      if (!byId.has(line.id)) throw new NtpError('bad-runs', `${opts.out}/runs.jsonl holds run ${line.id}, which is not a run of this sweep${shard ? ' shard' : ''}`);
+      if (done.has(line.id)) continue;
+      done.add(line.id);
+      if (line.status === 'failed') failed++;
+    }
+    const resumed = done.size;
+    const todo = runs.filter((r) => !done.has(r.id));
+    const progress = (): SweepProgress => ({ total: runs.length, done: done.size, failed, resumed });
+    opts.onProgress?.(progress());
+
+    let interrupted = false;
+    if (todo.length > 0 && !opts.signal?.aborted && pool) {
+      const writer = await RunsWriter.open(opts.out);
+      let stopping = false;
+      const onAbort = () => {
+        stopping = true;
+        void pool.destroy();
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // One lane per worker, each taking the next run as its last one comes back: little waits in
+      // a queue, so a stop abandons only the runs in flight. On worker threads the next run is
+      // handed over before the last one is written, so a worker never waits for the disk; in this
+      // thread (workers = 0) a run starts only once the last is written, so the event loop turns
+      // between runs (writes finish, signals are seen).
+      let next = 0;
+      const start = (): { run: SweepRun; outcome: Promise<RunOutcome> } | null => {
+        if (stopping || next >= todo.length) return null;
+        const run = todo[next++];
+        const outcome = pool.run({ config: run.config, every, modules });
+        outcome.catch(() => {}); // awaited below, unless a failed write ends the lane first
+        return { run, outcome };
+      };
+      const lane = async (): Promise<void> => {
+        let current = start();
+        while (current) {
+          const { run } = current;
+          const outcome = await current.outcome;
+          if (stopping) return;
+          const following = workers > 0 ? start() : null;
+          const line: RunLine = outcome.ok
+            ? { id: run.id, index: run.index, config: run.config, status: outcome.result.status, final: outcome.result.final, rates: outcome.result.extra?.rates ?? null, extra: withoutRates(outcome.result.extra), wallMs: outcome.wallMs }
+            : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, wallMs: outcome.wallMs };
+          await writer.append(opts.out, line, outcome.ok ? outcome.result.records : null);
+          done.add(run.id);
+          if (!outcome.ok) failed++;
+          opts.onProgress?.(progress());
+          current = workers > 0 ? following : start();
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
+        interrupted = stopping;
+      } catch (e) {
+        // a failed write (disk full) ends the sweep: the other lanes stop at their next run
+        stopping = true;
+        throw e;
+      } finally {
+        opts.signal?.removeEventListener('abort', onAbort);
+        await writer.close();
+      }
+    } else if (todo.length > 0) {
+      interrupted = true;
+    }
+    idle = !interrupted;
+    return { ...progress(), runs, droppedTornLine: log.torn !== null, interrupted, wallMs: performance.now() - start, tookOverLockFrom: lock.tookOverFrom };
+  } finally {
+    if (pool && idle) releaseRunPool(workers, pool);
+    else await pool?.destroy();
+    await lock?.release();
   }
-  return { ...progress(), runs, droppedTornLine: log.torn !== null, interrupted, wallMs: performance.now() - start };
+}
+
+/**
+ * The families a sweep file names, read before it is validated so the workers can start
+ * importing them (the default family where a config may name none); only a hint.
+ */
+function familiesNamed(sweep: SweepFile): string[] {
+  const names = new Set<string>();
+  const add = (v: unknown) => {
+    if (typeof v === 'string') names.add(v);
+  };
+  const base = sweep.base as Record<string, unknown> | undefined;
+  const grid = sweep.grid as Record<string, unknown> | undefined;
+  add(base?.family);
+  if (Array.isArray(grid?.family)) grid.family.forEach(add);
+  const list = Array.isArray(sweep.list) ? (sweep.list as Record<string, unknown>[]) : [];
+  for (const entry of list) add(entry?.family);
+  if (base?.family === undefined && grid?.family === undefined && (list.length === 0 || list.some((e) => e?.family === undefined))) names.add(DEFAULT_FAMILY);
+  return [...names];
 }
 
 function withoutRates(extra: Record<string, unknown> | undefined): Record<string, unknown> | undefined {

@@ -27,6 +27,8 @@ export function trajectoryJSON(r: TrainResult, run?: RunProvenance): object {
     stage2: r.stage2,
     rates: r.rates,
     generalization: r.generalization,
+    // on cyclic data stage 2's cosine is against W_svm; realizable runs keep their files unchanged
+    ...(r.reference.kind === 'graph-svm' ? { reference: r.reference } : {}),
   };
 }
 
@@ -51,6 +53,25 @@ export function maxMarginJSON(mm: MaxMarginSolution | null, V: number, d: number
     kktResidual: mm.kktResidual,
     method: mm.method,
     margins: mm.margins,
+  };
+}
+
+/**
+ * maxmargin.json of a run: {@link maxMarginJSON} on realizable data; on cyclic data W*_ov and the
+ * graph-SVM W_svm (null when infeasible) with its status, KKT residual and message.
+ */
+export function referenceJSON(r: TrainResult): object | null {
+  const svm = r.reference.kind === 'graph-svm' ? r.reference : null;
+  if (svm === null || r.graphSvm === null) return maxMarginJSON(r.maxMargin, r.config.V, r.config.d);
+  const { V, d } = r.config;
+  return {
+    reference: 'graph-svm',
+    Wov: r.graphSvm.Wov ? toRows(r.graphSvm.Wov, V, d) : null,
+    Wsvm: r.graphSvm.Wsvm ? toRows(r.graphSvm.Wsvm, d, d) : null,
+    status: svm.status,
+    norm: svm.norm,
+    kktResidual: svm.kkt,
+    message: svm.message,
   };
 }
 

@@ -4,6 +4,8 @@ import type { MaxMarginSolution } from '../maxmargin/types.js';
 import { generalization, type GeneralizationReport } from './generalization.js';
 import type { ResolvedTrainOptions } from './options.js';
 import { precisionWarning } from './precision.js';
+import type { ReferenceDirections } from './reference.js';
+import type { GraphSvm } from '../maxmargin/graph-svm.js';
 import { stageRates, type StageRates } from './rates.js';
 import { Trainer, type Stage1Record, type Stage2Record, type StageOutcome, type TrainerOptions, type TrainRecord } from './trainer.js';
 import type { ModelParameters } from '../model/predict.js';
@@ -27,6 +29,13 @@ export interface TrainResult {
   /** null when the dataset is not realizable */
   generalization: GeneralizationReport | null;
   maxMargin: MaxMarginSolution | null;
+  /**
+   * What the cosines were measured against (SPEC §4's W*_ov, W*_kq on realizable data; W*_ov and
+   * the graph-SVM W_svm of SPEC §7.3 on cyclic data), with the graph-SVM's status when it ran.
+   */
+  reference: ReferenceSummary;
+  /** On cyclic data (reference kind `graph-svm`): W*_ov (V×d) and W_svm (d×d, null when infeasible); null otherwise. */
+  graphSvm: { Wov: Float64Array | null; Wsvm: Float64Array | null } | null;
   /** the trained parameters (row-major) and the embedding */
   parameters: ModelParameters;
   /** milliseconds inside training and recording (no set-up, no analysis) */
@@ -37,6 +46,21 @@ export interface TrainResult {
    * exact). (Non-finite values stop a run instead; see `outcome`.)
    */
   warnings: string[];
+}
+
+/** The reference directions of a run, without the matrices (those are in `maxMargin` or `reference.graphSvm`). */
+export interface ReferenceSummary {
+  kind: ReferenceDirections['kind'];
+  /** `W*_kq` or `W_svm`: what stage 2's cosine is measured against */
+  label: ReferenceDirections['label'];
+  /** the graph-SVM's status (`optimal`, `no-direction`, `infeasible`), null unless kind is `graph-svm` */
+  status: GraphSvm['status'] | null;
+  /** ‖W_svm‖_F, null unless kind is `graph-svm` */
+  norm: number | null;
+  /** largest KKT residual of the solves (null when nothing was solved) */
+  kkt: number | null;
+  /** why a reference direction is missing, null when there is one */
+  message: string | null;
 }
 
 /** Options of {@link train}. */
@@ -90,6 +114,8 @@ export function finish(trainer: Trainer): TrainResult {
     rates: { stage1: stageRates(trainer.stage1, 1), stage2: stageRates(trainer.stage2, 2) },
     generalization: analysis.realizable ? generalization(dataset, analysis, parameters) : null,
     maxMargin: trainer.maxMargin,
+    reference: referenceSummary(trainer.reference),
+    graphSvm: trainer.reference.kind === 'graph-svm' ? { Wov: trainer.reference.Wov, Wsvm: trainer.reference.Wkq } : null,
     parameters,
     trainingMs: trainer.trainingMs,
     warnings: [
@@ -98,6 +124,7 @@ export function finish(trainer: Trainer): TrainResult {
       precisionWarning('stage 1', trainer.stage1, model.precision),
       precisionWarning(trainer.options.algorithm === 'joint' ? 'joint training' : 'stage 2', trainer.stage2, model.precision),
       inaccurateMaxMargin(trainer.maxMargin),
+      inaccurateGraphSvm(trainer.reference),
       model.threadNote ?? null,
     ].filter((w): w is string => w !== null),
   };
@@ -107,6 +134,17 @@ export function finish(trainer: Trainer): TrainResult {
 function inaccurateMaxMargin(mm: MaxMarginSolution | null): string | null {
   if (!mm || mm.kktResidual <= 1e-6) return null;
   return `the max-margin solution fails its optimality check (KKT residual ${mm.kktResidual.toExponential(2)} > 1e-6): the cosines with W* are unreliable`;
+}
+
+function referenceSummary(r: ReferenceDirections): ReferenceSummary {
+  const svm = r.graphSvm;
+  return { kind: r.kind, label: r.label, status: svm?.status ?? null, norm: svm ? svm.norm : null, kkt: Number.isNaN(r.kkt) ? null : r.kkt, message: r.message };
+}
+
+/** The graph-SVM's own check, as {@link inaccurateMaxMargin} for W*. */
+function inaccurateGraphSvm(r: ReferenceDirections): string | null {
+  if (r.kind !== 'graph-svm' || !(r.kkt > 1e-6)) return null;
+  return `the graph-SVM fails its optimality check (KKT residual ${r.kkt.toExponential(2)} > 1e-6): the cosines with W_svm are unreliable`;
 }
 
 function lossRose(name: string, records: readonly Stage1Record[]): string | null {

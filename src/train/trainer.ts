@@ -11,10 +11,12 @@ import { warmUp } from '../engine/warm-up.js';
 import { availableCores, checkThreads, defaultThreads } from '../engine/threads.js';
 import type { PackedData } from '../engine/packed.js';
 import { NtpError } from '../errors.js';
-import { solveMaxMargin } from '../maxmargin/index.js';
-import type { MaxMarginProblem, MaxMarginSolution } from '../maxmargin/types.js';
+import type { MaxMarginSolution } from '../maxmargin/types.js';
 import { cosineTransposed, frobenius } from './metrics.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type TrainOptions } from './options.js';
+import { NO_REFERENCE, referenceDirections, type ReferenceDirections } from './reference.js';
+
+export { maxMarginProblem } from './reference.js';
 
 /** A recorded point of stage 1 (W_ov on L0). */
 export interface Stage1Record {
@@ -22,7 +24,10 @@ export interface Stage1Record {
   loss: number;
   /** ‖W_ov‖_F */
   norm: number;
-  /** cos(W_ov, W*_ov); null at W_ov = 0 or without a max-margin solution */
+  /**
+   * cos(W_ov, W*_ov) in stage 1; in stage 2 cos(W_kq, W*_kq), or cos(W_kq, W_svm) on cyclic data
+   * (see {@link ReferenceDirections}). Null at W = 0 or without a reference direction.
+   */
   cosine: number | null;
 }
 
@@ -42,7 +47,7 @@ export interface StageOutcome {
 
 /** Options of {@link Trainer.create}: the engine's and the run's. */
 export interface TrainerOptions extends EngineOptions, TrainOptions {
-  /** Skip the max-margin solve (cosines are then null). Default false. */
+  /** Skip the max-margin (or graph-SVM) solve (cosines are then null). Default false. */
   skipMaxMargin?: boolean;
 }
 
@@ -71,7 +76,8 @@ export class Trainer {
     readonly embedding: Embedding,
     readonly model: Model,
     readonly options: ResolvedTrainOptions,
-    readonly maxMargin: MaxMarginSolution | null,
+    /** What the cosines are measured against: W*_ov and W*_kq, or W*_ov and W_svm on cyclic data. */
+    readonly reference: ReferenceDirections,
   ) {
     this.phase = options.algorithm === 'joint' ? 'stage2' : 'stage1';
   }
@@ -84,14 +90,18 @@ export class Trainer {
     // first, so that the optimizing compiler works in the background while the dataset is analysed
     if ((opts.backend ?? 'wasm') === 'wasm') await warmUp(opts.precision ?? 'f64');
     const analysis = analyze(dataset);
-    const V = dataset.vocab.length;
     const embedding = resolveEmbedding(dataset, opts);
     const options = resolveTrainOptions(opts, embedding.d);
     const packed = packDataset(dataset, analysis.collocation);
-    const maxMargin = opts.skipMaxMargin || !analysis.realizable ? null : solveMaxMargin({ ...maxMarginProblem(analysis, V, embedding), vocab: dataset.vocab });
+    const reference = opts.skipMaxMargin ? NO_REFERENCE : referenceDirections(dataset, analysis, embedding);
     const threads = await runThreads(packed, opts);
     const model = await createEngineModel(packed, { ...opts, embedding, threads });
-    return new Trainer(dataset, analysis, embedding, model, options, maxMargin);
+    return new Trainer(dataset, analysis, embedding, model, options, reference);
+  }
+
+  /** The max-margin solution of SPEC §4 (realizable data only; see {@link Trainer.reference}). */
+  get maxMargin(): MaxMarginSolution | null {
+    return this.reference.maxMargin;
   }
 
   /** True once both stages have ended. */
@@ -195,10 +205,10 @@ export class Trainer {
   private snapshot(stage: 'stage1' | 'stage2'): Pending {
     const { WovT, WkqT } = this.model.storage();
     const { V, d } = this.model;
-    const mm = this.maxMargin;
+    const { Wov, Wkq } = this.reference;
     return stage === 'stage1'
-      ? { stage, step: this.t, norm: frobenius(WovT), cosine: mm ? cosineTransposed(WovT, mm.Wov, V, d) : null }
-      : { stage, step: this.t, norm: frobenius(WkqT), cosine: mm ? cosineTransposed(WkqT, mm.Wkq, d, d) : null };
+      ? { stage, step: this.t, norm: frobenius(WovT), cosine: Wov ? cosineTransposed(WovT, Wov, V, d) : null }
+      : { stage, step: this.t, norm: frobenius(WkqT), cosine: Wkq ? cosineTransposed(WkqT, Wkq, d, d) : null };
   }
 
   /** Fills the pending record from a chunk's first forward pass, or from a pass of its own. */
@@ -249,27 +259,4 @@ function resolveEmbedding(ds: Dataset, opts: TrainerOptions): Embedding {
     throw new NtpError('invalid-option', `option d = ${opts.d} needs an embedding other than one-hot (d = |V| = ${V})`);
   }
   return makeEmbedding(V, 'onehot');
-}
-
-/** The two max-margin problems of a realizable dataset (SPEC §4), from its analysis. */
-export function maxMarginProblem(analysis: Analysis, V: number, embedding: Embedding): MaxMarginProblem {
-  const collocation: Array<[number, number]> = [];
-  analysis.collocation.forEach((y, x) => {
-    if (y >= 0) collocation.push([x, y]);
-  });
-  const attention: MaxMarginProblem['attention'] = [];
-  // one constraint set per distinct context would do; duplicates only repeat rows
-  const seen = new Set<string>();
-  for (const qa of analysis.queries) {
-    for (const n of qa.samples) {
-      const o = analysis.optimalOf[n];
-      const nonOptimal = analysis.nonOptimalOf[n];
-      if (o < 0 || nonOptimal.length === 0) continue;
-      const key = `${qa.query}|${o}|${[...nonOptimal].sort((a, b) => a - b).join(',')}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      attention.push({ query: qa.query, optimal: o, nonOptimal });
-    }
-  }
-  return { V, embedding: embedding.E ? { d: embedding.d, E: embedding.E } : null, collocation, attention };
 }

@@ -186,6 +186,9 @@ describe('browser lab', () => {
     const heat = await page.locator('[data-testid=heatmaps] svg').textContent();
     expect(heat).toContain('graph-SVM W_svm');
     expect(heat).toContain('finite part W_fin (selection head)');
+    // the cosine is measured against W_svm (the trainer's reference on cyclic data), not left blank
+    expect(await page.textContent('#result-summary')).toContain('cos(W_kq, W_svm)');
+    expect(Number(await page.textContent('[data-testid=cosine]'))).toBeGreaterThan(0.9);
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);

@@ -1,6 +1,10 @@
+/** Float buffers of a head: Float64Array in f64, Float32Array in f32. */
+export type HeadReal = Float64Array | Float32Array;
+
 /**
  * The buffers a stage-2 head kernel reads and writes, as typed arrays. For the WebAssembly backend
- * they are views into the instance's memory at the addresses passed to the kernels.
+ * they are views into the instance's memory at the addresses passed to the kernels. Float buffers
+ * are all Float64Array (f64) or all Float32Array (f32).
  */
 export interface HeadBuffers {
   /** samples */
@@ -13,18 +17,28 @@ export interface HeadBuffers {
   /** target token o_i per sample */
   targets: Int32Array;
   /** π_i per sample */
-  weights: Float64Array;
+  weights: HeadReal;
   /** Kt[q·V + t] = K[t, q], the scores */
-  Kt: Float64Array;
+  Kt: HeadReal;
   /** ∂loss/∂K in the same layout (the kernels add into it) */
-  dKt: Float64Array;
+  dKt: HeadReal;
   /** attention per position (total context length), written by the forward pass, read by the backward */
-  phi: Float64Array;
+  phi: HeadReal;
   /** per-sample scratch: the attention gradient (longest context), logits and probabilities (V) */
-  dphi: Float64Array;
-  z: Float64Array;
-  p: Float64Array;
+  dphi: HeadReal;
+  z: HeadReal;
+  p: HeadReal;
 }
+
+/**
+ * The exponential the kernels use: in f32 (`phi` a Float32Array) arguments below −60 give 0, as in
+ * assembly/exp.ts (FLUSH_F32), so that subnormals stay out of the arithmetic.
+ */
+export function headExp(b: HeadBuffers): (x: number) => number {
+  return b.phi instanceof Float32Array ? expF32 : Math.exp;
+}
+
+const expF32 = (x: number): number => (x >= -60 ? Math.exp(x) : 0);
 
 /** A head's two passes over all samples: forward returns the loss (and keeps φ), backward adds ∇K into dKt. */
 export interface HeadKernel {

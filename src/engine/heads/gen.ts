@@ -1,14 +1,16 @@
-import type { HeadBuffers } from './buffers.js';
+import { headExp, type HeadBuffers } from './buffers.js';
+import { contextSoftmax } from './context-softmax.js';
 
 /** z = attention mass per token of one sample, p_v = exp(z_v − z_o); returns Σ_{v≠o} p_v. */
 function massAndRest(b: HeadBuffers, start: number, end: number, o: number): number {
   const { tokens, phi, z, p, V } = b;
+  const exp = headExp(b);
   z.fill(0);
   for (let l = start; l < end; l++) z[tokens[l]] += phi[l];
   const zo = z[o];
   let rest = 0;
   for (let v = 0; v < V; v++) {
-    p[v] = Math.exp(z[v] - zo);
+    p[v] = exp(z[v] - zo);
     if (v !== o) rest += p[v];
   }
   return rest;
@@ -16,18 +18,12 @@ function massAndRest(b: HeadBuffers, start: number, end: number, o: number): num
 
 /** TypeScript twin of assembly/gen.ts `genForward`: φ per position, returns Σ_n π_n log1p(Σ_{v≠o} e^{z_v − z_o}). */
 export function genForward(b: HeadBuffers): number {
-  const { offsets, tokens, targets, weights, Kt, phi, V } = b;
+  const { offsets, targets, weights } = b;
   let loss = 0;
   for (let i = 0; i < b.n; i++) {
     const start = offsets[i];
     const end = offsets[i + 1];
-    const krow = tokens[end - 1] * V;
-    let m = -Infinity;
-    for (let l = start; l < end; l++) m = Math.max(m, (phi[l] = Kt[krow + tokens[l]]));
-    let total = 0;
-    for (let l = start; l < end; l++) total += (phi[l] = Math.exp(phi[l] - m));
-    const inv = 1 / total;
-    for (let l = start; l < end; l++) phi[l] *= inv;
+    contextSoftmax(b, start, end);
     loss += weights[i] * Math.log1p(massAndRest(b, start, end, targets[i]));
   }
   return loss;

@@ -6,9 +6,9 @@
  * ∇K) run in TypeScript for both backends; for one-hot E they are a transpose.
  */
 import { NtpError } from '../../errors.js';
-import type { BackendName } from '../backend.js';
+import type { BackendName, Precision } from '../backend.js';
 import { instantiate } from '../wasm.js';
-import type { HeadBuffers, HeadKernel } from './buffers.js';
+import type { HeadBuffers, HeadKernel, HeadReal } from './buffers.js';
 import { genBackward, genForward } from './gen.js';
 import { selectionBackward, selectionForward } from './selection.js';
 
@@ -67,6 +67,8 @@ export interface HeadModelOptions {
   E?: Float64Array | null;
   /** embedding dimension (|V| for one-hot) */
   d?: number;
+  /** `f64` (default) or `f32`: the precision of W, the scores, the attention and the gradients (losses are summed in f64) */
+  precision?: Precision;
 }
 
 interface WasmHeadExports {
@@ -75,6 +77,10 @@ interface WasmHeadExports {
   selectionBackward(offsets: number, tokens: number, targets: number, weights: number, n: number, phi: number, V: number, dKt: number): void;
   genForward(offsets: number, tokens: number, targets: number, weights: number, n: number, Kt: number, V: number, phi: number, z: number, p: number): number;
   genBackward(offsets: number, tokens: number, targets: number, weights: number, n: number, phi: number, V: number, dKt: number, z: number, p: number, dphi: number): void;
+  selectionForward32: WasmHeadExports['selectionForward'];
+  selectionBackward32: WasmHeadExports['selectionBackward'];
+  genForward32: WasmHeadExports['genForward'];
+  genBackward32: WasmHeadExports['genBackward'];
 }
 
 /** Builds a head model with W = 0. */
@@ -82,6 +88,9 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   if (head !== 'selection' && head !== 'gen') throw new NtpError('invalid-option', `option head must be selection or gen (got ${String(head)})`);
   const backend = opts.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'js') throw new NtpError('invalid-option', `option backend must be "wasm" or "js", got "${String(backend)}"`);
+  const precision = opts.precision ?? 'f64';
+  if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be "f64" or "f32", got "${String(precision)}"`);
+  const R = precision === 'f32' ? Float32Array : Float64Array;
   const E = opts.E ?? null;
   const d = E === null ? data.V : (opts.d ?? 0);
   if (E !== null && E.length !== d * data.V) throw new NtpError('bad-embedding', `the embedding has ${E.length} entries, expected d×|V| = ${d * data.V}`);
@@ -93,9 +102,9 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   if (backend === 'js') {
     buffers = {
       n, V,
-      offsets: data.offsets.slice(), tokens: data.tokens.slice(), targets: data.targets.slice(), weights: data.weights.slice(),
-      Kt: new Float64Array(sizes.Kt), dKt: new Float64Array(sizes.dKt), phi: new Float64Array(sizes.phi), dphi: new Float64Array(sizes.dphi),
-      z: new Float64Array(sizes.z), p: new Float64Array(sizes.p),
+      offsets: data.offsets.slice(), tokens: data.tokens.slice(), targets: data.targets.slice(), weights: R.from(data.weights),
+      Kt: new R(sizes.Kt), dKt: new R(sizes.dKt), phi: new R(sizes.phi), dphi: new R(sizes.dphi),
+      z: new R(sizes.z), p: new R(sizes.p),
     };
     const b = buffers;
     kernel = head === 'selection'
@@ -109,42 +118,47 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
     let end = at;
     for (const [k, len] of Object.entries(sizes)) {
       addr[k] = end;
-      end += Math.ceil((len * 8 + 16) / 16) * 16;
+      end += Math.ceil((len * R.BYTES_PER_ELEMENT + 16) / 16) * 16;
     }
     const pages = Math.ceil((end - at) / 65536);
     if (end > 2 ** 32 - 65536 || ex.memory.grow(pages) < 0) throw new NtpError('out-of-memory', `could not grow WebAssembly memory by ${pages} pages for the ${head} head`);
     const buf = ex.memory.buffer;
     const i32 = (k: string, len: number) => new Int32Array(buf, addr[k], len);
-    const f64 = (k: string, len: number) => new Float64Array(buf, addr[k], len);
+    const real = (k: string, len: number): HeadReal => new R(buf, addr[k], len);
     buffers = {
       n, V,
-      offsets: i32('offsets', sizes.offsets), tokens: i32('tokens', sizes.tokens), targets: i32('targets', n), weights: f64('weights', n),
-      Kt: f64('Kt', sizes.Kt), dKt: f64('dKt', sizes.dKt), phi: f64('phi', sizes.phi), dphi: f64('dphi', sizes.dphi), z: f64('z', V), p: f64('p', V),
+      offsets: i32('offsets', sizes.offsets), tokens: i32('tokens', sizes.tokens), targets: i32('targets', n), weights: real('weights', n),
+      Kt: real('Kt', sizes.Kt), dKt: real('dKt', sizes.dKt), phi: real('phi', sizes.phi), dphi: real('dphi', sizes.dphi), z: real('z', V), p: real('p', V),
     };
     buffers.offsets.set(data.offsets);
     buffers.tokens.set(data.tokens);
     buffers.targets.set(data.targets);
     buffers.weights.set(data.weights);
     const a = addr;
+    const f32 = precision === 'f32';
+    const selF = f32 ? ex.selectionForward32 : ex.selectionForward;
+    const selB = f32 ? ex.selectionBackward32 : ex.selectionBackward;
+    const genF = f32 ? ex.genForward32 : ex.genForward;
+    const genB = f32 ? ex.genBackward32 : ex.genBackward;
     kernel = head === 'selection'
       ? {
-          forward: () => ex.selectionForward(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi),
-          backward: () => ex.selectionBackward(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt),
+          forward: () => selF(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi),
+          backward: () => selB(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt),
         }
       : {
-          forward: () => ex.genForward(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi, a.z, a.p),
-          backward: () => ex.genBackward(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt, a.z, a.p, a.dphi),
+          forward: () => genF(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi, a.z, a.p),
+          backward: () => genB(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt, a.z, a.p, a.dphi),
         };
   }
-  return new HeadModel(head, backend, buffers, kernel, E, d);
+  return new HeadModel(head, backend, buffers, kernel, E, d, precision);
 }
 
 /** A selection or gen head bound to one packed dataset. */
 export class HeadModel {
-  private readonly W: Float64Array;
-  private readonly G: Float64Array;
-  private readonly before: Float64Array;
-  private readonly prev: Float64Array;
+  private readonly W: HeadReal;
+  private readonly G: HeadReal;
+  private readonly before: HeadReal;
+  private readonly prev: HeadReal;
   private hasPrev = false;
   private readonly Y: Float64Array | null;
 
@@ -155,12 +169,15 @@ export class HeadModel {
     private readonly kernel: HeadKernel,
     private readonly E: Float64Array | null,
     readonly d: number,
+    /** `f64` or `f32`: W and its gradient are stored at this precision, like the kernels' buffers */
+    readonly precision: Precision = 'f64',
   ) {
     const dd = d * d;
-    this.W = new Float64Array(dd);
-    this.G = new Float64Array(dd);
-    this.before = new Float64Array(dd);
-    this.prev = new Float64Array(dd);
+    const R = precision === 'f32' ? Float32Array : Float64Array;
+    this.W = new R(dd);
+    this.G = new R(dd);
+    this.before = new R(dd);
+    this.prev = new R(dd);
     this.Y = E === null ? null : new Float64Array(d * b.V);
   }
 
@@ -168,9 +185,9 @@ export class HeadModel {
     return this.b.V;
   }
 
-  /** W as a row-major d×d copy. */
+  /** W as a row-major d×d copy (in f64 either way). */
   getW(): Float64Array {
-    return this.W.slice();
+    return Float64Array.from(this.W);
   }
 
   /** Sets W (d×d row-major); forgets the orbit history. */
@@ -248,7 +265,7 @@ export class HeadModel {
     this.b.dKt.fill(0);
     this.kernel.backward();
     this.gradFromK();
-    return { loss, W: this.G.slice() };
+    return { loss, W: Float64Array.from(this.G) };
   }
 
   /**

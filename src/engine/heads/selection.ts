@@ -1,27 +1,21 @@
 import type { HeadBuffers } from './buffers.js';
+import { contextSoftmax } from './context-softmax.js';
 
 /**
  * TypeScript twin of assembly/selection.ts `selectionForward`: φ per position into b.phi, returns
  * Σ_n π_n log1p(Σ_{l∉O} φ_l / Σ_{l∈O} φ_l).
  */
 export function selectionForward(b: HeadBuffers): number {
-  const { offsets, tokens, targets, weights, Kt, phi, V } = b;
+  const { offsets, tokens, targets, weights, phi } = b;
   let loss = 0;
   for (let i = 0; i < b.n; i++) {
     const start = offsets[i];
     const end = offsets[i + 1];
-    const q = tokens[end - 1];
     const o = targets[i];
-    const krow = q * V;
-    let m = -Infinity;
-    for (let l = start; l < end; l++) m = Math.max(m, (phi[l] = Kt[krow + tokens[l]]));
-    let total = 0;
-    for (let l = start; l < end; l++) total += (phi[l] = Math.exp(phi[l] - m));
-    const inv = 1 / total;
+    contextSoftmax(b, start, end);
     let inO = 0;
     let outO = 0;
     for (let l = start; l < end; l++) {
-      phi[l] *= inv;
       if (tokens[l] === o) inO += phi[l];
       else outO += phi[l];
     }

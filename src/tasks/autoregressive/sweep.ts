@@ -1,8 +1,8 @@
 /**
- * The autoregressive family's single training run as a SweepFamily (src/sweep/family.ts), for the
+ * The autoregressive family's single training run as a SweepFamily (src/tasks/family.ts), for the
  * sweep engine: config → status, final metrics and records, deterministic from the seed.
  */
-import type { RunRecord, RunResult, SweepFamily } from '../../sweep/family.js';
+import type { RunRecord, RunResult, SweepFamily } from '../family.js';
 import { resolveTrainConfig, trainAutoregressive, TRAIN_OPTIONS } from './train.js';
 
 export const autoregressiveFamily: SweepFamily = {

@@ -1,11 +1,13 @@
 /**
  * Li et al.'s global-convergence experiment (SPEC §7.9): 10 random cyclic datasets (n = 6, T = 4,
  * K = 6, d = 8), selection head, NGD lr 0.01 for 4000 steps from PyTorch-default init. Each dataset
- * is one run of {@link cyclicFamily}; the curves are aggregated as mean ± std (population, as
- * numpy's default) over the datasets.
+ * is one run of {@link cyclicFamily} (run by the given {@link RunMany}: `ntp cyclic` passes the
+ * sweep engine's worker pool); the curves are aggregated as mean ± std (population, as numpy's
+ * default) over the datasets.
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
-import type { RunResult } from '../../sweep/family.js';
+import type { RunResult } from '../family.js';
+import { runInThisThread, type RunMany } from '../run-many.js';
 import { NtpError } from '../../errors.js';
 import { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './sweep.js';
 
@@ -19,6 +21,8 @@ export interface GlobalConvergenceOptions {
   every?: number;
   /** overrides of §7.9's run settings (steps, eta, head, optimizer, init, backend, …) */
   run?: CyclicRunConfig;
+  /** how the datasets' runs are made (default: one after another in this thread) */
+  runMany?: RunMany;
 }
 
 /** Mean and std over the datasets of one metric at one step. */
@@ -64,12 +68,17 @@ export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}):
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${every})`);
   const run = { ...GLOBAL_CONVERGENCE, ...(opts.run ?? {}) };
   cyclicFamily.validate(run);
+  const seeds = Array.from({ length: datasets }, (_, k) => firstSeed + k);
+  const runs = await (opts.runMany ?? runInThisThread)(cyclicFamily, seeds.map((seed) => ({ ...run, seed })), every);
+  return aggregate(runs.map((r, k) => ({ seed: seeds[k], ...r })), { ...run, datasets, firstSeed, every });
+}
+
+/** Mean ± std over the datasets' runs (in seed order) of the curves and final values. */
+function aggregate(runs: ReadonlyArray<RunResult & { seed: number }>, config: GlobalConvergenceResult['config']): GlobalConvergenceResult {
   const results: GlobalConvergenceResult['runs'] = [];
   const byStep = new Map<number, Map<string, number[]>>();
-  for (let k = 0; k < datasets; k++) {
-    const seed = firstSeed + k;
-    const r = await cyclicFamily.run({ ...run, seed }, every);
-    results.push({ seed, status: r.status, final: r.final, extra: r.extra });
+  for (const r of runs) {
+    results.push({ seed: r.seed, status: r.status, final: r.final, extra: r.extra });
     for (const rec of r.records) {
       let m = byStep.get(rec.step);
       if (!m) byStep.set(rec.step, (m = new Map()));
@@ -90,7 +99,7 @@ export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}):
   for (const key of SUMMARY_METRICS) {
     summary[key] = meanStd(results.map((r) => r.final[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
   }
-  return { config: { ...run, datasets, firstSeed, every }, runs: results, bands, summary };
+  return { config, runs: results, bands, summary };
 }
 
 const TITLES: Record<string, string> = {

@@ -7,8 +7,8 @@
  */
 import { NtpError } from '../../errors.js';
 import { mapKq, tokenGram, tokenRows } from '../../maxmargin/embedding.js';
-import type { CyclicData } from './data.js';
-import { pivotedCholesky } from './graph-svm.js';
+import type { CyclicData } from '../../dataset/cyclic-orders.js';
+import { pivotedCholesky } from '../../maxmargin/graph-svm.js';
 
 /** One reduced sample: the distinct context tokens in the target's SCC, with multiplicities. */
 export interface ReducedSample {

@@ -7,7 +7,7 @@
 import { createRng } from '../../dataset/random.js';
 import type { Dataset } from '../../dataset/types.js';
 import { NtpError } from '../../errors.js';
-import { fromTargets, hasCycle } from './data.js';
+import { fromTargets, hasCycle } from '../../dataset/cyclic-orders.js';
 
 /** Options of {@link generateLiCyclic}. */
 export interface LiCyclicOptions {

@@ -3,7 +3,7 @@
  * with weights π_n normalized over them: selection −log Φ_{o_n}, and cross-entropy of
  * z = Σ_l φ_l M[:, t_l] against a label (ce-frozen: M = W_ov E and y_n; gen: M = I and o_n).
  */
-import type { CyclicData } from './data.js';
+import type { CyclicData } from '../../dataset/cyclic-orders.js';
 
 /** A head's output side: selection, or cross-entropy through a token-space M (M[v·V + x]) against labels. */
 export type HeadOutput = { kind: 'selection' } | { kind: 'ce'; M: Float64Array; labels: readonly number[] };

@@ -5,10 +5,10 @@
  * W_fin exists (frozen-M head, `unbounded`).
  */
 import { NtpError } from '../../errors.js';
-import type { CyclicData } from './data.js';
+import type { CyclicData } from '../../dataset/cyclic-orders.js';
 import type { FinitePart } from './finite.js';
-import type { GraphSvm } from './graph-svm.js';
-import { pivotedCholesky } from './graph-svm.js';
+import type { GraphSvm } from '../../maxmargin/graph-svm.js';
+import { pivotedCholesky } from '../../maxmargin/graph-svm.js';
 
 /** The metrics of one record. */
 export interface CyclicMetrics {

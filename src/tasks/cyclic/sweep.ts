@@ -3,7 +3,7 @@
  * generator (or a given file's dataset), one embedding, stage-2 training with A1–A9 recorded.
  * Deterministic from the config's seed (dataset, embedding and initialization all derive from it).
  */
-import type { RunRecord, RunResult, SweepFamily } from '../../sweep/family.js';
+import type { RunRecord, RunResult, SweepFamily } from '../family.js';
 import { NtpError } from '../../errors.js';
 import type { Dataset } from '../../dataset/types.js';
 import { equiCorrelated, generateLiCyclic, normalizedGaussian } from './generators.js';
@@ -30,7 +30,7 @@ export const GLOBAL_CONVERGENCE: Readonly<CyclicRunConfig> = {
   samples: 6, length: 4, vocab: 6, d: 8, embedding: 'gaussian', head: 'selection', optimizer: 'ngd', eta: 0.01, steps: 4000, init: 'default',
 };
 
-const OPTIONS = ['seed', 'samples', 'length', 'vocab', 'embedding', 'd', 'rho', 'head', 'optimizer', 'eta', 'steps', 'init', 'backend', 't0', 'eta0'] as const;
+const OPTIONS = ['seed', 'samples', 'length', 'vocab', 'embedding', 'd', 'rho', 'head', 'optimizer', 'eta', 'steps', 'init', 'backend', 'precision', 't0', 'eta0'] as const;
 
 /** The dataset (with its embedding rows) a config describes. */
 export function datasetOf(config: CyclicRunConfig): Dataset {

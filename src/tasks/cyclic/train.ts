@@ -6,16 +6,16 @@
  */
 import { analyze } from '../../dataset/analyze.js';
 import type { Dataset } from '../../dataset/types.js';
-import type { BackendName } from '../../engine/backend.js';
+import type { BackendName, Precision } from '../../engine/backend.js';
 import { createEngineModel } from '../../engine/create.js';
 import { makeEmbedding, type Embedding } from '../../engine/embedding.js';
 import { createHeadModel, packHeadData } from '../../engine/heads/model.js';
 import { packDataset } from '../../engine/packed.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
-import { cyclicData, type CyclicData } from './data.js';
+import { cyclicData, type CyclicData } from '../../dataset/cyclic-orders.js';
 import { finitePart, type FinitePart } from './finite.js';
-import { graphSvm, type GraphSvm } from './graph-svm.js';
+import { graphSvm, type GraphSvm } from '../../maxmargin/graph-svm.js';
 import { genOutput, headLoss, lossFloor, type HeadOutput } from './loss.js';
 import { cyclicMetrics, frozenComponent, type CyclicMetrics } from './metrics.js';
 
@@ -38,6 +38,8 @@ export interface CyclicTrainOptions {
   seed?: number;
   /** `wasm` (default) or `js` */
   backend?: BackendName;
+  /** `f64` (default) or `f32`: the engine's precision (the head kernels' or the core model's) */
+  precision?: Precision;
   /** record every this many steps, and at 0 and the end (default 100) */
   every?: number;
   /** ce-frozen: stage-1 steps and NGD step size (defaults 900 and 0.2/√d) */
@@ -83,6 +85,7 @@ export function resolveCyclicOptions(opts: CyclicTrainOptions, d: number): Requi
     init: opts.init ?? 'zero',
     seed: opts.seed ?? 1,
     backend: opts.backend ?? 'wasm',
+    precision: opts.precision ?? 'f64',
     every: opts.every ?? 100,
     t0: opts.t0 ?? 900,
     eta0: opts.eta0 ?? 0.2 / Math.sqrt(d),
@@ -94,6 +97,7 @@ export function resolveCyclicOptions(opts: CyclicTrainOptions, d: number): Requi
   oneOf('optimizer', ['ngd', 'gd']);
   oneOf('init', ['zero', 'default']);
   oneOf('backend', ['wasm', 'js']);
+  oneOf('precision', ['f64', 'f32']);
   for (const k of ['steps', 't0'] as const) if (!Number.isInteger(r[k]) || r[k] < 0) throw new NtpError('invalid-option', `option ${k} must be an integer >= 0 (got ${r[k]})`);
   if (!Number.isInteger(r.every) || r.every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${r.every})`);
   if (!Number.isInteger(r.seed)) throw new NtpError('invalid-option', `option seed must be an integer (got ${r.seed})`);
@@ -149,7 +153,7 @@ export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): P
   let step: (k: number) => { status: string; steps: number };
   let dispose = () => {};
   if (o.head === 'ce-frozen') {
-    const model = await createEngineModel(packDataset(ds, analysis.collocation), { backend: o.backend, embedding: emb });
+    const model = await createEngineModel(packDataset(ds, analysis.collocation), { backend: o.backend, precision: o.precision, embedding: emb });
     dispose = () => model.dispose();
     const s1 = model.stage1(o.t0, o.eta0, true); // stage 1 is Algorithm 1 whatever the stage-2 optimizer
     if (s1.status === 'diverged' || s1.status === 'overflow') throw new NtpError('diverged', `stage 1 ${s1.status} at step ${s1.steps}`);
@@ -192,7 +196,7 @@ export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): P
       return { status: 'running', steps: k };
     };
   } else {
-    const model = await createHeadModel(o.head, packHeadData(data.V, data.contexts, data.targets, data.weights), { backend: o.backend, E: data.E, d });
+    const model = await createHeadModel(o.head, packHeadData(data.V, data.contexts, data.targets, data.weights), { backend: o.backend, precision: o.precision, E: data.E, d });
     out = o.head === 'selection' ? { kind: 'selection' } : genOutput(data);
     fin = o.head === 'selection' ? finitePart(data) : finitePart({ ...data, labels: data.targets }, { head: 'ce-frozen', M: (out as { M: Float64Array }).M });
     model.setW(W0);

@@ -1,12 +1,9 @@
 import { NtpError } from '../../errors.js';
-import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
-import { svd } from '../../maxmargin/svd.js';
-import type { RunResult } from '../../sweep/family.js';
-import { generateAttentionData } from './data.js';
-import { globalSelection, selectionConstraints } from './local-svm.js';
-import { numericalRank } from './metrics.js';
+import type { RunResult } from '../family.js';
+import { inThisThread, type RunMany } from '../run-many.js';
 import { validateLocalConvergence, type LocalConvergenceConfig } from './local-convergence.js';
 import { factorizedFamily } from './sweep.js';
+import { factorizedRankFamily } from './rank-sweep.js';
 
 /** mean ± std over the runs where a metric is defined (std with ddof = 0, as numpy's default). */
 export interface Band {
@@ -24,6 +21,8 @@ export interface LocalConvergenceExperimentOptions extends Partial<Omit<LocalCon
   every?: number;
   /** called after each run with the number done */
   onProgress?: (done: number, runs: number) => void;
+  /** how the runs are made (default: one after another in this thread; `ntp factorized` passes the sweep engine's worker pool) */
+  runMany?: RunMany;
 }
 
 /** The aggregated experiment: a band per recorded step and metric, and per final metric. */
@@ -57,17 +56,15 @@ export function band(values: ReadonlyArray<number | null | undefined>): Band {
  * std bands per recorded step. Everything is deterministic from the options.
  */
 export async function localConvergenceExperiment(opts: LocalConvergenceExperimentOptions = {}): Promise<LocalConvergenceExperiment> {
-  const { runs = 100, every = 10, onProgress, ...rest } = opts;
+  const { runs = 100, every = 10, onProgress, runMany, ...rest } = opts;
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be a positive integer, got ${every}`);
   const base = validateLocalConvergence({ ...rest, seed: 0 });
   const { seed: _seed, ...config } = base;
   const t0 = performance.now();
-  const results: RunResult[] = [];
-  for (let r = 0; r < runs; r++) {
-    results.push(await factorizedFamily.run({ ...rest, seed: r }, every));
-    onProgress?.(r + 1, runs);
-  }
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  const configs = Array.from({ length: runs }, (_, r) => ({ ...given, seed: r }));
+  const results = await (runMany ?? inThisThread(onProgress))(factorizedFamily, configs, every);
   const elapsedMs = performance.now() - t0;
   const steps = results[0].records.map((x) => x.step);
   const keys = new Set<string>();
@@ -130,7 +127,10 @@ export interface RankStudyOptions {
   ds?: number[];
   /** instances per point, seeds 0 … runs−1 (default 100) */
   runs?: number;
+  /** called after each instance with the number done and the total (in this thread) */
   onProgress?: (done: number, total: number) => void;
+  /** how the instances are solved (default: one after another in this thread; `ntp factorized` passes the sweep engine's worker pool) */
+  runMany?: RunMany;
 }
 
 /** One point of the rank study. */
@@ -151,21 +151,32 @@ export interface RankPoint {
 
 /**
  * The rank study: global SVMs (α = argmax γ) of random instances, their Frobenius and nuclear ranks
- * with relative thresholds on certified solutions, and the infeasible instances counted.
+ * with relative thresholds on certified solutions, and the infeasible instances counted. Each
+ * instance is one run of the `factorized-rank` family (`rankInstance`).
  */
-export function rankStudy(opts: RankStudyOptions = {}): RankPoint[] {
-  const ns = opts.ns ?? [5, 10, 15];
-  const Ts = opts.Ts ?? [5, 10, 15];
+export async function rankStudy(opts: RankStudyOptions = {}): Promise<RankPoint[]> {
+  const grid = rankGrid(opts);
   const ds = opts.ds ?? [1, 2, 3, 4, 5, 10, 15, 20];
   const runs = opts.runs ?? 100;
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
-  const grid: Array<{ series: 'n' | 'T'; n: number; T: number }> = [
-    ...ns.map((n) => ({ series: 'n' as const, n, T: 5 })),
-    ...Ts.map((T) => ({ series: 'T' as const, n: 5, T })),
-  ];
-  const total = grid.length * ds.length;
+  // the point n = T = 5 is in both series: one run per instance
+  const sizes = [...new Map(grid.map((g) => [`${g.n},${g.T}`, { n: g.n, T: g.T }])).values()];
+  const configs = sizes.flatMap(({ n, T }) => ds.flatMap((d) => Array.from({ length: runs }, (_, seed) => ({ n, T, d, seed }))));
+  const results = await (opts.runMany ?? inThisThread(opts.onProgress))(factorizedRankFamily, configs, 1);
+  return aggregateRankStudy(results.map((r, k) => ({ ...r, config: configs[k] })), opts);
+}
+
+function rankGrid(opts: RankStudyOptions): Array<{ series: 'n' | 'T'; n: number; T: number }> {
+  return [...(opts.ns ?? [5, 10, 15]).map((n) => ({ series: 'n' as const, n, T: 5 })), ...(opts.Ts ?? [5, 10, 15]).map((T) => ({ series: 'T' as const, n: 5, T }))];
+}
+
+/** The points of the study from its instances' results (each with its config: n, T, d, seed). */
+function aggregateRankStudy(results: ReadonlyArray<RunResult & { config: Readonly<Record<string, unknown>> }>, opts: RankStudyOptions = {}): RankPoint[] {
+  const ds = opts.ds ?? [1, 2, 3, 4, 5, 10, 15, 20];
+  const runs = opts.runs ?? 100;
+  const byInstance = new Map(results.map((r) => [`${r.config.n},${r.config.T},${r.config.d},${r.config.seed}`, r]));
   const out: RankPoint[] = [];
-  for (const g of grid) {
+  for (const g of rankGrid(opts)) {
     for (const d of ds) {
       const rf: number[] = [];
       const rs: number[] = [];
@@ -173,23 +184,18 @@ export function rankStudy(opts: RankStudyOptions = {}): RankPoint[] {
       let uncertified = 0;
       let maxGap = 0;
       for (let r = 0; r < runs; r++) {
-        const data = generateAttentionData({ n: g.n, T: g.T, d, seed: r });
-        try {
-          // in d = 1 two unit tokens can coincide, which makes a constraint ⟨0, W⟩ ≥ 1: infeasible too
-          const C = selectionConstraints(data, globalSelection(data));
-          const F = solveFrobeniusSvm(C);
-          const N = solveNuclearSvm(C, { maxIterations: 5000 });
-          rf.push(numericalRank(svd(F.W, d, d).sigma, 1e-6));
-          rs.push(N.rank);
-          if (N.status !== 'certified') uncertified++;
-          maxGap = Math.max(maxGap, N.relativeGap);
-        } catch (e) {
-          if (e instanceof NtpError && e.code === 'infeasible') infeasible++;
-          else throw e;
+        const res = byInstance.get(`${g.n},${g.T},${d},${r}`);
+        if (!res) throw new NtpError('run-failed', `the rank study has no result for n = ${g.n}, T = ${g.T}, d = ${d}, seed ${r}`);
+        if (res.status === 'infeasible') {
+          infeasible++;
+          continue;
         }
+        rf.push(res.final.rankF as number);
+        rs.push(res.final.rankStar as number);
+        if (res.final.certified !== 1) uncertified++;
+        maxGap = Math.max(maxGap, res.final.relativeGap as number);
       }
       out.push({ ...g, d, rankF: band(rf), rankStar: band(rs), infeasible, uncertified, maxGap });
-      opts.onProgress?.(out.length, total);
     }
   }
   return out;

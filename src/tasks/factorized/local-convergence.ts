@@ -1,7 +1,7 @@
 import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
-import type { MetricValue, RunRecord, RunResult } from '../../sweep/family.js';
+import type { MetricValue, RunRecord, RunResult } from '../family.js';
 import { checkTrainOptions, crossLossAndGradient, trainCrossAttention, type CrossInit, type Parameterization } from './cross-attention.js';
 import { checkDataOptions, generateAttentionData, type AttentionData } from './data.js';
 import { globalSelection, localSelection, selectionConstraints } from './local-svm.js';

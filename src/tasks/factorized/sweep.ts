@@ -1,4 +1,4 @@
-import type { SweepFamily } from '../../sweep/family.js';
+import type { SweepFamily } from '../family.js';
 import { LOCAL_CONVERGENCE_OPTIONS, runLocalConvergence, validateLocalConvergence } from './local-convergence.js';
 
 /**

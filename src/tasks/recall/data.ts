@@ -75,7 +75,7 @@ export class RecallGenerator {
       const o = b * H;
       const q = noisy ? 0 : rng.int(Q);
       const y = this.outBase + rng.int(this.outCount);
-      for (let i = 0; i < H; i++) z[o + i] = this.fillerBase + rng.int(this.fillerCount);
+      rng.fillInt(z, o, o + H, this.fillerBase, this.fillerCount);
       z[o + H - 1] = q;
       // 1-based p ∈ {1 … H−2}: z_p = q, z_{p+1} = y (0-based o + p − 1, o + p)
       const p = 1 + rng.int(H - 2);

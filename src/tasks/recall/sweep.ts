@@ -1,4 +1,4 @@
-import type { RunResult, SweepFamily } from '../../sweep/family.js';
+import type { RunResult, SweepFamily } from '../family.js';
 import { RUN_OPTIONS, resolveRecallRun, runRecall } from './run.js';
 
 /** The recall family's single run for the sweep engine: a config is a {@link RecallRunOptions}. */

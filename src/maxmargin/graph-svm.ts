@@ -6,11 +6,11 @@
  *   is today's W*_kq computation, operation for operation;
  * - general E: kernel algebra on the projected Gram G' = G − Cx H⁺ Cxᵀ and an LDP (§7.6.3).
  */
-import { NtpError } from '../../errors.js';
-import { solveColumnFlat } from '../../maxmargin/columnqp.js';
-import { isOrthonormal, mapKq, tokenGram, tokenRows } from '../../maxmargin/embedding.js';
-import { solveLdp } from '../../maxmargin/ldp.js';
-import type { CyclicData } from './data.js';
+import { NtpError } from '../errors.js';
+import { solveColumnFlat } from './columnqp.js';
+import { isOrthonormal, mapKq, tokenGram, tokenRows } from './embedding.js';
+import { solveLdp } from './ldp.js';
+import type { CyclicData } from '../dataset/cyclic-orders.js';
 
 /** A cross-SCC edge i → j of G_q with its multiplier and margin. */
 export interface SvmEdge {

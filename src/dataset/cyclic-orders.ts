@@ -3,10 +3,10 @@
  * o_n (the optimal token, n(o_n) = y_n), its weight π_n, and per query token q the token-priority
  * graph G_q with its SCCs and condensation.
  */
-import { analyze, type Analysis, formatContext } from '../../dataset/analyze.js';
-import { quoteToken } from '../../dataset/format.js';
-import type { Dataset } from '../../dataset/types.js';
-import { NtpError } from '../../errors.js';
+import { analyze, type Analysis, formatContext } from './analyze.js';
+import { quoteToken } from './format.js';
+import type { Dataset } from './types.js';
+import { NtpError } from '../errors.js';
 import { condense, type Condensation } from './scc.js';
 
 /** One query's token-priority graph G_q. */

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from '../../cli/io.js';
-import { NtpError } from '../../errors.js';
-import { writeFilesAtomic } from '../../io/files.js';
-import { parseDataset } from '../../dataset/format.js';
-import type { Dataset } from '../../dataset/types.js';
-import { readTextFile } from '../../io/files.js';
-import { renderGlobalConvergenceSvg, runGlobalConvergence, type GlobalConvergenceResult } from './experiment.js';
-import type { CyclicRunConfig } from './sweep.js';
-import { trainCyclic, type CyclicTrainResult } from './train.js';
+import { type CliIO, parseChoiceFlag, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand } from './io.js';
+import { NtpError } from '../errors.js';
+import { writeFilesAtomic } from '../io/files.js';
+import { parseDataset } from '../dataset/format.js';
+import type { Dataset } from '../dataset/types.js';
+import { readTextFile } from '../io/files.js';
+import { renderGlobalConvergenceSvg, runGlobalConvergence, type GlobalConvergenceResult } from '../tasks/cyclic/experiment.js';
+import type { CyclicRunConfig } from '../tasks/cyclic/sweep.js';
+import { trainCyclic, type CyclicTrainResult } from '../tasks/cyclic/train.js';
 
 /** Help text of `ntp cyclic`. */
 export const CYCLIC_USAGE = `Usage: ntp cyclic [options]
@@ -35,16 +35,16 @@ Options:
   --init I         default (PyTorch, default) or zero
   --every N        record interval (default 50)
   --backend B      wasm (default) or js
+  --precision P    f64 (default) or f32
+  --workers N      run the datasets on N worker threads (default: every core)
   --out-dir DIR    write cyclic-global.json and cyclic-global.svg there
   --json           print the result as JSON instead of the table
   -h, --help       show this help
 `;
 
-function num(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(v)})`);
-  return x;
+function positiveWorkers(n: number | undefined): number | undefined {
+  if (n !== undefined && n < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${n})`);
+  return n;
 }
 
 const f = (x: unknown, digits = 5) => (typeof x === 'number' ? x.toFixed(digits) : 'n/a');
@@ -93,8 +93,8 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
         options: {
           datasets: { type: 'string' }, seed: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' },
           head: { type: 'string' }, optimizer: { type: 'string' }, init: { type: 'string' }, every: { type: 'string' },
-          backend: { type: 'string' }, 'out-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-          data: { type: 'string' },
+          backend: { type: 'string' }, precision: { type: 'string' }, 'out-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+          data: { type: 'string' }, workers: { type: 'string' },
         },
       }),
     );
@@ -106,24 +106,22 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
     const run: CyclicRunConfig = {};
     const steps = parseIntFlag('--steps', values.steps);
     if (steps !== undefined) run.steps = steps;
-    const eta = num('--eta', values.eta);
+    const eta = parseFloatFlag('--eta', values.eta);
     if (eta !== undefined) run.eta = eta;
-    const choice = <T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined => {
-      if (v === undefined) return undefined;
-      if (!(allowed as readonly string[]).includes(v)) throw new NtpError('usage', `option ${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(v)})`);
-      return v as T;
-    };
-    const head = choice('--head', values.head, ['selection', 'gen', 'ce-frozen'] as const);
+    const head = parseChoiceFlag('--head', values.head, ['selection', 'gen', 'ce-frozen'] as const);
     if (head) run.head = head;
-    const optimizer = choice('--optimizer', values.optimizer, ['ngd', 'gd'] as const);
+    const optimizer = parseChoiceFlag('--optimizer', values.optimizer, ['ngd', 'gd'] as const);
     if (optimizer) run.optimizer = optimizer;
-    const init = choice('--init', values.init, ['default', 'zero'] as const);
+    const init = parseChoiceFlag('--init', values.init, ['default', 'zero'] as const);
     if (init) run.init = init;
-    const backend = choice('--backend', values.backend, ['wasm', 'js'] as const);
+    const backend = parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const);
     if (backend) run.backend = backend;
+    const precision = parseChoiceFlag('--precision', values.precision, ['f64', 'f32'] as const);
+    if (precision) run.precision = precision;
     const outDir = values['out-dir'];
     if (values.data !== undefined) {
       if (values.datasets !== undefined) throw new NtpError('usage', 'option --datasets applies to the experiment; it cannot be used with --data');
+      if (values.workers !== undefined) throw new NtpError('usage', 'option --workers applies to the experiment; it cannot be used with --data');
       const file = values.data;
       let ds: Dataset;
       try {
@@ -145,6 +143,8 @@ export async function runCyclic(argv: string[], io: CliIO = processIO): Promise<
       firstSeed: parseIntFlag('--seed', values.seed),
       every: parseIntFlag('--every', values.every),
       run,
+      // the datasets' runs go to the sweep engine's worker pool, every core by default
+      runMany: (await import('../sweep/results.js')).sweepRunner({ workers: positiveWorkers(parseIntFlag('--workers', values.workers)) }),
     });
     if (outDir !== undefined) {
       const svg = await renderGlobalConvergenceSvg(result);

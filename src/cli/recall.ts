@@ -2,13 +2,13 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
-import { type CliIO, parseCommandArgs, parseIntFlag, processIO, runCommand } from '../../cli/io.js';
-import { NtpError } from '../../errors.js';
-import { writeFilesAtomic, type OutputFile } from '../../io/files.js';
-import { EXPERIMENTS, runExperiment, type ExperimentName } from './experiments.js';
-import { runSpec } from './figure.js';
-import { resolveRecallRun, runRecall, type RecallRunOptions, type RecallTrajectory } from './run.js';
+import type { VegaLiteSpec as TopLevelSpec } from '../figure/spec-type.js';
+import { type CliIO, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand } from './io.js';
+import { NtpError } from '../errors.js';
+import { writeFilesAtomic, type OutputFile } from '../io/files.js';
+import { EXPERIMENTS, runExperiment, type ExperimentName } from '../tasks/recall/experiments.js';
+import { runSpec } from '../tasks/recall/figure.js';
+import { resolveRecallRun, runRecall, type RecallRunOptions, type RecallTrajectory } from '../tasks/recall/run.js';
 
 export const RECALL_USAGE = `Usage: ntp recall [options]
 
@@ -49,15 +49,8 @@ A single run writes DIR/trajectory.json (bayesRisk, records {step, loss, testLos
 const FLAGS: Record<string, string> = { evalSize: '--eval-size', testSize: '--test-size' };
 const flagOf = (key: string): string => FLAGS[key] ?? `--${key}`;
 
-function num(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x)) throw new NtpError('usage', `option ${flag} must be a number (got ${JSON.stringify(value)})`);
-  return x;
-}
-
 async function svgOf(spec: TopLevelSpec): Promise<string> {
-  const { renderVegaLiteSvg } = await import('../../figure/svg.js');
+  const { renderVegaLiteSvg } = await import('../figure/svg.js');
   return renderVegaLiteSvg(spec);
 }
 
@@ -89,7 +82,7 @@ export async function runRecallCli(argv: string[], io: CliIO = processIO): Promi
       model: values.model as RecallRunOptions['model'],
       attention: values.attention as RecallRunOptions['attention'],
       kappa: parseIntFlag('--kappa', values.kappa) as 0 | 1 | undefined,
-      alpha: num('--alpha', values.alpha),
+      alpha: parseFloatFlag('--alpha', values.alpha),
       vocab: parseIntFlag('--vocab', values.vocab),
       triggers: parseIntFlag('--triggers', values.triggers),
       outputs: parseIntFlag('--outputs', values.outputs),
@@ -97,7 +90,7 @@ export async function runRecallCli(argv: string[], io: CliIO = processIO): Promi
       d: parseIntFlag('--d', values.d),
       batch: parseIntFlag('--batch', values.batch),
       steps: parseIntFlag('--steps', values.steps),
-      eta: num('--eta', values.eta),
+      eta: parseFloatFlag('--eta', values.eta),
       every: parseIntFlag('--every', values.every),
       samples: parseIntFlag('--samples', values.samples),
       evalSize: parseIntFlag('--eval-size', values['eval-size']),

@@ -1,0 +1,39 @@
+/**
+ * The contract between the sweep engine and a task family: one run of a family, from a plain
+ * JSON config, to its outcome and its records. Every family (the core paper's Algorithm 1,
+ * cyclic orders, factorized attention, recall, autoregressive) exports one of these, so a sweep
+ * can run, resume, shard and summarize any of them the same way.
+ */
+
+/** A JSON value in a run's record or final metrics; `null` where a metric is undefined. */
+export type MetricValue = number | null;
+
+/** One record of a run, taken every `every` steps: the step and the metrics at it. */
+export interface RunRecord {
+  step: number;
+  [metric: string]: MetricValue;
+}
+
+/** What one run reports. Must be a deterministic function of the config (seed included). */
+export interface RunResult {
+  /** How the run ended: `converged`, `running` (all steps taken), `diverged`, `overflow`, … */
+  status: string;
+  /** The last record's metrics (for the core family: the last stage-2 record). */
+  final: Record<string, MetricValue>;
+  /** Records at the requested interval, in step order. */
+  records: RunRecord[];
+  /** Anything else worth keeping per run (fitted rates, warnings); JSON-serializable. */
+  extra?: Record<string, unknown>;
+}
+
+/** A task family as the sweep engine sees it. */
+export interface SweepFamily {
+  /** the family's name in a sweep file's `family` option */
+  readonly name: string;
+  /** the options a config may hold, for the sweep validator's "unknown option" errors */
+  readonly options: readonly string[];
+  /** Throws an NtpError naming the option when a config is invalid; called before any run starts. */
+  validate(config: Readonly<Record<string, unknown>>): void;
+  /** Runs one config; `every` is the record interval in steps. */
+  run(config: Readonly<Record<string, unknown>>, every: number): Promise<RunResult>;
+}
