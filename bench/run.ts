@@ -22,6 +22,7 @@ import { factorizedBench } from './factorized.js';
 import { benchRecall } from './recall.js';
 import { autoregressiveBench } from './autoregressive.js';
 import { threadsBench } from './threads.js';
+import { startupBench } from './startup.js';
 
 interface Row {
   group: string;
@@ -213,3 +214,6 @@ console.log('wrote bench/results/recall.json');
 
 // training on two threads against one (bench/threads.ts), in its own results file
 await threadsBench(quick);
+
+// the CLI's start-up as whole processes (bench/startup.ts), in its own results file
+startupBench(quick);
