@@ -3,7 +3,7 @@
 
 import { V, D, E, WovT, WkqT, gWovT, gWkqT, Mt, Kt, dMt, dKt, tmpDV, ONE_HOT } from './state';
 import { gemmNN, gemmNT } from './matmul';
-import { fixedValid } from './train';
+import { fixedValid } from './fixed-cache';
 
 /** Mt = (W_ov E)ᵀ = Eᵀ·W_ovᵀ; called after every change of W_ov */
 export function refreshM<T>(): void {

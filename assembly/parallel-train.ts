@@ -16,8 +16,9 @@ import {
 } from './state';
 import {
   RUNNING, CONVERGED, DIVERGED, OVERFLOW, sampleLoss, fixedPart,
-  accMinOpt, accCorrect, fixedLoss, fixedMinOpt, fixedCorrect,
+  accMinOpt, accCorrect,
 } from './train';
+import { fixedLoss, fixedMinOpt, fixedCorrect } from './fixed-cache';
 import { crossEntropy } from './softmax';
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
 import { axpy, amax, scaledSumSquares, stepInto } from './vec';

@@ -9,6 +9,7 @@ import {
 import { crossEntropy } from './softmax';
 import { attentionForward, logitsForward, attentionBackward } from './attention';
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
+import { fixedValid, fixedLoss, fixedMinOpt, fixedCorrect } from './fixed-cache';
 import { amax, scaledSumSquares, stepInto } from './vec';
 
 /** Status codes shared with the host (src/engine/status.ts). */
@@ -42,14 +43,6 @@ export function stage1Loss<T>(backward: bool): f64 {
 export let accMinOpt: f64 = 1;
 export let accCorrect: i32 = 0;
 
-// Samples whose context is one token repeated (the collocation among them) attend uniformly to
-// copies of that token: their logits are M[:, t] whatever K is, and their K-gradient is zero.
-// While W_ov is fixed (stage 2) their loss and metrics are computed once and reused; any change
-// of M (refreshM) invalidates them.
-export let fixedValid = false;
-export let fixedLoss: f64 = 0;
-export let fixedMinOpt: f64 = 1;
-export let fixedCorrect: i32 = 0;
 
 /** Loss and metrics of the fixed samples, computed once while W_ov stays fixed. */
 export function fixedPart<T>(): void {
