@@ -12,26 +12,14 @@
 // Two f32 backends sum some temporaries differently (f32 in WebAssembly, f64 in JavaScript
 // before the store), which the same bound covers.
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../src/dataset/analyze.js';
-import { createHeadModel, packHeadData, type HeadName } from '../src/engine/heads/model.js';
-import { cyclicData, type CyclicData } from '../src/dataset/cyclic-orders.js';
-import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_1, EXAMPLE_2 } from '../src/tasks/cyclic/examples.js';
+import { example2Equicorrelated, packed } from './helpers/cyclic-examples.js';
+import { createHeadModel, type HeadName } from '../src/engine/heads/model.js';
+import { cyclicData } from '../src/dataset/cyclic-orders.js';
+import { datasetFromTargets, EXAMPLE_1 } from '../src/tasks/cyclic/examples.js';
 import { trainCyclic } from '../src/tasks/cyclic/train.js';
 
 const TOL = 1e-5;
 
-function packed(data: CyclicData) {
-  return packHeadData(data.V, data.contexts, data.targets, data.weights);
-}
-
-function example2Equicorrelated(): CyclicData {
-  const rows = equiCorrelatedRows(5, 0.3);
-  const ds = datasetFromTargets(EXAMPLE_2.vocab, EXAMPLE_2.samples, rows);
-  const d = 6;
-  const E = new Float64Array(d * 5);
-  rows.forEach((r, v) => r.forEach((x, i) => (E[i * 5 + v] = x)));
-  return cyclicData(ds, analyze(ds), E, d);
-}
 
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 

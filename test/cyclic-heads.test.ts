@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createHeadModel, packHeadData, type HeadName } from '../src/engine/heads/model.js';
-import { cyclicData, type CyclicData } from '../src/dataset/cyclic-orders.js';
-import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_1, EXAMPLE_2 } from '../src/tasks/cyclic/examples.js';
+import { example2Equicorrelated, packed } from './helpers/cyclic-examples.js';
+import { createHeadModel, type HeadName } from '../src/engine/heads/model.js';
+import { cyclicData } from '../src/dataset/cyclic-orders.js';
+import { datasetFromTargets, EXAMPLE_1 } from '../src/tasks/cyclic/examples.js';
 import { graphSvm } from '../src/maxmargin/graph-svm.js';
-import { analyze } from '../src/dataset/analyze.js';
-
-function packed(data: CyclicData) {
-  return packHeadData(data.V, data.contexts, data.targets, data.weights);
-}
-
-function example2Gaussian(): CyclicData {
-  const rows = equiCorrelatedRows(5, 0.3);
-  const ds = datasetFromTargets(EXAMPLE_2.vocab, EXAMPLE_2.samples, rows);
-  const d = 6;
-  const E = new Float64Array(d * 5);
-  rows.forEach((r, v) => r.forEach((x, i) => (E[i * 5 + v] = x)));
-  return cyclicData(ds, analyze(ds), E, d);
-}
 
 const cos = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let ab = 0, aa = 0, bb = 0;
@@ -26,7 +13,7 @@ const cos = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe('stage-2 heads: backends and gradients', () => {
   for (const head of ['selection', 'gen'] as HeadName[]) {
-    for (const [name, make] of [['one-hot', () => cyclicData(datasetFromTargets(EXAMPLE_1.vocab, EXAMPLE_1.samples))], ['equi-correlated', example2Gaussian]] as const) {
+    for (const [name, make] of [['one-hot', () => cyclicData(datasetFromTargets(EXAMPLE_1.vocab, EXAMPLE_1.samples))], ['equi-correlated', example2Equicorrelated]] as const) {
       it(`${head}, ${name}: wasm and js agree to 1e-12; central differences < 1e-6`, async () => {
         const data = make();
         const d = data.d;

@@ -10,7 +10,7 @@ import type { PackedData } from './packed.js';
 import { planThreads, type ThreadShare } from './thread-plan.js';
 import { isNode } from './threads.js';
 import { tinyProblem, WARM_STEPS } from './warm-up.js';
-import { WasmModel, type WasmExports } from './wasm.js';
+import { decodeBase64, WasmModel, type WasmExports } from './wasm.js';
 import { wasmThreadsBase64 } from './wasm-threads-embedded.js';
 
 /** The threaded build's exports beyond WasmExports (assembly/index-threads.ts). */
@@ -35,14 +35,6 @@ const SCRATCH = 52;
 const THREAD_FAILED = 4;
 
 let compiled: Promise<WebAssembly.Module> | null = null;
-
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** Compiles the threaded build once per thread that coordinates; workers receive the compiled module. */
 export function initThreadedWasm(): Promise<WebAssembly.Module> {

@@ -41,7 +41,8 @@ export interface WasmExports {
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+/** The bytes of an embedded module: Buffer in Node, atob in browsers and workers. */
+export function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
