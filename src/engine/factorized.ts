@@ -5,7 +5,7 @@ import { createEngineModel, type EngineOptions } from './create.js';
 import { gemm, gemmNT } from './js.js';
 import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
 import { internalsOf } from './internal.js';
-import { chunkResult, runInPieces, type ModelInternals, type Real } from './model-base.js';
+import { checkChunkArgs, chunkResult, runInPieces, type ModelInternals, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import type { WasmExports, WasmModel } from './wasm.js';
 
@@ -229,10 +229,7 @@ class Factorized implements FactorizedModel {
 
   private checkChunk(k: number, etas: Record<string, number>): void {
     this.live();
-    if (!Number.isSafeInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
-    for (const [name, eta] of Object.entries(etas)) {
-      if (!(eta > 0) || !Number.isFinite(eta)) throw new NtpError('invalid-option', `step size ${name} must be a positive finite number, got ${eta}`);
-    }
+    checkChunkArgs(k, etas);
   }
 
   private live(): void {

@@ -172,10 +172,7 @@ export abstract class ModelBase implements Model {
 
   private checkChunk(k: number, etas: Record<string, number>): void {
     this.live();
-    if (!Number.isSafeInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
-    for (const [name, eta] of Object.entries(etas)) {
-      if (!(eta > 0) || !Number.isFinite(eta)) throw new NtpError('invalid-option', `step size ${name} must be a positive finite number, got ${eta}`);
-    }
+    checkChunkArgs(k, etas);
   }
 
   private live(): void {
@@ -196,6 +193,14 @@ export abstract class ModelBase implements Model {
       get gWkqT() { return model.gWkqT; },
       set gWkqT(v) { model.gWkqT = v; },
     };
+  }
+}
+
+/** A chunk's step count (a safe integer ≥ 0, run in pieces by {@link runInPieces}) and step sizes (positive, finite). */
+export function checkChunkArgs(k: number, etas: Record<string, number>): void {
+  if (!Number.isSafeInteger(k) || k < 0) throw new NtpError('invalid-option', `the number of steps must be a non-negative integer, got ${k}`);
+  for (const [name, eta] of Object.entries(etas)) {
+    if (!(eta > 0) || !Number.isFinite(eta)) throw new NtpError('invalid-option', `step size ${name} must be a positive finite number, got ${eta}`);
   }
 }
 
