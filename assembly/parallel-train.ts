@@ -15,7 +15,7 @@ import {
   outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps, useGradientM,
 } from './state';
 import {
-  RUNNING, CONVERGED, DIVERGED, OVERFLOW, sampleLoss, fixedPart,
+  RUNNING, CONVERGED, DIVERGED, OVERFLOW, sampleLoss, fixedPart, jointStatus,
   accMinOpt, accCorrect,
 } from './train';
 import { fixedLoss, fixedMinOpt, fixedCorrect } from './fixed-cache';
@@ -306,9 +306,8 @@ export function parallelJointSteps<T>(ctl: usize, k: i32, etaOv: f64, etaKq: f64
     const gKq = outGradNorm;
     const sOv = parallelStep<T>(ctl, WovT, gWovT, D * V, etaOv, normalized);
     if (sKq == THREAD_FAILED || sOv == THREAD_FAILED) return THREAD_FAILED;
-    if (sKq == DIVERGED || sOv == DIVERGED) return DIVERGED;
-    if (sKq == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
-    if (sKq == CONVERGED && sOv == CONVERGED) return CONVERGED;
+    const status = jointStatus(sKq, sOv);
+    if (status != RUNNING) return status;
     outGradNorm = Math.hypot(gKq, outGradNorm);
     refreshM<T>();
     refreshK<T>();

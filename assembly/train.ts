@@ -180,6 +180,15 @@ export function stage2Steps<T>(k: i32, eta: f64, normalized: bool): i32 {
   return RUNNING;
 }
 
+/** A joint step's status from its two layers' step statuses (also the threaded loop's). */
+export function jointStatus(sKq: i32, sOv: i32): i32 {
+  if (sKq == DIVERGED || sOv == DIVERGED) return DIVERGED;
+  if (sKq == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
+  // both gradients zero is convergence; one alone still leaves the other layer moving
+  if (sKq == CONVERGED && sOv == CONVERGED) return CONVERGED;
+  return RUNNING;
+}
+
 /** k steps on L over both layers at once, each layer normalized on its own */
 export function jointSteps<T>(k: i32, etaOv: f64, etaKq: f64, normalized: bool): i32 {
   for (let t = 0; t < k; t++) {
@@ -191,10 +200,8 @@ export function jointSteps<T>(k: i32, etaOv: f64, etaKq: f64, normalized: bool):
     const sKq = step<T>(WkqT, gWkqT, D * D, etaKq, normalized);
     const gKq = outGradNorm;
     const sOv = step<T>(WovT, gWovT, D * V, etaOv, normalized);
-    if (sKq == DIVERGED || sOv == DIVERGED) return DIVERGED;
-    if (sKq == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
-    // both gradients zero is convergence; one alone still leaves the other layer moving
-    if (sKq == CONVERGED && sOv == CONVERGED) return CONVERGED;
+    const status = jointStatus(sKq, sOv);
+    if (status != RUNNING) return status;
     outGradNorm = Math.hypot(gKq, outGradNorm);
     refreshM<T>();
     refreshK<T>();
