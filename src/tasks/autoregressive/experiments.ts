@@ -5,6 +5,7 @@
  * package's seeded generator, so their digits differ and their shape should not.
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
+import { worstStatus, type ExperimentResult as CommonExperimentResult, type RunStatus } from '../../family/result.js';
 import type { BackendName } from '../../engine/backend.js';
 import type { AttentionKind } from '../../engine/causal/kernels.js';
 import { generateSequences, iterateLinear, periodicSequence, rotation, type Sequences } from './data.js';
@@ -13,17 +14,19 @@ import { errorCurve, geometricRate, predictorDistance, curveFromPredictions, typ
 import { ckdPredictions, leastSquaresPredictions, type KernelName } from './references.js';
 import { trainAutoregressive } from './train.js';
 import { constructionAlignment } from './construction.js';
+import { checkPlan } from '../../family/limits.js';
+import { resolveOptions, type OptionsOf } from '../../family/schema.js';
+import { C4_OPTIONS, planC4, type C4Schema } from './options.js';
 
-/** What every experiment returns. */
-export interface ExperimentResult {
-  name: string;
-  reconstruction: 'R-C';
-  /** JSON-serializable results */
-  data: Record<string, unknown>;
-  /** figure file stem → Vega-Lite spec */
-  figures: Record<string, TopLevelSpec>;
-  /** human-readable lines */
-  lines: string[];
+/** What every experiment returns: the common experiment result, `reconstruction: 'R-C'` in its data. */
+export type ExperimentResult = CommonExperimentResult<Record<string, unknown>>;
+
+/** The common result of an experiment (figures as a record of stem → spec, as the experiments build them). */
+function experimentResult(name: string, config: object, data: Record<string, unknown>, figures: Record<string, TopLevelSpec>, lines: string[], statuses: RunStatus[] = []): ExperimentResult {
+  return {
+    family: 'autoregressive', name, status: worstStatus(statuses), config: { ...config }, data: { reconstruction: 'R-C', ...data }, summary: [],
+    figures: Object.entries(figures).map(([stem, spec]) => ({ name: stem, spec })), warnings: [], lines,
+  };
 }
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'null' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toFixed(4));
@@ -58,10 +61,8 @@ export function experimentC1(T = 12): ExperimentResult {
   // the Kaczmarz error is |sin θ||cos θ|^{t−2}: e(t) decays by cos²θ = 1/4 per position
   const rate = geometricRate(curves[3].values);
   lines.push(`Kaczmarz e(t), t = 2 … ${T}: fitted rate ρ = ${rate?.rate.toPrecision(15)} per position (R² = ${rate?.fit.r2.toFixed(15)}); cos²θ = 0.25`);
-  return {
-    name: 'E-C1', reconstruction: 'R-C', data: { table: rows, leastSquares: ls.norm, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null }, lines,
-    figures: { 'e-c1': curvesSpec('E-C1: rotation θ = π/3, linear kernel, η = 1', 'e(t) = ‖u_t − x_{t+1}‖²', curves) },
-  };
+  return experimentResult('c1', { length: T }, { table: rows, leastSquares: ls.norm, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null },
+    { 'e-c1': curvesSpec('E-C1: rotation θ = π/3, linear kernel, η = 1', 'e(t) = ‖u_t − x_{t+1}‖²', curves) }, lines);
 }
 
 /** SPEC §10.6 E-C2 numbers (numpy default_rng(0)), at t = 2, 5, 10, 20, 30, 50. */
@@ -93,10 +94,8 @@ export function experimentC2(opts: { sequences?: number; seed?: number } = {}): 
   }
   const rate = geometricRate(runs[0][1].squared);
   lines.push(`Kaczmarz (n = 49) e(t), t = 2 … 50: fitted geometric rate ρ = ${rate?.rate.toFixed(4)} per position (R² = ${rate?.fit.r2.toFixed(3)})`);
-  return {
-    name: 'E-C2', reconstruction: 'R-C', data: { positions: C2_T, table, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null }, lines,
-    figures: { 'e-c2': curvesSpec('E-C2: Haar O(5), linear kernel (depth n, step η per curve)', 'e(t) = mean ‖u_t − x_{t+1}‖²', runs.map(([name, c]) => ({ name, values: c.squared }))) },
-  };
+  return experimentResult('c2', { sequences: data.S, seed: opts.seed ?? 0 }, { positions: C2_T, table, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null },
+    { 'e-c2': curvesSpec('E-C2: Haar O(5), linear kernel (depth n, step η per curve)', 'e(t) = mean ‖u_t − x_{t+1}‖²', runs.map(([name, c]) => ({ name, values: c.squared }))) }, lines);
 }
 
 export const SPEC_C3_DET: Record<KernelName, number[]> = {
@@ -141,28 +140,14 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
       lines.push(`${name.padEnd(16)}${ours.map((v, i) => `${fmt(v)} [${SPEC_C3_MC[name][i]}]`).join('  ')}`);
     }
   }
-  return {
-    name: 'E-C3', reconstruction: 'R-C', data: { deterministic, depth: { ours: depth, spec: SPEC_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, lines,
-    figures: {
-      'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖u_t − x_{t+1}‖²', curves),
-      'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
-    },
-  };
+  return experimentResult('c3', { sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 }, { deterministic, depth: { ours: depth, spec: SPEC_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, {
+    'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖u_t − x_{t+1}‖²', curves),
+    'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
+  }, lines);
 }
 
-/** Options of E-C4. */
-export interface C4Options {
-  layers?: number[];
-  steps?: number;
-  d?: number;
-  length?: number;
-  batch?: number;
-  trainSequences?: number;
-  testSequences?: number;
-  seed?: number;
-  backend?: BackendName;
-  lr?: number;
-}
+/** Options of E-C4 (see `C4_OPTIONS` in options.ts). */
+export type C4Options = OptionsOf<C4Schema> & { lr?: number };
 
 /**
  * E-C4: train the §10.4 model for each depth n (tied and untied) on Haar data (linear attention,
@@ -170,8 +155,12 @@ export interface C4Options {
  * Kaczmarz and LS on the test set, and Δ(t) between trained and CKD(n).
  */
 export async function experimentC4(opts: C4Options = {}, progress?: (line: string) => void): Promise<ExperimentResult> {
-  const layers = opts.layers ?? [1, 2, 4];
-  const lines = [`E-C4 (reconstruction R-C): trained vs constructed; d = ${opts.d ?? 3}, T = ${opts.length ?? 20}, ${opts.steps ?? 300} Adam steps (lr ${opts.lr ?? 1e-2}), batch ${opts.batch ?? 64}`];
+  const { lr, ...rest } = opts;
+  const o = resolveOptions(C4_OPTIONS, lr !== undefined && rest.eta === undefined ? { ...rest, eta: lr } : rest, { fn: 'autoregressive.experiment("c4")' });
+  checkPlan(planC4(o), 'autoregressive.experiment("c4")');
+  const layers = o.layers;
+  const statuses: RunStatus[] = [];
+  const lines = [`E-C4 (reconstruction R-C): trained vs constructed; d = ${o.d}, T = ${o.length}, ${o.steps} Adam steps (learning rate ${o.eta}), batch ${o.batch}`];
   const figures: Record<string, TopLevelSpec> = {};
   const out: Record<string, unknown> = {};
   const settings: [string, 'haar' | 'periodic', AttentionKind, KernelName][] = [['haar', 'haar', 'linear', 'linear'], ['periodic', 'periodic', 'exp', 'exp']];
@@ -182,7 +171,8 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
     let test: Sequences | null = null;
     for (const n of layers) {
       for (const tied of [true, false]) {
-        const r = await trainAutoregressive({ family, attention, tied, layers: n, d: opts.d ?? 3, length: opts.length ?? 20, period: 3, steps: opts.steps ?? 300, batch: opts.batch ?? 64, trainSequences: opts.trainSequences ?? 2048, testSequences: opts.testSequences ?? 256, seed: opts.seed ?? 0, backend: opts.backend ?? 'wasm', lr: opts.lr ?? 1e-2 });
+        const r = await trainAutoregressive({ process: family, attention, tied, layers: n, d: o.d, length: o.length, period: 3, steps: o.steps, batch: o.batch, trainSequences: o.trainSequences, testSequences: o.testSequences, seed: o.seed, backend: o.backend, eta: o.eta });
+        statuses.push(r.status);
         test = r.test;
         const T = r.config.length;
         const ckd = Array.from({ length: r.test.S }, (_, s) => ckdPredictions(r.test.x.subarray(s * r.test.L * r.test.d, (s + 1) * r.test.L * r.test.d), r.test.d, T, { kernel, depth: n }));
@@ -209,5 +199,5 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
     figures[`e-c4-${label}`] = curvesSpec(`E-C4: ${label} data, ${attention} attention vs CKD (${kernel} kernel)`, 'e(t) = mean ‖u_t − x_{t+1}‖²', curves);
     figures[`e-c4-${label}-delta`] = curvesSpec(`E-C4: ${label} data, Δ(t) = mean ‖u^trained_t − u^CKD(n)_t‖²`, 'Δ(t)', deltas);
   }
-  return { name: 'E-C4', reconstruction: 'R-C', data: out, figures, lines };
+  return experimentResult('c4', o, out, figures, lines, statuses);
 }
