@@ -15,7 +15,7 @@ import { type CliIO, EXIT_USAGE, parseChoiceFlag, parseCommandArgs, parseFloatFl
 export const AUTOREGRESSIVE_USAGE = `Usage: ntp autoregressive reference|train|experiment [options]
 
 In-context autoregressive prediction by causal kernel descent: reconstruction R-C of Sander &
-Peyré (2024), SPEC §10 (the paper's body was not available; everything is a reconstruction).
+Peyré (2024), docs/theory/autoregressive.md (the paper's body was not available; everything is a reconstruction).
 
 ntp autoregressive reference [options]     e(t) of a reference predictor
   --family NAME     rotation, haar (default) or periodic
@@ -33,7 +33,7 @@ ntp autoregressive reference [options]     e(t) of a reference predictor
   --seed N          default 0
   --json            print { errors, squaredErrors, status, … } as JSON
 
-ntp autoregressive train [options]         train the n-layer causal transformer (SPEC §10.4)
+ntp autoregressive train [options]         train the n-layer causal transformer (docs/theory/autoregressive.md#model-and-loss)
   --family, --d, --period, --theta, --length as above (defaults haar, 3, 3, -, 20)
   --layers N (2)  --heads H (2)  --attention linear|exp|softmax (linear)  --untied
   --optimizer adam|gd (adam)  --lr X (0.01)  --batch B (64)  --steps N (300)

@@ -13,7 +13,7 @@ import { resolveRecallRun, runRecall, type RecallRunOptions, type RecallTrajecto
 export const RECALL_USAGE = `Usage: ntp recall [options]
 
 Train a one-layer transformer on in-context recall with a noise token (Nguyen & Nguyen-Tang
-2025; SPEC §11) by per-tensor normalized GD from zero init, and compare its loss with the
+2025; docs/theory/recall.md) by per-tensor normalized GD from zero init, and compare its loss with the
 Bayes risk h(α).
 
 Options:

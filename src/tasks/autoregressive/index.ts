@@ -1,6 +1,6 @@
 /**
  * Task family C: in-context autoregressive prediction by causal kernel descent — reconstruction
- * R-C (SPEC §10) of Sander & Peyré, "Towards Understanding the Universality of Transformers for
+ * R-C (docs/theory/autoregressive.md) of Sander & Peyré, "Towards Understanding the Universality of Transformers for
  * Next-Token Prediction" (2024). The paper's body was not available; every formula here is a
  * reconstruction that satisfies what could be read, until someone checks it against the paper.
  */

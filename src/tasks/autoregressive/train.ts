@@ -1,5 +1,5 @@
 /**
- * One training run of the autoregressive family (SPEC §10.4, reconstruction R-C): seeded train and
+ * One training run of the autoregressive family (docs/theory/autoregressive.md#model-and-loss, reconstruction R-C): seeded train and
  * test sets, the n-layer causal transformer, Adam or GD on mini-batches, records every `every`
  * steps and the test error curve e(t) at the end. Deterministic from its config.
  */
@@ -11,7 +11,7 @@ import { trainTestSets, type Family, type Sequences } from './data.js';
 import { curveFromPredictions, type ErrorCurve } from './metrics.js';
 import { CausalTransformer } from './transformer.js';
 
-/** A run's configuration; every field has a default (the CI size of SPEC §10.8). */
+/** A run's configuration; every field has a default (the CI size of docs/theory/autoregressive.md#compute). */
 export interface AutoregressiveTrainConfig {
   family?: Family;
   /** token dimension (default 3) */

@@ -1,4 +1,4 @@
-// The paper's experiments (SPEC §11.6) as API calls: each runs its configs through runRecall
+// The paper's experiments (docs/theory/recall.md#at-the-papers-size) as API calls: each runs its configs through runRecall
 // and returns the trajectories, Vega-Lite specs of its figures, and a summary table.
 
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
@@ -123,7 +123,7 @@ export async function runExperiment(name: ExperimentName, base: RecallRunOptions
 }
 
 /**
- * SPEC §11.5 against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
+ * docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
  * Λ_t = ηt), Reparam-Softmax-FA (its floors, η = 0.5) and Reparam-Linear-F (κ = 0: the best
  * loss over Λ, which NGD with a fixed η approaches to O(η²)). Population runs.
  */

@@ -1,4 +1,4 @@
-// The recall family's public API (SPEC §11): in-context recall with a noise token.
+// The recall family's public API (docs/theory/recall.md): in-context recall with a noise token.
 export type { RecallAttention, RecallModelKind, RecallTask } from './config.js';
 export { isNoisy, noiseToken, validateTask } from './config.js';
 export type { OutputSet, RecallBatch } from './data.js';

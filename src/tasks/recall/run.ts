@@ -1,6 +1,6 @@
-// One training run of the recall family (SPEC §11.4): population runs (a fresh batch per step,
+// One training run of the recall family (docs/theory/recall.md#training): population runs (a fresh batch per step,
 // streamed) or finite-sample runs (M fixed sentences, reshuffled each epoch), with records of
-// the metrics of SPEC §11.2 on held-out population sentences and unseen-output sentences.
+// the metrics of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms on held-out population sentences and unseen-output sentences.
 
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
@@ -11,7 +11,7 @@ import { evaluateSet, type RecallMetrics } from './metrics.js';
 import { createRecallModel, type RecallModel } from './model.js';
 import { binaryEntropy, gammaOf, reparamNoisyLoss } from './reference.js';
 
-/** Options of one run; every field has the paper's default (SPEC §11.1, §11.4). */
+/** Options of one run; every field has the paper's default (docs/theory/recall.md#data and docs/theory/recall.md#training). */
 export interface RecallRunOptions {
   model?: RecallModelKind;
   attention?: RecallAttention;
@@ -63,9 +63,9 @@ export interface RecallRecord {
   populationLoss: number;
   /** loss with sampled targets on the unseen-output sentences (the authors' "Unseen Output Test Loss") */
   testLoss: number;
-  /** L̂ = mean[−(1−α) ln p(y) − α ln p(τ)] on the held-out population sentences (SPEC §11.2) */
+  /** L̂ = mean[−(1−α) ln p(y) − α ln p(τ)] on the held-out population sentences (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   lossHat: number;
-  /** L̂ − h(α) on the held-out population sentences, without target-sampling noise (SPEC §11.2) */
+  /** L̂ − h(α) on the held-out population sentences, without target-sampling noise (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   excessRisk: number;
   /** L̂ − h(α) on the unseen-output sentences */
   testExcessRisk: number;
@@ -84,7 +84,7 @@ export interface RecallRecord {
   normLambda: number | null;
   /** Λ (noisy Reparam) or mean λ (noiseless Reparam); null for the other models */
   lambda: number | null;
-  /** Reparam-Linear-FA, noisy population runs: h(α) + ln(1 + (1−α)(N−2)e^{−Λ}) (SPEC §11.5) */
+  /** Reparam-Linear-FA, noisy population runs: h(α) + ln(1 + (1−α)(N−2)e^{−Λ}) (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   closedFormLoss: number | null;
 }
 
@@ -100,7 +100,7 @@ export interface RecallTrajectory {
   gamma: number | null;
   /** fraction of τ targets among the M training sentences (finite-sample runs) */
   alphaHat: number | null;
-  /** the parameters that carry gradient (coordinates ≥ 2N and rows ≥ N are inert, SPEC §11.3) */
+  /** the parameters that carry gradient (coordinates ≥ 2N and rows ≥ N are inert, docs/theory/recall.md#model-and-loss) */
   effectiveShapes: { W: [number, number]; V: [number, number]; F: [number, number]; d: number };
   /** `running`: every step taken; `converged`: every gradient was exactly 0; `stopped`: onRecord asked to stop */
   status: 'running' | 'diverged' | 'converged' | 'stopped';
@@ -131,7 +131,7 @@ const DEFAULTS: Omit<ResolvedRecallRun, 'd' | 'every'> = {
 /**
  * Resolves defaults and validates every option (NtpError naming it). `nameOf` maps an option
  * to the name the user typed. Refuses Origin-Linear-F: from zero init W = 0 ⇒ a = 0 ⇒ ∇V = 0
- * and ∇W = 0 forever (SPEC §11.5), so attention provably never trains.
+ * and ∇W = 0 forever (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms), so attention provably never trains.
  */
 export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | RecallRunOptions, nameOf: (key: string) => string = (k) => k): ResolvedRecallRun {
   const o = opts as Record<string, unknown>;
@@ -176,7 +176,7 @@ export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | Recal
   if (held > MAX_TOKENS) bad(`options ${nameOf('batch')} + ${nameOf('evalSize')} + ${nameOf('testSize')} + ${nameOf('samples')} (${r.batch + r.evalSize + r.testSize + r.samples} sentences) × ${nameOf('context')} (${r.context}) = ${held} tokens exceed the ${MAX_TOKENS} a run may hold in memory`);
   if (r.vocab > MAX_VOCAB) bad(`option ${nameOf('vocab')} must be <= ${MAX_VOCAB} (got ${r.vocab}): W alone has (2N)² entries`);
   if (model === 'origin' && attention === 'linear' && kappa === 0) {
-    throw new NtpError('frozen-attention', `${modelLabel(model, attention, kappa)} (${nameOf('model')} origin, ${nameOf('attention')} linear, ${nameOf('kappa')} 0) never trains attention from zero init: W = 0 gives a = 0, so ∇V = 0 and ∇W = Vᵀg = 0 at every step (SPEC §11.5); only F would train, a pure feed-forward model. Use ${nameOf('kappa')} 1 or relu/softmax attention`);
+    throw new NtpError('frozen-attention', `${modelLabel(model, attention, kappa)} (${nameOf('model')} origin, ${nameOf('attention')} linear, ${nameOf('kappa')} 0) never trains attention from zero init: W = 0 gives a = 0, so ∇V = 0 and ∇W = Vᵀg = 0 at every step (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms); only F would train, a pure feed-forward model. Use ${nameOf('kappa')} 1 or relu/softmax attention`);
   }
   return r;
 }
