@@ -207,6 +207,14 @@ function rewriteGeneric(file, text, markdown) {
     const body = (refs.length === 2 ? refs.join(' and ') : refs.join(', ')) + (qual ?? '');
     return open && close ? `(${body})` : `${open ?? ''}${body}${close ?? ''}`;
   });
+  // bare mentions without a section ("Differs from SPEC", "SPEC says", "ours [SPEC]") go to the
+  // page of the family the file belongs to; possessives and unknown families are left for the report
+  const family = /(cyclic|factorized|recall|autoregressive)/.exec(file)?.[1];
+  if (family) {
+    const page = [family, null, `${family} theory`];
+    out = out.replace(new RegExp(`\\[${WORD}\\]`, 'g'), family === 'autoregressive' ? '[numpy]' : '[reference]');
+    out = out.replace(new RegExp(`\\b${WORD}\\b(?!['’]s)(?!\\s*§)`, 'g'), () => target(file, page, markdown));
+  }
   return out;
 }
 
@@ -231,7 +239,7 @@ function walk(dir) {
   return out;
 }
 
-const files = ['README.md', 'CHANGELOG.md', ...walk('src'), ...walk('examples'), ...walk('test'), ...walk('bench'), ...walk('docs')];
+const files = [...walk('README.md'), ...walk('CHANGELOG.md'), ...walk('src'), ...walk('examples'), ...walk('test'), ...walk('bench'), ...walk('docs')];
 let changed = 0;
 const unmapped = [];
 for (const file of files) {
