@@ -128,7 +128,7 @@ describe('Frobenius and nuclear-norm SVMs: docs/theory/factorized.md#worked-exam
     expect(maxAbsDiff(N.W, [1, 1, s3, s3])).toBeLessThan(1e-8);
     expect(N.rank).toBe(1);
     expect(Math.abs(cos(F.W, N.W) - Math.sqrt(3) / 2)).toBeLessThan(1e-8);
-    // the spec's certificate λ = (√(2/3), √(2/3)): ‖λ₁A₁ + λ₂A₂‖_op = 1 and Σλ = ν*
+    // the worked example's certificate λ = (√(2/3), √(2/3)): ‖λ₁A₁ + λ₂A₂‖_op = 1 and Σλ = ν*
     const l = Math.sqrt(2 / 3);
     expect(Math.abs(svd(combine(c, [l, l]), 2, 2).sigma[0] - 1)).toBeLessThan(1e-15);
     expect(maxAbsDiff(N.lambda, [l, l].map((x) => x * N.lambda[0] / l))).toBeLessThan(1e-6);

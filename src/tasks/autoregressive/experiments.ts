@@ -88,7 +88,7 @@ export function experimentC2(opts: { sequences?: number; seed?: number } = {}): 
   const table: Record<string, unknown> = {};
   for (const [name, c] of runs) {
     const ours = C2_T.map((t) => c.squared[t - 1]);
-    table[name] = { ours, spec: NUMPY_C2[name], status: c.status, firstUnstable: c.firstUnstable, curve: c.squared };
+    table[name] = { ours, numpy: NUMPY_C2[name], status: c.status, firstUnstable: c.firstUnstable, curve: c.squared };
     lines.push(`${name.padEnd(22)}${ours.map((v, i) => `${fmt(v)} [${fmt(NUMPY_C2[name][i])}]`.padEnd(22)).join('')}${c.status}${c.firstUnstable ? ` from t = ${c.firstUnstable}` : ''}`);
   }
   const rate = geometricRate(runs[0][1].squared);
@@ -120,7 +120,7 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
   const deterministic: Record<string, unknown> = {};
   for (const kernel of ['exp', 'linear'] as const) {
     const c = ckdCurve(detData, kernel, Infinity);
-    deterministic[kernel] = { ours: c.norm, spec: NUMPY_C3_DET[kernel] };
+    deterministic[kernel] = { ours: c.norm, numpy: NUMPY_C3_DET[kernel] };
     lines.push(`p = 3, d = 2 (angles 0, π/2, π), ${kernel}: ‖u_t − x_{t+1}‖ t = 1…15: ${c.norm.map((v) => v!.toFixed(6)).join(', ')}`);
   }
   const depth: number[] = [];
@@ -136,13 +136,13 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
       const name = `p = ${p}, ${kernel}`;
       const c = ckdCurve(data, kernel, Infinity);
       const ours = C3_T.map((t) => c.squared[t - 1]);
-      mc[name] = { ours, spec: NUMPY_C3_MC[name], status: c.status, curve: c.squared };
+      mc[name] = { ours, numpy: NUMPY_C3_MC[name], status: c.status, curve: c.squared };
       curves.push({ name, values: c.squared });
       lines.push(`${name.padEnd(16)}${ours.map((v, i) => `${fmt(v)} [${NUMPY_C3_MC[name][i]}]`).join('  ')}`);
     }
   }
   return {
-    name: 'E-C3', reconstruction: 'R-C', data: { deterministic, depth: { ours: depth, spec: NUMPY_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, lines,
+    name: 'E-C3', reconstruction: 'R-C', data: { deterministic, depth: { ours: depth, numpy: NUMPY_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, lines,
     figures: {
       'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖u_t − x_{t+1}‖²', curves),
       'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
