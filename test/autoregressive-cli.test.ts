@@ -18,7 +18,7 @@ afterEach(async () => {
 const r3 = Math.sqrt(3);
 
 describe('ntp autoregressive reference', () => {
-  it('rotation θ = π/3, x_1 = (1, 0): errors are the SPEC §10.7 per-position errors', async () => {
+  it('rotation θ = π/3, x_1 = (1, 0): errors are the docs/theory/autoregressive.md#worked-examples per-position errors', async () => {
     const io = capture();
     expect(await main(['autoregressive', 'reference', '--family', 'rotation', '--theta', String(Math.PI / 3), '--length', '5', '--json', '--out', join(dir, 'ref-a')], io)).toBe(0);
     const out = JSON.parse(io.out);

@@ -18,7 +18,7 @@ const processOption = () =>
     choiceDocs: { haar: 'A uniform on O(d)', rotation: 'A = rotation by θ in the plane (d = 2)', periodic: 'x_t cycles through p points of the sphere' },
   });
 
-/** Options of one training run (the n-layer causal transformer, docs/theory/autoregressive.md#the-trained-transformer). */
+/** Options of one training run (the n-layer causal transformer, docs/theory/autoregressive.md#model-and-loss). */
 export const TRAIN_OPTIONS_SCHEMA = {
   process: processOption(),
   d: opt.int('token dimension (2 for rotation)', { default: { compute: (o) => (o.process === 'rotation' ? 2 : 3), text: '3 (2 for rotation)' }, min: 1, max: MAX_DIM }),

@@ -1,5 +1,5 @@
 /**
- * One training run of the autoregressive family (SPEC §10.4, reconstruction R-C): seeded train and
+ * One training run of the autoregressive family (docs/theory/autoregressive.md#model-and-loss, reconstruction R-C): seeded train and
  * test sets, the n-layer causal transformer, Adam or GD on mini-batches, records every `every`
  * steps and the test error curve e(t) at the end. Deterministic from its config.
  */
