@@ -136,7 +136,7 @@ export { trainCyclic, defaultInit, type CyclicHead, type CyclicTrainOptions, typ
 export { generateLiCyclic, generatePlanted, equiCorrelated, normalizedGaussian, type LiCyclicOptions, type PlantedQuery } from './tasks/cyclic/generators.js';
 export { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './tasks/cyclic/sweep.js';
 export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
-export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './engine/heads/model.js';
+export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './tasks/cyclic/kernels/model.js';
 // Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (SPEC §8)
 export { createFactorizedModel } from './engine/factorized.js';
 export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './engine/factorized.js';
@@ -159,12 +159,12 @@ export type { FiniteHead } from './tasks/cyclic/finite.js';
 export type { Band as CyclicBand } from './tasks/cyclic/experiment.js';
 export type { CrossInit } from './tasks/factorized/cross-attention.js';
 export type { VegaLiteSpec } from './figure/spec-type.js';
-export type { HeadData, HeadModelOptions } from './engine/heads/model.js';
-export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';
+export type { HeadData, HeadModelOptions } from './tasks/cyclic/kernels/model.js';
+export type { HeadBuffers, HeadKernel } from './tasks/cyclic/kernels/buffers.js';
 export { referenceDirections, NO_REFERENCE, type ReferenceDirections } from './train/reference.js';
 export type { ReferenceSummary } from './train/run.js';
 export { svmDirection, type SvmDirection } from './tasks/cyclic/direction.js';
-export type { HeadReal } from './engine/heads/buffers.js';
+export type { HeadReal } from './tasks/cyclic/kernels/buffers.js';
 
 // Threads (README "Threads"): the default rule of train()'s `threads` option, and why a runtime cannot run threads.
 export { defaultThreads, threadsUnavailable } from './engine/threads.js';

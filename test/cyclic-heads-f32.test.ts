@@ -1,4 +1,4 @@
-// The selection and gen heads in f32 (assembly/selection.ts, assembly/gen.ts instantiated at f32,
+// The selection and gen heads in f32 (assembly/cyclic/selection.ts, assembly/cyclic/gen.ts instantiated at f32,
 // and their TypeScript twins on Float32Array buffers) against f64.
 //
 // Tolerance: at a W exactly representable in f32, every f32 quantity is a chain of rounded
@@ -13,7 +13,7 @@
 // before the store), which the same bound covers.
 import { describe, expect, it } from 'vitest';
 import { example2Equicorrelated, packed } from './helpers/cyclic-examples.js';
-import { createHeadModel, type HeadName } from '../src/engine/heads/model.js';
+import { createHeadModel, type HeadName } from '../src/tasks/cyclic/kernels/model.js';
 import { cyclicData } from '../src/dataset/cyclic-orders.js';
 import { datasetFromTargets, EXAMPLE_1 } from '../src/tasks/cyclic/examples.js';
 import { trainCyclic } from '../src/tasks/cyclic/train.js';

@@ -94,7 +94,7 @@ describe('the bounded remainder ξ and NGD zigzags (§7.10.1)', () => {
   });
 
   it('NGD η = 0.0025: δ alternates 0.6914 / 0.6949; η = 0.025: cos = 0.99961 at t = 1e5', async () => {
-    const { createHeadModel, packHeadData } = await import('../src/engine/heads/model.js');
+    const { createHeadModel, packHeadData } = await import('../src/tasks/cyclic/kernels/model.js');
     const { cyclicData } = await import('../src/dataset/cyclic-orders.js');
     const { graphSvm } = await import('../src/maxmargin/graph-svm.js');
     const data = cyclicData(ds1);

@@ -9,7 +9,7 @@ import type { Dataset } from '../../dataset/types.js';
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { createEngineModel } from '../../engine/create.js';
 import { makeEmbedding, type Embedding } from '../../engine/embedding.js';
-import { createHeadModel, packHeadData } from '../../engine/heads/model.js';
+import { createHeadModel, packHeadData } from './kernels/model.js';
 import { packDataset } from '../../engine/packed.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
