@@ -24,7 +24,7 @@ export { makeEmbedding, type Embedding, type EmbeddingSpec } from './engine/embe
 export { packDataset, type PackedData } from './engine/packed.js';
 export { createEngineModel, type EngineOptions } from './engine/create.js';
 export { solveMaxMargin, solveColumnQP } from './maxmargin/index.js';
-export type { MaxMarginProblem, MaxMarginSolution } from './maxmargin/types.js';
+export type { MaxMarginProblem, MaxMarginSolution, GraphSvmSummary, NuclearCertificate } from './maxmargin/types.js';
 export { Trainer, maxMarginProblem, type Stage1Record, type Stage2Record, type StageOutcome, type TrainRecord, type TrainerOptions } from './train/trainer.js';
 export { train, finish, type TrainResult, type RunOptions } from './train/run.js';
 export type { TrainOptions, Algorithm } from './train/options.js';

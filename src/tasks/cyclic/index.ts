@@ -16,7 +16,7 @@ export const experiment = experimentFunction('cyclic', cyclicDefinition.experime
 
 export { cyclicDefinition as definition };
 export { CYCLIC_TRAIN_OPTIONS as options, CYCLIC_RUN_OPTIONS as runOptions, GLOBAL_OPTIONS as globalOptions } from './options.js';
-export type { CyclicTrainOptions, CyclicRunConfig, GlobalConvergenceOptions, CyclicTrainSchema, CyclicRunSchema, GlobalSchema } from './options.js';
+export type { CyclicTrainOptions, CyclicRunConfig, GlobalConvergenceOptions, CyclicTrainSchema, CyclicRunSchema, GlobalSchema, ResolvedCyclicTrain, ResolvedCyclicRun, ResolvedGlobal } from './options.js';
 export type { CyclicHead, CyclicRecord, CyclicTrainResult } from './train.js';
 export { defaultInit } from './train.js';
 export type { GlobalConvergenceData, GlobalConvergenceResult, GlobalRun } from './experiment.js';
