@@ -77,7 +77,7 @@ export interface MaxMarginSolution {
   /** Minimum constraint value of each problem (1 at the optimum; +Infinity when a problem has no constraint). */
   margins: { ov: number; kq: number };
   /**
-   * `max-margin`: W_kq is SPEC §4's W*_kq; `graph-svm`: the attention constraints have a cycle
+   * `max-margin`: W_kq is W*_kq (Equation 3); `graph-svm`: the attention constraints have a cycle
    * under some query, so W_kq is the graph-SVM over the SCCs (equal scores inside an SCC, margin 1
    * across; docs/theory/cyclic.md#graph-svm)
    */
