@@ -1,4 +1,4 @@
-// Training runs against the closed forms of SPEC §11.5 at the paper's N = 60, the run's
+// Training runs against the closed forms of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms at the paper's N = 60, the run's
 // records and refusals, the SweepFamily contract, and `ntp recall`.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { capture } from './helpers/cli.js';
 
 const small = { vocab: 60, triggers: 5, outputs: 4, context: 24, batch: 64, evalSize: 128, testSize: 64 };
 
-describe('population runs against SPEC §11.5 (N = 60)', () => {
+describe('population runs against docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms (N = 60)', () => {
   it.each([0.2, 0.5, 0.8])('Reparam-Linear-FA, α = %s: Λ_t = ηt exactly and L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}) on held-out and unseen outputs', async (alpha) => {
     const t = await runRecall({ ...small, model: 'reparam', attention: 'linear', kappa: 1, alpha, steps: 120, every: 10, eta: 0.1, seed: 1 });
     expect(t.records.length).toBe(13);

@@ -15,12 +15,12 @@ export const MAXMARGIN_USAGE = `Usage: ntp maxmargin FILE [--norm frobenius|nucl
 Solve the max-margin problems of a dataset exactly: W*_ov (Equation 2) and W*_kq (Equation 3),
 with Proposition 2's closed form and its distance from W*_kq. On data whose query orders have
 cycles (trainable, not realizable), W_kq is the graph-SVM W_svm over the SCCs instead
-(docs/theory/cyclic.md#graph-svm), and "reference" says "graph-svm".
+(docs/theory/cyclic.md#the-graph-svm), and "reference" says "graph-svm".
 
 Options:
   --norm N     the norm W_kq's problem minimizes: frobenius (default) or nuclear (the nuclear-norm
                SVM, with its certificate: bounds on the optimum and their relative gap,
-               docs/theory/factorized.md)
+               docs/theory/factorized.md#certified-nuclear-norm-solver)
   --out FILE   write the solution as JSON instead of printing it
   -h, --help   show this help
 `;

@@ -16,7 +16,7 @@ import type { CommandDefinition, FamilyDefinition, Presentation } from './defini
 import { commandHelp, familyHelp } from './help.js';
 import { parseFlags, type CommonFlag } from './flags.js';
 import { checkPlan } from './limits.js';
-import { checkOutputDir, figuresAvailable, formatResultJSON, outputFiles, resultJSON, SPEC_FIGURES_NOTE, writeOutput } from './output.js';
+import { checkOutputDir, figuresAvailable, formatResultJSON, outputFiles, resultJSON, NUMPY_FIGURES_NOTE, writeOutput } from './output.js';
 import { isTrouble } from './result.js';
 import { didYouMean, flagOf, resolveOptions } from './schema.js';
 
@@ -88,7 +88,7 @@ export async function runFamilyCommand(family: FamilyDefinition, name: string, c
   await checkOutputDir(out, family.name, usage, jsonName);
   const wantFigures = c.figures !== false && !parsed.common['no-figure'];
   const figures = !wantFigures ? 'none' : (await figuresAvailable()) ? 'svg' : 'spec';
-  if (figures === 'spec') io.stderr(`note: ${SPEC_FIGURES_NOTE}\n`);
+  if (figures === 'spec') io.stderr(`note: ${NUMPY_FIGURES_NOTE}\n`);
 
   const bar = io.stderrIsTTY ? new ProgressBar(io.stderr, () => io.columns ?? 80) : null;
   const warnings: string[] = [];

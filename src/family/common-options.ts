@@ -13,7 +13,7 @@ export const seedOption = (dflt = 0, doc = 'seed of every random choice of the r
 export const stepsOption = (dflt: number, doc = 'training steps') => opt.int(doc, { default: dflt, min: 0, max: 1e9, unit: 'steps' });
 
 /** `--eta X`: the step size. */
-export const etaOption = (dflt: number, doc = 'step size η') => opt.number(doc, { default: dflt, min: 0, exclusiveMin: true, max: 1e12 });
+export const etaOption = (dflt: number, doc = 'step size η') => opt.number(doc, { default: dflt, min: 0, exclusiveMin: true });
 
 /** `--every N`: the record interval. */
 export const everyOption = (dflt: number, doc = 'record the metrics every N steps (and at the last step)') => opt.int(doc, { default: dflt, min: 1, max: 1e9, unit: 'steps' });

@@ -74,7 +74,7 @@ export async function figuresAvailable(): Promise<boolean> {
 }
 
 /** The note printed when figures are written as Vega-Lite specs. */
-export const SPEC_FIGURES_NOTE =
+export const NUMPY_FIGURES_NOTE =
   'the optional packages vega and vega-lite are not installed, so figures are written as their Vega-Lite specs (NAME.vl.json); run "npm install vega vega-lite" for SVG files, or open the specs in any Vega-Lite viewer';
 
 /**

@@ -85,4 +85,6 @@ export interface ExperimentResult<D extends object = Record<string, unknown>> {
   summary: SummaryRow[];
   figures: Figure[];
   warnings: string[];
+  /** what the CLI prints for a person above the table (optional) */
+  lines?: string[];
 }

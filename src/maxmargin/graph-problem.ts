@@ -1,6 +1,6 @@
 /**
  * The token-priority graphs of a max-margin problem's attention constraints (Li et al. 2024;
- * docs/theory/cyclic.md#graph-svm): under query q, an edge o → j per constraint (q, o, j). When a
+ * docs/theory/cyclic.md#the-graph-svm): under query q, an edge o → j per constraint (q, o, j). When a
  * graph has a cycle, W*_kq's constraints conflict and the graph-SVM over the SCCs replaces it.
  */
 import type { CyclicData, QueryGraph } from '../dataset/cyclic-orders.js';

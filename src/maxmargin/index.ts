@@ -288,7 +288,7 @@ function ovCheck(
 }
 
 /**
- * Solves SPEC §4's max-margin problems exactly:
+ * Solves the max-margin problems of docs/theory/core.md#max-margin-directions exactly:
  * W*_ov = argmin ‖W‖_F s.t. (e_{n(x)} − e_v)ᵀ W E_x ≥ 1 for every collocation x and v ≠ n(x), and
  * W*_kq = argmin ‖W‖_F s.t. (E_o − E_j)ᵀ W E_q ≥ 1 for every attention constraint (q, o, j).
  *
@@ -301,11 +301,11 @@ function ovCheck(
  *
  * Cyclic orders: when the attention constraints have a cycle under some query (a > b and b > a),
  * W*_kq does not exist; W_kq is then the graph-SVM over the SCCs of each query's graph (equal scores
- * inside an SCC, margin 1 across; docs/theory/cyclic.md#graph-svm), with `reference: 'graph-svm'`.
+ * inside an SCC, margin 1 across; docs/theory/cyclic.md#the-graph-svm), with `reference: 'graph-svm'`.
  * On acyclic constraints the graph-SVM is W*_kq, so nothing changes there.
  *
  * `norm: 'nuclear'` minimizes ‖W_kq‖_* instead (the nuclear-norm SVM of factorized attention,
- * docs/theory/factorized.md), over the same constraints (the graph-SVM's on cyclic orders), and
+ * docs/theory/factorized.md#certified-nuclear-norm-solver), over the same constraints (the graph-SVM's on cyclic orders), and
  * reports its certificate in `nuclear`.
  *
  * @throws NtpError 'invalid-problem' (bad shapes or token ids), 'infeasible' (message starts with

@@ -1,4 +1,4 @@
-/** Input of {@link solveMaxMargin}: the two max-margin problems of SPEC §4 in token ids. */
+/** Input of {@link solveMaxMargin}: the two max-margin problems of docs/theory/core.md#max-margin-directions in token ids. */
 export interface MaxMarginProblem {
   /** Vocabulary size. */
   V: number;
@@ -28,7 +28,7 @@ export interface SolveMaxMarginOptions {
   orthonormalTol?: number;
   /**
    * The norm W_kq's problem minimizes: 'frobenius' (default) or 'nuclear' (the nuclear-norm SVM of
-   * factorized attention, Tarzanagh et al. 2023; docs/theory/factorized.md), with its certificate
+   * factorized attention, Tarzanagh et al. 2023; docs/theory/factorized.md#certified-nuclear-norm-solver), with its certificate
    * in `nuclear`. W*_ov's problem is always Frobenius.
    */
   norm?: 'frobenius' | 'nuclear';
@@ -79,7 +79,7 @@ export interface MaxMarginSolution {
   /**
    * `max-margin`: W_kq is W*_kq (Equation 3); `graph-svm`: the attention constraints have a cycle
    * under some query, so W_kq is the graph-SVM over the SCCs (equal scores inside an SCC, margin 1
-   * across; docs/theory/cyclic.md#graph-svm)
+   * across; docs/theory/cyclic.md#the-graph-svm)
    */
   reference: 'max-margin' | 'graph-svm';
   /** the norm W_kq minimizes */

@@ -1,5 +1,5 @@
 /**
- * Li et al.'s global-convergence experiment (Li et al. 2024, §5; docs/theory/cyclic.md): 10 random
+ * Li et al.'s global-convergence experiment (docs/theory/cyclic.md#li-et-als-global-convergence-experiment): 10 random
  * cyclic datasets (n = 6, T = 4, K = 6, d = 8), selection head, NGD lr 0.01 for 4000 steps from
  * PyTorch-default init. Each dataset is one run of {@link cyclicFamily} (made by the given
  * {@link RunMany}: the sweep engine's worker pool unless `workers` is 1); the curves are
@@ -138,7 +138,7 @@ export function globalConvergenceSpec(result: GlobalConvergenceResult): TopLevel
     .map((b) => ({ step: b.step, metric: TITLES[b.metric], mean: b.mean, lo: b.mean - b.std, hi: b.mean + b.std }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: `Cyclic orders, global convergence (Li et al. 2024, §5): mean ± std over ${result.config.datasets} datasets`,
+    description: `Cyclic orders, global convergence (Li et al. 2024): mean ± std over ${result.config.datasets} datasets`,
     background: 'white',
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: Object.values(TITLES) } },

@@ -1,5 +1,5 @@
 /**
- * One training run of the cyclic family (Li et al. 2024; docs/theory/cyclic.md): stage 2 with head
+ * One training run of the cyclic family (Li et al. 2024; docs/theory/cyclic.md#training-variants): stage 2 with head
  * `selection` or `gen` (the head kernels of ./kernels) or `ce-frozen` (the package's Algorithm 1:
  * stage 1 on W_ov, then W_kq with W_ov fixed, on the engine's model), NGD or GD, zero or
  * PyTorch-default initialization, with A1–A10 recorded against the exact W_svm and W_fin. An exact

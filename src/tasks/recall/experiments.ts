@@ -1,4 +1,4 @@
-// The paper's experiments (Nguyen & Nguyen-Tang 2025, §5; docs/theory/recall.md#experiments)
+// The paper's experiments (Nguyen & Nguyen-Tang 2025, §5; docs/theory/recall.md#worked-examples)
 // as API calls: each runs its configs through runRecall and returns the trajectories, Vega-Lite
 // specs of its figures, and a summary table. Each experiment's options are the run's, less the
 // ones it fixes, with its own defaults.
@@ -150,7 +150,7 @@ function result(name: ExperimentName, config: object, runs: RecallTrajectory[], 
 }
 
 /**
- * SPEC §11.5 against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
+ * docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
  * Λ_t = ηt), Reparam-Softmax-FA (its floors, η = 0.5) and Reparam-Linear-F (κ = 0: the best
  * loss over Λ, which NGD with a fixed η approaches to O(η²)). Population runs.
  */

@@ -61,7 +61,7 @@ export function modelLabel(model: RecallModelKind, attention: RecallAttention, k
 /**
  * The checks between options: the task's sizes fit together, M ≥ B, the tokens held fit, and the
  * model can train at all. Refuses Origin-Linear-F: from zero init W = 0 gives a = 0, so ∇V = 0
- * and ∇W = 0 forever (docs/theory/recall.md#models), and attention provably never trains.
+ * and ∇W = 0 forever (docs/theory/recall.md#model-and-loss), and attention provably never trains.
  */
 export function checkRecallRun(r: ResolvedRecallRun, nameOf: NameOf = (k) => k): void {
   const bad = (msg: string): never => {
@@ -73,7 +73,7 @@ export function checkRecallRun(r: ResolvedRecallRun, nameOf: NameOf = (k) => k):
   const held = (r.batch + r.evalSize + r.testSize + r.samples) * r.context;
   if (held > MAX_TOKENS) bad(`options ${nameOf('batch')} + ${nameOf('evalSize')} + ${nameOf('testSize')} + ${nameOf('samples')} (${r.batch + r.evalSize + r.testSize + r.samples} sentences) × ${nameOf('context')} (${r.context}) = ${held} tokens exceed the ${MAX_TOKENS} a run may hold in memory`);
   if (r.model === 'origin' && r.attention === 'linear' && r.kappa === 0) {
-    throw new NtpError('frozen-attention', `${modelLabel(r.model, r.attention, r.kappa)} (${nameOf('model')} origin, ${nameOf('attention')} linear, ${nameOf('kappa')} 0) never trains attention from zero init: W = 0 gives a = 0, so ∇V = 0 and ∇W = Vᵀg = 0 at every step (docs/theory/recall.md#models); only F would train, a pure feed-forward model. Use ${nameOf('kappa')} 1 or relu/softmax attention`);
+    throw new NtpError('frozen-attention', `${modelLabel(r.model, r.attention, r.kappa)} (${nameOf('model')} origin, ${nameOf('attention')} linear, ${nameOf('kappa')} 0) never trains attention from zero init: W = 0 gives a = 0, so ∇V = 0 and ∇W = Vᵀg = 0 at every step (docs/theory/recall.md#model-and-loss); only F would train, a pure feed-forward model. Use ${nameOf('kappa')} 1 or relu/softmax attention`);
   }
 }
 

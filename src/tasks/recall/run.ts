@@ -1,6 +1,6 @@
-// One training run of the recall family (SPEC §11.4): population runs (a fresh batch per step,
+// One training run of the recall family (docs/theory/recall.md#training): population runs (a fresh batch per step,
 // streamed) or finite-sample runs (M fixed sentences, reshuffled each epoch), with records of
-// the metrics of SPEC §11.2 on held-out population sentences and unseen-output sentences.
+// the metrics of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms on held-out population sentences and unseen-output sentences.
 
 import { NtpError } from '../../errors.js';
 import { createRng } from '../../dataset/random.js';
@@ -25,9 +25,9 @@ export interface RecallRecord {
   populationLoss: number;
   /** loss with sampled targets on the unseen-output sentences (the authors' "Unseen Output Test Loss") */
   testLoss: number;
-  /** L̂ = mean[−(1−α) ln p(y) − α ln p(τ)] on the held-out population sentences (SPEC §11.2) */
+  /** L̂ = mean[−(1−α) ln p(y) − α ln p(τ)] on the held-out population sentences (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   lossHat: number;
-  /** L̂ − h(α) on the held-out population sentences, without target-sampling noise (SPEC §11.2) */
+  /** L̂ − h(α) on the held-out population sentences, without target-sampling noise (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   excessRisk: number;
   /** L̂ − h(α) on the unseen-output sentences */
   testExcessRisk: number;
@@ -46,7 +46,7 @@ export interface RecallRecord {
   normLambda: number | null;
   /** Λ (noisy Reparam) or mean λ (noiseless Reparam); null for the other models */
   lambda: number | null;
-  /** Reparam-Linear-FA, noisy population runs: h(α) + ln(1 + (1−α)(N−2)e^{−Λ}) (SPEC §11.5) */
+  /** Reparam-Linear-FA, noisy population runs: h(α) + ln(1 + (1−α)(N−2)e^{−Λ}) (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   closedFormLoss: number | null;
 }
 
@@ -62,7 +62,7 @@ export interface RecallTrajectory {
   gamma: number | null;
   /** fraction of τ targets among the M training sentences (finite-sample runs) */
   alphaHat: number | null;
-  /** the parameters that carry gradient (coordinates ≥ 2N and rows ≥ N are inert, SPEC §11.3) */
+  /** the parameters that carry gradient (coordinates ≥ 2N and rows ≥ N are inert, docs/theory/recall.md#model-and-loss) */
   effectiveShapes: { W: [number, number]; V: [number, number]; F: [number, number]; d: number };
   /** `completed`: every step taken; `converged`: every gradient was exactly 0; `stopped`: onRecord asked to stop */
   status: Extract<RunStatus, 'completed' | 'diverged' | 'converged' | 'stopped'>;
