@@ -138,8 +138,8 @@ export { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './tasks/
 export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
 export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './engine/heads/model.js';
 // Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (SPEC §8)
-export { createFactorizedModel } from './engine/factorized.js';
-export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './engine/factorized.js';
+export { createFactorizedModel } from './tasks/factorized/model.js';
+export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './tasks/factorized/model.js';
 export { marginConstraints, withEqualities, solveNuclearSvm, solveFrobeniusSvm, minMargin } from './maxmargin/nuclear.js';
 export type { MarginConstraints, NuclearSvm, NuclearSvmOptions, FrobeniusSvm } from './maxmargin/nuclear.js';
 export { svd } from './maxmargin/svd.js';
