@@ -13,6 +13,10 @@ import { initWasm } from './engine/wasm.js';
 import { checkDatasetArgument } from './dataset/validate.js';
 import { checkOptionKeys, ENGINE_OPTION_KEYS } from './api/options.js';
 import { checkPlannedSize } from './engine/planned-size.js';
+import * as factorizedModel from './tasks/factorized/model.js';
+import * as factorizedExperiments from './tasks/factorized/experiments.js';
+import * as factorizedLocal from './tasks/factorized/local-convergence.js';
+import * as factorizedSweep from './tasks/factorized/sweep.js';
 
 export type { Dataset, Sample } from './dataset/types.js';
 export { parseDataset, stringifyDataset, datasetToJSON, fromArrays, fromSentences, fromText } from './dataset/format.js';
@@ -137,18 +141,44 @@ export { generateLiCyclic, generatePlanted, equiCorrelated, normalizedGaussian, 
 export { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './tasks/cyclic/sweep.js';
 export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
 export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './engine/heads/model.js';
-// Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (SPEC §8)
-export { createFactorizedModel } from './tasks/factorized/model.js';
-export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './tasks/factorized/model.js';
+// Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (Tarzanagh et al. 2023)
 export { marginConstraints, withEqualities, solveNuclearSvm, solveFrobeniusSvm, minMargin } from './maxmargin/nuclear.js';
 export type { MarginConstraints, NuclearSvm, NuclearSvmOptions, FrobeniusSvm } from './maxmargin/nuclear.js';
 export { svd } from './maxmargin/svd.js';
 export type { Svd } from './maxmargin/svd.js';
-export { localConvergenceExperiment, localConvergenceTable, rankStudy } from './tasks/factorized/experiments.js';
-export type { LocalConvergenceExperiment, LocalConvergenceExperimentOptions, RankPoint, RankStudyOptions, Band } from './tasks/factorized/experiments.js';
-export { runLocalConvergence } from './tasks/factorized/local-convergence.js';
-export type { LocalConvergenceConfig } from './tasks/factorized/local-convergence.js';
-export { factorizedFamily } from './tasks/factorized/sweep.js';
+/** Task family: factorized attention W_kq = K·Qᵀ against the Frobenius and nuclear-norm max-margin directions (docs/theory/factorized.md). */
+export * as factorized from './tasks/factorized/index.js';
+/** @deprecated use `factorized.createFactorizedModel` (the flat name is kept for one release) */
+export const createFactorizedModel = factorizedModel.createFactorizedModel;
+/** @deprecated use `factorized.experiment('local', options)` (the flat name is kept for one release) */
+export const localConvergenceExperiment = factorizedExperiments.localConvergenceExperiment;
+/** @deprecated use `factorized.experiment('rank', options)` (the flat name is kept for one release) */
+export const rankStudy = factorizedExperiments.rankStudy;
+/** @deprecated use `factorized.localConvergenceTable` (the flat name is kept for one release) */
+export const localConvergenceTable = factorizedExperiments.localConvergenceTable;
+/** @deprecated use `factorized.runLocalConvergence` (the flat name is kept for one release) */
+export const runLocalConvergence = factorizedLocal.runLocalConvergence;
+/** @deprecated use `factorized.factorizedFamily` (the flat name is kept for one release) */
+export const factorizedFamily = factorizedSweep.factorizedFamily;
+/** @deprecated use `factorized.FactorizedModel` */
+export type FactorizedModel = import('./tasks/factorized/model.js').FactorizedModel;
+/** @deprecated use `factorized.FactorizedOptions` */
+export type FactorizedOptions = import('./tasks/factorized/model.js').FactorizedOptions;
+/** @deprecated use `factorized.FactorInit` */
+export type FactorInit = import('./tasks/factorized/model.js').FactorInit;
+/** @deprecated use `factorized.FactorGradients` */
+export type FactorGradients = import('./tasks/factorized/model.js').FactorGradients;
+/** @deprecated use `factorized.LocalConvergenceExperiment` */
+export type LocalConvergenceExperiment = import('./tasks/factorized/experiments.js').LocalConvergenceExperiment;
+/** @deprecated use `factorized.LocalExperimentOptions` */
+export type LocalConvergenceExperimentOptions = import('./tasks/factorized/options.js').LocalExperimentOptions;
+/** @deprecated use `factorized.RankPoint` */
+export type RankPoint = import('./tasks/factorized/experiments.js').RankPoint;
+/** @deprecated use `factorized.RankExperimentOptions` */
+export type RankStudyOptions = import('./tasks/factorized/options.js').RankExperimentOptions;
+/** @deprecated use `factorized.LocalRunOptions` */
+export type LocalConvergenceConfig = import('./tasks/factorized/options.js').LocalRunOptions;
+export type { Band } from './family/result.js';
 // Task family: in-context recall with a noise token (Nguyen & Nguyen-Tang 2025; SPEC §11).
 export * as recall from './tasks/recall/index.js';
 /** Task family C, in-context autoregressive learning by causal kernel descent (SPEC §10, reconstruction R-C). */
@@ -157,7 +187,8 @@ export * as autoregressive from './tasks/autoregressive/index.js';
 export type { ConfigValue } from './sweep/spec.js';
 export type { FiniteHead } from './tasks/cyclic/finite.js';
 export type { Band as CyclicBand } from './tasks/cyclic/experiment.js';
-export type { CrossInit } from './tasks/factorized/cross-attention.js';
+/** @deprecated use `factorized.CrossInit` */
+export type CrossInit = import('./tasks/factorized/cross-attention.js').CrossInit;
 export type { VegaLiteSpec } from './figure/spec-type.js';
 export type { HeadData, HeadModelOptions } from './engine/heads/model.js';
 export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';

@@ -1,5 +1,6 @@
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
-import type { LocalConvergenceExperiment, RankPoint } from './experiments.js';
+import type { LocalConvergenceData, RankPoint } from './experiments.js';
+import type { FactorizedTrainResult } from './train.js';
 
 /** One row of a band chart: a series' mean ± std at a step. */
 interface BandRow {
@@ -10,14 +11,14 @@ interface BandRow {
   hi: number;
 }
 
-function bandRows(e: LocalConvergenceExperiment, series: ReadonlyArray<readonly [string, string]>, upTo: number): BandRow[] {
+function bandRows(e: LocalConvergenceData, series: ReadonlyArray<readonly [string, string]>, upTo: number): BandRow[] {
   const rows: BandRow[] = [];
   for (const [label, key] of series) {
     const bands = e.series[key];
     if (!bands) continue;
     e.steps.forEach((step, i) => {
       const b = bands[i];
-      if (step > upTo || b.count === 0) return;
+      if (step > upTo || !b) return;
       rows.push({ step, series: label, mean: b.mean, lo: b.mean - b.std, hi: b.mean + b.std });
     });
   }
@@ -43,11 +44,11 @@ function bandPanel(title: string, yTitle: string, rows: BandRow[], yDomain?: [nu
 }
 
 /**
- * The peer's local-convergence figure (SPEC §8.6), mean ± std bands over the runs: (a) the mean
+ * Their local-convergence figure (docs/theory/factorized.md#local-convergence), mean ± std bands over the runs: (a) the mean
  * max-softmax probability of W and (K, Q) training, (b) the cosines of each with its local Frobenius
  * and nuclear SVMs. Like theirs it shows the first 1000 iterations by default.
  */
-export function localConvergenceFigureSpec(e: LocalConvergenceExperiment, upTo = 1000): TopLevelSpec {
+export function localConvergenceFigureSpec(e: LocalConvergenceData, upTo = 1000): TopLevelSpec {
   const soft = bandRows(e, [['W', 'W.maxAttention'], ['(K,Q)', 'KQ.maxAttention']], upTo);
   const cos = bandRows(e, [
     ['W vs W_F', 'W.cosF'],
@@ -58,7 +59,7 @@ export function localConvergenceFigureSpec(e: LocalConvergenceExperiment, upTo =
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     background: 'white',
-    title: `Local convergence, ${e.runs} runs (n = ${e.config.n}, T = ${e.config.T}, d = ${e.config.d}, lr = ${e.config.lr})`,
+    title: `Local convergence, ${e.runs} runs (n = ${e.config.n}, T = ${e.config.T}, d = ${e.config.d}, η = ${e.config.eta})`,
     hconcat: [
       bandPanel('max softmax probability', 'mean max φ', soft, [0, 1]),
       bandPanel('correlation with the local SVMs', 'cosine', cos, [0, 1]),
@@ -67,11 +68,11 @@ export function localConvergenceFigureSpec(e: LocalConvergenceExperiment, upTo =
   } as TopLevelSpec;
 }
 
-/** The rank study (SPEC §8.6 `svm_rank`): mean rank vs d, Frobenius solid and nuclear dashed. */
+/** The rank study (their `svm_rank`): mean rank vs d, Frobenius solid and nuclear dashed. */
 export function rankStudyFigureSpec(points: readonly RankPoint[]): TopLevelSpec {
   const rows = points.flatMap((p) => [
-    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'Frobenius', rank: p.rankF.count ? p.rankF.mean : null },
-    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'nuclear', rank: p.rankStar.count ? p.rankStar.mean : null },
+    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'Frobenius', rank: p.rankF ? p.rankF.mean : null },
+    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'nuclear', rank: p.rankStar ? p.rankStar.mean : null },
   ]).filter((r) => r.rank !== null);
   const panel = (series: 'n' | 'T', title: string) => ({
     title,
@@ -92,5 +93,30 @@ export function rankStudyFigureSpec(points: readonly RankPoint[]): TopLevelSpec 
     data: { values: rows },
     hconcat: [panel('n', 'n varies, T = 5'), panel('T', 'T varies, n = 5')],
     resolve: { scale: { color: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/**
+ * The figure of a train run: the loss (log scale) and the cosines of K_f·Q_fᵀ with the Frobenius
+ * and the nuclear-norm max-margin directions, against the stage-2 step.
+ */
+export function trainFigureSpec(t: FactorizedTrainResult): TopLevelSpec {
+  const loss = t.records.filter((r) => r.loss > 0).map((r) => ({ step: r.step, loss: r.loss }));
+  const cos = t.records.flatMap((r) => [
+    { step: r.step, series: 'cos(KQᵀ, W_F)', value: r.cosF },
+    { step: r.step, series: 'cos(KQᵀ, W_*)', value: r.cosStar },
+  ]);
+  const x = { field: 'step', type: 'quantitative' as const, title: 'stage-2 step' };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    background: 'white',
+    title: `Factorized W_kq = K_f·Q_fᵀ (|V| = ${t.vocab}, d = ${t.d}, m = ${t.m}, η = ${t.config.eta}): ${t.status}`,
+    hconcat: [
+      { title: 'loss', width: 300, height: 200, data: { values: loss }, mark: { type: 'line' as const }, encoding: { x, y: { field: 'loss', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'L' } } },
+      {
+        title: 'correlation with the max-margin directions', width: 300, height: 200, data: { values: cos }, mark: { type: 'line' as const },
+        encoding: { x, y: { field: 'value', type: 'quantitative' as const, title: 'cosine', scale: { domain: [-1, 1] } }, color: { field: 'series', type: 'nominal' as const, title: null } },
+      },
+    ],
   } as TopLevelSpec;
 }
