@@ -3,6 +3,7 @@
 // Frobenius and the nuclear-norm max-margin directions of the dataset's stage-2 constraints
 // (Tarzanagh et al. 2023; docs/theory/factorized.md#training).
 
+import { NtpError } from '../../errors.js';
 import { analyze } from '../../dataset/analyze.js';
 import type { Dataset } from '../../dataset/types.js';
 import { makeEmbedding, type Embedding } from '../../engine/embedding.js';
@@ -23,9 +24,9 @@ export interface FactorizedRecord {
   step: number;
   /** the cross-entropy loss L (without the penalty) */
   loss: number;
-  /** cos(K_f·Q_fᵀ, W_F) and cos(K_f·Q_fᵀ, W_*) */
-  cosF: number;
-  cosStar: number;
+  /** cos(K_f·Q_fᵀ, W_F) and cos(K_f·Q_fᵀ, W_*); null while K_f·Q_fᵀ = 0 (Q_f = 0 at a k-gaussian start) */
+  cosF: number | null;
+  cosStar: number | null;
   /** ‖W‖_F/(γ‖W_F‖_F) and ‖W‖_* ÷ (γν*) (1 at the max-margin direction of that norm); null while the margin γ ≤ 0 */
   froRatio: number | null;
   nucRatio: number | null;
@@ -95,6 +96,23 @@ export function frobeniusKkt(c: MarginConstraints, W: Float64Array, lambda: Floa
   return r;
 }
 
+/**
+ * The constraints with every a_e and z_e divided by the largest entry of its kind: the same
+ * directions W_F, W_* (scaled by `scale` = max|a|·max|z|), solved at unit scale whatever the
+ * embedding's (an embedding of scale 1e10 would put the Gram entries at 1e40).
+ */
+export function unitScaled(c: MarginConstraints): { constraints: MarginConstraints; scale: number } {
+  let ka = 0;
+  let za = 0;
+  for (const x of c.keys) ka = Math.max(ka, Math.abs(x));
+  for (const x of c.queries) za = Math.max(za, Math.abs(x));
+  if (ka === 1 && za === 1) return { constraints: c, scale: 1 };
+  return { constraints: { ...c, keys: c.keys.map((x) => x / ka), queries: c.queries.map((x) => x / za) }, scale: ka * za };
+}
+
+/** NaN (a cosine with a zero matrix) as null: a metric that is not defined, never a silent NaN. */
+const defined = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
 const statusOf = (s: Status): RunStatus => (s === 'running' ? 'completed' : s);
 
 /**
@@ -106,13 +124,20 @@ export async function trainFactorized(ds: Dataset, o: ResolvedFactorizedTrain, c
   const V = ds.vocab.length;
   const emb: Embedding = makeEmbedding(V, ds.embedding ?? 'onehot');
   const packed = packDataset(ds, analyze(ds).collocation);
-  const C = embeddedConstraints(packed, emb.E, emb.d);
+  const { constraints: C, scale } = unitScaled(embeddedConstraints(packed, emb.E, emb.d));
   const F = solveFrobeniusSvm(C);
   const N = solveNuclearSvm(C, { maxIterations: o.svmIterations });
   const d = emb.d;
+  // the solutions of the rescaled problem are the directions; norms are given back in the data's scale
   const refs: References = { constraints: C, WF: F.W, normF: F.norm, Wstar: N.W, nuStar: N.lowerBound };
-  const frobenius: FrobeniusReference = { norm: F.norm, kktResidual: frobeniusKkt(C, F.W, F.lambda), rank: numericalRank(svd(F.W, d, d).sigma, 1e-6) };
-  const nuclear: NuclearReference = { status: N.status, lowerBound: N.lowerBound, upperBound: N.nuclearNorm, relativeGap: N.relativeGap, rank: N.rank, iterations: N.iterations };
+  const frobenius: FrobeniusReference = { norm: F.norm / scale, kktResidual: frobeniusKkt(C, F.W, F.lambda), rank: numericalRank(svd(F.W, d, d).sigma, 1e-6) };
+  const nuclear: NuclearReference = { status: N.status, lowerBound: N.lowerBound / scale, upperBound: N.nuclearNorm / scale, relativeGap: N.relativeGap, rank: N.rank, iterations: N.iterations };
+  if (!(frobenius.kktResidual <= 1e-6) || !(F.norm > 0)) {
+    throw new NtpError('svm-failed', `the Frobenius max-margin SVM of the dataset's ${C.count} stage-2 constraints was not solved (KKT residual ${frobenius.kktResidual}); no direction to compare with`);
+  }
+  if (!Number.isFinite(N.relativeGap) || !(N.lowerBound > 0)) {
+    throw new NtpError('svm-failed', `the nuclear-norm max-margin SVM of the dataset's ${C.count} stage-2 constraints has no certificate (relative gap ${N.relativeGap}); no direction to compare with`);
+  }
   const warnings: string[] = [];
   // kept in the result (the CLI prints them), not sent through ctx.warn as well, which would repeat them
   const warn = (w: string) => warnings.push(w);
@@ -128,7 +153,7 @@ export async function trainFactorized(ds: Dataset, o: ResolvedFactorizedTrain, c
     const record = (step: number): FactorizedRecord => {
       const ev = fm.evaluate();
       const m = iterateMetrics(fm.getWkq(), d, refs);
-      const r = { step, loss: ev.loss, cosF: m.cosF, cosStar: m.cosStar, froRatio: m.froRatio, nucRatio: m.nucRatio, margin: m.margin, rank: m.rank, nucOverFro: m.nucOverFro, minOptimalAttention: ev.minOptimalAttention };
+      const r = { step, loss: ev.loss, cosF: defined(m.cosF), cosStar: defined(m.cosStar), froRatio: m.froRatio, nucRatio: m.nucRatio, margin: m.margin * scale, rank: m.rank, nucOverFro: m.nucOverFro, minOptimalAttention: ev.minOptimalAttention };
       records.push(r);
       return r;
     };
@@ -152,6 +177,9 @@ export async function trainFactorized(ds: Dataset, o: ResolvedFactorizedTrain, c
       record(0);
     }
     const final = records[records.length - 1];
+    if (status === 'converged' && final.minOptimalAttention < 0.5) {
+      warn(`every gradient is exactly 0 in floating point, but the attention on some sample's optimal token is ${final.minOptimalAttention.toPrecision(3)}: the softmax saturated on other tokens (scores too large: a step too large, or an embedding of large scale); use a smaller eta or eta0`);
+    }
     if (stage === 1) warn(`stage 1 ${status} after ${s1.steps} steps (loss ${s1.loss}); stage 2 did not run: use a smaller eta0`);
     return { status, stage, config: o, vocab: V, d, m: fm.m, constraints: C.count, frobenius, nuclear, steps, records, final, Wkq: Array.from(fm.getWkq()), warnings };
   } finally {
