@@ -39,9 +39,9 @@ export const factorizedTrain = defineCommand({
   },
 });
 
-/** The runner of an experiment's runs: this thread for one worker, else the sweep engine's pool (Node). */
+/** The runner of an experiment's runs: this thread for one worker or outside Node (a browser), else the sweep engine's pool. */
 async function runnerOf(workers: number | undefined, onProgress: (done: number, total: number) => void): Promise<RunMany> {
-  if (workers === 1) return inThisThread(onProgress);
+  if (workers === 1 || typeof process === 'undefined' || !process.versions?.node) return inThisThread(onProgress);
   const { sweepRunner } = await import('../../sweep/results.js');
   return sweepRunner({ workers, onProgress });
 }
