@@ -15,10 +15,13 @@ export const train = trainOnDataFunction('factorized.train()', factorizedDefinit
 export const experiment = experimentFunction('factorized', factorizedDefinition.experiments);
 
 export { factorizedDefinition as definition };
-export { TRAIN_OPTIONS as options, LOCAL_OPTIONS as localOptions, RANK_OPTIONS as rankOptions, LOCAL_RUN_OPTIONS as runOptions } from './options.js';
-export type { FactorizedTrainOptions, LocalExperimentOptions, RankExperimentOptions, LocalRunOptions, TrainOptionsSchema } from './options.js';
+export { TRAIN_OPTIONS as options, LOCAL_OPTIONS as localOptions, RANK_OPTIONS as rankOptions, LOCAL_RUN_OPTIONS as runOptions, RANK_INSTANCE_OPTIONS as rankInstanceOptions } from './options.js';
+export type {
+  FactorizedTrainOptions, LocalExperimentOptions, RankExperimentOptions, LocalRunOptions, RankInstanceOptions, TrainOptionsSchema, LocalOptionsSchema, LocalRunSchema, RankOptionsSchema,
+  ResolvedFactorizedTrain, ResolvedLocalRun, ResolvedLocalExperiment, ResolvedRankExperiment,
+} from './options.js';
 export type { FactorizedTrainResult, FactorizedRecord, FrobeniusReference, NuclearReference } from './train.js';
-export type { LocalConvergenceData, LocalConvergenceExperiment, RankPoint, RankStudy, RankStudyData } from './experiments.js';
+export type { ExperimentHooks, LocalConvergenceData, LocalConvergenceExperiment, RankPoint, RankStudy, RankStudyData } from './experiments.js';
 export { localConvergenceTable, rankTable } from './experiments.js';
 export { createFactorizedModel } from './model.js';
 export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './model.js';
