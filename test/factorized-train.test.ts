@@ -164,3 +164,29 @@ describe('the experiments through the API', () => {
     expect(e.figures.map((f) => f.name)).toEqual(['rank']);
   });
 });
+
+describe('the sweep adapters: options from the schemas, validate = resolve + check + plan', () => {
+  it('factorized and factorized-rank', async () => {
+    const { factorizedFamily, factorizedRankFamily, runOptions, rankInstanceOptions } = factorized;
+    expect(factorizedFamily.options).toEqual([...Object.keys(runOptions), 'lr']);
+    expect(factorizedRankFamily.options).toEqual(Object.keys(rankInstanceOptions));
+    expect(() => factorizedFamily.validate({ n: 10000, T: 10000 })).toThrow(/a factorized run would need .* GiB.*\(n = 10000, T = 10000, d = 10\)/);
+    expect(() => factorizedRankFamily.validate({ n: 10000, T: 10000 })).toThrow(/a factorized-rank instance would need/);
+    expect(() => factorizedRankFamily.validate({ dd: 3 })).toThrow(/unknown option "dd".*did you mean "d"/);
+    const infeasible = await factorizedRankFamily.run({ n: 5, T: 5, d: 1, seed: 0 }, 1);
+    expect(infeasible.status).toBe('completed');
+    expect(infeasible.final.infeasible).toBe(1);
+  });
+
+  it('the experiments\' seeds start at --seed: local with seed 1 and 2 runs has seed 1 and 2 runs\' bands', async () => {
+    const base = { runs: 1, steps: 20, every: 10, n: 3, T: 4, d: 4, workers: 1 } as const;
+    const [s1, s2, both] = await Promise.all([
+      factorized.experiment('local', { ...base, seed: 1 }),
+      factorized.experiment('local', { ...base, seed: 2 }),
+      factorized.experiment('local', { ...base, runs: 2, seed: 1 }),
+    ]);
+    const at = (e: typeof s1) => e.data.series['KQ.loss'][2]!.mean;
+    expect(Math.abs(at(both) - (at(s1) + at(s2)) / 2)).toBeLessThan(1e-15);
+    await expect(factorized.experiment('local', { seed: 2 ** 32 - 1, runs: 2 })).rejects.toThrow(/options seed \(4294967295\) \+ runs \(2\) − 1 must be <= 4294967295/);
+  });
+});

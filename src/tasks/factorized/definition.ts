@@ -6,7 +6,7 @@ import type { Dataset } from '../../dataset/types.js';
 import { defineCommand, defineFamily, type Presentation } from '../../family/definition.js';
 import type { RunMany } from '../run-many.js';
 import { inThisThread } from '../run-many.js';
-import { checkLocalExperiment, localConvergenceExperiment, localConvergenceTable, rankStudy, rankTable, type LocalConvergenceExperiment, type RankStudy } from './experiments.js';
+import { checkLocalExperiment, checkSeeds, localConvergenceExperiment, localConvergenceTable, rankStudy, rankTable, type LocalConvergenceExperiment, type RankStudy } from './experiments.js';
 import { localConvergenceFigureSpec, rankStudyFigureSpec, trainFigureSpec } from './figure.js';
 import { LOCAL_OPTIONS, RANK_OPTIONS, TRAIN_OPTIONS, checkTrain, planLocal, planRank, planTrain } from './options.js';
 import { trainFactorized, type FactorizedTrainResult } from './train.js';
@@ -70,6 +70,7 @@ const rankCommand = defineCommand({
   description: 'Writes DIR/rank.json (one point per series and d), DIR/rank.md (the table) and the figure, all or none.',
   options: RANK_OPTIONS,
   jsonName: 'rank',
+  check: (o, nameOf) => checkSeeds(o, nameOf),
   plan: (o) => planRank(o),
   run: async (o, ctx) => {
     const e = await rankStudy(o, { runMany: await runnerOf(o.workers, (k, n) => ctx.progress(k, n)) });

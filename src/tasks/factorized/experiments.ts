@@ -8,7 +8,7 @@ import type { RunResult } from '../family.js';
 import { bandOf, worstStatus, type Band, type ExperimentResult, type RunStatus, type SummaryRow } from '../../family/result.js';
 import { resolveOptions } from '../../family/schema.js';
 import { inThisThread, type RunMany } from '../run-many.js';
-import { LOCAL_OPTIONS, RANK_OPTIONS, checkLocalRun, rankSizes, type LocalExperimentOptions, type RankExperimentOptions, type ResolvedLocalExperiment, type ResolvedLocalRun, type ResolvedRankExperiment } from './options.js';
+import { LOCAL_OPTIONS, MAX_SEED, RANK_OPTIONS, checkLocalRun, rankSizes, type LocalExperimentOptions, type RankExperimentOptions, type ResolvedLocalExperiment, type ResolvedLocalRun, type ResolvedRankExperiment } from './options.js';
 import { factorizedFamily } from './sweep.js';
 import { factorizedRankFamily } from './rank-sweep.js';
 
@@ -24,7 +24,7 @@ export interface ExperimentHooks {
 
 /** The aggregated `local` experiment: a band per recorded step and metric, and per final metric. */
 export interface LocalConvergenceData {
-  /** the run options shared by every run (the seed is the run's index) */
+  /** the run options shared by every run (run r has seed `seed + r`; every option is in the result's config) */
   config: Omit<ResolvedLocalRun, 'seed'>;
   runs: number;
   steps: number[];
@@ -43,22 +43,28 @@ export interface LocalConvergenceData {
 /** What `experiment('local')` returns. */
 export type LocalConvergenceExperiment = ExperimentResult<LocalConvergenceData>;
 
-/** Checks the options of `local` against each other (m ≤ d, band ≤ threshold). */
+/** Checks the options of `local` against each other (m ≤ d, band ≤ threshold, the last seed in range). */
 export function checkLocalExperiment(o: ResolvedLocalExperiment, nameOf = (k: string) => k): void {
   checkLocalRun(o, nameOf);
+  checkSeeds(o, nameOf);
+}
+
+/** The last run's seed, seed + runs − 1, must be a seed too. */
+export function checkSeeds(o: { seed: number; runs: number }, nameOf = (k: string) => k): void {
+  if (o.seed + o.runs - 1 > MAX_SEED) throw new NtpError('invalid-option', `options ${nameOf('seed')} (${o.seed}) + ${nameOf('runs')} (${o.runs}) − 1 must be <= ${MAX_SEED}, the largest seed`);
 }
 
 /**
- * Their `local_converge`: the family's single run for seeds 0 … runs−1, aggregated into mean ±
+ * Their `local_converge`: the family's single run for seeds seed … seed+runs−1, aggregated into mean ±
  * std bands per recorded step. Everything is deterministic from the options.
  */
 export async function localConvergenceExperiment(opts: LocalExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<LocalConvergenceExperiment> {
   const o = resolveOptions(LOCAL_OPTIONS, opts, { fn: 'factorized.experiment("local")' });
   checkLocalExperiment(o);
-  const { runs, every, workers: _workers, ...config } = o;
+  const { runs, every, seed, workers: _workers, ...config } = o;
   const t0 = performance.now();
   const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
-  const configs = Array.from({ length: runs }, (_, r) => ({ ...given, seed: r }));
+  const configs = Array.from({ length: runs }, (_, r) => ({ ...given, seed: seed + r }));
   const results = await (hooks.runMany ?? inThisThread(hooks.onProgress))(factorizedFamily, configs, every);
   const elapsedMs = performance.now() - t0;
   const steps = results[0].records.map((x) => x.step);
@@ -163,8 +169,9 @@ export type RankStudy = ExperimentResult<RankStudyData>;
  */
 export async function rankStudy(opts: RankExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<RankStudy> {
   const o = resolveOptions(RANK_OPTIONS, opts, { fn: 'factorized.experiment("rank")' });
+  checkSeeds(o);
   // the point n = T = 5 is in both series: one run per instance
-  const configs = rankSizes(o).flatMap(({ n, T }) => o.ds.flatMap((d) => Array.from({ length: o.runs }, (_, seed) => ({ n, T, d, seed }))));
+  const configs = rankSizes(o).flatMap(({ n, T }) => o.ds.flatMap((d) => Array.from({ length: o.runs }, (_, r) => ({ n, T, d, seed: o.seed + r }))));
   const results = await (hooks.runMany ?? inThisThread(hooks.onProgress))(factorizedRankFamily, configs, 1);
   const points = aggregateRankStudy(results.map((r, k) => ({ ...r, config: configs[k] })), o);
   const summary: SummaryRow[] = points.map((p) => ({
@@ -190,7 +197,7 @@ function aggregateRankStudy(results: ReadonlyArray<RunResult & { config: Readonl
       let infeasible = 0;
       let uncertified = 0;
       let maxGap = 0;
-      for (let r = 0; r < o.runs; r++) {
+      for (let r = o.seed; r < o.seed + o.runs; r++) {
         const res = byInstance.get(`${g.n},${g.T},${d},${r}`);
         if (!res) throw new NtpError('run-failed', `the rank study has no result for n = ${g.n}, T = ${g.T}, d = ${d}, seed ${r}`);
         if (res.final.infeasible === 1) {

@@ -12,6 +12,9 @@ import { opt, type NameOf, type OptionsOf, type ResolvedOf } from '../../family/
 /** Largest n, T and d of a random instance. */
 export const MAX_SIZE = 10_000;
 
+/** The largest seed (seedOption's bound). */
+export const MAX_SEED = 2 ** 32 - 1;
+
 /** their code's eps and λ: float64's machine epsilon */
 const MACHINE_EPS = 2.220446049250313e-16;
 
@@ -135,10 +138,11 @@ export function localRunBytes(o: Omit<ResolvedLocalRun, 'seed'>, every: number):
 
 const { seed: _localSeed, ...LOCAL_BASE } = LOCAL_RUN_OPTIONS;
 
-/** Options of `experiment local`: the run's (seeds 0 … runs−1), the runs, the record interval, the workers. */
+/** Options of `experiment local`: the run's (seeds seed … seed+runs−1), the runs, the record interval, the workers. */
 export const LOCAL_OPTIONS = {
   ...LOCAL_BASE,
-  runs: opt.int('random instances, seeds 0 … runs−1 (their RUN)', { default: 100, min: 1, max: 1e6 }),
+  runs: opt.int('random instances, seeds seed … seed+runs−1 (their RUN)', { default: 100, min: 1, max: 1e6 }),
+  seed: seedOption(0, 'the first run\'s seed (theirs: 0)'),
   every: everyOption(10),
   workers: workersOption(),
 };
@@ -172,7 +176,8 @@ export const RANK_OPTIONS = {
   ns: opt.intList('sample counts n of the n series (T = 5)', { default: [5, 10, 15], min: 1, max: MAX_SIZE, maxLength: 1000 }),
   Ts: opt.intList('context lengths T of the T series (n = 5)', { default: [5, 10, 15], min: 2, max: MAX_SIZE, maxLength: 1000, flag: 'Ts' }),
   ds: opt.intList('dimensions d', { default: [1, 2, 3, 4, 5, 10, 15, 20], min: 1, max: MAX_SIZE, maxLength: 1000 }),
-  runs: opt.int('instances per point, seeds 0 … runs−1', { default: 100, min: 1, max: 1e9 }),
+  runs: opt.int('instances per point, seeds seed … seed+runs−1', { default: 100, min: 1, max: 1e9 }),
+  seed: seedOption(0, 'the first instance\'s seed'),
   workers: workersOption(),
 };
 

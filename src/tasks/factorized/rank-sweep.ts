@@ -1,6 +1,7 @@
 import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
+import { checkPlan } from '../../family/limits.js';
 import { resolveOptions } from '../../family/schema.js';
 import type { RunResult, SweepFamily } from '../family.js';
 import { generateAttentionData } from './data.js';
@@ -38,7 +39,9 @@ export const factorizedRankFamily: SweepFamily = {
   name: 'factorized-rank',
   options: Object.keys(RANK_INSTANCE_OPTIONS),
   validate(config) {
-    resolveInstance(config);
+    const { n, T, d } = resolveInstance(config);
+    const c = n * (T - 1);
+    checkPlan({ bytes: 8 * (n * T * d + 4 * c * c + 2 * c * d + 16 * d * d), sizes: { n, T, d, constraints: c } }, 'a factorized-rank instance');
   },
   async run(config) {
     return rankInstance(config as RankInstanceOptions);

@@ -1,6 +1,7 @@
 import type { SweepFamily } from '../family.js';
 import { runLocalConvergence, validateLocalConvergence } from './local-convergence.js';
-import { LOCAL_RUN_OPTIONS, type LocalRunOptions } from './options.js';
+import { checkPlan } from '../../family/limits.js';
+import { LOCAL_RUN_OPTIONS, localRunBytes, type LocalRunOptions } from './options.js';
 
 /** A sweep config with the old key `lr` read as `eta` (for one release, as the CLI's `--lr`). */
 function renamed(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -20,7 +21,9 @@ export const factorizedFamily: SweepFamily = {
   // `lr`: the old name of `eta`, read for one release
   options: [...Object.keys(LOCAL_RUN_OPTIONS), 'lr'],
   validate(config) {
-    validateLocalConvergence(renamed(config));
+    const c = validateLocalConvergence(renamed(config));
+    // the record interval is the sweep's, unknown here: the plan counts the instance and the local SVMs
+    checkPlan({ bytes: localRunBytes(c, c.steps), sizes: { n: c.n, T: c.T, d: c.d } }, 'a factorized run');
   },
   async run(config, every) {
     return runLocalConvergence(renamed(config) as LocalRunOptions, every);
