@@ -190,3 +190,24 @@ describe('the sweep adapters: options from the schemas, validate = resolve + che
     await expect(factorized.experiment('local', { seed: 2 ** 32 - 1, runs: 2 })).rejects.toThrow(/options seed \(4294967295\) \+ runs \(2\) − 1 must be <= 4294967295/);
   });
 });
+
+describe('createFactorizedModel takes a Dataset as createModel does', () => {
+  it.each(['wasm', 'js'] as const)('%s: the same model as over the packed dataset; bad datasets and sizes are refused first', async (backend) => {
+    const { analyze } = await import('../src/dataset/analyze.js');
+    const { packDataset } = await import('../src/engine/packed.js');
+    const a = await factorized.createFactorizedModel(worked, { backend, initSeed: 4 });
+    const b = await factorized.createFactorizedModel(packDataset(worked, analyze(worked).collocation), { backend, initSeed: 4 });
+    a.model.stage1(50, 0.5);
+    b.model.stage1(50, 0.5);
+    const [ra, rb] = [a.stage2(40, 0.01), b.stage2(40, 0.01)];
+    expect(ra.loss).toBe(rb.loss);
+    expect(Array.from(a.getWkq())).toEqual(Array.from(b.getWkq()));
+    a.dispose();
+    b.dispose();
+    // the dataset's embedding is used, as createModel uses it
+    const e = await factorized.createFactorizedModel(withEmbedding([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]), { backend });
+    expect(e.d).toBe(4);
+    e.dispose();
+    await expect(factorized.createFactorizedModel({ vocab: ['x'], samples: 'no' } as unknown as Dataset, { backend })).rejects.toThrow(/dataset.samples must be an array/);
+  });
+});
