@@ -100,9 +100,9 @@ export function kernelStage2GradientBaseline(): f64 {
 export { selectionForward, selectionBackward } from './cyclic/selection';
 export { genForward, genBackward } from './cyclic/gen';
 
-// Factorized attention W_kq = K_f·Q_fᵀ (assembly/factorized.ts); K, Q, gK, gQ are d×m buffers the
+// Factorized attention W_kq = K_f·Q_fᵀ (assembly/factorized/steps.ts); K, Q, gK, gQ are d×m buffers the
 // host reserves with scratch().
-import { factorizedSteps, factorizedLoss, factorProductForward } from './factorized';
+import { factorizedSteps, factorizedLoss, factorProductForward } from './factorized/steps';
 export function factorizedRefresh(K: usize, Q: usize, m: i32): void {
   if (F32) factorProductForward<f32>(K, Q, m); else factorProductForward<f64>(K, Q, m);
 }

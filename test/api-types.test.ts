@@ -13,7 +13,13 @@ const dir = mkdtempSync(join(root, 'test', '.types-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** [family, the call with a misspelled key, the key, the suggestion] */
+const cyclicData = `ntp.fromArrays(['a', 'b', 'q'], [{ context: ['a', 'b', 'q'], next: 'a' }, { context: ['b', 'a', 'q'], next: 'b' }])`;
+const data = () => ntp.fromArrays(['a', 'b', 'q'], [{ context: ['a', 'b', 'q'], next: 'a' }, { context: ['b', 'a', 'q'], next: 'b' }]);
 const CALLS: Array<[string, string, string, string, () => Promise<unknown>]> = [
+  ['cyclic', `ntp.cyclic.train(${cyclicData}, { stepz: 5 })`, 'stepz', 'steps', () => ntp.cyclic.train(data(), { stepz: 5 } as never)],
+  ['cyclic', `ntp.cyclic.experiment('global', { datsets: 2 })`, 'datsets', 'datasets', () => ntp.cyclic.experiment('global', { datsets: 2 } as never)],
+  ['factorized', `ntp.factorized.train(${cyclicData}, { stesp: 5 })`, 'stesp', 'steps', () => ntp.factorized.train(data(), { stesp: 5 } as never)],
+  ['factorized', `ntp.factorized.experiment('rank', { rnus: 2 })`, 'rnus', 'runs', () => ntp.factorized.experiment('rank', { rnus: 2 } as never)],
   ['recall', `ntp.recall.train({ modle: 'origin' })`, 'modle', 'model', () => ntp.recall.train({ modle: 'origin' } as never)],
   ['recall', `ntp.recall.experiment('figure2', { alhpa: 0.2 })`, 'alhpa', 'alpha', () => ntp.recall.experiment('figure2', { alhpa: 0.2 } as never)],
   ['autoregressive', `ntp.autoregressive.train({ layres: 2 })`, 'layres', 'layers', () => ntp.autoregressive.train({ layres: 2 } as never)],

@@ -5,6 +5,8 @@
 import type { FamilyDefinition } from '../family/definition.js';
 
 export const FAMILY_DEFINITIONS: Readonly<Record<string, () => Promise<FamilyDefinition>>> = {
+  cyclic: async () => (await import('./cyclic/definition.js')).cyclicDefinition,
+  factorized: async () => (await import('./factorized/definition.js')).factorizedDefinition,
   recall: async () => (await import('./recall/definition.js')).recallDefinition,
   autoregressive: async () => (await import('./autoregressive/definition.js')).autoregressiveDefinition,
 };

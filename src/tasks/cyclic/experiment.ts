@@ -5,6 +5,7 @@
  * {@link RunMany}: the sweep engine's worker pool unless `workers` is 1); the curves are
  * aggregated as mean ± std over the datasets ({@link bandOf}: the sample std).
  */
+import { STEP_AXIS, themed } from '../../figure/theme.js';
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { RunResult } from '../family.js';
 import { runInThisThread, type RunMany } from '../run-many.js';
@@ -136,22 +137,19 @@ export function globalConvergenceSpec(result: GlobalConvergenceResult): TopLevel
   const values = result.data.bands
     .filter((b) => (BAND_METRICS as readonly string[]).includes(b.metric))
     .map((b) => ({ step: b.step, metric: TITLES[b.metric], mean: b.mean, lo: b.mean - b.std, hi: b.mean + b.std }));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: `Cyclic orders, global convergence (Li et al. 2024): mean ± std over ${result.config.datasets} datasets`,
-    background: 'white',
+  return themed({
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: Object.values(TITLES) } },
     spec: {
       width: 240,
       height: 170,
       layer: [
-        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 'step', type: 'quantitative', title: 'iteration' }, y: { field: 'lo', type: 'quantitative', title: null }, y2: { field: 'hi' } } },
-        { mark: { type: 'line' }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' } } },
+        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 'step', type: 'quantitative', title: STEP_AXIS }, y: { field: 'lo', type: 'quantitative', title: null }, y2: { field: 'hi' } } },
+        { mark: { type: 'line' }, encoding: { x: { field: 'step', type: 'quantitative', title: STEP_AXIS }, y: { field: 'mean', type: 'quantitative' } } },
       ],
     },
     resolve: { scale: { y: 'independent' } },
-  };
+  }, 'Cyclic orders, global convergence (Li et al. 2024)', `mean ± std over ${result.config.datasets} datasets`);
 }
 
 /** Renders the figure to SVG (loads the charting libraries only now). */

@@ -1,6 +1,7 @@
 // The figure of one cyclic run: A1, A3, A5 and the loss gap A7 against the step, one panel each.
 
 import type { VegaLiteSpec } from '../../figure/spec-type.js';
+import { STEP_AXIS, themed } from '../../figure/theme.js';
 import type { CyclicTrainResult } from './train.js';
 
 const PANELS = [
@@ -19,18 +20,15 @@ export function runSpec(r: CyclicTrainResult): VegaLiteSpec {
       if (typeof v === 'number' && Number.isFinite(v)) values.push({ step: rec.step, metric: title, value: v });
     }
   }
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: `Cyclic orders: one run, ${r.config.head} head, ${r.config.optimizer} η = ${r.config.eta}, ${r.status} after ${r.steps} steps`,
-    background: 'white',
+  return themed({
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: PANELS.map(([, t]) => t) } },
     spec: {
       width: 220,
       height: 170,
       mark: { type: 'line', point: r.records.length <= 30 },
-      encoding: { x: { field: 'step', type: 'quantitative', title: 'iteration' }, y: { field: 'value', type: 'quantitative', title: null } },
+      encoding: { x: { field: 'step', type: 'quantitative', title: STEP_AXIS }, y: { field: 'value', type: 'quantitative', title: null } },
     },
     resolve: { scale: { y: 'independent' } },
-  };
+  }, `Cyclic orders: one run, ${r.config.head} head`, `${r.config.optimizer}, η = ${r.config.eta}, ${r.status} after ${r.steps} steps`);
 }
