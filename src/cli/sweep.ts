@@ -72,6 +72,7 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
     }
     if (positionals.length !== 1) throw new NtpError('usage', `ntp sweep run takes one sweep file (got ${positionals.length})`);
     if (values.out === undefined) throw new NtpError('usage', 'option --out is required');
+    if (values.out.trim() === '') throw new NtpError('usage', 'option --out must name a directory (got an empty string)');
     const workers = parseIntFlag('--workers', values.workers);
     if (workers !== undefined && workers < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${workers})`);
     const every = parseIntFlag('--every', values.every);
@@ -128,6 +129,7 @@ function sweepMerge(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     if (values.out === undefined) throw new NtpError('usage', 'option --out is required');
+    if (values.out.trim() === '') throw new NtpError('usage', 'option --out must name a directory (got an empty string)');
     if (positionals.length === 0) throw new NtpError('usage', 'ntp sweep merge needs the sweep directories to merge');
     const m = await mergeSweeps(positionals, values.out, { partial: values.partial });
     const ids = (xs: string[]) => xs.slice(0, 10).join(', ') + (xs.length > 10 ? `, … (${xs.length} in all)` : '');

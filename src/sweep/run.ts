@@ -6,7 +6,7 @@ import { DEFAULT_FAMILY, loadFamilies } from './families.js';
 import { LOCK_FILE, lockSweepDir, type SweepLock } from './lock.js';
 import type { RunOutcome } from './execute.js';
 import { acquireRunPool, defaultWorkers, releaseRunPool } from './pool.js';
-import { canonicalJSON, countRuns, DEFAULT_RUN_LIMIT, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
+import { canonicalJSON, checkRunCount, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
 import { dropTornLine, META_FILE, readMeta, readRunsLog, RunsWriter, type RunLine, type SweepMeta } from './store.js';
 
 /** Options of {@link runSweep}. */
@@ -76,9 +76,11 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
   const modules = opts.modules ?? [];
   // The worker threads start first and load while this thread validates the sweep and reads
   // what an earlier call recorded (a sweep that turns out invalid or done stops them again).
-  const count = countRuns(sweep);
+  if (typeof opts.out !== 'string' || opts.out.trim() === '') throw new NtpError('invalid-option', `option out must name a directory (got ${JSON.stringify(opts.out)})`);
+  // refused here, before a worker starts or a run is made: too many runs
+  const count = checkRunCount(sweep, opts);
   const workers = opts.workers ?? Math.min(defaultWorkers(), count);
-  const pool = count <= (opts.limit ?? DEFAULT_RUN_LIMIT) || opts.yes ? acquireRunPool(workers, { families: familiesNamed(sweep), modules }) : null;
+  const pool = acquireRunPool(workers, { families: familiesNamed(sweep), modules });
   // a pool with no run in flight stays warm for the next sweep of this process
   let idle = false;
   let lock: SweepLock | null = null;
@@ -89,7 +91,7 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
     const byId = new Map(runs.map((r) => [r.id, r]));
 
     const meta: SweepMeta = { sweep, every, shard, modules };
-    await mkdir(opts.out, { recursive: true });
+    await createOutDir(opts.out);
     // one sweep at a time appends to a directory's runs.jsonl
     lock = await lockSweepDir(opts.out);
     if (lock.tookOverFrom !== null) {
@@ -182,6 +184,17 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
     if (pool && idle) releaseRunPool(workers, pool);
     else await pool?.destroy();
     await lock?.release();
+  }
+}
+
+/** Creates the output directory, or says in one line why it cannot. */
+async function createOutDir(out: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left on the device' : (e as Error).message;
+    throw new NtpError('io', `cannot create the output directory ${JSON.stringify(out)}: ${why}`);
   }
 }
 
