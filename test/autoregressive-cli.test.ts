@@ -111,7 +111,7 @@ describe('autoregressive SweepFamily', () => {
     const a = await autoregressiveFamily.run(cfg, 5);
     const b = await autoregressiveFamily.run(cfg, 5);
     expect(a).toEqual(b);
-    expect(a.status).toBe('running');
+    expect(a.status).toBe('completed'); // all steps taken, the criterion not met
     expect(a.records.map((r) => r.step)).toEqual([0, 5, 10]);
     expect(a.final.testLoss).toBe(a.records[2].testLoss);
   });

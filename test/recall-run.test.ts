@@ -72,7 +72,7 @@ describe('SweepFamily and experiments', () => {
     const b = await recallFamily.run(cfg, 5);
     expect(a).toEqual(b);
     expect(a.records.map((r) => r.step)).toEqual([0, 5, 10]);
-    expect(a.status).toBe('running');
+    expect(a.status).toBe('completed'); // all steps taken, the criterion not met
     expect(() => recallFamily.validate({ alpha: 1 })).toThrow(/alpha must be in \[0, 1\)/);
     expect(() => recallFamily.validate({ context: 3 })).toThrow(/context/);
     expect(() => recallFamily.validate({ colour: 3 })).toThrow(/unknown option colour/);

@@ -7,11 +7,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { NtpError } from '../src/errors.js';
+import { MAX_RUN_BYTES } from '../src/engine/limits.js';
+import { DEFAULT_FAMILY, loadFamilies } from '../src/sweep/families.js';
+import { RUN_STATUSES } from '../src/sweep/family.js';
 import { MERGE_MARKER, mergeSweeps } from '../src/sweep/merge.js';
 import { runSweep } from '../src/sweep/run.js';
-import type { SweepFile } from '../src/sweep/spec.js';
+import { checkRunCount, countRuns, expandSweep, HARD_RUN_LIMIT, MAX_SWEEP_DEPTH, parseSweepFile, sweepRuns, type SweepFile } from '../src/sweep/spec.js';
+import { autoregressiveFamily } from '../src/tasks/autoregressive/sweep.js';
+import { cyclicFamily } from '../src/tasks/cyclic/sweep.js';
+import { factorizedFamily } from '../src/tasks/factorized/sweep.js';
+import { factorizedRankFamily } from '../src/tasks/factorized/rank-sweep.js';
+import { recallFamily } from '../src/tasks/recall/sweep.js';
+import { ntpFamily } from '../src/sweep/ntp.js';
 import { capture } from './helpers/cli.js';
 
+const families = await loadFamilies();
+const expand = (sweep: SweepFile, extra: { yes?: boolean } = {}) => expandSweep(sweep, { families, defaultFamily: DEFAULT_FAMILY, ...extra });
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const SWEEP: SweepFile = { base: { t0: 6, t1: 6, vocab: 6 }, grid: { seed: { from: 1, to: 12 } } };
 
@@ -191,4 +203,134 @@ describe('a merge killed at any instant', () => {
     }
     expect(outcomes.old + outcomes.new + outcomes.aside).toBe(K);
   }, 240_000);
+});
+
+describe('run counts', () => {
+  it('a 10^15-run grid is counted as a product and refused at once, even with --yes, naming the count', async () => {
+    const huge: SweepFile = { grid: { seed: { from: 1, to: 1e15 }, eta0: [0.1, 0.2] } };
+    const t = performance.now();
+    expect(countRuns(huge)).toBe(2e15);
+    expect(() => expand(huge, { yes: true })).toThrow(/the sweep expands to 2000000000000000 runs, more than the 10000000 any sweep may have \(even with --yes\)/);
+    // axes whose product passes 2^53 are still counted (as a float) and refused
+    expect(() => expand({ grid: { seed: { from: 1, to: 1e12 }, d: { from: 1, to: 1e12 } } }, { yes: true })).toThrow(/expands to 1\.000e\+24 runs/);
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(checkRunCount({ grid: { seed: { from: 1, to: HARD_RUN_LIMIT } } }, { yes: true })).toBe(HARD_RUN_LIMIT);
+    expect(() => checkRunCount({ grid: { seed: { from: 1, to: HARD_RUN_LIMIT + 1 } } }, { yes: true })).toThrow(/10000001 runs/);
+    const f = join(dir, 'huge.json');
+    await writeFile(f, JSON.stringify(huge));
+    const io = capture();
+    expect(await main(['sweep', 'run', f, '--out', join(dir, 'huge'), '--yes'], io)).toBe(1);
+    oneLine(io.err);
+    expect(io.err).toMatch(/2000000000000000 runs/);
+    await expect(readdir(join(dir, 'huge'))).rejects.toThrow();
+  }, 60_000);
+
+  it('expands lazily: the first runs of a 10^6-run grid come without the rest being made', () => {
+    const it = sweepRuns({ grid: { seed: { from: 1, to: 1e6 } }, base: { t0: 3 } }, { families, defaultFamily: DEFAULT_FAMILY, yes: true });
+    const first = [it.next().value, it.next().value];
+    expect(first.map((r) => r?.config.seed)).toEqual([1, 2]);
+    expect(first.map((r) => r?.index)).toEqual([0, 1]);
+    expect(first[0]?.id).toBe(expand({ base: { t0: 3, seed: 1 } })[0].id);
+  });
+});
+
+describe('sweep file validation', () => {
+  it('refuses nesting past the limit by an NtpError naming the path, at any depth (10^5 too)', () => {
+    const deep = (n: number) => `{"base":{"vocab":${'['.repeat(n)}1${']'.repeat(n)}}}`;
+    for (const n of [MAX_SWEEP_DEPTH, 100, 1e5]) {
+      let err: unknown;
+      try {
+        parseSweepFile(deep(n));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(NtpError);
+      expect((err as Error).message).toMatch(new RegExp(`more than ${MAX_SWEEP_DEPTH} deep at base\\.vocab(\\[0\\])+`));
+    }
+    // a value nested within the limit gets as far as the family, which names the option
+    expect(() => expand(parseSweepFile(deep(3)))).toThrow(/option vocab must be an integer/);
+    // an object built by the API, cyclic even, is refused the same way
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => expand({ base: { vocab: cyclic as never } })).toThrow(/more than 12 deep at base\.vocab\.self\.self/);
+  });
+
+  it('refuses a key given twice in one object, naming it and where', () => {
+    expect(() => parseSweepFile('{"base": {"eta0": 0.1,\n "eta0": 1}}')).toThrow(/the key "eta0" appears twice in one object \(line 2, column 2\)/);
+    expect(() => parseSweepFile('{"grid": {"seed": [1]}, "grid": {"seed": [2]}}')).toThrow(/the key "grid" appears twice/);
+    // the same key in two different objects is fine
+    expect(countRuns(parseSweepFile('{"base": {"seed": 1}, "list": [{"t0": 3}, {"t0": 4}]}'))).toBe(2);
+  });
+
+  it('refuses __proto__ and other reserved names as reserved, not as whatever they would turn the config into', () => {
+    expect(() => parseSweepFile('{"grid": {"__proto__": [1, 2]}}')).toThrow(/"grid": "__proto__" is a reserved name, not an option/);
+    expect(() => parseSweepFile('{"base": {"__proto__": {"vocab": 5}}}')).toThrow(/"base": "__proto__" is a reserved name/);
+    expect(() => parseSweepFile('{"list": [{"t0": 2}, {"constructor": 1}]}')).toThrow(/list entry 1: "constructor" is a reserved name/);
+    // a name that is no option is refused as unknown
+    expect(() => expand(parseSweepFile('{"grid": {"proto": [1, 2]}}'))).toThrow(/unknown option "proto" \(a grid axis\) for family ntp/);
+  });
+
+  it('plans each family\'s sizes in validation: a run too large is refused before any run, naming the sizes', async () => {
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['autoregressive', { length: 1e7 }, /length = 10000000, d = 3/],
+      ['autoregressive', { trainSequences: 1e9 }, /1000000000 \+ 256 sequences/],
+      ['cyclic', { samples: 1e9 }, /samples = 1000000000, length = 4, vocab = 6, d = 8/],
+      ['cyclic', { length: 1e7, vocab: 1e7 }, /vocab = 10000000/],
+      ['factorized', { n: 10000, T: 10000, d: 10000 }, /n = 10000, T = 10000, d = 10000/],
+      ['ntp', { d: 1e6 }, /vocab = 20, d = 1000000/],
+      ['recall', { context: 1e7 }, /tokens exceed/],
+    ];
+    for (const [family, config, sizes] of cases) {
+      let err: unknown;
+      try {
+        expand({ base: { family, ...config } });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, `${family} ${JSON.stringify(config)}`).toBeInstanceOf(NtpError);
+      expect((err as Error).message).toMatch(/^run 0: /);
+      expect((err as Error).message).toMatch(sizes);
+      if (family !== 'recall') expect((err as Error).message).toMatch(/more than the 4\.00 GiB one run may take/);
+    }
+    expect(MAX_RUN_BYTES).toBe(2 ** 32);
+    // the defaults of every family pass
+    for (const family of ['ntp', 'cyclic', 'factorized', 'recall', 'autoregressive']) expect(() => expand({ base: { family } })).not.toThrow();
+    // on the command line: exit 1 before any run, nothing written
+    const f = join(dir, 'too-long.json');
+    await writeFile(f, JSON.stringify({ base: { family: 'autoregressive', length: 1e7 }, grid: { seed: [1, 2] } }));
+    const io = capture();
+    expect(await main(['sweep', 'run', f, '--out', join(dir, 'too-long'), '--workers', '1'], io)).toBe(1);
+    oneLine(io.err);
+    expect(io.err).toMatch(/run 0: a run with length = 10000000/);
+    await expect(readdir(join(dir, 'too-long'))).rejects.toThrow();
+  });
+});
+
+describe('run statuses', () => {
+  it('every family reports completed | converged | diverged | overflow | stopped; a run that takes all its steps is completed', async () => {
+    const runs: Array<[string, () => Promise<{ status: string }>]> = [
+      ['ntp', () => ntpFamily.run({ vocab: 6, t0: 5, t1: 5 }, 5)],
+      ['cyclic', () => cyclicFamily.run({ steps: 10 }, 5)],
+      ['factorized', () => factorizedFamily.run({ steps: 10 }, 5)],
+      ['factorized-rank', () => factorizedRankFamily.run({ n: 5, T: 5, d: 3, seed: 1 }, 5)],
+      ['recall', () => recallFamily.run({ vocab: 8, triggers: 2, outputs: 2, context: 16, batch: 8, evalSize: 8, testSize: 8, steps: 5 }, 5)],
+      ['autoregressive', () => autoregressiveFamily.run({ d: 2, length: 6, steps: 5, batch: 8, trainSequences: 32, testSequences: 8 }, 5)],
+    ];
+    for (const [name, run] of runs) {
+      const { status } = await run();
+      expect(RUN_STATUSES, name).toContain(status);
+      if (name !== 'factorized-rank') expect(status, name).toBe('completed');
+    }
+  }, 120_000);
+
+  it('a family module saying "running" is recorded as completed; a status outside the vocabulary fails the run naming it', async () => {
+    const mod = join(dir, 'status-family.mjs');
+    await writeFile(mod, `export const family = { name: 'says', options: ['say', 'seed'], validate() {}, async run(c) { return { status: c.say, final: { x: 1 }, records: [] }; } };\n`);
+    const out = join(dir, 'statuses');
+    const s = await runSweep({ base: { family: 'says' }, grid: { say: ['running', 'converged', 'weird'] } }, { out, workers: 0, modules: [mod] });
+    expect(s).toMatchObject({ total: 3, failed: 1 });
+    const lines = (await readFile(join(out, 'runs.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.config.say, l.status])).toEqual([['running', 'completed'], ['converged', 'converged'], ['weird', 'failed']]);
+    expect(lines[2].error).toBe('the family says ended the run with status "weird", not one of completed, converged, diverged, overflow, stopped');
+  });
 });

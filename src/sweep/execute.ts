@@ -1,4 +1,4 @@
-import type { RunResult, SweepFamily } from './family.js';
+import { RUN_STATUSES, type RunResult, type SweepFamily } from './family.js';
 import { loadFamily } from './families.js';
 import { familyOptions, type RunConfig } from './spec.js';
 
@@ -36,6 +36,9 @@ export async function executeRun(task: RunTask): Promise<RunOutcome> {
     const family = await familyFor(String(task.config.family), task.modules);
     if (!family) throw new Error(`unknown family ${JSON.stringify(task.config.family)}`);
     const result = await family.run(familyOptions(task.config), task.every);
+    // a family module of a user's may still say `running` for a run that took all its steps
+    if ((result.status as string) === 'running') result.status = 'completed';
+    if (!RUN_STATUSES.includes(result.status)) throw new Error(`the family ${family.name} ended the run with status ${JSON.stringify(result.status)}, not one of ${RUN_STATUSES.join(', ')}`);
     return { ok: true, result, wallMs: performance.now() - start };
   } catch (e) {
     const err = e as Error;

@@ -2,7 +2,7 @@ import { open, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
 import { readTextFile, writeFilesAtomic } from '../io/files.js';
-import type { MetricValue, RunRecord } from './family.js';
+import type { MetricValue, RunRecord, RunStatus } from './family.js';
 import { canonicalJSON, type RunConfig, type SweepFile } from './spec.js';
 
 /** One line of runs.jsonl: a finished run (or a failed one, with its error). */
@@ -11,8 +11,8 @@ export interface RunLine {
   /** position in the expanded sweep */
   index: number;
   config: RunConfig;
-  /** the family's status (`completed`, `converged`, `diverged`, `overflow`, …) or `failed` */
-  status: string;
+  /** how the run ended (`completed`, `converged`, `diverged`, `overflow`, `stopped`), or `failed` (it threw) */
+  status: RunStatus | 'failed';
   /** the last record's metrics (for `ntp`: the last stage-2 record); empty for a failed run */
   final: Record<string, MetricValue>;
   /** fitted rates, when the family reports them (`extra.rates`) */

@@ -14,10 +14,30 @@ export interface RunRecord {
   [metric: string]: MetricValue;
 }
 
+/**
+ * How a run ended, the one vocabulary of every family: `completed` (all steps taken without
+ * meeting the convergence criterion), `converged` (the criterion met, the run stopped early),
+ * `diverged` (a loss or gradient stopped being finite), `overflow` (a weight grew past what the
+ * precision holds), `stopped` (ended early for another reason the family names in `extra`, e.g.
+ * the cyclic family's period-2 orbit or an infeasible SVM instance).
+ */
+export type RunStatus = 'completed' | 'converged' | 'diverged' | 'overflow' | 'stopped';
+
+/** The statuses of {@link RunStatus}, for checking a result. */
+export const RUN_STATUSES: readonly RunStatus[] = ['completed', 'converged', 'diverged', 'overflow', 'stopped'];
+
+/**
+ * A training loop's status once it has ended as a {@link RunStatus}: a loop that is still
+ * `running` after its last step took all its steps, so it `completed`.
+ */
+export function endedStatus(status: 'running' | RunStatus): RunStatus {
+  return status === 'running' ? 'completed' : status;
+}
+
 /** What one run reports. Must be a deterministic function of the config (seed included). */
 export interface RunResult {
-  /** How the run ended: `converged`, `running` (all steps taken), `diverged`, `overflow`, … */
-  status: string;
+  /** How the run ended (see {@link RunStatus}). */
+  status: RunStatus;
   /** The last record's metrics (for the core family: the last stage-2 record). */
   final: Record<string, MetricValue>;
   /** Records at the requested interval, in step order. */

@@ -2,14 +2,20 @@
  * The autoregressive family's single training run as a SweepFamily (src/tasks/family.ts), for the
  * sweep engine: config → status, final metrics and records, deterministic from the seed.
  */
-import type { RunRecord, RunResult, SweepFamily } from '../family.js';
+import { endedStatus, type RunRecord, type RunResult, type SweepFamily } from '../family.js';
+import { checkRunBytes } from '../../engine/limits.js';
 import { resolveTrainConfig, trainAutoregressive, TRAIN_OPTIONS } from './train.js';
 
 export const autoregressiveFamily: SweepFamily = {
   name: 'autoregressive',
   options: TRAIN_OPTIONS,
   validate(config) {
-    resolveTrainConfig(config);
+    const c = resolveTrainConfig(config);
+    // the largest arrays: the train and test sequences (and the test predictions), the weights,
+    // and a batch's activations, T×T attention scores per head and layer
+    const S = c.trainSequences + c.testSequences;
+    const bytes = 8 * (S * c.length * c.d + 2 * c.testSequences * c.length * c.d + 8 * c.layers * c.heads * c.d * c.d + 4 * c.batch * c.layers * c.heads * c.length * c.length + 8 * c.batch * c.layers * c.length * c.d);
+    checkRunBytes(bytes, `length = ${c.length}, d = ${c.d}, ${c.trainSequences} + ${c.testSequences} sequences, batch = ${c.batch}, ${c.layers} layers × ${c.heads} heads`);
   },
   async run(config, every): Promise<RunResult> {
     const r = await trainAutoregressive(config, every);
@@ -18,7 +24,7 @@ export const autoregressiveFamily: SweepFamily = {
     const T = r.config.length;
     const e = r.curve.squared;
     return {
-      status: r.status,
+      status: endedStatus(r.status),
       final: {
         steps: r.steps,
         loss: last?.loss ?? null,

@@ -3,8 +3,9 @@
  * generator (or a given file's dataset), one embedding, stage-2 training with A1–A9 recorded.
  * Deterministic from the config's seed (dataset, embedding and initialization all derive from it).
  */
-import type { RunRecord, RunResult, SweepFamily } from '../family.js';
+import { endedStatus, type RunRecord, type RunResult, type RunStatus, type SweepFamily } from '../family.js';
 import { NtpError } from '../../errors.js';
+import { checkRunBytes } from '../../engine/limits.js';
 import type { Dataset } from '../../dataset/types.js';
 import { equiCorrelated, generateLiCyclic, normalizedGaussian } from './generators.js';
 import { resolveCyclicOptions, trainCyclic, type CyclicRecord, type CyclicTrainOptions } from './train.js';
@@ -58,6 +59,9 @@ function validate(config: Readonly<Record<string, unknown>>): void {
   }
   if (c.rho !== undefined && !(c.rho >= 0 && c.rho < 1)) throw new NtpError('invalid-option', `option rho must be in [0, 1) (got ${JSON.stringify(c.rho)})`);
   resolveCyclicOptions({ ...GLOBAL_CONVERGENCE, ...c }, c.d ?? 8);
+  // the largest arrays: the n·T context embeddings, the K×d embedding, d×d weights, K×K scores
+  const n = c.samples ?? 6, T = c.length ?? 4, K = c.vocab ?? 6, d = c.embedding === 'onehot' ? K : (c.d ?? 8);
+  checkRunBytes(8 * (n * T * (K + d) + 2 * K * d + 8 * d * d + 4 * K * K), `samples = ${n}, length = ${T}, vocab = ${K}, d = ${d}`);
 }
 
 function flat(r: CyclicRecord): RunRecord {
@@ -77,10 +81,12 @@ export const cyclicFamily: SweepFamily = {
     const records = r.records.map(flat);
     const { step: _s, ...final } = records[records.length - 1];
     return {
-      status: r.status,
+      // a period-2 orbit ends the run early without converging: `stopped`, the reason in extra
+      status: r.status === 'period-2' ? 'stopped' : endedStatus(r.status as 'running' | RunStatus),
       final,
       records,
       extra: {
+        reason: r.status,
         svm: { status: r.svm.status, norm: r.svm.norm, kkt: r.svm.kkt, message: r.svm.message },
         fin: { norm: r.fin.norm, loss: r.fin.loss, gradNorm: r.fin.gradNorm, iterations: r.fin.iterations, dim: r.fin.space.dim },
         floor: r.floor,

@@ -186,7 +186,7 @@ function aggregateRankStudy(results: ReadonlyArray<RunResult & { config: Readonl
       for (let r = 0; r < runs; r++) {
         const res = byInstance.get(`${g.n},${g.T},${d},${r}`);
         if (!res) throw new NtpError('run-failed', `the rank study has no result for n = ${g.n}, T = ${g.T}, d = ${d}, seed ${r}`);
-        if (res.status === 'infeasible') {
+        if (res.extra?.reason === 'infeasible') {
           infeasible++;
           continue;
         }

@@ -154,7 +154,7 @@ export function runLocalConvergence(config: Readonly<Record<string, unknown>>, e
     extra[`${param}.selected`] = Array.from(sel.alpha);
     if (!refs) extra[`${param}.svm`] = why;
   }
-  const status = runs.W.status === 'diverged' || runs.KQ.status === 'diverged' ? 'diverged' : runs.W.status === 'converged' && runs.KQ.status === 'converged' ? 'converged' : 'running';
+  const status = runs.W.status === 'diverged' || runs.KQ.status === 'diverged' ? 'diverged' : runs.W.status === 'converged' && runs.KQ.status === 'converged' ? 'converged' : 'completed';
   return { status, final, records, extra };
 }
 

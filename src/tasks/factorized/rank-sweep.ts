@@ -23,7 +23,8 @@ function validate(config: Readonly<Record<string, unknown>>): void {
  * One instance of the rank study (SPEC §8.6 `svm_rank`): the global SVM (α = argmax γ) of a random
  * instance of sizes n, T, d; `final` holds the numerical rank (σ > 1e-6σ₁) of the Frobenius SVM
  * W_F, the rank of the nuclear-norm SVM W_*, whether its solve was certified (1e-9 gap) and its
- * relative gap. An instance whose global SVM is infeasible has status `infeasible` and no ranks.
+ * relative gap. An instance whose global SVM is infeasible has status `stopped`, `extra.reason`
+ * `infeasible` and no ranks.
  */
 export function rankInstance(config: { n: number; T: number; d: number; seed: number }): RunResult {
   const { n, T, d, seed } = config;
@@ -36,7 +37,7 @@ export function rankInstance(config: { n: number; T: number; d: number; seed: nu
     const final = { rankF: numericalRank(svd(F.W, d, d).sigma, 1e-6), rankStar: N.rank, certified: N.status === 'certified' ? 1 : 0, relativeGap: N.relativeGap };
     return { status: 'completed', final, records: [] };
   } catch (e) {
-    if (e instanceof NtpError && e.code === 'infeasible') return { status: 'infeasible', final: {}, records: [] };
+    if (e instanceof NtpError && e.code === 'infeasible') return { status: 'stopped', final: {}, records: [], extra: { reason: 'infeasible' } };
     throw e;
   }
 }

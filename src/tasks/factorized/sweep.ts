@@ -1,3 +1,4 @@
+import { checkRunBytes } from '../../engine/limits.js';
 import type { SweepFamily } from '../family.js';
 import { LOCAL_CONVERGENCE_OPTIONS, runLocalConvergence, validateLocalConvergence } from './local-convergence.js';
 
@@ -10,7 +11,10 @@ export const factorizedFamily: SweepFamily = {
   name: 'factorized',
   options: LOCAL_CONVERGENCE_OPTIONS,
   validate(config) {
-    validateLocalConvergence(config);
+    const { n, T, d } = validateLocalConvergence(config);
+    // the largest arrays: the n·T tokens in d dimensions (and their gradients), the d×d weights,
+    // factors and SVM solutions, the n·T·T attention scores
+    checkRunBytes(8 * (4 * n * T * d + 16 * d * d + 2 * n * T * T), `n = ${n}, T = ${T}, d = ${d}`);
   },
   async run(config, every) {
     return runLocalConvergence(config, every);
