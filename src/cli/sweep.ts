@@ -12,7 +12,7 @@ import { type CliIO, EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, parseIntFlag, p
 
 export const SWEEP_USAGE = `Usage: ntp sweep run SWEEP.json --out DIR [options]
        ntp sweep merge DIR... --out DIR [--partial]
-       ntp sweep report DIR [--out DIR]
+       ntp sweep report DIR [--out DIR] [--json] [--no-figure]
 
 Many runs: every combination of a sweep file's grid (and/or its list), on all cores, resumable,
 and split into shards for a batch scheduler (Slurm job arrays, Kubernetes Indexed Jobs).
@@ -35,6 +35,13 @@ merge options:
 
 report options:
   --out DIR            where to write report.json and the band figures (default DIR/report)
+  --json               print the report as one JSON object on stdout (as report.json holds it)
+  --no-figure          write report.json only
+
+The report groups runs by their whole config minus the seed (a vocab x algorithm grid gives one
+group per vocab and algorithm), "default" where a run leaves an option unset, with mean, sample
+std, min and max of every final metric per group; one band figure per metric (METRIC.svg, or
+METRIC.vl.json, its Vega-Lite spec, without the optional packages vega and vega-lite).
 
 Rerunning "ntp sweep run" with the same --out resumes: finished and failed runs are skipped.
 `;
@@ -144,23 +151,29 @@ function sweepMerge(argv: string[], io: CliIO): Promise<number> {
 function sweepReport(argv: string[], io: CliIO): Promise<number> {
   return runCommand('sweep', io, async () => {
     const { values, positionals } = parseCommandArgs('sweep report', () =>
-      parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
+      parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean' }, 'no-figure': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
     );
     if (values.help) {
       io.stdout(SWEEP_USAGE);
       return 0;
     }
     if (positionals.length !== 1) throw new NtpError('usage', `ntp sweep report takes one sweep directory (got ${positionals.length})`);
+    if (values.out !== undefined && values.out.trim() === '') throw new NtpError('usage', 'option --out must name a directory (got an empty string)');
     const dir = positionals[0];
     const report = await summarizeSweep(dir);
     const outDir = values.out ?? join(dir, 'report');
-    const figures = await renderBandFigures(report);
+    const { figures, missingPeer } = values['no-figure'] ? { figures: [], missingPeer: false } : await renderBandFigures(report);
     await writeFilesAtomic([
       { path: join(outDir, 'report.json'), content: JSON.stringify(report, null, 1) + '\n' },
-      ...figures.map((f) => ({ path: join(outDir, f.name), content: f.svg })),
+      ...figures.map((f) => ({ path: join(outDir, f.name), content: f.content })),
     ]);
-    io.stdout(reportText(report));
-    io.stdout(`\nwrote ${outDir}/report.json and ${figures.length} band figures\n`);
+    // with --json, stdout holds the report's JSON object and nothing else
+    const say = (text: string) => (values.json ? io.stderr(text) : io.stdout(text));
+    if (values.json) io.stdout(JSON.stringify(report) + '\n');
+    else io.stdout(reportText(report));
+    if (missingPeer) io.stderr('note: the optional packages vega and vega-lite are not installed, so the band figures were written as their Vega-Lite specs (METRIC.vl.json); run "npm install vega vega-lite" for SVG (or open the specs in any Vega-Lite viewer)\n');
+    const what = figures.length === 0 ? 'no figures' : `${figures.length} band figures (${missingPeer ? '.vl.json' : '.svg'})`;
+    say(`${values.json ? '' : '\n'}wrote ${outDir}/report.json and ${what}\n`);
     return 0;
   });
 }

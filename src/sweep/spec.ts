@@ -267,11 +267,15 @@ export function* sweepRuns(sweep: SweepFile, opts: ExpandOptions): Generator<Swe
   for (let l = 0; l < list.length; l++) {
     for (let g = 0; g < gridPoints; g++, index++) {
       const config: RunConfig = { ...base };
+      // the axes' positions from the last (fastest) axis, set in the file's order so a config
+      // lists its options as the sweep file does (the id sorts them anyway)
+      const at = new Array<number>(grid.length);
       let rest = g;
       for (let a = grid.length - 1; a >= 0; a--) {
-        config[grid[a][0]] = axisValueAt(grid[a][1], rest % lengths[a]);
+        at[a] = rest % lengths[a];
         rest = Math.floor(rest / lengths[a]);
       }
+      for (let a = 0; a < grid.length; a++) config[grid[a][0]] = axisValueAt(grid[a][1], at[a]);
       Object.assign(config, list[l]);
       const where = `run ${index}${s.list ? ` (list entry ${l})` : ''}`;
       const family = familyOf(config, where, opts);
