@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { generateRealizable } from '../src/dataset/random.js';
+import { stringifyDataset } from '../src/dataset/format.js';
 import { NtpError } from '../src/errors.js';
 import { MAX_RUN_BYTES } from '../src/engine/limits.js';
 import { DEFAULT_FAMILY, loadFamilies } from '../src/sweep/families.js';
@@ -333,4 +335,84 @@ describe('run statuses', () => {
     expect(lines.map((l) => [l.config.say, l.status])).toEqual([['running', 'completed'], ['converged', 'converged'], ['weird', 'failed']]);
     expect(lines[2].error).toBe('the family says ended the run with status "weird", not one of completed, converged, diverged, overflow, stopped');
   });
+});
+
+describe('resuming a sweep', () => {
+  it('retries on resume a run that failed because its data file was missing, once the file is there', async () => {
+    const data = join(dir, 'late-data.json');
+    const out = join(dir, 'late');
+    const sweep: SweepFile = { base: { data, t0: 5, t1: 5 }, grid: { seed: [1, 2] } };
+    const first = await runSweep(sweep, { out, workers: 0 });
+    expect(first).toMatchObject({ total: 2, failed: 2 });
+    const failed = (await readFile(join(out, 'runs.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(failed.map((l) => [l.status, l.retry])).toEqual([['failed', true], ['failed', true]]);
+    expect(failed[0].error).toMatch(/file not found/);
+    await writeFile(data, stringifyDataset(generateRealizable({ vocab: 6, seed: 4 })));
+    const notices: string[] = [];
+    const second = await runSweep(sweep, { out, workers: 0, onNotice: (m) => notices.push(m) });
+    expect(second).toMatchObject({ total: 2, done: 2, failed: 0, resumed: 0 });
+    expect(notices.join('\n')).toMatch(/2 runs failed for a missing or unreadable input earlier: running them again/);
+    const lines = (await readFile(join(out, 'runs.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.status)).toEqual(['completed', 'completed']);
+    // the retried runs are recorded now: a third call has nothing to do
+    const third = await runSweep(sweep, { out, workers: 0 });
+    expect(third).toMatchObject({ done: 2, resumed: 2 });
+  });
+
+  it('re-runs a run whose records file was deleted, so the report works after the resume', async () => {
+    const out = join(dir, 'lost-record');
+    const sweep: SweepFile = { base: { t0: 5, t1: 5, vocab: 6 }, grid: { seed: [1, 2, 3] } };
+    await runSweep(sweep, { out, workers: 0 });
+    const lines = (await readFile(join(out, 'runs.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lost = lines[1];
+    const record = await readFile(join(out, 'records', `${lost.id}.json`), 'utf8');
+    await rm(join(out, 'records', `${lost.id}.json`));
+    const notices: string[] = [];
+    const s = await runSweep(sweep, { out, workers: 0, onNotice: (m) => notices.push(m) });
+    expect(s).toMatchObject({ total: 3, done: 3, resumed: 2, failed: 0 });
+    expect(notices.join('\n')).toContain(`the records file of run ${lost.id} is missing`);
+    // the run again gives what it gave, and it has one line
+    expect(await readFile(join(out, 'records', `${lost.id}.json`), 'utf8')).toBe(record);
+    const after = (await readFile(join(out, 'runs.jsonl'), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(after.map((l) => l.id).sort()).toEqual(lines.map((l) => l.id).sort());
+    expect(await main(['sweep', 'report', out, '--no-figure'], capture())).toBe(0);
+  });
+
+  it('warns naming the line number of a torn last line it drops', async () => {
+    const out = join(dir, 'torn');
+    const f = join(dir, 'torn.json');
+    await writeFile(f, JSON.stringify({ base: { t0: 5, t1: 5, vocab: 6 }, grid: { seed: [1, 2, 3] } }));
+    expect(await main(['sweep', 'run', f, '--out', out, '--workers', '1'], capture())).toBe(0);
+    const text = await readFile(join(out, 'runs.jsonl'), 'utf8');
+    const rows = text.trimEnd().split('\n');
+    await writeFile(join(out, 'runs.jsonl'), rows.slice(0, 2).join('\n') + '\n' + rows[2].slice(0, 40));
+    const io = capture();
+    expect(await main(['sweep', 'run', f, '--out', out, '--workers', '1'], io)).toBe(0);
+    expect(io.err).toMatch(/warning: .*runs\.jsonl: line 3 is torn \(an interrupted write\); dropped it, its run is run again/);
+    expect((await readFile(join(out, 'runs.jsonl'), 'utf8')).trimEnd().split('\n')).toHaveLength(3);
+  });
+
+  it('SIGTERM stops a sweep like Ctrl-C, leaving no temporary files and no lock; temporaries of a killed sweep go on the next start', async () => {
+    const out = join(dir, 'sigterm');
+    const f = join(dir, 'sigterm.json');
+    await writeFile(f, JSON.stringify({ base: { t0: 300, t1: 300, vocab: 16 }, grid: { seed: { from: 1, to: 8 } } }));
+    const child = spawn(process.execPath, [CLI, 'sweep', 'run', f, '--out', out, '--workers', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await readFile(join(out, 'runs.jsonl'), 'utf8').catch(() => '')).split('\n').length < 2) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(err).toMatch(/terminated: stopping/);
+    const left = await readdir(out);
+    expect(left).not.toContain('sweep.lock');
+    expect((await readdir(join(out, 'records'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    // what a SIGKILL mid-write leaves: a temporary records file, removed by the next start
+    const stray = join(out, 'records', `.0123456789abcdef.json.${2 ** 22 + 7}.${Date.now()}.0.tmp`);
+    await writeFile(stray, '{"id":');
+    expect(await main(['sweep', 'run', f, '--out', out, '--workers', '1'], capture())).toBe(0);
+    expect((await readdir(join(out, 'records'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect((await readdir(join(out, 'records'))).filter((n) => n.endsWith('.json'))).toHaveLength(8);
+  }, 120_000);
 });

@@ -43,7 +43,9 @@ group per vocab and algorithm), "default" where a run leaves an option unset, wi
 std, min and max of every final metric per group; one band figure per metric (METRIC.svg, or
 METRIC.vl.json, its Vega-Lite spec, without the optional packages vega and vega-lite).
 
-Rerunning "ntp sweep run" with the same --out resumes: finished and failed runs are skipped.
+Rerunning "ntp sweep run" with the same --out resumes: finished and failed runs are skipped,
+except runs that failed to read an input (a missing data file) and runs whose records file is
+gone, which run again. Ctrl-C (exit 130) and SIGTERM (exit 143) stop a sweep cleanly.
 `;
 
 /** `ntp sweep` */
@@ -89,11 +91,20 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
     const modules = (values['family-module'] ?? []).map((m) => pathToFileURL(resolve(m)).href);
 
     const stop = new AbortController();
+    // Ctrl-C (130) and SIGTERM (143, a scheduler's stop): finished runs are written whole, no
+    // temporary file or lock stays behind
+    let stopCode = 130;
     const onSigint = () => {
       io.stderr('\ninterrupted: stopping; runs in flight are lost, rerun the same command to resume\n');
       stop.abort();
     };
+    const onSigterm = () => {
+      stopCode = 143;
+      io.stderr('\nterminated: stopping; runs in flight are lost, rerun the same command to resume\n');
+      stop.abort();
+    };
     process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigterm);
     // one line redrawn in place on a terminal; the cursor is never hidden, so Ctrl-C leaves nothing to restore
     let drawn = false;
     const started = performance.now();
@@ -108,16 +119,17 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
     let summary;
     try {
       const onNotice = (message: string) => io.stderr(`${drawn ? '\n' : ''}note: ${message}\n`);
-      summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal, onNotice });
+      const onTornLine = (line: number) => io.stderr(`${drawn ? '\n' : ''}warning: ${join(values.out as string, 'runs.jsonl')}: line ${line} is torn (an interrupted write); dropped it, its run is run again\n`);
+      summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal, onNotice, onTornLine });
     } finally {
       process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigterm);
       if (drawn) io.stderr('\n');
     }
     const s = summary;
     const shardText = shard ? ` (shard ${shard.index}/${shard.count})` : '';
     io.stdout(`${s.done}/${s.total} runs recorded in ${values.out}/runs.jsonl${shardText}: ${s.done - s.resumed} run now, ${s.resumed} earlier, ${s.failed} failed; ${(s.wallMs / 1000).toFixed(1)} s\n`);
-    if (s.droppedTornLine) io.stderr('warning: dropped a torn last line of runs.jsonl (an interrupted write); its run was run again\n');
-    if (s.interrupted) return 130;
+    if (s.interrupted) return stopCode;
     if (s.failed > 0) {
       io.stderr(`error: ${s.failed} runs failed; their errors are in runs.jsonl ("status": "failed")\n`);
       return EXIT_FAILURE;
