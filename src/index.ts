@@ -63,7 +63,7 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
 
 // Sweeps run on Node's worker threads and file system: loaded on first call, so that a browser
 // bundle of this entry point never pulls them in.
-export type { SweepFamily, RunResult, RunRecord, MetricValue } from './sweep/family.js';
+export type { SweepFamily, RunResult, RunRecord, RunStatus, MetricValue } from './sweep/family.js';
 export type { SweepFile, SweepRun, RunConfig, AxisRange } from './sweep/spec.js';
 export type { SweepRunOptions, SweepRunSummary, SweepProgress } from './sweep/run.js';
 export type { MergeOptions, MergeSummary } from './sweep/merge.js';
