@@ -68,8 +68,10 @@ async function cleanLeftovers(parent: string, base: string, dir: string, dirExis
  *
  * An existing `dir` is replaced only if it holds nothing but files of this set (a previous run):
  * a directory with other files, the current directory or a root is refused, never swapped away.
+ * `owns` may recognise a directory as this command's own output even when it holds other names
+ * (an earlier run that drew other figures).
  */
-export async function writeDirectoryAtomic(dir: string, files: readonly DirectoryFile[]): Promise<void> {
+export async function writeDirectoryAtomic(dir: string, files: readonly DirectoryFile[], opts: { owns?: (entries: readonly string[]) => boolean } = {}): Promise<void> {
   const names = new Set(files.map((f) => f.name));
   await replaceDirectoryAtomic(
     dir,
@@ -77,7 +79,7 @@ export async function writeDirectoryAtomic(dir: string, files: readonly Director
       for (const f of files) await writeFile(join(fresh, f.name), f.content, 'utf8');
     },
     (current) => {
-      const foreign = current.find((e) => !names.has(e));
+      const foreign = opts.owns?.(current) ? undefined : current.find((e) => !names.has(e));
       if (foreign !== undefined) {
         throw new NtpError('io', `the output directory ${JSON.stringify(dir)} holds ${JSON.stringify(foreign)}, which this command did not write; it replaces the whole directory, so give an empty or new one`);
       }

@@ -4,6 +4,7 @@
  * cyclic orders, factorized attention, recall, autoregressive) exports one of these, so a sweep
  * can run, resume, shard and summarize any of them the same way.
  */
+import type { RunStatus } from '../family/result.js';
 
 /** A JSON value in a run's record or final metrics; `null` where a metric is undefined. */
 export type MetricValue = number | null;
@@ -14,17 +15,11 @@ export interface RunRecord {
   [metric: string]: MetricValue;
 }
 
-/**
- * How a run ended, the one vocabulary of every family: `completed` (all steps taken without
- * meeting the convergence criterion), `converged` (the criterion met, the run stopped early),
- * `diverged` (a loss or gradient stopped being finite), `overflow` (a weight grew past what the
- * precision holds), `stopped` (ended early for another reason the family names in `extra`, e.g.
- * the cyclic family's period-2 orbit or an infeasible SVM instance).
- */
-export type RunStatus = 'completed' | 'converged' | 'diverged' | 'overflow' | 'stopped';
-
-/** The statuses of {@link RunStatus}, for checking a result. */
-export const RUN_STATUSES: readonly RunStatus[] = ['completed', 'converged', 'diverged', 'overflow', 'stopped'];
+// How a run ended is the one vocabulary of every family (src/family/result.ts): `completed` (all
+// steps taken without meeting the convergence criterion), `converged`, `diverged`, `overflow`,
+// `stopped` (ended early for another reason, named in the result's `extra`).
+export type { RunStatus } from '../family/result.js';
+export { RUN_STATUSES } from '../family/result.js';
 
 /**
  * A training loop's status once it has ended as a {@link RunStatus}: a loop that is still
