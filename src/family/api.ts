@@ -45,8 +45,8 @@ export function trainFunction<S extends Schema, R>(fn: string, c: CommandDefinit
 
 /** `train(dataset, options)` of a family that trains on a user's dataset. */
 export function trainOnDataFunction<S extends Schema, R>(fn: string, c: CommandDefinition<S, R>): (dataset: Dataset, options?: OptionsOf<S>, hooks?: CallHooks) => Promise<R> {
-  return (dataset, options, hooks) => {
-    checkDatasetArgument(dataset);
+  return async (dataset, options, hooks) => {
+    checkDatasetArgument(dataset); // a rejected promise, as every other refusal of the API
     return callCommand(fn, c, options, hooks, dataset);
   };
 }
