@@ -26,7 +26,7 @@ run options:
   --workers N          worker threads (default: every core, os.availableParallelism())
   --shard I/N          run only shard I of N (0 <= I < N), a split by run id
   --every K            record metrics every K steps (default 10)
-  --yes                run a sweep of more than 10000 runs
+  --yes                run a sweep of more than 10000 runs (never more than 10000000)
   --family-module FILE a module exporting a SweepFamily as "family" (repeatable)
 
 merge options:
