@@ -71,7 +71,7 @@ export type { SweepFamily, RunResult, RunRecord, MetricValue } from './sweep/fam
 export type { SweepFile, SweepRun, RunConfig, AxisRange } from './sweep/spec.js';
 export type { SweepRunOptions, SweepRunSummary, SweepProgress } from './sweep/run.js';
 export type { MergeOptions, MergeSummary } from './sweep/merge.js';
-export type { SweepReport, AxisSummary, AxisValueSummary, SeriesPoint, Stats } from './sweep/report.js';
+export type { SweepReport, GroupSummary, SeriesPoint, Stats } from './sweep/report.js';
 export type { RunLine } from './sweep/store.js';
 
 /**
