@@ -121,8 +121,8 @@ export function factorizedEvaluate(backward: bool, joint: bool, metrics: bool, l
 
 // The recall family (SPEC §11): kernels over buffers the host passes by pointer and size; `f32`
 // selects the instantiation. Host: src/tasks/recall/engine-wasm.ts.
-import { forwardBackward as recallFB, evaluate as recallEval, scratchBytes as recallScratch } from './recall-model';
-import { ngdStep as recallNgdStep } from './recall-ngd';
+import { forwardBackward as recallFB, evaluate as recallEval, scratchBytes as recallScratch } from './recall/model';
+import { ngdStep as recallNgdStep } from './recall/ngd';
 
 export function recallScratchBytes(N: i32, H: i32, f32: bool): usize {
   return recallScratch(N, H, f32 ? 4 : 8);
@@ -142,11 +142,11 @@ export function recallNgd(f32: bool, w: usize, g: usize, n: i32, eta: f64): f64 
 
 // Causal attention over real-valued token arrays (autoregressive family). Pointers and sizes
 // only; `f32` picks the instantiation, independent of the layout's precision.
-import { causalScores, causalScoresBackward, causalApply, causalApplyBackward, gemmNNAcc, gemmTNAcc } from './causal-attention';
-import { expAttentionForward, expAttentionBackward } from './causal-exp';
-import { softmaxAttentionForward, softmaxAttentionBackward } from './causal-softmax';
-import { mseForwardBackward } from './mse';
-import { adamStep } from './adam';
+import { causalScores, causalScoresBackward, causalApply, causalApplyBackward, gemmNNAcc, gemmTNAcc } from './autoregressive/causal-attention';
+import { expAttentionForward, expAttentionBackward } from './autoregressive/causal-exp';
+import { softmaxAttentionForward, softmaxAttentionBackward } from './autoregressive/causal-softmax';
+import { mseForwardBackward } from './autoregressive/mse';
+import { adamStep } from './autoregressive/adam';
 import { axpy } from './vec';
 
 export function causalGemmNT(f32: bool, c: usize, a: usize, b: usize, m: i32, n: i32, k: i32): void {

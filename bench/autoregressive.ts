@@ -6,7 +6,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { Bench } from 'tinybench';
 import type { BackendName, Precision } from '../src/engine/backend.js';
-import type { AttentionKind } from '../src/engine/causal/kernels.js';
+import type { AttentionKind } from '../src/tasks/autoregressive/kernels/kernels.js';
 import { generateSequences } from '../src/tasks/autoregressive/data.js';
 import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendName, Precision } from '../src/engine/backend.js';
-import type { AttentionKind } from '../src/engine/causal/kernels.js';
+import type { AttentionKind } from '../src/tasks/autoregressive/kernels/kernels.js';
 import { generateSequences, periodicSequence } from '../src/tasks/autoregressive/data.js';
 import { ckdParams, ckdTransformerPredictions, constantSquaredNorm, constructionAlignment } from '../src/tasks/autoregressive/construction.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';

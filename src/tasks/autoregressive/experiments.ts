@@ -6,7 +6,7 @@
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { BackendName } from '../../engine/backend.js';
-import type { AttentionKind } from '../../engine/causal/kernels.js';
+import type { AttentionKind } from './kernels/kernels.js';
 import { generateSequences, iterateLinear, periodicSequence, rotation, type Sequences } from './data.js';
 import { curvesSpec, type Curve } from './figures.js';
 import { errorCurve, geometricRate, predictorDistance, curveFromPredictions, type ErrorCurve } from './metrics.js';

@@ -13,6 +13,6 @@ export { trainAutoregressive, resolveTrainConfig, TRAIN_DEFAULTS, type Autoregre
 export { experimentC1, experimentC2, experimentC3, experimentC4, type ExperimentResult, type C4Options } from './experiments.js';
 export { curvesSpec, type Curve } from './figures.js';
 export { autoregressiveFamily } from './sweep.js';
-export type { AttentionKind } from '../../engine/causal/kernels.js';
-export type { CausalKernels, Sigma } from '../../engine/causal/kernels.js';
+export type { AttentionKind } from './kernels/kernels.js';
+export type { CausalKernels, Sigma } from './kernels/kernels.js';
 export type { Which } from './transformer.js';

@@ -4,7 +4,7 @@
  * steps and the test error curve e(t) at the end. Deterministic from its config.
  */
 import type { BackendName, Precision } from '../../engine/backend.js';
-import { ATTENTION_KINDS, type AttentionKind } from '../../engine/causal/kernels.js';
+import { ATTENTION_KINDS, type AttentionKind } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
 import { trainTestSets, type Family, type Sequences } from './data.js';

@@ -11,8 +11,8 @@
  * live in the backend's arena, allocated once.
  */
 import type { BackendName, Precision } from '../../engine/backend.js';
-import { createCausalKernels } from '../../engine/causal/create.js';
-import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels } from '../../engine/causal/kernels.js';
+import { createCausalKernels } from './kernels/create.js';
+import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
 import { gaussian, type Sequences } from './data.js';

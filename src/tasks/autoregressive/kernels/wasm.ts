@@ -1,10 +1,10 @@
 /**
- * The WebAssembly binding of the causal attention kernels (assembly/causal-*.ts, mse.ts,
+ * The WebAssembly binding of the causal attention kernels (assembly/autoregressive/causal-*.ts, mse.ts,
  * adam.ts): one instance per arena; element offsets are turned into byte addresses here.
  */
-import { NtpError } from '../../errors.js';
-import type { Precision } from '../backend.js';
-import { instantiate, type WasmExports } from '../wasm.js';
+import { NtpError } from '../../../errors.js';
+import type { Precision } from '../../../engine/backend.js';
+import { instantiate, type WasmExports } from '../../../engine/wasm.js';
 import type { AttentionKind, CausalKernels, Sigma } from './kernels.js';
 
 /** The module's causal-attention exports (appended to assembly/index.ts). */

@@ -2,10 +2,10 @@
 // sentence, reading top to bottom. Weights W (2N×2N), V and F (N×2N); tokens B×H i32.
 // Twin: src/tasks/recall/kernels/step.ts.
 
-import { queryRow, attentionForward, weightedSum, attentionBackward, queryRowBackward } from './recall-attention';
-import { headForward, combineHead, logitsForward, logitsBackward } from './recall-head';
-import { axpy } from './vec';
-import { crossEntropy } from './softmax';
+import { queryRow, attentionForward, weightedSum, attentionBackward, queryRowBackward } from './attention';
+import { headForward, combineHead, logitsForward, logitsBackward } from './head';
+import { axpy } from '../vec';
+import { crossEntropy } from '../softmax';
 
 function align(p: usize): usize {
   return (p + 15) & ~(15 as usize);

@@ -1,8 +1,8 @@
 /**
- * The pure-TypeScript twin of the causal attention kernels (same algorithm as assembly/causal-*.ts,
+ * The pure-TypeScript twin of the causal attention kernels (same algorithm as assembly/autoregressive/causal-*.ts,
  * mse.ts, adam.ts). A float32 arena stores float32; arithmetic runs in float64 and rounds on store.
  */
-import type { Precision } from '../backend.js';
+import type { Precision } from '../../../engine/backend.js';
 import type { AttentionKind, CausalKernels, Sigma } from './kernels.js';
 import { jsExpSigma } from './js-exp.js';
 import { jsSoftmaxSigma } from './js-softmax.js';

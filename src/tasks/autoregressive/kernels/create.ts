@@ -1,4 +1,4 @@
-import type { BackendName, Precision } from '../backend.js';
+import type { BackendName, Precision } from '../../../engine/backend.js';
 import { createJsCausalKernels } from './js.js';
 import type { CausalKernels } from './kernels.js';
 import { createWasmCausalKernels } from './wasm.js';

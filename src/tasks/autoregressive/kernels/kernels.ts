@@ -2,7 +2,7 @@
  * Kernels of multi-layer causal attention over real-valued token arrays (used by the
  * autoregressive family, SPEC §10.8): batched small products, causal lower-triangular score
  * blocks with σ ∈ {identity, exp, row softmax} and their backward passes, MSE and Adam.
- * Two interchangeable backends implement this interface: WebAssembly SIMD (assembly/causal-*.ts,
+ * Two interchangeable backends implement this interface: WebAssembly SIMD (assembly/autoregressive/causal-*.ts,
  * mse.ts, adam.ts) and pure TypeScript (the twins in this folder).
  *
  * Every buffer lives in one arena (`buf`); arguments are element offsets into it and sizes
@@ -10,7 +10,7 @@
  * j = 1 … t (0-based): the key at position 0 is always masked (it carries no (input, target) pair,
  * SPEC §10.9), so row 0 is empty and its output is defined as 0 for every σ.
  */
-import type { BackendName, Precision } from '../backend.js';
+import type { BackendName, Precision } from '../../../engine/backend.js';
 
 /** The score nonlinearity σ of an attention layer. */
 export type AttentionKind = 'linear' | 'exp' | 'softmax';

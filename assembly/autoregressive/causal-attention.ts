@@ -3,7 +3,7 @@
 // no pair), so row 0 is empty. σ lives in its own file per variant (causal-exp.ts,
 // causal-softmax.ts; linear attention is the identity). Row-major; D-long rows use vec.ts SIMD.
 
-import { hsum } from './vec';
+import { hsum } from '../vec';
 
 // Rows are short (D = 4d: 8 … 20 values), so after the two-vector body one single-vector step
 // runs before the scalar tail (vec.ts's axpy/dot go straight to scalars: 4 of 20 f32 values).
