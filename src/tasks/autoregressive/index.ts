@@ -14,5 +14,5 @@ export { experimentC1, experimentC2, experimentC3, experimentC4, type Experiment
 export { curvesSpec, type Curve } from './figures.js';
 export { autoregressiveFamily } from './sweep.js';
 export type { AttentionKind } from './kernels/kernels.js';
-export type { CausalKernels, Sigma } from './kernels/kernels.js';
+export type { CausalKernels, CausalLayout, Sigma } from './kernels/kernels.js';
 export type { Which } from './transformer.js';

@@ -1,14 +1,14 @@
 /**
- * Kernels of multi-layer causal attention over real-valued token arrays (used by the
- * autoregressive family, SPEC §10.8): batched small products, causal lower-triangular score
- * blocks with σ ∈ {identity, exp, row softmax} and their backward passes, MSE and Adam.
- * Two interchangeable backends implement this interface: WebAssembly SIMD (assembly/autoregressive/causal-*.ts,
- * mse.ts, adam.ts) and pure TypeScript (the twins in this folder).
+ * Kernels of the autoregressive family's causal transformer (docs/theory/autoregressive.md):
+ * the forward and backward pass of one sequence through n causal attention layers of H heads
+ * with σ ∈ {identity, exp, row softmax}, MSE, Adam. Two interchangeable backends implement this
+ * interface: WebAssembly SIMD (assembly/autoregressive/) and pure TypeScript (the twins in this
+ * folder, the reference).
  *
  * Every buffer lives in one arena (`buf`); arguments are element offsets into it and sizes
  * (pointer-and-size style). Matrices are row-major. Score blocks are T×T; row t holds keys
- * j = 1 … t (0-based): the key at position 0 is always masked (it carries no (input, target) pair,
- * SPEC §10.9), so row 0 is empty and its output is defined as 0 for every σ.
+ * j = 1 … t (0-based): the key at position 0 is always masked (it carries no (input, target) pair),
+ * so row 0 is empty and its output is defined as 0 for every σ.
  */
 import type { BackendName, Precision } from '../../../engine/backend.js';
 
@@ -25,32 +25,48 @@ export interface Sigma {
   backward(dA: number, A: number, T: number): void;
 }
 
+/**
+ * Where one sequence's pass reads and writes (element offsets into the arena), mirrored by the
+ * i32 fields LAY_* of assembly/autoregressive/step.ts. The heads' Q, K, V weights of a set are the
+ * rows of one (3HD)×D matrix; WT holds its transpose per set.
+ */
+export interface CausalLayout {
+  attention: AttentionKind;
+  d: number;
+  T: number;
+  layers: number;
+  heads: number;
+  tied: boolean;
+  /** parameters [set][head][Q, K, V] D×D, their gradient, and the transposes WT (D × 3HD per set) */
+  P: number;
+  G: number;
+  WT: number;
+  /** e^l for l = 0 … n (T×D each), q/k/v per layer (T × 3HD each), A per layer and head (T×T each) */
+  E: number;
+  QKV: number;
+  A: number;
+  /** backward scratch: dE, dPrev (T×D), dA (T×T), dQKV (T × 3HD), kT, vT (D×T) */
+  dE: number;
+  dPrev: number;
+  dA: number;
+  dQKV: number;
+  kT: number;
+  vT: number;
+}
+
+export const KIND_CODE: Record<AttentionKind, number> = { linear: 0, exp: 1, softmax: 2 };
+
 export interface CausalKernels {
   readonly backend: BackendName;
   readonly precision: Precision;
   /** the arena, `elements` long; offsets below index it */
   readonly buf: Float64Array | Float32Array;
-  /** σ of each attention kind */
-  readonly sigma: Record<AttentionKind, Sigma>;
-  /** C (m×n) = A (m×k) · B (n×k)ᵀ */
-  gemmNT(c: number, a: number, b: number, m: number, n: number, k: number): void;
-  /** C (m×n) += A (m×k) · B (k×n) */
-  gemmNNAcc(c: number, a: number, b: number, m: number, n: number, k: number): void;
-  /** C (m×n) += A (k×m)ᵀ · B (k×n) */
-  gemmTNAcc(c: number, a: number, b: number, m: number, n: number, k: number): void;
-  /** S[t, j] = q_t · k_j for 1 ≤ j ≤ t, 0 elsewhere (q, k: T×D) */
-  scores(S: number, q: number, k: number, T: number, D: number): void;
-  /** dq_t = Σ_j dS[t, j] k_j, dk_j = Σ_t dS[t, j] q_t (overwritten) */
-  scoresBackward(dq: number, dk: number, dS: number, q: number, k: number, T: number, D: number): void;
-  /** out_t += Σ_j A[t, j] v_j */
-  apply(out: number, A: number, v: number, T: number, D: number): void;
-  /** dA[t, j] = dOut_t · v_j on valid entries (0 elsewhere), dv_j = Σ_t A[t, j] dOut_t (overwritten) */
-  applyBackward(dA: number, dv: number, A: number, v: number, dOut: number, T: number, D: number): void;
-  /**
-   * Σ_t Σ_{c<d} (e[t, c] − target[t, c])² over T rows (e: T×D, its first d columns; target: T×d),
-   * in float64; writes dE[t, c] = 2·scale·(e − target) on those columns and 0 on the others.
-   */
-  mse(dE: number, e: number, target: number, T: number, D: number, d: number, scale: number): number;
+  /** WT ← Wᵀ for every weight set; after every change of P, before the passes */
+  prepare(): void;
+  /** forward pass of the sequence at x (T + 1 tokens, the first T read): fills E, QKV, A */
+  forward(x: number): void;
+  /** forward and backward of the sequence at x: returns Σ_t ‖u_t − x_{t+1}‖² (float64) and adds scale × its gradient into G */
+  gradient(x: number, scale: number): number;
   /** Adam step on n entries: m, v moments; bc1 = 1 − β1^k, bc2 = 1 − β2^k */
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number): void;
   /** y += a·x */
