@@ -30,3 +30,17 @@ export function runJointThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64, nor
 export function workerLoop(ctl: usize, j: i32): void {
   loop(ctl, j, F32);
 }
+
+// The autoregressive family's threaded step (assembly/autoregressive/parallel.ts) and the
+// single-sequence kernels its host also calls on this instance.
+import { parallelGradient, workerLoop as causalLoop, stopWorkers as causalStop } from './autoregressive/parallel';
+export { causalPrepare, causalForward, causalGradient, causalAdam, causalAxpy } from './index';
+export function causalGradientThreaded(f32: bool, ctl: usize): f64 {
+  return f32 ? parallelGradient<f32>(ctl) : parallelGradient<f64>(ctl);
+}
+export function causalWorkerLoop(ctl: usize, j: i32): void {
+  causalLoop(ctl, j);
+}
+export function causalStopWorkers(ctl: usize): void {
+  causalStop(ctl);
+}

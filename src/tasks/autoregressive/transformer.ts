@@ -15,6 +15,7 @@ import { createCausalKernels } from './kernels/create.js';
 import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { checkThreads } from '../../engine/threads.js';
 import { gaussian, type Sequences } from './data.js';
 
 /** Options of {@link CausalTransformer.create}. */
@@ -39,6 +40,12 @@ export interface TransformerOptions {
   seed?: number;
   /** default 0.02 */
   initScale?: number;
+  /**
+   * threads a training step runs on (WebAssembly backend; default 1): each runs whole sequences of
+   * the batch; results repeat bit for bit per thread count and agree with one thread to rounding.
+   * Call dispose() to end them.
+   */
+  threads?: number;
 }
 
 /** Optimiser settings of a step. */
@@ -78,6 +85,7 @@ export class CausalTransformer {
   private Vm: number;
   private adamSteps = 0;
   private staging: number; // one external sequence
+  private batch = new Float64Array(0); // the batch's sequence offsets, reused across steps
   private trainOff = -1;
   private testOff = -1;
   readonly trainSize: number;
@@ -105,6 +113,16 @@ export class CausalTransformer {
     this.testSize = testSize;
   }
 
+  /** Threads a training step runs on. */
+  get threads(): number {
+    return this.k.threads;
+  }
+
+  /** Ends the model's threads (a model on one thread holds none). */
+  dispose(): void {
+    this.k.dispose();
+  }
+
   /** The backend's kernels (for benchmarks). */
   get kernels(): CausalKernels {
     return this.k;
@@ -123,6 +141,7 @@ export class CausalTransformer {
       if (!Number.isInteger(v) || v < 1) throw new NtpError('invalid-option', `option ${name} must be an integer ≥ 1 (got ${v})`);
     }
     if (!ATTENTION_KINDS.includes(attention)) throw new NtpError('invalid-option', `option attention must be linear, exp or softmax (got ${JSON.stringify(attention)})`);
+    const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
     if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be f64 or f32 (got ${JSON.stringify(precision)})`);
     for (const [name, s] of [['train', opts.train], ['test', opts.test]] as const) {
       if (!s) continue;
@@ -147,7 +166,7 @@ export class CausalTransformer {
       train: opts.train ? plan.take(opts.train.x.length) : -1,
       test: opts.test ? plan.take(opts.test.x.length) : -1,
     };
-    const k = await createCausalKernels(opts.backend ?? 'wasm', precision, plan.size, lay);
+    const k = await createCausalKernels(opts.backend ?? 'wasm', precision, plan.size, lay, threads);
     if (opts.train) k.buf.set(opts.train.x, rest.train);
     if (opts.test) k.buf.set(opts.test.x, rest.test);
     const model = new CausalTransformer(k, lay, rest, opts.train?.S ?? 0, opts.test?.S ?? 0);
@@ -222,12 +241,9 @@ export class CausalTransformer {
     const { k, T, d } = this;
     k.buf.fill(0, this.G, this.G + this.nParams);
     const scale = 1 / (ids.length * T * d);
-    let sum = 0;
-    for (let b = 0; b < ids.length; b++) {
-      const seq = this.seqOffset(set, ids[b]);
-      sum += this.k.gradient(seq, scale);
-    }
-    return sum * scale;
+    const seqs = this.batch.length >= ids.length ? this.batch : (this.batch = new Float64Array(ids.length));
+    for (let b = 0; b < ids.length; b++) seqs[b] = this.seqOffset(set, ids[b]);
+    return k.gradientBatch(seqs.subarray(0, ids.length), scale) * scale;
   }
 
   /** One optimiser step on a batch of training sequences. */

@@ -20,9 +20,16 @@ export function createJsCausalKernels(precision: Precision, elements: number, la
     backend: 'js',
     precision,
     buf,
+    threads: 1,
     prepare: () => prepareWeights(buf, layout),
     forward: (x) => forwardSequence(buf, layout, sigma, x),
     gradient: (x, scale) => gradientSequence(buf, layout, sigma, x, scale),
+    gradientBatch(xs, scale) {
+      let sum = 0;
+      for (let i = 0; i < xs.length; i++) sum += gradientSequence(buf, layout, sigma, xs[i], scale);
+      return sum;
+    },
+    dispose() {},
     adam(w, g, m, v, n, lr, b1, b2, eps, bc1, bc2) {
       for (let i = 0; i < n; i++) {
         const gi = buf[g + i];

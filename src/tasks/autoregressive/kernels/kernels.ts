@@ -61,12 +61,18 @@ export interface CausalKernels {
   readonly precision: Precision;
   /** the arena, `elements` long; offsets below index it */
   readonly buf: Float64Array | Float32Array;
+  /** threads the batch gradient runs on */
+  readonly threads: number;
   /** WT ← Wᵀ for every weight set; after every change of P, before the passes */
   prepare(): void;
   /** forward pass of the sequence at x (T + 1 tokens, the first T read): fills E, QKV, A */
   forward(x: number): void;
   /** forward and backward of the sequence at x: returns Σ_t ‖u_t − x_{t+1}‖² (float64) and adds scale × its gradient into G */
   gradient(x: number, scale: number): number;
+  /** {@link gradient} summed over the sequences at xs (on every thread, each running whole sequences) */
+  gradientBatch(xs: ArrayLike<number>, scale: number): number;
+  /** ends the threads, if any */
+  dispose(): void;
   /** Adam step on n entries: m, v moments; bc1 = 1 − β1^k, bc2 = 1 − β2^k */
   adam(w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number): void;
   /** y += a·x */

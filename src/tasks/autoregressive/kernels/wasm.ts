@@ -48,9 +48,16 @@ export async function createWasmCausalKernels(precision: Precision, elements: nu
     backend: 'wasm',
     precision,
     buf,
+    threads: 1,
     prepare: () => ex.causalPrepare(f, lay),
     forward: (x) => ex.causalForward(f, lay, p(x)),
     gradient: (x, scale) => ex.causalGradient(f, lay, p(x), scale),
+    gradientBatch(xs, scale) {
+      let sum = 0;
+      for (let i = 0; i < xs.length; i++) sum += ex.causalGradient(f, lay, p(xs[i]), scale);
+      return sum;
+    },
+    dispose() {},
     adam: (w, g, m, v, n, lr, b1, b2, eps, bc1, bc2) => ex.causalAdam(f, p(w), p(g), p(m), p(v), n, lr, b1, b2, eps, bc1, bc2),
     axpy: (y, a, x, n) => ex.causalAxpy(f, p(y), a, p(x), n),
   };
