@@ -38,7 +38,7 @@ ntp autoregressive train [options]         train the n-layer causal transformer 
   --layers N (2)  --heads H (2)  --attention linear|exp|softmax (linear)  --untied
   --optimizer adam|gd (adam)  --lr X (0.01)  --batch B (64)  --steps N (300)
   --train-sequences N (2048)  --test-sequences N (256)  --every N (10)
-  --backend wasm|js (wasm)  --precision f64|f32 (f64)  --seed N (0)
+  --backend wasm|js (wasm)  --precision f64|f32 (f64)  --seed N (0)  --threads N (1)
   --out DIR (out/autoregressive)  --json
   Writes DIR/trajectory.json, DIR/trajectory.csv and DIR/errors.svg, all or none.
 
@@ -130,7 +130,7 @@ async function train(argv: string[], io: CliIO): Promise<number> {
         optimizer: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' },
         'train-sequences': { type: 'string' }, 'test-sequences': { type: 'string' }, every: { type: 'string' },
         backend: { type: 'string' }, precision: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }),
   );
@@ -147,7 +147,7 @@ async function train(argv: string[], io: CliIO): Promise<number> {
     batch: parseIntFlag('--batch', values.batch), steps: parseIntFlag('--steps', values.steps),
     trainSequences: parseIntFlag('--train-sequences', values['train-sequences']), testSequences: parseIntFlag('--test-sequences', values['test-sequences']),
     backend: parseChoiceFlag('--backend', values.backend, ['wasm', 'js'] as const), precision: parseChoiceFlag('--precision', values.precision, ['f64', 'f32'] as const),
-    seed: parseIntFlag('--seed', values.seed),
+    seed: parseIntFlag('--seed', values.seed), threads: parseIntFlag('--threads', values.threads),
   };
   for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
   const every = parseIntFlag('--every', values.every) ?? 10;

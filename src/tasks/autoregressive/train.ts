@@ -7,6 +7,7 @@ import type { BackendName, Precision } from '../../engine/backend.js';
 import { ATTENTION_KINDS, type AttentionKind } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { checkThreads } from '../../engine/threads.js';
 import { trainTestSets, type Family, type Sequences } from './data.js';
 import { curveFromPredictions, type ErrorCurve } from './metrics.js';
 import { CausalTransformer } from './transformer.js';
@@ -37,13 +38,15 @@ export interface AutoregressiveTrainConfig {
   precision?: Precision;
   seed?: number;
   initScale?: number;
+  /** threads of a training step (WebAssembly backend; default 1); see CausalTransformer's option */
+  threads?: number;
 }
 
 /** The defaults of {@link AutoregressiveTrainConfig}. */
 export const TRAIN_DEFAULTS = {
   family: 'haar' as Family, d: 3, length: 20, period: 3, layers: 2, heads: 2, attention: 'linear' as AttentionKind, tied: true,
   optimizer: 'adam' as const, lr: 1e-2, batch: 64, steps: 300, trainSequences: 2048, testSequences: 256,
-  backend: 'wasm' as BackendName, precision: 'f64' as Precision, seed: 0, initScale: 0.02,
+  backend: 'wasm' as BackendName, precision: 'f64' as Precision, seed: 0, initScale: 0.02, threads: 1,
 };
 
 export const TRAIN_OPTIONS: readonly string[] = [...Object.keys(TRAIN_DEFAULTS), 'theta'];
@@ -88,6 +91,7 @@ export function resolveTrainConfig(config: Readonly<Record<string, unknown>>): A
   check(Number.isFinite(c.initScale) && c.initScale >= 0, 'initScale', 'must be a number ≥ 0', c.initScale);
   check(c.backend === 'wasm' || c.backend === 'js', 'backend', 'must be wasm or js', c.backend);
   check(c.precision === 'f64' || c.precision === 'f32', 'precision', 'must be f64 or f32', c.precision);
+  checkThreads(c.threads);
   check(c.batch <= c.trainSequences, 'batch', `must be ≤ trainSequences (${c.trainSequences})`, c.batch);
   if (c.family === 'rotation') check(c.d === 2 || config.d === undefined, 'd', 'must be 2 for the rotation family', c.d);
   const d = c.family === 'rotation' ? 2 : c.d;
@@ -100,7 +104,7 @@ export async function trainAutoregressive(config: Readonly<Record<string, unknow
   const c = resolveTrainConfig(config);
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer ≥ 1 (got ${every})`);
   const { train, test } = trainTestSets({ family: c.family, d: c.d, length: c.length, period: c.period, theta: c.theta, trainSequences: c.trainSequences, testSequences: c.testSequences, seed: c.seed });
-  const model = await CausalTransformer.create({ d: c.d, T: c.length, layers: c.layers, heads: c.heads, attention: c.attention, tied: c.tied, backend: c.backend, precision: c.precision, train, test, seed: c.seed, initScale: c.initScale });
+  const model = await CausalTransformer.create({ d: c.d, T: c.length, layers: c.layers, heads: c.heads, attention: c.attention, tied: c.tied, backend: c.backend, precision: c.precision, train, test, seed: c.seed, initScale: c.initScale, threads: c.threads });
   const rng = createRng(c.seed + 1);
   const order = Array.from({ length: c.trainSequences }, (_, i) => i);
   rng.shuffle(order);
@@ -141,5 +145,7 @@ export async function trainAutoregressive(config: Readonly<Record<string, unknow
     }
   }
   const predictions = model.predictSet('test');
+  // the model stays usable for predictions; its threads are not needed past the last step
+  model.dispose();
   return { status, steps, records, curve: curveFromPredictions(predictions, test), config: c, model, test, predictions };
 }

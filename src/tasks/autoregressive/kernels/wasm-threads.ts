@@ -85,10 +85,12 @@ export async function createThreadedCausalKernels(precision: Precision, elements
   const buf = precision === 'f32' ? new Float32Array(memory.buffer, base, elements) : new Float64Array(memory.buffer, base, elements);
   const p = (o: number) => base + o * s;
   const workers: ThreadHandle[] = [];
+  // after dispose the kernels keep working, on this thread alone
   const stop = () => {
     if (workers.length > 0) ex.causalStopWorkers(ctl);
     for (const w of workers) w.terminate();
     workers.length = 0;
+    i32[(ctl + C_THREADS) >> 2] = 1;
   };
   try {
     for (let j = 1; j < threads; j++) workers.push(await startWorker({ module, memory, ctl, j, loop: 'causalWorkerLoop' }));
@@ -100,7 +102,9 @@ export async function createThreadedCausalKernels(precision: Precision, elements
     backend: 'wasm',
     precision,
     buf,
-    threads,
+    get threads() {
+      return i32[(ctl + C_THREADS) >> 2];
+    },
     prepare: () => ex.causalPrepare(f, lays),
     forward: (x) => ex.causalForward(f, lays, p(x)),
     gradient: (x, scale) => ex.causalGradient(f, lays, p(x), scale),
