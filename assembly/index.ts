@@ -171,3 +171,6 @@ import { peakMulAdd } from './peak';
 export function kernelPeak(f32: bool, n: i32): f64 {
   return f32 ? peakMulAdd<f32>(n) : peakMulAdd<f64>(n);
 }
+
+// Causal kernel descent over a set of sequences (assembly/autoregressive/ckd.ts, f64).
+export { ckdSet, ckdScratchBytes } from './autoregressive/ckd';

@@ -11,6 +11,7 @@ import { generateSequences, iterateLinear, periodicSequence, rotation, type Sequ
 import { curvesSpec, type Curve } from './figures.js';
 import { errorCurve, geometricRate, predictorDistance, curveFromPredictions, type ErrorCurve } from './metrics.js';
 import { ckdPredictions, leastSquaresPredictions, type KernelName } from './references.js';
+import { ckdPredictionsSet } from './ckd-set.js';
 import { trainAutoregressive } from './train.js';
 import { constructionAlignment } from './construction.js';
 
@@ -185,7 +186,7 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
         const r = await trainAutoregressive({ family, attention, tied, layers: n, d: opts.d ?? 3, length: opts.length ?? 20, period: 3, steps: opts.steps ?? 300, batch: opts.batch ?? 64, trainSequences: opts.trainSequences ?? 2048, testSequences: opts.testSequences ?? 256, seed: opts.seed ?? 0, backend: opts.backend ?? 'wasm', lr: opts.lr ?? 1e-2 });
         test = r.test;
         const T = r.config.length;
-        const ckd = Array.from({ length: r.test.S }, (_, s) => ckdPredictions(r.test.x.subarray(s * r.test.L * r.test.d, (s + 1) * r.test.L * r.test.d), r.test.d, T, { kernel, depth: n }));
+        const ckd = await ckdPredictionsSet(r.test, T, { kernel, depth: n, backend: opts.backend ?? 'wasm' });
         const ckdC = curveFromPredictions(ckd, r.test);
         const delta = predictorDistance(r.predictions, ckd, r.test.d, T);
         const name = `trained n = ${n}, ${tied ? 'tied' : 'untied'}`;

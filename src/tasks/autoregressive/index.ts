@@ -5,6 +5,7 @@
  * reconstruction that satisfies what could be read, until someone checks it against the paper.
  */
 export { generateSequences, trainTestSets, haarOrthogonal, rotation, periodicSequence, iterateLinear, sphere, gaussian, checkTokens, sequenceOf, type Sequences, type Family, type DataOptions } from './data.js';
+export { ckdPredictionsSet } from './ckd-set.js';
 export { ckdPredictions, kaczmarzPredictions, leastSquaresPredictions, checkKernelInputs, symmetricEigen, EXP_MAX_NORM, LS_RANK_TOL, type KernelName, type CkdOptions } from './references.js';
 export { errorCurve, curveFromPredictions, predictorDistance, geometricRate, type GeometricRate, UNSTABLE_FACTOR, type ErrorCurve, type CurveStatus, type Predictor } from './metrics.js';
 export { CausalTransformer, type TransformerOptions, type StepOptions, type StepResult } from './transformer.js';
