@@ -44,3 +44,17 @@ export function causalWorkerLoop(ctl: usize, j: i32): void {
 export function causalStopWorkers(ctl: usize): void {
   causalStop(ctl);
 }
+
+// The recall family's threaded forward and backward (assembly/recall/parallel.ts) and the
+// kernels its host also calls on this instance.
+import { parallelForwardBackward, workerLoop as recallLoop, stopWorkers as recallStop } from './recall/parallel';
+export { recallScratchBytes, recallForwardBackward, recallEvaluate, recallNgd } from './index';
+export function recallForwardBackwardThreaded(f32: bool, ctl: usize): f64 {
+  return f32 ? parallelForwardBackward<f32>(ctl) : parallelForwardBackward<f64>(ctl);
+}
+export function recallWorkerLoop(ctl: usize, j: i32): void {
+  recallLoop(ctl, j);
+}
+export function recallStopWorkers(ctl: usize): void {
+  recallStop(ctl);
+}

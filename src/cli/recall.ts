@@ -36,6 +36,7 @@ Options:
   --seed S             seed (default 0)
   --precision P        f64 (default) or f32
   --backend NAME       wasm (default) or js
+  --threads N          threads of a step (default 1; wasm backend)
   --experiment NAME    run one of the paper's experiments instead of a single run:
                        ${EXPERIMENTS.join(', ')}
   --no-figure          skip the SVG figures
@@ -70,7 +71,7 @@ export async function runRecallCli(argv: string[], io: CliIO = processIO): Promi
           d: { type: 'string' }, batch: { type: 'string' }, steps: { type: 'string' }, eta: { type: 'string' },
           every: { type: 'string' }, samples: { type: 'string' }, 'eval-size': { type: 'string' }, 'test-size': { type: 'string' },
           seed: { type: 'string' }, precision: { type: 'string' }, backend: { type: 'string' }, experiment: { type: 'string' },
-          'no-figure': { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+          'no-figure': { type: 'boolean' }, out: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
         },
       }),
     );
@@ -98,6 +99,7 @@ export async function runRecallCli(argv: string[], io: CliIO = processIO): Promi
       seed: parseIntFlag('--seed', values.seed),
       precision: values.precision as RecallRunOptions['precision'],
       backend: values.backend as RecallRunOptions['backend'],
+      threads: parseIntFlag('--threads', values.threads),
     };
     const outDir = values.out ?? join('out', 'recall');
     const figures = !values['no-figure'];

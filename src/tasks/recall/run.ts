@@ -4,6 +4,7 @@
 
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
+import { checkThreads } from '../../engine/threads.js';
 import { createRng } from '../../dataset/random.js';
 import { ATTENTION_CODES, MODEL_KINDS, isNoisy, validateTask, type RecallAttention, type RecallModelKind, type RecallTask } from './config.js';
 import { FixedSentences, RecallGenerator, STREAMS, allocBatch, streamSeed, type RecallBatch } from './data.js';
@@ -45,12 +46,14 @@ export interface RecallRunOptions {
   evalSize?: number;
   /** unseen-output test sentences (default 512, as the authors' code) */
   testSize?: number;
+  /** threads of a step's forward and backward (WebAssembly backend; default 1), see createRecallModel */
+  threads?: number;
 }
 
 export type ResolvedRecallRun = Required<RecallRunOptions>;
 
 /** The options a run config may hold (the sweep engine's "unknown option" check). */
-export const RUN_OPTIONS = ['model', 'attention', 'kappa', 'alpha', 'vocab', 'triggers', 'outputs', 'context', 'd', 'batch', 'steps', 'eta', 'every', 'seed', 'precision', 'backend', 'samples', 'evalSize', 'testSize'] as const;
+export const RUN_OPTIONS = ['model', 'attention', 'kappa', 'alpha', 'vocab', 'triggers', 'outputs', 'context', 'd', 'batch', 'steps', 'eta', 'every', 'seed', 'precision', 'backend', 'samples', 'evalSize', 'testSize', 'threads'] as const;
 
 /** One record of a run. */
 export interface RecallRecord {
@@ -125,7 +128,7 @@ export function modelLabel(model: RecallModelKind, attention: RecallAttention, k
 
 const DEFAULTS: Omit<ResolvedRecallRun, 'd' | 'every'> = {
   model: 'origin', attention: 'linear', kappa: 1, alpha: 0, vocab: 60, triggers: 5, outputs: 4, context: 256,
-  batch: 512, steps: 2000, eta: 0.1, seed: 0, precision: 'f64', backend: 'wasm', samples: 0, evalSize: 1024, testSize: 512,
+  batch: 512, steps: 2000, eta: 0.1, seed: 0, precision: 'f64', backend: 'wasm', samples: 0, evalSize: 1024, testSize: 512, threads: 1,
 };
 
 /**
@@ -170,6 +173,7 @@ export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | Recal
     model, attention, kappa, alpha, vocab: task.vocab, triggers: task.triggers, outputs: task.outputs, context: task.context, d,
     batch, steps: int('steps', DEFAULTS.steps, 0), eta, every: int('every', perEpoch || 20, 1), seed: int('seed', DEFAULTS.seed, 0),
     precision, backend, samples, evalSize: int('evalSize', DEFAULTS.evalSize, 1), testSize: int('testSize', DEFAULTS.testSize, 1),
+    threads: checkThreads(pick('threads', DEFAULTS.threads)),
   };
   // every sentence a run holds at once (a batch, the held-out and test sets, M training sentences)
   const held = (r.batch + r.evalSize + r.testSize + r.samples) * r.context;
@@ -205,7 +209,7 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
   if (alphaHat === 1) throw new NtpError('invalid-option', `every one of the ${c.samples} training sentences has the noise target (α̂ = 1): γ = ln(α̂/(1−α̂)) is undefined; use more samples or a smaller alpha`);
   const usesGamma = noisy && c.model !== 'origin';
   const gamma = usesGamma ? gammaOf(alphaHat ?? c.alpha) : null;
-  const model = await createRecallModel({ task, model: c.model, attention: c.attention, kappa: c.kappa, gamma: gamma ?? undefined, d: c.d, precision: c.precision, backend: c.backend, maxBatch: c.batch });
+  const model = await createRecallModel({ task, model: c.model, attention: c.attention, kappa: c.kappa, gamma: gamma ?? undefined, d: c.d, precision: c.precision, backend: c.backend, maxBatch: c.batch, threads: c.threads });
   const held = new FixedSentences(task, streamSeed(c.seed, STREAMS.population), c.evalSize, c.batch);
   const unseen = new FixedSentences(task, streamSeed(c.seed, STREAMS.unseen), c.testSize, c.batch, 'unseen');
   const source = train ? epochSource(train, c.batch, c.seed) : streamSource(task, c.batch, c.seed);
@@ -265,6 +269,7 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
     rec.loss = model.loss(source());
     await push(rec);
   }
+  model.dispose();
   const final = records[records.length - 1];
   if (status === 'running' && !Number.isFinite(final.excessRisk)) status = 'diverged';
   return {
