@@ -209,7 +209,7 @@ console.log('\nwrote bench/results/latest.json');
 writeFileSync(new URL('autoregressive-target.json', results), JSON.stringify({ date: new Date().toISOString(), machine, quick, ...arTarget }, null, 1) + '\n');
 await speedSection(quick);
 
-// the recall family (SPEC §11), in its own results file
+// the recall family (docs/theory/recall.md), in its own results file
 const recall = await benchRecall(quick);
 writeFileSync(new URL('recall.json', results), JSON.stringify({ date: new Date().toISOString(), machine, quick, ...recall }, null, 1) + '\n');
 console.log('wrote bench/results/recall.json');
