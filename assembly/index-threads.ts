@@ -30,3 +30,31 @@ export function runJointThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64, nor
 export function workerLoop(ctl: usize, j: i32): void {
   loop(ctl, j, F32);
 }
+
+// The autoregressive family's threaded step (assembly/autoregressive/parallel.ts) and the
+// single-sequence kernels its host also calls on this instance.
+import { parallelGradient, workerLoop as causalLoop, stopWorkers as causalStop } from './autoregressive/parallel';
+export { causalPrepare, causalForward, causalGradient, causalAdam, causalAxpy } from './index';
+export function causalGradientThreaded(f32: bool, ctl: usize): f64 {
+  return f32 ? parallelGradient<f32>(ctl) : parallelGradient<f64>(ctl);
+}
+export function causalWorkerLoop(ctl: usize, j: i32): void {
+  causalLoop(ctl, j);
+}
+export function causalStopWorkers(ctl: usize): void {
+  causalStop(ctl);
+}
+
+// The recall family's threaded forward and backward (assembly/recall/parallel.ts) and the
+// kernels its host also calls on this instance.
+import { parallelForwardBackward, workerLoop as recallLoop, stopWorkers as recallStop } from './recall/parallel';
+export { recallScratchBytes, recallForwardBackward, recallEvaluate, recallNgd } from './index';
+export function recallForwardBackwardThreaded(f32: bool, ctl: usize): f64 {
+  return f32 ? parallelForwardBackward<f32>(ctl) : parallelForwardBackward<f64>(ctl);
+}
+export function recallWorkerLoop(ctl: usize, j: i32): void {
+  recallLoop(ctl, j);
+}
+export function recallStopWorkers(ctl: usize): void {
+  recallStop(ctl);
+}

@@ -121,8 +121,8 @@ export function factorizedEvaluate(backward: bool, joint: bool, metrics: bool, l
 
 // The recall family (SPEC §11): kernels over buffers the host passes by pointer and size; `f32`
 // selects the instantiation. Host: src/tasks/recall/engine-wasm.ts.
-import { forwardBackward as recallFB, evaluate as recallEval, scratchBytes as recallScratch } from './recall-model';
-import { ngdStep as recallNgdStep } from './recall-ngd';
+import { forwardBackward as recallFB, evaluate as recallEval, scratchBytes as recallScratch } from './recall/model';
+import { ngdStep as recallNgdStep } from './recall/ngd';
 
 export function recallScratchBytes(N: i32, H: i32, f32: bool): usize {
   return recallScratch(N, H, f32 ? 4 : 8);
@@ -140,50 +140,21 @@ export function recallNgd(f32: bool, w: usize, g: usize, n: i32, eta: f64): f64 
   return f32 ? recallNgdStep<f32>(w, g, n, eta) : recallNgdStep<f64>(w, g, n, eta);
 }
 
-// Causal attention over real-valued token arrays (autoregressive family). Pointers and sizes
-// only; `f32` picks the instantiation, independent of the layout's precision.
-import { causalScores, causalScoresBackward, causalApply, causalApplyBackward, gemmNNAcc, gemmTNAcc } from './causal-attention';
-import { expAttentionForward, expAttentionBackward } from './causal-exp';
-import { softmaxAttentionForward, softmaxAttentionBackward } from './causal-softmax';
-import { mseForwardBackward } from './mse';
-import { adamStep } from './adam';
+// The autoregressive family's causal transformer (assembly/autoregressive/): a whole sequence's
+// forward and backward per call over the layout at `lay` (step.ts); `f32` picks the
+// instantiation, independent of the layout's precision.
+import { prepareWeights, forwardSequence, gradientSequence } from './autoregressive/step';
+import { adamStep } from './autoregressive/adam';
 import { axpy } from './vec';
 
-export function causalGemmNT(f32: bool, c: usize, a: usize, b: usize, m: i32, n: i32, k: i32): void {
-  if (f32) gemmNT<f32>(c, a, b, m, n, k); else gemmNT<f64>(c, a, b, m, n, k);
+export function causalPrepare(f32: bool, lay: usize): void {
+  if (f32) prepareWeights<f32>(lay); else prepareWeights<f64>(lay);
 }
-export function causalGemmNNAcc(f32: bool, c: usize, a: usize, b: usize, m: i32, n: i32, k: i32): void {
-  if (f32) gemmNNAcc<f32>(c, a, b, m, n, k); else gemmNNAcc<f64>(c, a, b, m, n, k);
+export function causalForward(f32: bool, lay: usize, x: usize): void {
+  if (f32) forwardSequence<f32>(lay, x); else forwardSequence<f64>(lay, x);
 }
-export function causalGemmTNAcc(f32: bool, c: usize, a: usize, b: usize, m: i32, n: i32, k: i32): void {
-  if (f32) gemmTNAcc<f32>(c, a, b, m, n, k); else gemmTNAcc<f64>(c, a, b, m, n, k);
-}
-export function causalScoresForward(f32: bool, S: usize, q: usize, k: usize, n: i32, D: i32): void {
-  if (f32) causalScores<f32>(S, q, k, n, D); else causalScores<f64>(S, q, k, n, D);
-}
-export function causalScoresBack(f32: bool, dq: usize, dk: usize, dS: usize, q: usize, k: usize, n: i32, D: i32): void {
-  if (f32) causalScoresBackward<f32>(dq, dk, dS, q, k, n, D); else causalScoresBackward<f64>(dq, dk, dS, q, k, n, D);
-}
-export function causalApplyForward(f32: bool, out: usize, A: usize, v: usize, n: i32, D: i32): void {
-  if (f32) causalApply<f32>(out, A, v, n, D); else causalApply<f64>(out, A, v, n, D);
-}
-export function causalApplyBack(f32: bool, dA: usize, dv: usize, A: usize, v: usize, dOut: usize, n: i32, D: i32): void {
-  if (f32) causalApplyBackward<f32>(dA, dv, A, v, dOut, n, D); else causalApplyBackward<f64>(dA, dv, A, v, dOut, n, D);
-}
-export function causalExpForward(f32: bool, A: usize, n: i32): void {
-  if (f32) expAttentionForward<f32>(A, n); else expAttentionForward<f64>(A, n);
-}
-export function causalExpBackward(f32: bool, dA: usize, A: usize, n: i32): void {
-  if (f32) expAttentionBackward<f32>(dA, A, n); else expAttentionBackward<f64>(dA, A, n);
-}
-export function causalSoftmaxForward(f32: bool, A: usize, n: i32): void {
-  if (f32) softmaxAttentionForward<f32>(A, n); else softmaxAttentionForward<f64>(A, n);
-}
-export function causalSoftmaxBackward(f32: bool, dA: usize, A: usize, n: i32): void {
-  if (f32) softmaxAttentionBackward<f32>(dA, A, n); else softmaxAttentionBackward<f64>(dA, A, n);
-}
-export function causalMse(f32: bool, dE: usize, e: usize, y: usize, n: i32, D: i32, d: i32, w: f64): f64 {
-  return f32 ? mseForwardBackward<f32>(dE, e, y, n, D, d, w) : mseForwardBackward<f64>(dE, e, y, n, D, d, w);
+export function causalGradient(f32: bool, lay: usize, x: usize, scale: f64): f64 {
+  return f32 ? gradientSequence<f32>(lay, x, scale) : gradientSequence<f64>(lay, x, scale);
 }
 export function causalAdam(f32: bool, w: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, b1: f64, b2: f64, eps: f64, bc1: f64, bc2: f64): void {
   if (f32) adamStep<f32>(w, g, m, v, n, lr, b1, b2, eps, bc1, bc2); else adamStep<f64>(w, g, m, v, n, lr, b1, b2, eps, bc1, bc2);
@@ -194,3 +165,12 @@ export function causalAxpy(f32: bool, y: usize, a: f64, x: usize, n: i32): void 
 // f32 instantiations of the cyclic family's heads (the f64 ones are exported above).
 export { selectionForward32, selectionBackward32 } from './cyclic/selection';
 export { genForward32, genBackward32 } from './cyclic/gen';
+
+// The SIMD ceiling the benchmarks compare against (assembly/peak.ts).
+import { peakMulAdd } from './peak';
+export function kernelPeak(f32: bool, n: i32): f64 {
+  return f32 ? peakMulAdd<f32>(n) : peakMulAdd<f64>(n);
+}
+
+// Causal kernel descent over a set of sequences (assembly/autoregressive/ckd.ts, f64).
+export { ckdSet, ckdScratchBytes } from './autoregressive/ckd';

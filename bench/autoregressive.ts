@@ -4,11 +4,15 @@
 // GFLOP/s against the count of docs/theory/autoregressive.md#compute: forward per layer and sequence
 // 3·H·T·D² + 2·H·T(T+1)/2·D multiply-adds, forward + backward = 3 × forward.
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import type { BackendName, Precision } from '../src/engine/backend.js';
-import type { AttentionKind } from '../src/engine/causal/kernels.js';
+import type { AttentionKind } from '../src/tasks/autoregressive/kernels/kernels.js';
 import { generateSequences } from '../src/tasks/autoregressive/data.js';
 import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
+import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
+import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
+import { bestTimes, simdPeak } from './peak.js';
 
 export interface AutoregressiveBenchRow {
   size: string;
@@ -71,7 +75,101 @@ export async function autoregressiveBench(quick: boolean): Promise<Autoregressiv
   return rows;
 }
 
-// `node dist/bench/autoregressive.js [--quick]` runs this section alone
-if (process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
-  await autoregressiveBench(process.argv.includes('--quick'));
+/** One row of the section at the size of the PyTorch comparison. */
+export interface AutoregressiveTargetRow {
+  what: string;
+  attention: string;
+  precision: Precision;
+  threads: number;
+  /** best wall time of a call */
+  wallMs: number;
+  /** best CPU time of a call (all threads of the process) */
+  cpuMs: number;
+  gflop: number;
+  /** GFLOP/s of the CPU time on one thread, of the wall time on several */
+  gflops: number;
+  /** gflops over the measured SIMD peak of one thread (× threads) */
+  peakFraction: number;
+}
+
+/** A build to compare against (another checkout's dist/, e.g. main's): its transformer and its CKD reference. */
+async function loadCompare(root: string) {
+  const t = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/transformer.js`).href)) as { CausalTransformer: typeof CausalTransformer };
+  const r = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/references.js`).href)) as { ckdPredictions: typeof ckdPredictions };
+  return { CausalTransformer: t.CausalTransformer, ckdPredictions: r.ckdPredictions };
+}
+
+/**
+ * The training step at d = 5, T = 50, B = 256, 2 layers, 2 heads (the size measured against
+ * batched PyTorch), linear, exp and softmax attention, f64 and f32, on 1 and 2 threads; and
+ * causal kernel descent at finite depth over 256 sequences, the TS reference against the
+ * WebAssembly set. With `compare`, the same rows from another checkout's build (its dist/).
+ * PyTorch is not installed here: its rows are not measured.
+ */
+export async function autoregressiveTargetBench(quick: boolean, compare?: string): Promise<{ peak: { f64: number; f32: number }; rows: AutoregressiveTargetRow[] }> {
+  const d = 5, T = 50, B = 256, layers = 2, heads = 2;
+  const peak = await simdPeak();
+  console.log(`\nautoregressive step at d = ${d}, T = ${T}, B = ${B}, ${layers} layers, ${heads} heads; SIMD peak of one thread (assembly/peak.ts, CPU time): f64x2 ${peak.f64.toFixed(2)} GFLOP/s, f32x4 ${peak.f32.toFixed(2)} GFLOP/s`);
+  console.log('PyTorch rows: not measured (PyTorch is not installed on this machine)');
+  const train = generateSequences({ family: 'haar', d, length: T, sequences: B, seed: 1 });
+  const batch = Int32Array.from({ length: B }, (_, i) => i);
+  const gflop = stepFlops(d, T, heads, B, layers) / 1e9;
+  const rows: AutoregressiveTargetRow[] = [];
+  const iterations = quick ? 3 : 10;
+  const print = (r: AutoregressiveTargetRow) =>
+    console.log(`${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak`);
+  const builds: Array<[string, typeof CausalTransformer]> = [['step', CausalTransformer]];
+  const other = compare ? await loadCompare(compare) : null;
+  if (other) builds.push([`step (${compare})`, other.CausalTransformer]);
+  for (const [what, Model] of builds) {
+    for (const attention of ['linear', 'exp', 'softmax'] as const) {
+      for (const precision of ['f64', 'f32'] as const) {
+        for (const threads of Model === CausalTransformer ? [1, 2] : [1]) {
+          const model = await Model.create({ d, T, layers, heads, attention, precision, train, seed: 1, ...(threads > 1 ? { threads } : {}) });
+          const t = await bestTimes(() => model.step(batch, { lr: 1e-4 }), iterations);
+          (model as { dispose?: () => void }).dispose?.();
+          const gflops = threads === 1 ? gflop / (t.cpuMs / 1e3) : gflop / (t.wallMs / 1e3);
+          const row = { what, attention, precision, threads, ...t, gflop, gflops, peakFraction: gflops / (threads * peak[precision]) };
+          rows.push(row);
+          print(row);
+        }
+      }
+    }
+  }
+  // causal kernel descent over the same 256 sequences (f64)
+  const ckdFlop = (depth: number) => (2 * 2 * ((T * (T - 1)) / 2) * d * depth * B) / 1e9;
+  for (const kernel of ['linear', 'exp'] as const) {
+    for (const depth of [2, 8]) {
+      const one = (ckd: typeof ckdPredictions) => () => {
+        for (let s = 0; s < B; s++) ckd(train.x.subarray(s * train.L * d, (s + 1) * train.L * d), d, T, { kernel, depth });
+      };
+      const runs: Array<[string, () => unknown]> = [
+        [`CKD n = ${depth}, TS reference`, one(ckdPredictions)],
+        [`CKD n = ${depth}, WASM set`, () => ckdPredictionsSet(train, T, { kernel, depth })],
+      ];
+      if (other) runs.push([`CKD n = ${depth} (${compare})`, one(other.ckdPredictions)]);
+      for (const [what, fn] of runs) {
+        const t = await bestTimes(fn, iterations);
+        const g = ckdFlop(depth);
+        const row = { what, attention: kernel, precision: 'f64' as Precision, threads: 1, ...t, gflop: g, gflops: g / (t.cpuMs / 1e3), peakFraction: g / (t.cpuMs / 1e3) / peak.f64 };
+        rows.push(row);
+        print(row);
+      }
+    }
+  }
+  return { peak, rows };
+}
+
+// `node dist/bench/autoregressive.js [--quick] [--target] [--compare DIR]` runs this section alone
+// (--target: only the rows at the PyTorch comparison's size; --compare DIR: also another
+// checkout's build, e.g. --compare /work/main for the rows before a change)
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const quick = process.argv.includes('--quick');
+  const at = process.argv.indexOf('--compare');
+  const compare = at > 0 ? process.argv[at + 1] : undefined;
+  const target = await autoregressiveTargetBench(quick, compare);
+  const results = new URL('../../bench/results/', import.meta.url);
+  mkdirSync(results, { recursive: true });
+  writeFileSync(new URL('autoregressive-target.json', results), JSON.stringify({ date: new Date().toISOString(), quick, compare: compare ?? null, ...target }, null, 1) + '\n');
+  if (!process.argv.includes('--target')) await autoregressiveBench(quick);
 }

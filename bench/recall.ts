@@ -10,6 +10,7 @@ import type { RecallAttention, RecallModelKind } from '../src/tasks/recall/confi
 import { RecallGenerator, allocBatch } from '../src/tasks/recall/data.js';
 import { createRecallModel } from '../src/tasks/recall/model.js';
 import { modelLabel, runRecall } from '../src/tasks/recall/run.js';
+import { bestTimes, simdPeak } from './peak.js';
 
 export interface RecallBenchRow {
   name: string;
@@ -57,6 +58,7 @@ export async function benchRecall(quick: boolean) {
       }
     }
   }
+  const threadRows = await recallThreadRows(quick);
   // a paper run end to end: generation, steps, and records every 20 steps on 1,024 held-out and
   // 512 unseen-output sentences
   const steps = quick ? 200 : 2000;
@@ -64,7 +66,47 @@ export async function benchRecall(quick: boolean) {
   const t = await runRecall({ model: 'origin', attention: 'linear', kappa: 1, alpha: 0, steps, seed: 0 });
   const runMs = performance.now() - t0;
   console.log(`paper run ${t.label}, α = 0, ${steps} steps, records every 20 (WASM f64): ${(runMs / 1000).toFixed(2)} s (${t.status}, final loss ${t.final.loss.toExponential(3)})`);
-  return { rows, paperRun: { label: t.label, steps, seconds: runMs / 1000 } };
+  return { rows, threadRows, paperRun: { label: t.label, steps, seconds: runMs / 1000 } };
+}
+
+/** A step at the paper's size on 1 and 2 threads, against the SIMD peak of one thread. */
+export interface RecallThreadRow {
+  name: string;
+  precision: Precision;
+  threads: number;
+  wallMs: number;
+  cpuMs: number;
+  /** approximate FLOP of a step: 2·(10N² + 6H) per sentence (the dense products of the head and the attention sums) */
+  gflop: number;
+  /** GFLOP/s of the CPU time on one thread, of the wall time on two */
+  gflops: number;
+  peakFraction: number;
+}
+
+export async function recallThreadRows(quick: boolean): Promise<RecallThreadRow[]> {
+  const task = { vocab: 60, triggers: 5, outputs: 4, context: 256, alpha: 0.5 };
+  const B = 512;
+  const batch = allocBatch(B, task.context);
+  new RecallGenerator(task, 1).fill(batch);
+  const peak = await simdPeak();
+  const gflop = (2 * (10 * task.vocab ** 2 + 6 * task.context) * B) / 1e9;
+  console.log(`recall step on 1 and 2 threads (N = 60, H = 256, B = ${B}); SIMD peak of one thread (CPU time): f64x2 ${peak.f64.toFixed(2)}, f32x4 ${peak.f32.toFixed(2)} GFLOP/s; ~${(gflop * 1e3).toFixed(1)} MFLOP per step`);
+  const rows: RecallThreadRow[] = [];
+  for (const [model, attention] of [['origin', 'linear'], ['origin', 'softmax']] as Array<[RecallModelKind, RecallAttention]>) {
+    for (const precision of ['f64', 'f32'] as const) {
+      for (const threads of [1, 2]) {
+        const m = await createRecallModel({ task, model, attention, kappa: 1, precision, maxBatch: B, threads });
+        for (let i = 0; i < 3; i++) m.step(batch, 0.1);
+        const t = await bestTimes(() => m.step(batch, 1e-6), quick ? 5 : 30);
+        m.dispose();
+        const gflops = threads === 1 ? gflop / (t.cpuMs / 1e3) : gflop / (t.wallMs / 1e3);
+        const row = { name: `step ${modelLabel(model, attention, 1)}`, precision, threads, ...t, gflop, gflops, peakFraction: gflops / (threads * peak[precision]) };
+        rows.push(row);
+        console.log(`${row.name.padEnd(28)} ${precision} ${threads} thr  wall ${t.wallMs.toFixed(2).padStart(8)} ms  cpu ${t.cpuMs.toFixed(2).padStart(8)} ms  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * row.peakFraction).toFixed(0).padStart(3)} % of peak`);
+      }
+    }
+  }
+  return rows;
 }
 
 const invoked = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';

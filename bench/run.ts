@@ -20,7 +20,7 @@ import { speedSection } from './speed.js';
 import { cyclicBench } from './cyclic.js';
 import { factorizedBench } from './factorized.js';
 import { benchRecall } from './recall.js';
-import { autoregressiveBench } from './autoregressive.js';
+import { autoregressiveBench, autoregressiveTargetBench } from './autoregressive.js';
 import { threadsBench } from './threads.js';
 import { startupBench } from './startup.js';
 
@@ -199,12 +199,14 @@ const memory = await memoryAtL();
 await sweepBench(quick);
 await factorizedBench(quick);
 await autoregressiveBench(quick);
+const arTarget = await autoregressiveTargetBench(quick);
 // this file runs compiled as dist/bench/run.js; results go to the source tree's bench/results
 const results = new URL('../../bench/results/', import.meta.url);
 mkdirSync(results, { recursive: true });
 const out = { date: new Date().toISOString(), machine, quick, sizes: SIZES, rows, memory };
 writeFileSync(new URL('latest.json', results), JSON.stringify(out, null, 1) + '\n');
 console.log('\nwrote bench/results/latest.json');
+writeFileSync(new URL('autoregressive-target.json', results), JSON.stringify({ date: new Date().toISOString(), machine, quick, ...arTarget }, null, 1) + '\n');
 await speedSection(quick);
 
 // the recall family (docs/theory/recall.md), in its own results file

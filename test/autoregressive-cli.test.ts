@@ -78,6 +78,23 @@ describe('ntp autoregressive train and experiment', () => {
     expect(await readFile(join(out, 'errors.svg'), 'utf8')).toMatch(/^<svg/);
   });
 
+  it('train --threads 2 ends where one thread ends (to 1e-12); --threads 0 is refused with exit 2 and no files', async () => {
+    const args = ['autoregressive', 'train', '--d', '2', '--length', '8', '--steps', '20', '--batch', '16', '--train-sequences', '64', '--test-sequences', '16', '--every', '10', '--json'];
+    const runs = [];
+    for (const threads of ['1', '2']) {
+      const io = capture();
+      expect(await main([...args, '--threads', threads, '--out', join(dir, threads)], io)).toBe(0);
+      runs.push(JSON.parse(io.out));
+    }
+    expect(runs[1].config.threads).toBe(2);
+    expect(runs[0].final.testLoss).toBeGreaterThan(0);
+    expect(Math.abs(runs[1].final.testLoss - runs[0].final.testLoss) / runs[0].final.testLoss).toBeLessThan(1e-12);
+    const io = capture();
+    expect(await main([...args, '--threads', '0', '--out', join(dir, 'bad')], io)).toBe(2);
+    expect(io.err).toMatch(/option --threads must be an integer in \[1, 256\]/);
+    await expect(readdir(join(dir, 'bad'))).rejects.toThrow();
+  });
+
   it('experiment c1 writes the table (JSON) and its figure', async () => {
     const io = capture();
     const out = join(dir, 'c1');

@@ -3,6 +3,7 @@ import { createRng } from '../src/dataset/random.js';
 import { generateSequences, haarOrthogonal, periodicSequence, rotation, iterateLinear } from '../src/tasks/autoregressive/data.js';
 import { curveFromPredictions, errorCurve, geometricRate } from '../src/tasks/autoregressive/metrics.js';
 import { ckdPredictions, kaczmarzPredictions, leastSquaresPredictions } from '../src/tasks/autoregressive/references.js';
+import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
 
 const r3 = Math.sqrt(3);
 /** The rotation θ = π/3 from x_1 = (1, 0): x_1 … x_7. */
@@ -251,5 +252,35 @@ describe('data and bad input (docs/theory/autoregressive.md#data and docs/theory
     const data = generateSequences({ family: 'periodic', d: 3, period: 4, length: 6, sequences: 2, seed: 1 });
     const c = curveFromPredictions([new Float64Array(18), new Float64Array(18)], data);
     for (const v of c.squared) expect(Math.abs(v! - 1)).toBeLessThan(1e-15);
+  });
+});
+
+describe('causal kernel descent over a set in WebAssembly (ckdPredictionsSet) is the reference, sequence by sequence', () => {
+  it('linear kernel bit for bit, exp kernel to 1e-12 relative; depths 0 … 8, η ∈ {1, 0.5}, Haar d = 3 and d = 4 (odd and even rows)', async () => {
+    for (const d of [3, 4]) {
+      const data = generateSequences({ family: 'haar', d, length: 17, sequences: 5, seed: 11 });
+      for (const kernel of ['linear', 'exp'] as const) {
+        for (const depth of [0, 1, 3, 8]) {
+          for (const eta of [1, 0.5]) {
+            const got = await ckdPredictionsSet(data, 16, { kernel, depth, eta });
+            expect(got).toHaveLength(5);
+            for (let s = 0; s < 5; s++) {
+              const want = ckdPredictions(data.x.subarray(s * data.L * d, (s + 1) * data.L * d), d, 16, { kernel, depth, eta });
+              if (kernel === 'linear') expect(Array.from(got[s])).toEqual(Array.from(want));
+              else for (let i = 0; i < want.length; i++) expect(Math.abs(got[s][i] - want[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want[i])));
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('checks its input like the reference, naming the sequence and token', async () => {
+    const data = generateSequences({ family: 'haar', d: 2, length: 6, sequences: 3, seed: 2 });
+    data.x[2 * data.L * 2 + 2 * 2] = 0;
+    data.x[2 * data.L * 2 + 2 * 2 + 1] = 0;
+    await expect(ckdPredictionsSet(data, 5, { depth: 2 })).rejects.toThrow(/sequence 3, token 3 is zero/);
+    await expect(ckdPredictionsSet(data, 5, { depth: -1 })).rejects.toThrow(/option depth must be an integer/);
+    await expect(ckdPredictionsSet(data, 8, { depth: 1 })).rejects.toThrow(/length T must be an integer from 1 to 7/);
   });
 });

@@ -49,24 +49,25 @@ export function initThreadedWasm(): Promise<WebAssembly.Module> {
 
 /**
  * A worker's whole program, the same text for Node (`eval`) and browsers (a Blob URL): it
- * instantiates the module over the shared memory, adopts the coordinator's layout, says it is
- * ready and runs workerLoop until told to quit. A throw inside the loop marks the control block
+ * instantiates the module over the shared memory, adopts the coordinator's layout (core models,
+ * which pass `scratch`), says it is ready and runs the export `loop` (default workerLoop) until
+ * told to quit. A throw inside the loop marks the control block
  * failed and counts the worker out, so the coordinator returns instead of waiting forever.
  */
 const WORKER_SOURCE = `'use strict';
 const run = (data, post) => {
-  const { module, memory, ctl, j, scratch } = data;
+  const { module, memory, ctl, j, scratch, loop } = data;
   let ex;
   try {
     ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('WebAssembly aborted'); } } }).exports;
-    ex.adoptLayout(ctl + ${LAYOUT}, scratch[0], scratch[1], scratch[2], scratch[3]);
+    if (scratch) ex.adoptLayout(ctl + ${LAYOUT}, scratch[0], scratch[1], scratch[2], scratch[3]);
   } catch (e) {
     post({ error: String((e && e.message) || e) });
     return;
   }
   post({ ready: true });
   try {
-    ex.workerLoop(ctl, j);
+    ex[loop || 'workerLoop'](ctl, j);
   } catch (e) {
     const a = new Int32Array(memory.buffer);
     Atomics.store(a, (ctl + ${FAILED}) >> 2, 1);
@@ -83,20 +84,24 @@ if (typeof require === 'function') {
 `;
 
 /** A started worker: how to end it. */
-interface ThreadHandle {
+export interface ThreadHandle {
   terminate(): void;
 }
 
-interface WorkerData {
+/** What a worker runs: thread j of the control block at ctl, in the threaded build over `memory`. */
+export interface WorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   ctl: number;
   j: number;
-  scratch: number[];
+  /** a core model's per-worker scratch (adoptLayout); absent for the families' kernels */
+  scratch?: number[];
+  /** the export the worker runs (default workerLoop) */
+  loop?: string;
 }
 
-/** Starts one worker and resolves once it has adopted the layout. */
-async function startWorker(data: WorkerData): Promise<ThreadHandle> {
+/** Starts one worker and resolves once it is ready (has adopted the layout, if any). */
+export async function startWorker(data: WorkerData): Promise<ThreadHandle> {
   if (isNode()) {
     // a specifier in a variable, so that bundlers for the browser leave it alone
     const specifier = 'node:worker_threads';

@@ -7,11 +7,12 @@
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import { worstStatus, type ExperimentResult as CommonExperimentResult, type RunStatus } from '../../family/result.js';
 import type { BackendName } from '../../engine/backend.js';
-import type { AttentionKind } from '../../engine/causal/kernels.js';
+import type { AttentionKind } from './kernels/kernels.js';
 import { generateSequences, iterateLinear, periodicSequence, rotation, type Sequences } from './data.js';
 import { curvesSpec, type Curve } from './figures.js';
 import { errorCurve, geometricRate, predictorDistance, curveFromPredictions, type ErrorCurve } from './metrics.js';
 import { ckdPredictions, leastSquaresPredictions, type KernelName } from './references.js';
+import { ckdPredictionsSet } from './ckd-set.js';
 import { trainAutoregressive } from './train.js';
 import { constructionAlignment } from './construction.js';
 import { checkPlan } from '../../family/limits.js';
@@ -175,7 +176,7 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
         statuses.push(r.status);
         test = r.test;
         const T = r.config.length;
-        const ckd = Array.from({ length: r.test.S }, (_, s) => ckdPredictions(r.test.x.subarray(s * r.test.L * r.test.d, (s + 1) * r.test.L * r.test.d), r.test.d, T, { kernel, depth: n }));
+        const ckd = await ckdPredictionsSet(r.test, T, { kernel, depth: n, backend: opts.backend ?? 'wasm' });
         const ckdC = curveFromPredictions(ckd, r.test);
         const delta = predictorDistance(r.predictions, ckd, r.test.d, T);
         const name = `trained n = ${n}, ${tied ? 'tied' : 'untied'}`;

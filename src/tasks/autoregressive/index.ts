@@ -20,6 +20,7 @@ export { autoregressiveDefinition as definition };
 export { TRAIN_OPTIONS_SCHEMA as options, REFERENCE_OPTIONS as referenceOptions, C4_OPTIONS as c4Options, type AutoregressiveTrainOptions, type ReferenceOptions, type ResolvedTrainOptions } from './options.js';
 export type { ReferenceResult } from './reference-curve.js';
 export { generateSequences, trainTestSets, haarOrthogonal, rotation, periodicSequence, iterateLinear, sphere, gaussian, checkTokens, sequenceOf, type Sequences, type Family, type DataOptions } from './data.js';
+export { ckdPredictionsSet } from './ckd-set.js';
 export { ckdPredictions, kaczmarzPredictions, leastSquaresPredictions, checkKernelInputs, symmetricEigen, EXP_MAX_NORM, LS_RANK_TOL, type KernelName, type CkdOptions } from './references.js';
 export { errorCurve, curveFromPredictions, predictorDistance, geometricRate, type GeometricRate, UNSTABLE_FACTOR, type ErrorCurve, type CurveStatus, type Predictor } from './metrics.js';
 export { CausalTransformer, type TransformerOptions, type StepOptions, type StepResult } from './transformer.js';
@@ -28,6 +29,6 @@ export { trainAutoregressive, resolveTrainConfig, type AutoregressiveTrainConfig
 export { experimentC1, experimentC2, experimentC3, experimentC4, type ExperimentResult, type C4Options } from './experiments.js';
 export { curvesSpec, type Curve } from './figures.js';
 export { autoregressiveFamily } from './sweep.js';
-export type { AttentionKind } from '../../engine/causal/kernels.js';
-export type { CausalKernels, Sigma } from '../../engine/causal/kernels.js';
+export type { AttentionKind } from './kernels/kernels.js';
+export type { CausalKernels, CausalLayout, Sigma } from './kernels/kernels.js';
 export type { Which } from './transformer.js';

@@ -2,7 +2,7 @@
 // and the docs: one training run, the reference predictors, and the experiments E-C1 … E-C4.
 
 import { NtpError } from '../../errors.js';
-import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption } from '../../family/common-options.js';
+import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption, threadsOption } from '../../family/common-options.js';
 import type { Plan } from '../../family/definition.js';
 import { opt, type NameOf, type OptionsOf, type ResolvedOf } from '../../family/schema.js';
 
@@ -40,6 +40,7 @@ export const TRAIN_OPTIONS_SCHEMA = {
   seed: seedOption(0),
   backend: backendOption(),
   precision: precisionOption(),
+  threads: threadsOption(),
 };
 export type AutoregressiveTrainSchema = typeof TRAIN_OPTIONS_SCHEMA;
 /** A training run's options as a caller passes them. */
@@ -134,5 +135,5 @@ export type ResolvedC4Options = ResolvedOf<C4Schema>;
 /** The largest run of E-C4 (its deepest untied model). */
 export function planC4(o: ResolvedC4Options): Plan {
   const deepest = Math.max(...o.layers);
-  return planTrain({ process: 'haar', d: o.d, length: o.length, period: 3, theta: undefined, layers: deepest, heads: 2, attention: 'exp', tied: false, optimizer: 'adam', eta: o.eta, batch: o.batch, steps: o.steps, every: o.steps || 1, trainSequences: o.trainSequences, testSequences: o.testSequences, initScale: 0.02, seed: o.seed, backend: o.backend, precision: 'f64' });
+  return planTrain({ process: 'haar', d: o.d, length: o.length, period: 3, theta: undefined, layers: deepest, heads: 2, attention: 'exp', tied: false, optimizer: 'adam', eta: o.eta, batch: o.batch, steps: o.steps, every: o.steps || 1, trainSequences: o.trainSequences, testSequences: o.testSequences, initScale: 0.02, seed: o.seed, backend: o.backend, precision: 'f64', threads: undefined });
 }

@@ -64,7 +64,7 @@ export async function trainAutoregressive(config: AutoregressiveTrainConfig | Re
   const c = resolveTrainConfig(every === undefined ? config : { ...config, every }, 'trainAutoregressive()');
   every = c.every;
   const { train, test } = trainTestSets({ family: c.process, d: c.d, length: c.length, period: c.period, theta: c.theta, trainSequences: c.trainSequences, testSequences: c.testSequences, seed: c.seed });
-  const model = await CausalTransformer.create({ d: c.d, T: c.length, layers: c.layers, heads: c.heads, attention: c.attention, tied: c.tied, backend: c.backend, precision: c.precision, train, test, seed: c.seed, initScale: c.initScale });
+  const model = await CausalTransformer.create({ d: c.d, T: c.length, layers: c.layers, heads: c.heads, attention: c.attention, tied: c.tied, backend: c.backend, precision: c.precision, train, test, seed: c.seed, initScale: c.initScale, threads: c.threads ?? 1 });
   const rng = createRng(c.seed + 1);
   const order = Array.from({ length: c.trainSequences }, (_, i) => i);
   rng.shuffle(order);
@@ -105,5 +105,7 @@ export async function trainAutoregressive(config: AutoregressiveTrainConfig | Re
     }
   }
   const predictions = model.predictSet('test');
+  // the model stays usable for predictions; its threads are not needed past the last step
+  model.dispose();
   return { status, steps, records, curve: curveFromPredictions(predictions, test), config: c, model, test, predictions };
 }

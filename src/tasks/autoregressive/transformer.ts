@@ -6,15 +6,16 @@
  * (first d coordinates) of e^n_t. Loss: mean over sequences, positions and coordinates of
  * (u^n_t − x_{t+1})². Weights tied across layers (the paper's identical layers) or untied.
  *
- * The training step runs top to bottom over the CausalKernels interface, so the WebAssembly and
- * TypeScript backends share it. Data, parameters, optimizer state and one sequence's activations
- * live in the backend's arena, allocated once.
+ * A sequence's forward and backward pass is one kernel call (CausalKernels: WebAssembly SIMD or its
+ * TypeScript twin); the batch, the loss and the optimiser run here. Data, parameters, optimizer
+ * state and one sequence's activations live in the backend's arena, allocated once.
  */
 import type { BackendName, Precision } from '../../engine/backend.js';
-import { createCausalKernels } from '../../engine/causal/create.js';
-import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels } from '../../engine/causal/kernels.js';
+import { createCausalKernels } from './kernels/create.js';
+import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { checkThreads } from '../../engine/threads.js';
 import { gaussian, type Sequences } from './data.js';
 
 /** Options of {@link CausalTransformer.create}. */
@@ -39,6 +40,12 @@ export interface TransformerOptions {
   seed?: number;
   /** default 0.02 */
   initScale?: number;
+  /**
+   * threads a training step runs on (WebAssembly backend; default 1): each runs whole sequences of
+   * the batch; results repeat bit for bit per thread count and agree with one thread to rounding.
+   * Call dispose() to end them.
+   */
+  threads?: number;
 }
 
 /** Optimiser settings of a step. */
@@ -71,58 +78,49 @@ export class CausalTransformer {
   /** number of trainable values */
   readonly nParams: number;
   private k: CausalKernels;
+  private L: CausalLayout;
   private P: number; // parameters: [set][head][Q,K,V] D×D
   private G: number;
   private M: number;
   private Vm: number;
   private adamSteps = 0;
-  private E: number[]; // e^l, l = 0 … n, T×D
-  private q: number[]; // per (layer, head)
-  private kk: number[];
-  private v: number[];
-  private A: number[]; // T×T
-  private dE: number;
-  private dPrev: number;
-  private dq: number;
-  private dk: number;
-  private dv: number;
-  private dA: number;
   private staging: number; // one external sequence
+  private batch = new Float64Array(0); // the batch's sequence offsets, reused across steps
   private trainOff = -1;
   private testOff = -1;
   readonly trainSize: number;
   readonly testSize: number;
 
-  private constructor(k: CausalKernels, plan: Record<string, number | number[]>, o: Required<Pick<TransformerOptions, 'd' | 'T' | 'layers' | 'heads' | 'attention' | 'tied'>>, trainSize: number, testSize: number) {
+  private constructor(k: CausalKernels, L: CausalLayout, plan: Record<string, number>, trainSize: number, testSize: number) {
     this.k = k;
-    this.d = o.d;
-    this.D = 4 * o.d;
-    this.T = o.T;
-    this.layers = o.layers;
-    this.heads = o.heads;
-    this.attention = o.attention;
-    this.tied = o.tied;
-    this.nParams = (o.tied ? 1 : o.layers) * o.heads * 3 * this.D * this.D;
-    this.P = plan.P as number;
-    this.G = plan.G as number;
-    this.M = plan.M as number;
-    this.Vm = plan.Vm as number;
-    this.E = plan.E as number[];
-    this.q = plan.q as number[];
-    this.kk = plan.kk as number[];
-    this.v = plan.v as number[];
-    this.A = plan.A as number[];
-    this.dE = plan.dE as number;
-    this.dPrev = plan.dPrev as number;
-    this.dq = plan.dq as number;
-    this.dk = plan.dk as number;
-    this.dv = plan.dv as number;
-    this.dA = plan.dA as number;
-    this.staging = plan.staging as number;
-    this.trainOff = plan.train as number;
-    this.testOff = plan.test as number;
+    this.L = L;
+    this.d = L.d;
+    this.D = 4 * L.d;
+    this.T = L.T;
+    this.layers = L.layers;
+    this.heads = L.heads;
+    this.attention = L.attention;
+    this.tied = L.tied;
+    this.nParams = (L.tied ? 1 : L.layers) * L.heads * 3 * this.D * this.D;
+    this.P = L.P;
+    this.G = L.G;
+    this.M = plan.M;
+    this.Vm = plan.Vm;
+    this.staging = plan.staging;
+    this.trainOff = plan.train;
+    this.testOff = plan.test;
     this.trainSize = trainSize;
     this.testSize = testSize;
+  }
+
+  /** Threads a training step runs on. */
+  get threads(): number {
+    return this.k.threads;
+  }
+
+  /** Ends the model's threads (a model on one thread holds none). */
+  dispose(): void {
+    this.k.dispose();
   }
 
   /** The backend's kernels (for benchmarks). */
@@ -143,6 +141,7 @@ export class CausalTransformer {
       if (!Number.isInteger(v) || v < 1) throw new NtpError('invalid-option', `option ${name} must be an integer ≥ 1 (got ${v})`);
     }
     if (!ATTENTION_KINDS.includes(attention)) throw new NtpError('invalid-option', `option attention must be linear, exp or softmax (got ${JSON.stringify(attention)})`);
+    const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
     if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be f64 or f32 (got ${JSON.stringify(precision)})`);
     for (const [name, s] of [['train', opts.train], ['test', opts.test]] as const) {
       if (!s) continue;
@@ -154,22 +153,23 @@ export class CausalTransformer {
     const nSets = tied ? 1 : layers;
     const nP = nSets * heads * 3 * D * D;
     const plan = new ArenaPlan(precision);
-    const lay: Record<string, number | number[]> = {
-      P: plan.take(nP), G: plan.take(nP), M: plan.take(nP), Vm: plan.take(nP),
-      E: Array.from({ length: layers + 1 }, () => plan.take(T * D)),
-      q: Array.from({ length: layers * heads }, () => plan.take(T * D)),
-      kk: Array.from({ length: layers * heads }, () => plan.take(T * D)),
-      v: Array.from({ length: layers * heads }, () => plan.take(T * D)),
-      A: Array.from({ length: layers * heads }, () => plan.take(T * T)),
-      dE: plan.take(T * D), dPrev: plan.take(T * D), dq: plan.take(T * D), dk: plan.take(T * D), dv: plan.take(T * D),
-      dA: plan.take(T * T), staging: plan.take((T + 1) * d),
+    const n3 = 3 * heads * D;
+    const P = plan.take(nP);
+    const lay: CausalLayout = {
+      attention, d, T, layers, heads, tied,
+      P, G: plan.take(nP), WT: plan.take(nP),
+      E: plan.take((layers + 1) * T * D), QKV: plan.take(layers * T * n3), A: plan.take(layers * heads * T * T),
+      dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dQKV: plan.take(T * n3), kT: plan.take(T * D), vT: plan.take(T * D),
+    };
+    const rest: Record<string, number> = {
+      M: plan.take(nP), Vm: plan.take(nP), staging: plan.take((T + 1) * d),
       train: opts.train ? plan.take(opts.train.x.length) : -1,
       test: opts.test ? plan.take(opts.test.x.length) : -1,
     };
-    const k = await createCausalKernels(opts.backend ?? 'wasm', precision, plan.size);
-    if (opts.train) k.buf.set(opts.train.x, lay.train as number);
-    if (opts.test) k.buf.set(opts.test.x, lay.test as number);
-    const model = new CausalTransformer(k, lay, { d, T, layers, heads, attention, tied }, opts.train?.S ?? 0, opts.test?.S ?? 0);
+    const k = await createCausalKernels(opts.backend ?? 'wasm', precision, plan.size, lay, threads);
+    if (opts.train) k.buf.set(opts.train.x, rest.train);
+    if (opts.test) k.buf.set(opts.test.x, rest.test);
+    const model = new CausalTransformer(k, lay, rest, opts.train?.S ?? 0, opts.test?.S ?? 0);
     const rng = createRng(opts.seed ?? 0);
     const scale = opts.initScale ?? 0.02;
     const p = new Float64Array(nP);
@@ -195,6 +195,7 @@ export class CausalTransformer {
     this.k.buf.fill(0, this.M, this.M + this.nParams);
     this.k.buf.fill(0, this.Vm, this.Vm + this.nParams);
     this.adamSteps = 0;
+    this.k.prepare();
   }
 
   private seqOffset(set: 'train' | 'test', s: number): number {
@@ -203,79 +204,6 @@ export class CausalTransformer {
     if (off < 0) throw new NtpError('invalid-option', `the model holds no ${set} sequences`);
     if (!Number.isInteger(s) || s < 0 || s >= n) throw new NtpError('invalid-option', `${set} sequence ${s} out of range [0, ${n})`);
     return off + s * (this.T + 1) * this.d;
-  }
-
-  /** T0: e^0_t = (0, [t≥2]·x_t, x_t, [t≥2]·x_{t−1}), 1-based t. */
-  private buildInput(seq: number): void {
-    const { buf } = this.k;
-    const { d, D, T } = this;
-    const e = this.E[0];
-    buf.fill(0, e, e + T * D);
-    for (let t = 0; t < T; t++) {
-      for (let c = 0; c < d; c++) {
-        const x = buf[seq + t * d + c];
-        if (t > 0) {
-          buf[e + t * D + d + c] = x;
-          buf[e + t * D + 3 * d + c] = buf[seq + (t - 1) * d + c];
-        }
-        buf[e + t * D + 2 * d + c] = x;
-      }
-    }
-  }
-
-  private W(layer: number, head: number, which: Which): number {
-    return this.P + this.paramOffset(layer, head, which);
-  }
-
-  private forward(seq: number): void {
-    const { k, D, T } = this;
-    const sigma = k.sigma[this.attention];
-    this.buildInput(seq);
-    for (let l = 0; l < this.layers; l++) {
-      const e = this.E[l];
-      const next = this.E[l + 1];
-      k.buf.copyWithin(next, e, e + T * D);
-      for (let h = 0; h < this.heads; h++) {
-        const i = l * this.heads + h;
-        k.gemmNT(this.q[i], e, this.W(l, h, 'Q'), T, D, D);
-        k.gemmNT(this.kk[i], e, this.W(l, h, 'K'), T, D, D);
-        k.gemmNT(this.v[i], e, this.W(l, h, 'V'), T, D, D);
-        k.scores(this.A[i], this.q[i], this.kk[i], T, D);
-        sigma.forward(this.A[i], T);
-        k.apply(next, this.A[i], this.v[i], T, D);
-      }
-    }
-  }
-
-  /** MSE of the sequence at the last forward pass, with its gradient accumulated into G. */
-  private backward(seq: number, scale: number): number {
-    const { k, D, T, d } = this;
-    const sigma = k.sigma[this.attention];
-    const sum = k.mse(this.dE, this.E[this.layers], seq + d, T, D, d, scale);
-    let dE = this.dE;
-    let dPrev = this.dPrev;
-    for (let l = this.layers - 1; l >= 0; l--) {
-      const e = this.E[l];
-      k.buf.copyWithin(dPrev, dE, dE + T * D);
-      for (let h = 0; h < this.heads; h++) {
-        const i = l * this.heads + h;
-        const gQ = this.G + this.paramOffset(l, h, 'Q');
-        k.applyBackward(this.dA, this.dv, this.A[i], this.v[i], dE, T, D);
-        sigma.backward(this.dA, this.A[i], T);
-        k.scoresBackward(this.dq, this.dk, this.dA, this.q[i], this.kk[i], T, D);
-        // Q, K, V of a head are adjacent D×D blocks
-        k.gemmTNAcc(gQ, this.dq, e, D, D, T);
-        k.gemmTNAcc(gQ + D * D, this.dk, e, D, D, T);
-        k.gemmTNAcc(gQ + 2 * D * D, this.dv, e, D, D, T);
-        k.gemmNNAcc(dPrev, this.dq, this.W(l, h, 'Q'), T, D, D);
-        k.gemmNNAcc(dPrev, this.dk, this.W(l, h, 'K'), T, D, D);
-        k.gemmNNAcc(dPrev, this.dv, this.W(l, h, 'V'), T, D, D);
-      }
-      const tmp = dE;
-      dE = dPrev;
-      dPrev = tmp;
-    }
-    return sum;
   }
 
   private indices(set: 'train' | 'test', idx?: ArrayLike<number>): ArrayLike<number> {
@@ -291,8 +219,8 @@ export class CausalTransformer {
     let sum = 0;
     for (let b = 0; b < ids.length; b++) {
       const seq = this.seqOffset(set, ids[b]);
-      this.forward(seq);
-      const e = this.E[this.layers];
+      this.k.forward(seq);
+      const e = this.L.E + this.layers * T * D;
       for (let t = 0; t < T; t++) {
         for (let c = 0; c < d; c++) {
           const diff = this.k.buf[e + t * D + c] - this.k.buf[seq + (t + 1) * d + c];
@@ -313,13 +241,9 @@ export class CausalTransformer {
     const { k, T, d } = this;
     k.buf.fill(0, this.G, this.G + this.nParams);
     const scale = 1 / (ids.length * T * d);
-    let sum = 0;
-    for (let b = 0; b < ids.length; b++) {
-      const seq = this.seqOffset(set, ids[b]);
-      this.forward(seq);
-      sum += this.backward(seq, scale);
-    }
-    return sum * scale;
+    const seqs = this.batch.length >= ids.length ? this.batch : (this.batch = new Float64Array(ids.length));
+    for (let b = 0; b < ids.length; b++) seqs[b] = this.seqOffset(set, ids[b]);
+    return k.gradientBatch(seqs.subarray(0, ids.length), scale) * scale;
   }
 
   /** One optimiser step on a batch of training sequences. */
@@ -338,12 +262,13 @@ export class CausalTransformer {
       this.adamSteps++;
       this.k.adam(this.P, this.G, this.M, this.Vm, this.nParams, lr, b1, b2, opts.eps ?? 1e-8, 1 - b1 ** this.adamSteps, 1 - b2 ** this.adamSteps);
     }
+    this.k.prepare();
     return { status: 'running', loss };
   }
 
   private readPrediction(): Float64Array {
     const { T, D, d } = this;
-    const e = this.E[this.layers];
+    const e = this.L.E + this.layers * T * D;
     const u = new Float64Array(T * d);
     for (let t = 0; t < T; t++) for (let c = 0; c < d; c++) u[t * d + c] = this.k.buf[e + t * D + c];
     return u;
@@ -355,7 +280,7 @@ export class CausalTransformer {
     if (x.length < T * d) throw new NtpError('invalid-data', `sequence of ${x.length / d} tokens; the model needs ${T}`);
     this.k.buf.fill(0, this.staging, this.staging + (T + 1) * d);
     this.k.buf.set(x.subarray(0, T * d), this.staging);
-    this.forward(this.staging);
+    this.k.forward(this.staging);
     return this.readPrediction();
   }
 
@@ -364,7 +289,7 @@ export class CausalTransformer {
     const n = set === 'train' ? this.trainSize : this.testSize;
     const out: Float64Array[] = [];
     for (let s = 0; s < n; s++) {
-      this.forward(this.seqOffset(set, s));
+      this.k.forward(this.seqOffset(set, s));
       out.push(this.readPrediction());
     }
     return out;

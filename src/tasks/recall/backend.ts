@@ -21,6 +21,10 @@ export interface RecallBackend {
   readonly targets: Int32Array;
   readonly outputs: Int32Array;
   readonly maxBatch: number;
+  /** threads forwardBackward runs on (each a contiguous share of the sentences) */
+  readonly threads: number;
+  /** ends the threads, if any (the backend keeps working on one) */
+  dispose(): void;
   /** mean loss of the staged B sentences; gradients of the flagged tensors into gW, gV, gF */
   forwardBackward(B: number, gW: boolean, gV: boolean, gF: boolean): number;
   /** per-sentence metrics of the staged sentences (EVAL_FIELDS per sentence), a view valid until the next call */

@@ -20,6 +20,8 @@ export function createJsBackend(shape: RecallShape, maxBatch: number): RecallBac
   return {
     name: 'js',
     W: net.W, V: net.V, F: net.F, gW, gV, gF, tokens, targets, outputs, maxBatch,
+    threads: 1,
+    dispose() {},
     forwardBackward: (B, w, v, f) => forwardBackward(net, sc, B, tokens, targets, w ? gW : null, v ? gV : null, f ? gF : null),
     evaluate(B) {
       evaluate(net, sc, B, tokens, targets, outputs, shape.tau, out);

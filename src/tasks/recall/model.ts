@@ -1,5 +1,6 @@
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
+import { checkThreads } from '../../engine/threads.js';
 import type { RecallBackend } from './backend.js';
 import { ATTENTION_CODES, MODEL_KINDS, isNoisy, noiseToken, validateTask, type RecallAttention, type RecallModelKind, type RecallTask } from './config.js';
 import type { RecallBatch } from './data.js';
@@ -29,6 +30,12 @@ export interface RecallModelOptions {
   backend?: BackendName;
   /** largest batch the model will see (default 512) */
   maxBatch?: number;
+  /**
+   * threads a step's forward and backward run on (WebAssembly backend; default 1): each runs a
+   * share of the batch's sentences; results repeat bit for bit per thread count and agree with one
+   * thread to rounding. Call dispose() to end them.
+   */
+  threads?: number;
 }
 
 /** Gradients of the mean batch loss (float64 copies), only for the tensors that train. */
@@ -82,6 +89,16 @@ export class RecallModel {
   readonly lambda: Float64Array;
   private readonly gLambda: Float64Array;
   private readonly last: RecallStep = { loss: NaN, normW: 0, normV: 0, normF: 0, normLambda: 0, status: 'running' };
+
+  /** Threads a step's forward and backward run on. */
+  get threads(): number {
+    return this.be.threads;
+  }
+
+  /** Ends the model's threads (it keeps working on one; a model on one thread holds none). */
+  dispose(): void {
+    this.be.dispose();
+  }
 
   constructor(
     private readonly be: RecallBackend,
@@ -256,7 +273,8 @@ export async function createRecallModel(opts: RecallModelOptions): Promise<Recal
   const gamma = opts.gamma ?? (noisy ? Math.log(task.alpha / (1 - task.alpha)) : 0);
   if (!Number.isFinite(gamma)) bad(`option gamma must be finite (got ${String(gamma)})`);
   const shape = { N, H: task.context, sigma: SIGMA[attention], kappa, useF: model === 'origin' || noisy, f32: precision === 'f32', tau: noiseToken(task) };
-  const be = backend === 'wasm' ? await createWasmBackend(shape, maxBatch) : createJsBackend(shape, maxBatch);
+  const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
+  const be = backend === 'wasm' ? await createWasmBackend(shape, maxBatch, threads) : createJsBackend(shape, maxBatch);
   return new RecallModel(be, task, { model, attention, kappa, precision, gamma, d });
 }
 

@@ -2,7 +2,7 @@
 // flags, the sweep validator and the docs table all come from this schema.
 
 import { NtpError } from '../../errors.js';
-import { backendOption, etaOption, precisionOption, seedOption, stepsOption } from '../../family/common-options.js';
+import { backendOption, etaOption, precisionOption, seedOption, stepsOption, threadsOption } from '../../family/common-options.js';
 import { numberBytes } from '../../family/limits.js';
 import type { Plan } from '../../family/definition.js';
 import { opt, resolveOptions, type NameOf, type OptionsOf, type ResolvedOf } from '../../family/schema.js';
@@ -40,6 +40,7 @@ export const RECALL_OPTIONS = {
   seed: seedOption(0),
   precision: precisionOption(),
   backend: backendOption(),
+  threads: threadsOption(),
 };
 
 export type RecallOptionsSchema = typeof RECALL_OPTIONS;

@@ -97,7 +97,7 @@ export async function runRecall(options: RecallRunOptions | ResolvedRecallRun, o
   if (alphaHat === 1) throw new NtpError('invalid-option', `every one of the ${c.samples} training sentences has the noise target (α̂ = 1): γ = ln(α̂/(1−α̂)) is undefined; use more samples or a smaller alpha`);
   const usesGamma = noisy && c.model !== 'origin';
   const gamma = usesGamma ? gammaOf(alphaHat ?? c.alpha) : null;
-  const model = await createRecallModel({ task, model: c.model, attention: c.attention, kappa: c.kappa, gamma: gamma ?? undefined, d: c.d, precision: c.precision, backend: c.backend, maxBatch: c.batch });
+  const model = await createRecallModel({ task, model: c.model, attention: c.attention, kappa: c.kappa, gamma: gamma ?? undefined, d: c.d, precision: c.precision, backend: c.backend, maxBatch: c.batch, threads: c.threads ?? 1 });
   const held = new FixedSentences(task, streamSeed(c.seed, STREAMS.population), c.evalSize, c.batch);
   const unseen = new FixedSentences(task, streamSeed(c.seed, STREAMS.unseen), c.testSize, c.batch, 'unseen');
   const source = train ? epochSource(train, c.batch, c.seed) : streamSource(task, c.batch, c.seed);
@@ -157,6 +157,7 @@ export async function runRecall(options: RecallRunOptions | ResolvedRecallRun, o
     rec.loss = model.loss(source());
     await push(rec);
   }
+  model.dispose();
   const final = records[records.length - 1];
   if (status === 'completed' && !Number.isFinite(final.excessRisk)) status = 'diverged';
   return {

@@ -1,4 +1,4 @@
-// TS twin of assembly/recall-ngd.ts: per-tensor normalized GD, P ← P − η ∇P / ‖∇P‖_F (docs/theory/recall.md#training).
+// TS twin of assembly/recall/ngd.ts: per-tensor normalized GD, P ← P − η ∇P / ‖∇P‖_F (docs/theory/recall.md#training).
 
 import type { Real } from './attention.js';
 

@@ -1,4 +1,4 @@
-// TS twin of assembly/recall-model.ts: the model over a batch, forward and backward, read top
+// TS twin of assembly/recall/model.ts: the model over a batch, forward and backward, read top
 // to bottom as in docs/theory/recall.md#model-and-loss.
 
 import { attentionBackward, attentionForward, expFor, queryRow, queryRowBackward, weightedSum, type Real } from './attention.js';

@@ -3,7 +3,7 @@
 // headForward keeps ξ_A and ξ_F apart (the layer-wise logits); training uses the combined pass below.
 // Twin: src/tasks/recall/kernels/head.ts.
 
-import { axpy, dot } from './vec';
+import { axpy, dot } from '../vec';
 
 /** ξ_A = V ws; ξ_F = F c (0 when F takes no part); ξ = ξ_A + ξ_F */
 export function headForward<T>(xi: usize, xiA: usize, xiF: usize, V: usize, F: usize, ws: usize, N: i32, q: i32, prev: i32, kappa: i32, useF: bool): void {

@@ -1,5 +1,5 @@
 /**
- * Softmax attention over the valid keys of each row (TS twin of assembly/causal-softmax.ts).
+ * Softmax attention over the valid keys of each row (TS twin of assembly/autoregressive/causal-softmax.ts).
  * Row 0 has no valid key: its weights stay 0 (never 0/0).
  */
 import type { Sigma } from './kernels.js';

@@ -2,10 +2,10 @@
 // sentence, reading top to bottom. Weights W (2N×2N), V and F (N×2N); tokens B×H i32.
 // Twin: src/tasks/recall/kernels/step.ts.
 
-import { queryRow, attentionForward, weightedSum, attentionBackward, queryRowBackward } from './recall-attention';
-import { headForward, combineHead, logitsForward, logitsBackward } from './recall-head';
-import { axpy } from './vec';
-import { crossEntropy } from './softmax';
+import { queryRow, attentionForward, weightedSum, attentionBackward, queryRowBackward } from './attention';
+import { headForward, combineHead, logitsForward, logitsBackward } from './head';
+import { axpy } from '../vec';
+import { crossEntropy } from '../softmax';
 
 function align(p: usize): usize {
   return (p + 15) & ~(15 as usize);
@@ -32,6 +32,15 @@ export function scratchBytes(N: i32, H: i32, s: usize): usize {
  * A zero pointer is a tensor that does not train.
  */
 export function forwardBackward<T>(sigma: i32, kappa: i32, useF: bool, N: i32, H: i32, B: i32, tokens: usize, targets: usize, W: usize, V: usize, F: usize, gW: usize, gV: usize, gF: usize, scratch: usize): f64 {
+  return forwardBackwardRange<T>(sigma, kappa, useF, N, H, B, 0, B, tokens, targets, W, V, F, gW, gV, gF, scratch);
+}
+
+/**
+ * forwardBackward's share of sentences [b0, b1) of a batch of B: their loss / B, and their part
+ * of the gradients (the gradients are sums over sentences, so the parts of a partition add up to
+ * the whole; assembly/recall/parallel.ts runs one part per thread).
+ */
+export function forwardBackwardRange<T>(sigma: i32, kappa: i32, useF: bool, N: i32, H: i32, B: i32, b0: i32, b1: i32, tokens: usize, targets: usize, W: usize, V: usize, F: usize, gW: usize, gV: usize, gF: usize, scratch: usize): f64 {
   const sz = sizeof<T>();
   const R = scratch;
   const dR = R + b2(N, sz);
@@ -53,7 +62,7 @@ export function forwardBackward<T>(sigma: i32, kappa: i32, useF: bool, N: i32, H
   const backward = gW != 0 || gV != 0 || gF != 0;
   const w = <T>(1.0 / <f64>B);
   let loss: f64 = 0;
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     const z = tokens + (<usize>b) * (<usize>H) * 4;
     const q = tok(z, H - 1);
     const prev = tok(z, H - 2);

@@ -1,4 +1,4 @@
-/** Exponential attention σ(s) = e^s without normalisation (TS twin of assembly/causal-exp.ts). */
+/** Exponential attention σ(s) = e^s without normalisation (TS twin of assembly/autoregressive/causal-exp.ts). */
 import type { Sigma } from './kernels.js';
 
 export function jsExpSigma(buf: Float64Array | Float32Array): Sigma {

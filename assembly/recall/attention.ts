@@ -3,8 +3,8 @@
 // (z_h, N + z_{h−1}) of a 2N-dimensional one-hot space, so x_hᵀ W x_H is four gathers from W.
 // σ: 0 linear, 1 ReLU(s + 10⁻⁸), 2 softmax over h. Twin: src/tasks/recall/kernels/attention.ts.
 
-import { axpy, scale } from './vec';
-import { expShiftSum } from './exp';
+import { axpy, scale } from '../vec';
+import { expShiftSum } from '../exp';
 
 const RELU_SHIFT: f64 = 1e-8;
 

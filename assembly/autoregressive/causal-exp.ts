@@ -1,6 +1,6 @@
 // Exponential attention: σ(s) = e^s on the valid keys, no normalisation.
 
-import { expShift } from './exp';
+import { expShift } from '../exp';
 
 /** A[t, 1 … t] ← exp(S[t, 1 … t]) in place; invalid entries stay 0 */
 export function expAttentionForward<T>(A: usize, n: i32): void {

@@ -1,7 +1,7 @@
 // Per-tensor normalized GD for the recall family (SPEC §11.4): P ← P − η ∇P / ‖∇P‖_F, each
 // tensor on its own. Twin: src/tasks/recall/kernels/ngd.ts.
 
-import { amax, scaledSumSquares, stepInto } from './vec';
+import { amax, scaledSumSquares, stepInto } from '../vec';
 
 /**
  * One NGD step of the tensor w (n entries) with gradient g. Returns ‖g‖_F (taken as

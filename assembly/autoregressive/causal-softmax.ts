@@ -1,8 +1,8 @@
 // Softmax attention over the valid keys j = 1 … t of each row. Row 0 has no valid key after the
 // position-0 mask: its weights stay 0 and its output is 0 (an empty row is never normalised).
 
-import { expShiftSum } from './exp';
-import { dot, scale, vmax } from './vec';
+import { expShiftSum } from '../exp';
+import { dot, scale, vmax } from '../vec';
 
 /** A[t, 1 … t] ← softmax(S[t, 1 … t]) in place, shifted by the row max */
 export function softmaxAttentionForward<T>(A: usize, n: i32): void {

@@ -1,0 +1,146 @@
+// The one matrix product of the causal transformer: C (m×n) (+)= A·B with A[i, p] at
+// a + i·aRow + p·aCol (so Aᵀ·B is a stride swap), B row-major with row stride ldb, C with row
+// stride ldc (strides in elements). A 4-row × 2-vector register block: every B row loaded once
+// feeds eight accumulators; row and column tails fall back to one vector, then scalars.
+//
+// `band` skips the products a causal mask makes zero, per block of rows [i, i + r):
+//   BAND_FULL      every p and j;
+//   BAND_LOWER_A   p < i + r: A lower-triangular (row t reads keys p ≤ t; A·V, dS·K);
+//   BAND_UPPER_AT  p ≥ i: A = Xᵀ with X lower-triangular (Aᵀ·dOut, dSᵀ·Q);
+//   BAND_LOWER_C   j < i + r: only C's lower triangle is wanted (Q·Kᵀ, dOut·Vᵀ); the caller
+//                  clears C and masks what the block's edge computed past the diagonal.
+// Skipped terms are exact zeros of the stored operands, so the band changes no value.
+
+export const BAND_FULL: i32 = 0;
+export const BAND_LOWER_A: i32 = 1;
+export const BAND_UPPER_AT: i32 = 2;
+export const BAND_LOWER_C: i32 = 3;
+
+export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, m: i32, n: i32, k: i32, acc: bool, band: i32): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) rows<T>(c, ldc, a, aRow, aCol, b, ldb, i, 4, n, k, acc, band);
+  for (; i < m; i++) rows<T>(c, ldc, a, aRow, aCol, b, ldb, i, 1, n, k, acc, band);
+}
+
+/** Rows [i, i + r) of C, r ∈ {1, 4}. */
+@inline function rows<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, i: i32, r: i32, n: i32, k: i32, acc: bool, band: i32): void {
+  const L = 16 / sizeof<T>();
+  const W = 2 * L;
+  const s = <usize>sizeof<T>();
+  const ar = (<usize>aRow) * s;
+  const ac = (<usize>aCol) * s;
+  const bs = (<usize>ldb) * s;
+  const cs = (<usize>ldc) * s;
+  const p0 = band == BAND_UPPER_AT ? i : 0;
+  const p1 = band == BAND_LOWER_A ? min(k, i + r) : k;
+  const nEnd = band == BAND_LOWER_C ? min(n, i + r) : n;
+  const a0 = a + (<usize>i) * ar + (<usize>p0) * ac;
+  const c0 = c + (<usize>i) * cs;
+  const b0 = b + (<usize>p0) * bs;
+  let j = 0;
+  if (r == 4) {
+    for (; j + W <= nEnd; j += W) {
+      const cp = c0 + (<usize>j) * s;
+      let x00 = v128.splat<T>(<T>0), x01 = v128.splat<T>(<T>0);
+      let x10 = v128.splat<T>(<T>0), x11 = v128.splat<T>(<T>0);
+      let x20 = v128.splat<T>(<T>0), x21 = v128.splat<T>(<T>0);
+      let x30 = v128.splat<T>(<T>0), x31 = v128.splat<T>(<T>0);
+      if (acc) {
+        x00 = v128.load(cp); x01 = v128.load(cp, 16);
+        x10 = v128.load(cp + cs); x11 = v128.load(cp + cs, 16);
+        x20 = v128.load(cp + 2 * cs); x21 = v128.load(cp + 2 * cs, 16);
+        x30 = v128.load(cp + 3 * cs); x31 = v128.load(cp + 3 * cs, 16);
+      }
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0;
+      for (let p = p0; p < p1; p++) {
+        const v0 = v128.load(bp);
+        const v1 = v128.load(bp, 16);
+        const y0 = v128.splat<T>(load<T>(ap));
+        const y1 = v128.splat<T>(load<T>(ap + ar));
+        const y2 = v128.splat<T>(load<T>(ap + 2 * ar));
+        const y3 = v128.splat<T>(load<T>(ap + 3 * ar));
+        x00 = v128.add<T>(x00, v128.mul<T>(y0, v0)); x01 = v128.add<T>(x01, v128.mul<T>(y0, v1));
+        x10 = v128.add<T>(x10, v128.mul<T>(y1, v0)); x11 = v128.add<T>(x11, v128.mul<T>(y1, v1));
+        x20 = v128.add<T>(x20, v128.mul<T>(y2, v0)); x21 = v128.add<T>(x21, v128.mul<T>(y2, v1));
+        x30 = v128.add<T>(x30, v128.mul<T>(y3, v0)); x31 = v128.add<T>(x31, v128.mul<T>(y3, v1));
+        bp += bs;
+        ap += ac;
+      }
+      v128.store(cp, x00); v128.store(cp, x01, 16);
+      v128.store(cp + cs, x10); v128.store(cp + cs, x11, 16);
+      v128.store(cp + 2 * cs, x20); v128.store(cp + 2 * cs, x21, 16);
+      v128.store(cp + 3 * cs, x30); v128.store(cp + 3 * cs, x31, 16);
+    }
+    if (j + L <= nEnd) {
+      const cp = c0 + (<usize>j) * s;
+      let x0 = v128.splat<T>(<T>0), x1 = v128.splat<T>(<T>0), x2 = v128.splat<T>(<T>0), x3 = v128.splat<T>(<T>0);
+      if (acc) { x0 = v128.load(cp); x1 = v128.load(cp + cs); x2 = v128.load(cp + 2 * cs); x3 = v128.load(cp + 3 * cs); }
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0;
+      for (let p = p0; p < p1; p++) {
+        const v0 = v128.load(bp);
+        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v0));
+        x1 = v128.add<T>(x1, v128.mul<T>(v128.splat<T>(load<T>(ap + ar)), v0));
+        x2 = v128.add<T>(x2, v128.mul<T>(v128.splat<T>(load<T>(ap + 2 * ar)), v0));
+        x3 = v128.add<T>(x3, v128.mul<T>(v128.splat<T>(load<T>(ap + 3 * ar)), v0));
+        bp += bs;
+        ap += ac;
+      }
+      v128.store(cp, x0); v128.store(cp + cs, x1); v128.store(cp + 2 * cs, x2); v128.store(cp + 3 * cs, x3);
+      j += L;
+    }
+  } else {
+    for (; j + W <= nEnd; j += W) {
+      const cp = c0 + (<usize>j) * s;
+      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
+      let x1 = acc ? v128.load(cp, 16) : v128.splat<T>(<T>0);
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0;
+      for (let p = p0; p < p1; p++) {
+        const y = v128.splat<T>(load<T>(ap));
+        x0 = v128.add<T>(x0, v128.mul<T>(y, v128.load(bp)));
+        x1 = v128.add<T>(x1, v128.mul<T>(y, v128.load(bp, 16)));
+        bp += bs;
+        ap += ac;
+      }
+      v128.store(cp, x0); v128.store(cp, x1, 16);
+    }
+    if (j + L <= nEnd) {
+      const cp = c0 + (<usize>j) * s;
+      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0;
+      for (let p = p0; p < p1; p++) {
+        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v128.load(bp)));
+        bp += bs;
+        ap += ac;
+      }
+      v128.store(cp, x0);
+      j += L;
+    }
+  }
+  for (; j < nEnd; j++) {
+    for (let q = 0; q < r; q++) {
+      const cp = c0 + (<usize>q) * cs + (<usize>j) * s;
+      let x: T = acc ? load<T>(cp) : <T>0;
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0 + (<usize>q) * ar;
+      for (let p = p0; p < p1; p++) {
+        x += load<T>(ap) * load<T>(bp);
+        bp += bs;
+        ap += ac;
+      }
+      store<T>(cp, x);
+    }
+  }
+}
+
+/** dst (cols×rows) = srcᵀ, src rows×cols with row stride ld */
+export function transpose<T>(dst: usize, src: usize, ld: i32, rows: i32, cols: i32): void {
+  const s = <usize>sizeof<T>();
+  for (let i = 0; i < rows; i++) {
+    const si = src + (<usize>i) * (<usize>ld) * s;
+    for (let j = 0; j < cols; j++) store<T>(dst + ((<usize>j) * (<usize>rows) + (<usize>i)) * s, load<T>(si + (<usize>j) * s));
+  }
+}
