@@ -62,7 +62,7 @@ describe('ntp factorized train', () => {
       [['--init', 'zero'], /option --init must be one of pytorch, k-gaussian \(got "zero"\)/],
       [['--t0', '0'], /option --t0 must be an integer in \[1, /],
       // a negative number is the flag's value, refused by its range
-      [['--eta', '-1'], /option --eta must be a finite number in \(0, 1000000000000\] \(got -1\)/],
+      [['--eta', '-1'], /option --eta must be a finite number > 0 \(got -1\)/],
       [['--m', '4'], /option --m .* must be <= d = 3, got 4/],
     ] as const) {
       const out = join(tmp, 'bad');

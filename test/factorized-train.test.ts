@@ -110,7 +110,7 @@ describe('typed options, checked at run time', () => {
     expect(o.lambda).toBe(0);
     expect(o.m).toBe(1);
     await expect(factorized.train(worked, { m: 4 })).rejects.toThrow(/option m .* must be <= d = 3, got 4/);
-    await expect(factorized.train(worked, { eta: -1 })).rejects.toThrow(/option eta must be a finite number in \(0, /);
+    await expect(factorized.train(worked, { eta: -1 })).rejects.toThrow(/option eta must be a finite number > 0 \(got -1\)/);
     await expect(factorized.experiment('local', { m: 11 })).rejects.toThrow(/\[1, d = 10\], got 11/);
     await expect(factorized.experiment('local', { band: 0.5 })).rejects.toThrow(/option band must be in \(0, threshold = 0.01\]/);
     const m1 = await factorized.train(worked, { m: 1, steps: 10 });

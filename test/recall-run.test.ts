@@ -168,3 +168,15 @@ describe('ntp recall', () => {
     expect(io.err).toMatch(/unknown option --colour/);
   });
 });
+
+describe('a recall model on a reused WebAssembly instance', () => {
+  it('starts from zero init after another model of the process was disposed (the pooled memory is cleared)', async () => {
+    const cfg = { ...small, model: 'reparam' as const, attention: 'linear' as const, alpha: 0.5, steps: 20, every: 10, eta: 0.1, seed: 2 };
+    const fresh = await runRecall(cfg);
+    const { train: trainCore, generateRealizable } = await import('../src/index.js');
+    await trainCore(generateRealizable({ vocab: 8, seed: 3 }), { t0: 5, t1: 5 });
+    const after = await runRecall(cfg);
+    expect(after.final.lossHat).toBe(fresh.final.lossHat);
+    expect(Math.abs(after.final.lossHat - reparamNoisyLoss(60, 0.5, 2))).toBeLessThan(1e-12);
+  });
+});

@@ -77,6 +77,8 @@ export async function createWasmBackend(shape: RecallShape, maxBatch: number, th
   const gW = new R(buf, p.gW, n2 * n2);
   const gV = new R(buf, p.gV, N * n2);
   const gF = new R(buf, p.gF, N * n2);
+  // a pooled instance's memory holds an earlier model's numbers: every model starts from zero init
+  for (const a of [W, V, F, gW, gV, gF]) a.fill(0);
   const out = new Float64Array(buf, p.out, maxBatch * EVAL_FIELDS.length);
   const fl = f32 ? 1 : 0;
   const useF = shape.useF ? 1 : 0;
