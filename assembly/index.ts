@@ -5,6 +5,7 @@ import { F32 } from './state';
 import * as S from './state';
 import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss, kernelPass } from './train';
 import { refreshM, refreshK } from './embed';
+import { transposeEmbedding } from './param-space';
 import { expShift } from './exp';
 import { crossEntropy } from './softmax';
 import { gemmNN, gemmNT } from './matmul';
@@ -38,8 +39,11 @@ export function resultMinOptimal(): f64 { return S.outMinOptimal; }
 export function resultCorrect(): i32 { return S.outCorrect; }
 export function resultSteps(): i32 { return S.outSteps; }
 
-/** Recompute token-space M and K after the host wrote W_ov or W_kq. */
+/** Recompute token-space M and K (parameter space: Eᵀ and the queries' W_kq x_q) after the host wrote E, W_ov or W_kq. */
 export function refresh(): void {
+  if (S.PARAM) {
+    if (F32) transposeEmbedding<f32>(S.E); else transposeEmbedding<f64>(S.E);
+  }
   if (F32) { refreshM<f32>(); refreshK<f32>(); } else { refreshM<f64>(); refreshK<f64>(); }
 }
 

@@ -89,7 +89,8 @@ interface FactorKernels {
 export async function createFactorizedModel(data: PackedData, opts: FactorizedOptions = {}): Promise<FactorizedModel> {
   const lambda = opts.lambda ?? 0;
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new NtpError('invalid-option', `option lambda must be a finite number ≥ 0, got ${lambda}`);
-  const model = await createEngineModel(data, opts);
+  // the factorized kernels work on token-space K (assembly/factorized.ts)
+  const model = await createEngineModel(data, { ...opts, space: 'token' });
   try {
     const d = model.d;
     const m = opts.m ?? d;
