@@ -16,6 +16,7 @@ import { checkPlannedSize } from './engine/planned-size.js';
 
 export type { Dataset, Sample } from './dataset/types.js';
 export { parseDataset, stringifyDataset, datasetToJSON, fromArrays, fromSentences, fromText } from './dataset/format.js';
+export { type TextOptions, UNK } from './dataset/text.js';
 export { svopExample } from './dataset/svop.js';
 export { generateRealizable, createRng, type GenerateOptions } from './dataset/random.js';
 export { analyze, assertRealizable, generalizationCases, type Analysis, type QueryAnalysis, type Violation, type GeneralizationCase } from './dataset/analyze.js';

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   factorized: async (argv, io) => (await import('./factorized.js')).runFactorized(argv, io),
   recall: async (argv, io) => (await import('./recall.js')).runRecallCli(argv, io),
   autoregressive: async (argv, io) => (await import('./autoregressive.js')).runAutoregressive(argv, io),
+  text: async (argv, io) => (await import('./text.js')).runText(argv, io),
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -31,6 +32,7 @@ Commands:
   factorized  factorized attention K·Qᵀ vs W against the Frobenius and nuclear-norm SVMs
   recall      in-context recall with a noise token (Nguyen & Nguyen-Tang 2025): runs and the paper's figures
   autoregressive  in-context autoregressive learning by causal kernel descent (reconstruction R-C)
+  text        turn text files into a dataset of sliding windows (words or characters)
 
 Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
 "ntp --version" for the version. Also installed as "ntp-dynamics" (npx ntp-dynamics ...).

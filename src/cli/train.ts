@@ -35,6 +35,8 @@ Options:
   --embedding NAME     onehot (default), orthonormal or gaussian (the dataset's own if it has one)
   --d N                embedding dimension for orthonormal/gaussian (default |V|)
   --seed N             seed of the generated dataset and embedding (default 1)
+  --space NAME         auto (default: parameter when d < |V|), token (|V|x|V| matrices K, M) or
+                       parameter (W_ov, W_kq on the embeddings; memory O(|V|·d + d²))
   --threads N          threads of the training steps (default: every core, but 1 where the
                        problem is too small to gain, such as |V| = 20; see README "Threads")
   --out DIR            output directory (default out)
@@ -66,7 +68,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
           every: { type: 'string' }, algorithm: { type: 'string' }, backend: { type: 'string' },
           precision: { type: 'string' }, embedding: { type: 'string' }, d: { type: 'string' },
           seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-          threads: { type: 'string' },
+          threads: { type: 'string' }, space: { type: 'string' },
         },
       }),
     );
@@ -101,6 +103,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       d: parseIntFlag('--d', values.d),
       seed,
       threads: parseIntFlag('--threads', values.threads),
+      space: parseChoiceFlag('--space', values.space, ['auto', 'token', 'parameter'] as const),
     };
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 

@@ -10,7 +10,7 @@ import type { PackedData } from './packed.js';
 import { planThreads, type ThreadShare } from './thread-plan.js';
 import { isNode } from './threads.js';
 import { tinyProblem, WARM_STEPS } from './warm-up.js';
-import { decodeBase64, WasmModel, type WasmExports } from './wasm.js';
+import { decodeBase64, reservationError, WasmModel, type WasmExports } from './wasm.js';
 import { wasmThreadsBase64 } from './wasm-threads-embedded.js';
 import type { Space } from './space.js';
 
@@ -203,7 +203,12 @@ export class ThreadedWasmModel extends WasmModel {
    */
   static async create(data: PackedData, emb: Embedding, precision: Precision, threads: number, space: Space = 'token'): Promise<ThreadedWasmModel> {
     const module = await initThreadedWasm();
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    } catch (e) {
+      reservationError(e);
+    }
     const instance = await WebAssembly.instantiate(module, {
       env: {
         memory,

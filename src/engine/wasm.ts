@@ -129,8 +129,20 @@ export async function instantiate(): Promise<WasmExports> {
         throw new NtpError('wasm-abort', `WebAssembly aborted at ${line}:${col}`);
       },
     },
-  });
+  }).catch(reservationError);
   return instance.exports as unknown as WasmExports;
+}
+
+/**
+ * A memory the runtime could not reserve becomes an NtpError that says why: Node reserves about
+ * 10 GiB of address space per WebAssembly memory (guard regions for its trap handler), which a
+ * virtual-memory limit (ulimit -v) refuses however small the model.
+ */
+export function reservationError(e: unknown): never {
+  if (e instanceof RangeError) {
+    throw new NtpError('out-of-memory', `the runtime could not reserve WebAssembly memory (${e.message}); under a virtual-memory limit (ulimit -v), run Node with --disable-wasm-trap-handler (NODE_OPTIONS=--disable-wasm-trap-handler), which reserves only what a model uses`);
+  }
+  throw e;
 }
 
 /** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack). */
