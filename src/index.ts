@@ -20,6 +20,7 @@ export { type TextOptions, UNK } from './dataset/text.js';
 export { svopExample } from './dataset/svop.js';
 export { generateRealizable, createRng, type GenerateOptions } from './dataset/random.js';
 export { analyze, assertRealizable, generalizationCases, type Analysis, type QueryAnalysis, type Violation, type GeneralizationCase } from './dataset/analyze.js';
+export { measureStructure, formatStructure, type StructureReport } from './dataset/structure.js';
 export type { Model, BackendName, Precision, Status, ChunkResult, Evaluation, Gradients, Objective } from './engine/backend.js';
 export { makeEmbedding, type Embedding, type EmbeddingSpec } from './engine/embedding.js';
 export { packDataset, type PackedData } from './engine/packed.js';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { analyze, formatViolations } from '../dataset/analyze.js';
+import { formatStructure, measureStructure } from '../dataset/structure.js';
 import { parseDataset } from '../dataset/format.js';
 import { generateRealizable } from '../dataset/random.js';
 import type { Dataset } from '../dataset/types.js';
@@ -132,10 +133,14 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
     ];
     if (figure) files.push({ name: figure.file, content: figure.content });
     await writeDirectoryAtomic(outDir, files);
+    // analysed again only when the run had no reference direction, to say why
+    const analysis = result.reference.kind === 'graph-svm' || result.maxMargin !== null ? null : analyze(ds);
     const notRealizable = result.reference.kind === 'graph-svm'
       ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (SPEC §7.3), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
-      : result.maxMargin === null && !analyze(ds).realizable
-        ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analyze(ds).violations)}`
+      : analysis !== null && !analysis.realizable
+        ? analysis.trainable
+          ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analysis.violations)}`
+          : `the dataset has the paper's structure only in part (real text, say), so W*_ov and W*_kq do not exist: loss and accuracy are measured, cos(W, W*) and the generalization report are n/a, and the attention metric covers the samples with an optimal token. How much structure there is (ntp analyze):\n${formatStructure(measureStructure(ds, analysis)).map((l) => `  - ${l}`).join('\n')}`
         : null;
     const warnings = notRealizable ? [notRealizable, ...result.warnings] : result.warnings;
     if (values.json) io.stdout(formatJSON(jsonSummary(result, outDir, files, provenance, warnings)));
@@ -201,6 +206,11 @@ function summary(r: TrainResult, outDir: string, figureFile: string | null): str
     if (!e) continue;
     const ref = name === 'stage 2' && r.reference.label === 'W_svm' ? 'W_svm' : 'W*';
     lines.push(`  ${name}: ${outcome?.status ?? 'not run'} at step ${e.step}; loss ${fmt(e.loss)}, norm ${fmt(e.norm)}, cos(W, ${ref}) ${fmt(e.cosine, 10)}`);
+  }
+  const s2 = last(r.stage2);
+  if (s2) {
+    const opt = Number.isNaN(s2.optimalAttention) ? 'n/a (no sample has an optimal token)' : fmt(s2.optimalAttention);
+    lines.push(`  at step ${s2.step}: accuracy ${fmt(s2.accuracy * 100, 3)}% (label the strict argmax), least attention on an optimal token ${opt}`);
   }
   const ref = r.reference;
   if (ref.kind === 'graph-svm') lines.push(`  graph-SVM: ${ref.status}, ‖W_svm‖_F ${fmt(ref.norm)}, KKT residual ${fmt(ref.kkt, 2)}`);

@@ -29,6 +29,8 @@ export interface WasmExports {
   ptrMt(): number; ptrKt(): number; ptrZ(): number; ptrDz(): number;
   kernelExp(out: number, x: number, n: number): void;
   kernelSamplePass(which: number): void;
+  /** Z = H·Wt for `rows` rows (assembly/logits.ts) */
+  kernelBlockLogits(Z: number, H: number, Wt: number, rows: number, V: number, d: number): void;
   kernelCrossEntropy(z: number, dz: number, n: number, y: number): number;
   kernelGemmNN(c: number, a: number, b: number, m: number, n: number, k: number, aRow: number, aCol: number): void;
   kernelGemmNT(c: number, a: number, b: number, m: number, n: number, k: number): void;
