@@ -17,6 +17,7 @@ import type { Dataset } from '../src/dataset/types.js';
 import type { Model, Precision } from '../src/engine/backend.js';
 import { createEngineModel } from '../src/engine/create.js';
 import { packDataset, type PackedData } from '../src/engine/packed.js';
+import { datasetSizes, formatBytes, modelBytes } from '../src/engine/limits.js';
 import type { WasmModel } from '../src/engine/wasm.js';
 import { svopExample } from '../src/dataset/svop.js';
 
@@ -104,6 +105,8 @@ export async function realtextBench(opts: { quick: boolean; full: boolean; sampl
   const analysis = analyze(news);
   const packed = packDataset(news, analysis.collocation);
   console.log(`news: |V| = ${news.vocab.length}, ${news.samples.length} distinct windows (built in ${buildMs.toFixed(0)} ms)`);
+  const planned = { token: modelBytes(datasetSizes(news, D, 'f64', false, 'token')), parameter: modelBytes(datasetSizes(news, D, 'f64', false, 'parameter')) };
+  console.log(`news, f64, d = ${D}: WebAssembly memory ${formatBytes(planned.token)} in token space (refused past 4 GiB), ${formatBytes(planned.parameter)} in parameter space`);
   for (const precision of ['f64', 'f32'] as const) {
     for (const threads of [1, 2]) {
       const m = await createEngineModel(packed, { precision, threads, embedding: 'gaussian', d: D });
@@ -141,7 +144,7 @@ export async function realtextBench(opts: { quick: boolean; full: boolean; sampl
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version, loadAverage: os.loadavg() };
   const out = {
     date: new Date().toISOString(), machine, quick: opts.quick, peakGflops: peak, rows,
-    news: { V: news.vocab.length, samples: news.samples.length, buildMs, peakRssMiB: newsPeakRssMiB },
+    news: { V: news.vocab.length, samples: news.samples.length, buildMs, peakRssMiB: newsPeakRssMiB, plannedBytes: planned },
     all: { V: all.vocab.length, samples: all.samples.length, buildMs: allBuildMs, gflopPerStep: allGflop, stepMs: allStepMs, peakRssMiB: allPeakRssMiB },
     pytorch: 'not installed: no row',
   };
