@@ -138,9 +138,8 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
     const notRealizable = result.reference.kind === 'graph-svm'
       ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (SPEC §7.3), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
       : analysis !== null && !analysis.realizable
-        ? analysis.trainable
-          ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analysis.violations)}`
-          : `the dataset has the paper's structure only in part (real text, say), so W*_ov and W*_kq do not exist: loss and accuracy are measured, cos(W, W*) and the generalization report are n/a, and the attention metric covers the samples with an optimal token. How much structure there is (ntp analyze):\n${formatStructure(measureStructure(ds, analysis)).map((l) => `  - ${l}`).join('\n')}`
+        ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analysis.violations)}` +
+          (analysis.trainable ? '' : `\nLoss and accuracy are measured, and the attention on optimal tokens over the samples that have one. How much of the data has the paper's structure (ntp analyze):\n${formatStructure(measureStructure(ds, analysis)).map((l) => `  - ${l}`).join('\n')}`)
         : null;
     const warnings = notRealizable ? [notRealizable, ...result.warnings] : result.warnings;
     if (values.json) io.stdout(formatJSON(jsonSummary(result, outDir, files, provenance, warnings)));
