@@ -280,7 +280,7 @@ function endNote(outcome: { stage1: StageOutcome | null; stage2: StageOutcome | 
   return converged ? `${parts.join(', ')} (loss below what the precision resolves)` : `stopped early: ${parts.join(', ')}`;
 }
 
-/** For cyclic data: the graph-SVM W_svm and the selection head's finite part W_fin, as token scores (SPEC §7). */
+/** For cyclic data: the graph-SVM W_svm and the selection head's finite part W_fin, as token scores (docs/theory/cyclic.md). */
 function cyclicReferences(ds: Dataset, E: Float64Array | null, d: number): Array<{ title: string; values: Float64Array }> {
   const analysis = analyze(ds);
   if (analysis.acyclic || !analysis.trainable || ds.vocab.length > 256) return [];

@@ -1,5 +1,5 @@
 // The recall lab page: pick model, attention, κ and α, train on the main thread in chunks (the
-// run yields at every record), and watch the loss approach h(α). SPEC §11.
+// run yields at every record), and watch the loss approach h(α). docs/theory/recall.md.
 import { recall } from 'ntp-dynamics';
 import { renderVegaLiteSvg } from 'ntp-dynamics/figure';
 import { byId } from './dom.js';

@@ -50,7 +50,7 @@ DIR/figure.svg, all or none. Without the optional packages vega and vega-lite, F
 written as its Vega-Lite spec, DIR/figure.vl.json ("npm install vega vega-lite" for the SVG).
 A progress bar (rate, ETA, loss) is drawn on stderr when stderr is a terminal.
 On data whose query orders have cycles or confused tokens (see ntp analyze), stage 2's cosine is
-measured against the graph-SVM W_svm over the SCCs (SPEC §7.3) instead of W*_kq, and
+measured against the graph-SVM W_svm over the SCCs (docs/theory/cyclic.md#the-graph-svm) instead of W*_kq, and
 maxmargin.json holds W*_ov and W_svm.
 `;
 
@@ -136,7 +136,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
     // analysed again only when the run had no reference direction, to say why
     const analysis = result.reference.kind === 'graph-svm' || result.maxMargin !== null ? null : analyze(ds);
     const notRealizable = result.reference.kind === 'graph-svm'
-      ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (SPEC §7.3), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
+      ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (docs/theory/cyclic.md#the-graph-svm), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
       : analysis !== null && !analysis.realizable
         ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analysis.violations)}` +
           (analysis.trainable ? '' : `\nLoss and accuracy are measured, and the attention on optimal tokens over the samples that have one. How much of the data has the paper's structure (ntp analyze):\n${formatStructure(measureStructure(ds, analysis)).map((l) => `  - ${l}`).join('\n')}`)
