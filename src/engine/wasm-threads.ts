@@ -10,7 +10,7 @@ import type { PackedData } from './packed.js';
 import { planThreads, type ThreadShare } from './thread-plan.js';
 import { isNode } from './threads.js';
 import { tinyProblem, WARM_STEPS } from './warm-up.js';
-import { decodeBase64, reservationError, WasmModel, type WasmExports } from './wasm.js';
+import { decodeBase64, reservationError, WasmModel, wasmBytes, type WasmExports } from './wasm.js';
 import { wasmThreadsBase64 } from './wasm-threads-embedded.js';
 import type { Space } from './space.js';
 
@@ -205,7 +205,7 @@ export class ThreadedWasmModel extends WasmModel {
     const module = await initThreadedWasm();
     let memory: WebAssembly.Memory;
     try {
-      memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+      memory = new WebAssembly.Memory({ initial: 1, maximum: threadedPages(data, emb, precision, threads, space), shared: true });
     } catch (e) {
       reservationError(e);
     }
@@ -241,6 +241,22 @@ export class ThreadedWasmModel extends WasmModel {
     this.workers = [];
     this.disposeWithoutPooling();
   }
+}
+
+/**
+ * Pages a threaded model's shared memory may grow to: a shared memory reserves its maximum up
+ * front, so 4 GiB for every model would fail under a virtual-memory limit (ulimit -v). The model's
+ * layout (limits.ts), the control block, the thread plans, the per-sample losses, the workers'
+ * scratch and (token space) their partial dM of a joint step, with slack; at most 4 GiB.
+ */
+function threadedPages(data: PackedData, emb: Embedding, precision: Precision, threads: number, space: Space): number {
+  const s = precision === 'f32' ? 4 : 8;
+  const { V, N } = data;
+  let bytes = wasmBytes(V, emb.d, data, precision, emb.E === null, space);
+  bytes += DESCRIPTORS + threads * DESCRIPTOR_BYTES + 8 * Math.max(N, data.colX.length, 1);
+  bytes += threads * 3 * (4 * N + 4 * V + 64) + threads * (2 * (V * s + 16) + 2 * (data.maxLength * s + 16) + 64);
+  if (space === 'token') bytes += (threads - 1) * V * V * s;
+  return Math.min(65536, Math.ceil(bytes / 65536) + 64);
 }
 
 /** {@link ThreadedWasmModel.create}, with the threaded build's warm-up first (once per precision). */
