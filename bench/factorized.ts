@@ -4,7 +4,7 @@
 // Writes bench/results/factorized.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { analyze } from '../src/dataset/analyze.js';
-import { createFactorizedModel } from '../src/engine/factorized.js';
+import { createFactorizedModel } from '../src/tasks/factorized/model.js';
 import { packDataset } from '../src/engine/packed.js';
 import { solveNuclearSvm } from '../src/maxmargin/nuclear.js';
 import { generateAttentionData } from '../src/tasks/factorized/data.js';

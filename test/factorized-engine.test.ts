@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromArrays } from '../src/dataset/format.js';
 import { analyze } from '../src/dataset/analyze.js';
 import { packDataset } from '../src/engine/packed.js';
-import { createFactorizedModel, type FactorizedModel } from '../src/engine/factorized.js';
+import { createFactorizedModel, type FactorizedModel } from '../src/tasks/factorized/model.js';
 import { createEngineModel } from '../src/engine/create.js';
 import type { EmbeddingSpec } from '../src/engine/embedding.js';
 import { solveFrobeniusSvm, solveNuclearSvm, minMargin } from '../src/maxmargin/nuclear.js';

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { crossLossAndGradient, trainCrossAttention } from '../src/tasks/factorized/cross-attention.js';
 import { generateAttentionData, tokenScores } from '../src/tasks/factorized/data.js';
-import { band, localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { localConvergenceExperiment, rankStudy } from '../src/tasks/factorized/experiments.js';
+import { bandOf } from '../src/family/result.js';
 import { sweepRunner } from '../src/sweep/results.js';
 import { globalSelection, localSelection, selectionConstraints } from '../src/tasks/factorized/local-svm.js';
 import { iterateMetrics } from '../src/tasks/factorized/metrics.js';
@@ -121,7 +122,10 @@ describe('the family, the experiments and the CLI', () => {
     expect(() => factorizedFamily.validate({ foo: 1 })).toThrow(/unknown option "foo"/);
     expect(() => factorizedFamily.validate({ m: 0 })).toThrow(/option m/);
     expect(() => factorizedFamily.validate({ d: 4, m: 5 })).toThrow(/\[1, d = 4\], got 5/);
-    expect(() => factorizedFamily.validate({ init: 'zero' })).toThrow(/stationary point/);
+    expect(() => factorizedFamily.validate({ init: 'zero' })).toThrow(/option init must be one of pytorch, k-gaussian \(got "zero"\)/);
+    expect(() => factorizedFamily.validate({ stpes: 5 })).toThrow(/unknown option "stpes".*did you mean "steps"/);
+    // the old key lr is read as eta for one release: the same run
+    expect(await factorizedFamily.run({ n: 3, T: 4, d: 4, steps: 20, lr: 0.05 }, 10)).toEqual(await factorizedFamily.run({ n: 3, T: 4, d: 4, steps: 20, eta: 0.05 }, 10));
     const cfg = { n: 3, T: 4, d: 4, steps: 200, seed: 2 };
     const a = await factorizedFamily.run(cfg, 50);
     const b = await factorizedFamily.run(cfg, 50);
@@ -141,8 +145,8 @@ describe('the family, the experiments and the CLI', () => {
 
   it('the local experiment through the sweep pool gives the aggregate of the same runs made in this thread', async () => {
     const opts = { n: 4, T: 5, d: 6, steps: 120, runs: 3, every: 40 };
-    const inThread = await localConvergenceExperiment(opts);
-    const swept = await localConvergenceExperiment({ ...opts, runMany: sweepRunner({ workers: 2 }) });
+    const inThread = (await localConvergenceExperiment(opts)).data;
+    const swept = (await localConvergenceExperiment(opts, { runMany: sweepRunner({ workers: 2 }) })).data;
     expect(swept.steps).toEqual([0, 40, 80, 120]);
     expect(Object.keys(swept.series).length).toBeGreaterThan(10);
     // runs.jsonl and the records are JSON: a non-finite number comes back as null, as it is printed
@@ -150,7 +154,9 @@ describe('the family, the experiments and the CLI', () => {
   });
 
   it('local convergence (docs/theory/factorized.md#local-convergence), 12 runs at their size: means at t = 2000 within 3·std/√12 of an independent re-run', async () => {
-    const e = await localConvergenceExperiment({ runs: 12, every: 1000 });
+    const r = await localConvergenceExperiment({ runs: 12, every: 1000 });
+    expect(r.status).toBe('completed');
+    const e = r.data;
     const at = e.steps.indexOf(2000);
     const spec: Array<[string, number, number]> = [
       ['W.cosF', 0.9961, 0.0039],
@@ -160,52 +166,56 @@ describe('the family, the experiments and the CLI', () => {
       ['KQ.rank', 3.17, 0.6],
     ];
     for (const [key, mean, std] of spec) {
-      const b = e.series[key][at];
-      expect(b.count, key).toBe(12);
+      const b = e.series[key][at]!;
+      expect(b.n, key).toBe(12);
       expect(Math.abs(b.mean - mean), key).toBeLessThan((3 * std) / Math.sqrt(12));
     }
     // W keeps its random-init residue: full numerical rank; (K, Q) goes low rank
-    expect(e.series['W.rank'][at].mean).toBeGreaterThan(8);
-    expect(e.series['KQ.maxAttention'][at].mean).toBeGreaterThan(0.9999);
+    expect(e.series['W.rank'][at]!.mean).toBeGreaterThan(8);
+    expect(e.series['KQ.maxAttention'][at]!.mean).toBeGreaterThan(0.9999);
   });
 
   it('rank study: W_F has rank min(n, d) generically, the nuclear solution is never of higher rank', async () => {
-    const pts = await rankStudy({ ns: [5], Ts: [], ds: [3, 10], runs: 4 });
+    // their T series is left out here by giving only T = 5, which the n series already has
+    const pts = (await rankStudy({ ns: [5], Ts: [5], ds: [3, 10], runs: 4 })).data.points.filter((p) => p.series === 'n');
     expect(pts).toHaveLength(2);
     const [d3, d10] = pts;
     expect(d10.infeasible).toBe(0);
-    expect(d10.rankF.mean).toBe(5);
-    expect(d10.rankStar.mean).toBeLessThanOrEqual(d10.rankF.mean);
+    expect(d10.rankF!.mean).toBe(5);
+    expect(d10.rankStar!.mean).toBeLessThanOrEqual(d10.rankF!.mean);
     expect(d10.uncertified).toBe(0);
-    expect(d3.rankF.mean).toBeLessThanOrEqual(3);
+    expect(d3.rankF!.mean).toBeLessThanOrEqual(3);
     // through the sweep pool: the points of the same instances solved in this thread
     const opts = { ns: [5, 6], Ts: [5, 7], ds: [1, 3], runs: 3 };
     const inThread = await rankStudy(opts);
-    expect(inThread).toHaveLength(8);
-    expect(inThread.some((p) => p.infeasible > 0)).toBe(true); // d = 1: coinciding tokens
-    expect(await rankStudy({ ...opts, runMany: sweepRunner({ workers: 2 }) })).toEqual(inThread);
-    expect(band([1, 3, null]).mean).toBe(2);
-    expect(band([1, 3]).std).toBe(1);
+    expect(inThread.data.points).toHaveLength(8);
+    expect(inThread.data.points.some((p) => p.infeasible > 0)).toBe(true); // d = 1: coinciding tokens
+    expect(inThread.status).toBe('completed');
+    expect((await rankStudy(opts, { runMany: sweepRunner({ workers: 2 }) })).data).toEqual(inThread.data);
+    // one Band: mean, sample std (n − 1), runs where the metric is defined
+    expect(bandOf(0, 'x', [1, 3, null])).toEqual({ step: 0, metric: 'x', mean: 2, std: Math.SQRT2, min: 1, max: 3, n: 2 });
   });
 
-  it('ntp factorized local writes the table, JSON and figure; bad options write nothing', async () => {
+  it('ntp factorized experiment local writes the table, JSON and figure; bad options write nothing', async () => {
     const io = capture();
     const out = join(tmp, 'local');
-    const code = await main(['factorized', 'local', '--runs', '2', '--steps', '100', '--every', '10', '--out', out], io);
+    const code = await main(['factorized', 'experiment', 'local', '--runs', '2', '--steps', '100', '--every', '10', '--workers', '1', '--out', out], io);
     expect(io.err).toBe('');
     expect(code).toBe(0);
-    expect(io.out).toMatch(/\| 10 \|/);
+    expect(io.out).toMatch(/^10\t/m);
     const json = JSON.parse(readFileSync(join(out, 'local.json'), 'utf8'));
     expect(json.runs).toBe(2);
+    expect(json.status).toBe('completed');
+    expect(readFileSync(join(out, 'local.md'), 'utf8')).toMatch(/\| 10 \|/);
     expect(readFileSync(join(out, 'local.svg'), 'utf8')).toMatch(/^<svg/);
-    for (const [args, re] of [
-      [['--m', '0'], /option m .* got 0/],
-      [['--m', '11'], /got 11/],
-      [['--d', '0'], /option d/],
+    for (const [args, re, exit] of [
+      [['--m', '0'], /option --m must be an integer in \[1, 10000\] \(got 0\)/, 2],
+      [['--m', '11'], /option --m .* \[1, d = 10\], got 11/, 2],
+      [['--d', '0'], /option --d/, 2],
     ] as const) {
       const bad = capture();
       const dir = join(tmp, `bad${args.join('')}`);
-      expect(await main(['factorized', 'local', '--runs', '1', ...args, '--out', dir], bad)).toBe(1);
+      expect(await main(['factorized', 'experiment', 'local', '--runs', '1', ...args, '--out', dir], bad)).toBe(exit);
       expect(bad.err).toMatch(re);
       expect(existsSync(dir)).toBe(false);
     }

@@ -9,14 +9,23 @@ import { renderVegaLiteSvg } from '../src/figure/svg.js';
 import { cutDiverged, figureProblems, logFloor, naturalOrder, seriesEncoding } from '../src/figure/theme.js';
 import { autoregressiveDefinition } from '../src/tasks/autoregressive/definition.js';
 import { recallDefinition } from '../src/tasks/recall/definition.js';
+import { cyclicDefinition } from '../src/tasks/cyclic/definition.js';
+import { factorizedDefinition } from '../src/tasks/factorized/definition.js';
+import { svopExample } from '../src/dataset/svop.js';
+import { EXAMPLE_1, datasetFromTargets } from '../src/tasks/cyclic/examples.js';
 import { train } from '../src/index.js';
 import { generateRealizable } from '../src/dataset/random.js';
 
 const recallTiny = { vocab: 12, triggers: 2, outputs: 2, context: 10, batch: 16, evalSize: 32, testSize: 16, steps: 6, every: 3 };
 const arTiny = { d: 2, length: 5, steps: 4, batch: 4, trainSequences: 8, testSequences: 4, every: 2 };
 
-/** Tiny options of each command of each family: [family, command, options]. */
-const CASES: Array<[FamilyDefinition, string, Record<string, unknown>]> = [
+/** Tiny options of each command of each family: [family, command, options, dataset?]. */
+const CASES: Array<[FamilyDefinition, string, Record<string, unknown>, unknown?]> = [
+  [cyclicDefinition, 'train', { steps: 40, every: 10 }, datasetFromTargets(EXAMPLE_1.vocab, EXAMPLE_1.samples)],
+  [factorizedDefinition, 'train', { t0: 20, steps: 40, every: 10 }, svopExample()],
+  [factorizedDefinition, 'local', { runs: 2, steps: 20, every: 5, workers: 1 }],
+  [factorizedDefinition, 'rank', { runs: 2, ns: [5], Ts: [5], ds: [2, 3], workers: 1 }],
+  [cyclicDefinition, 'global', { datasets: 2, steps: 40, every: 10, workers: 1 }],
   [recallDefinition, 'train', { ...recallTiny, alpha: 0.5, model: 'reparam' }],
   [recallDefinition, 'figure1', recallTiny],
   [recallDefinition, 'figure2', { ...recallTiny, samples: 32 }],
@@ -71,10 +80,10 @@ describe('the figure theme', () => {
     expect(await renderVegaLiteSvg(spec)).toMatch(/^<svg/);
   });
 
-  it.each(CASES.map(([f, c, o]) => [`${f.name} ${c}`, f, c, o] as const))('%s: every figure follows the theme and renders', async (_label, family, name, options) => {
+  it.each(CASES.map(([f, c, o, ds]) => [`${f.name} ${c}`, f, c, o, ds] as const))('%s: every figure follows the theme and renders', async (_label, family, name, options, dataset) => {
     const c = commandOf(family, name);
     const o = resolveOptions(c.options, options, { fn: name });
-    const result = await c.run(o, { progress() {}, warn() {} });
+    const result = await c.run(o, { progress() {}, warn() {}, dataset: dataset as never });
     const p = c.present(result, o);
     expect(p.figures?.length, 'at least one figure').toBeGreaterThan(0);
     for (const f of p.figures!) {

@@ -351,14 +351,15 @@ describe('ntp sweep (CLI)', () => {
 
     const rep = capture();
     expect(await main(['sweep', 'report', join(dir, 'cli-m')], rep)).toBe(0);
-    expect(rep.out).toMatch(/^6 runs, 0 failed\n\nby eta0:\n {2}eta0 = 0\.05: 3 runs \(3 completed\)\n {4}final loss /);
+    expect(rep.out).toMatch(/^6 runs, 0 failed, 2 groups by eta0 \(seeds pooled\)\n\neta0 = 0\.05: 3 runs \(3 completed\)\n {2}final loss /);
     const files = (await readdir(join(dir, 'cli-m', 'report'))).sort();
-    expect(files).toEqual(['eta0-accuracy.svg', 'eta0-cosine.svg', 'eta0-loss.svg', 'eta0-norm.svg', 'eta0-optimalAttention.svg', 'report.json']);
-    expect(await readFile(join(dir, 'cli-m', 'report', 'eta0-loss.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(files).toEqual(['accuracy.svg', 'cosine.svg', 'loss.svg', 'norm.svg', 'optimalAttention.svg', 'report.json']);
+    expect(await readFile(join(dir, 'cli-m', 'report', 'loss.svg'), 'utf8')).toMatch(/^<svg/);
     const report = JSON.parse(await readFile(join(dir, 'cli-m', 'report', 'report.json'), 'utf8'));
     const lines = await linesOf(join(dir, 'cli-m'));
     const losses = lines.filter((l) => l.config.eta0 === 0.1).map((l) => l.final.loss as number);
-    const g = report.axes[0].values.find((v: { value: number }) => v.value === 0.1);
+    const g = report.groups.find((v: { config: { eta0: number } }) => v.config.eta0 === 0.1);
+    expect(g.config).toEqual({ t0: 30, t1: 30, eta0: 0.1, family: 'ntp' });
     expect(g.final.loss.mean).toBeCloseTo(losses.reduce((a, b) => a + b) / 3, 15);
     expect(g.final.loss.min).toBe(Math.min(...losses));
     // stage 1 step 0 is W_ov = 0 for every run: the loss is log |V| = log 20 with no spread
@@ -413,42 +414,44 @@ describe('the scheduler examples', () => {
 });
 
 describe('sweep report', () => {
-  it('computes mean, sample std, min and max; groups by the options that vary, seeds pooled', () => {
+  it('computes mean, sample std, min and max; groups by the whole config minus the seed', () => {
     expect(stats([1, 2, 3, 4, null, NaN])).toEqual({ n: 4, mean: 2.5, std: Math.sqrt(5 / 3), min: 1, max: 4 });
     expect(stats([7])).toEqual({ n: 1, mean: 7, std: 0, min: 7, max: 7 });
     expect(stats([null])).toBeNull();
     const line = (id: string, seed: number, eta0: number, loss: number): RunLine => ({ id, index: 0, config: { family: 'ntp', seed, eta0 }, status: 'completed', final: { loss }, rates: null, wallMs: 1 });
-    const lines = [line('a', 1, 0.1, 1), line('b', 2, 0.1, 3), line('c', 1, 0.2, 5), { ...line('d', 2, 0.2, 0), status: 'failed', final: {} }];
+    const lines = [line('a', 1, 0.1, 1), line('b', 2, 0.1, 3), line('c', 1, 0.2, 5), { ...line('d', 2, 0.2, 0), status: 'failed' as const, final: {} }];
     const recs = new Map([
       ['a', [{ stage: 1, step: 0, loss: 2 }, { stage: 2, step: 0, loss: 1 }]],
       ['b', [{ stage: 1, step: 0, loss: 4 }]],
       ['c', [{ stage: 1, step: 0, loss: 6 }]],
     ]);
     const r = summarizeRuns(lines, recs);
-    expect(r).toMatchObject({ runs: 4, failed: 1 });
-    expect(r.axes.map((a) => a.axis)).toEqual(['eta0']);
-    const [v1, v2] = r.axes[0].values;
-    expect(v1).toMatchObject({ value: 0.1, runs: 2, failed: 0, final: { loss: { n: 2, mean: 2, min: 1, max: 3 } } });
+    expect(r).toMatchObject({ runs: 4, failed: 1, varying: ['eta0'] });
+    const [v1, v2] = r.groups;
+    expect(v1).toMatchObject({ config: { family: 'ntp', eta0: 0.1 }, n: 2, failed: 0, final: { loss: { n: 2, mean: 2, min: 1, max: 3 } } });
     expect(v1.final.loss.std).toBeCloseTo(Math.SQRT2, 15);
     expect(v1.series).toEqual([
       { stage: 1, step: 0, metrics: { loss: { n: 2, mean: 3, std: Math.SQRT2, min: 2, max: 4 } } },
       { stage: 2, step: 0, metrics: { loss: { n: 1, mean: 1, std: 0, min: 1, max: 1 } } },
     ]);
-    expect(v2).toMatchObject({ value: 0.2, runs: 2, failed: 1, statuses: { completed: 1, failed: 1 }, final: { loss: { n: 1, mean: 5 } } });
+    expect(v2).toMatchObject({ config: { family: 'ntp', eta0: 0.2 }, n: 2, failed: 1, statuses: { completed: 1, failed: 1 }, final: { loss: { n: 1, mean: 5 } } });
     // the same statistics straight from results, as an experiment looping over seeds gets them
     expect(summarizeResults([{ final: { loss: 1 }, records: recs.get('a') ?? [] }, { final: { loss: 3 }, records: recs.get('b') ?? [] }])).toEqual({ final: v1.final, series: v1.series });
     // only seeds vary: one group of all runs
-    expect(summarizeRuns([line('a', 1, 0.1, 1), line('b', 2, 0.1, 3)], new Map()).axes.map((a) => a.axis)).toEqual(['all']);
+    const one = summarizeRuns([line('a', 1, 0.1, 1), line('b', 2, 0.1, 3)], new Map());
+    expect(one.varying).toEqual([]);
+    expect(one.groups.map((g) => [g.config, g.n])).toEqual([[{ family: 'ntp', eta0: 0.1 }, 2]]);
     // the band is mean ± std clipped to [min, max]: 3 ± √2 is cut to [2, 4]
     type Rows = { data: { values: Array<Record<string, unknown>> } };
-    const spec = bandFigureSpec(r.axes[0], 'loss') as unknown as Rows;
-    expect(spec.data.values[0]).toEqual({ value: '0.1', stage: 'stage 1', step: 0, mean: 3, lo: 2, hi: 4 });
-    expect(spec.data.values.find((v) => v.value === '0.2')).toEqual({ value: '0.2', stage: 'stage 1', step: 0, mean: 6, lo: 6, hi: 6 });
+    const spec = bandFigureSpec(r, 'loss') as unknown as Rows;
+    expect(spec.data.values[0]).toEqual({ group: 'eta0 = 0.1', stage: 'stage 1', step: 0, mean: 3, lo: 2, hi: 4 });
+    expect(spec.data.values.find((v) => v.group === 'eta0 = 0.2')).toEqual({ group: 'eta0 = 0.2', stage: 'stage 1', step: 0, mean: 6, lo: 6, hi: 6 });
     // within [min, max] the band is mean ± std; the cosine is drawn as 1 − cos, so its band flips
-    const axis = { axis: 'd', values: [{ value: 4, runs: 3, failed: 0, statuses: {}, final: {}, series: [{ stage: 2, step: 10, metrics: { norm: { n: 3, mean: 3, std: 0.5, min: 1, max: 5 }, cosine: { n: 3, mean: 0.75, std: 0.125, min: 0.5, max: 1 } } }] }] };
-    expect((bandFigureSpec(axis, 'norm') as unknown as Rows).data.values).toEqual([{ value: '4', stage: 'stage 2', step: 10, mean: 3, lo: 2.5, hi: 3.5 }]);
-    expect((bandFigureSpec(axis, 'cosine') as unknown as Rows).data.values).toEqual([{ value: '4', stage: 'stage 2', step: 10, mean: 0.25, lo: 0.125, hi: 0.375 }]);
-    expect(bandFigureSpec(axis, 'accuracy')).toBeNull();
+    const g4 = { config: { d: 4 }, n: 3, failed: 0, statuses: {}, final: {}, series: [{ stage: 2, step: 10, metrics: { norm: { n: 3, mean: 3, std: 0.5, min: 1, max: 5 }, cosine: { n: 3, mean: 0.75, std: 0.125, min: 0.5, max: 1 } } }] };
+    const byD = { varying: ['d'], groups: [g4] };
+    expect((bandFigureSpec(byD, 'norm') as unknown as Rows).data.values).toEqual([{ group: 'd = 4', stage: 'stage 2', step: 10, mean: 3, lo: 2.5, hi: 3.5 }]);
+    expect((bandFigureSpec(byD, 'cosine') as unknown as Rows).data.values).toEqual([{ group: 'd = 4', stage: 'stage 2', step: 10, mean: 0.25, lo: 0.125, hi: 0.375 }]);
+    expect(bandFigureSpec(byD, 'accuracy')).toBeNull();
   });
 
   it('refuses a directory that is not a sweep', async () => {

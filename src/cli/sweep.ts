@@ -12,7 +12,7 @@ import { type CliIO, EXIT_FAILURE, EXIT_USAGE, parseCommandArgs, parseIntFlag, p
 
 export const SWEEP_USAGE = `Usage: ntp sweep run SWEEP.json --out DIR [options]
        ntp sweep merge DIR... --out DIR [--partial]
-       ntp sweep report DIR [--out DIR]
+       ntp sweep report DIR [--out DIR] [--json] [--no-figure]
 
 Many runs: every combination of a sweep file's grid (and/or its list), on all cores, resumable,
 and split into shards for a batch scheduler (Slurm job arrays, Kubernetes Indexed Jobs).
@@ -26,7 +26,7 @@ run options:
   --workers N          worker threads (default: every core, os.availableParallelism())
   --shard I/N          run only shard I of N (0 <= I < N), a split by run id
   --every K            record metrics every K steps (default 10)
-  --yes                run a sweep of more than 10000 runs
+  --yes                run a sweep of more than 10000 runs (never more than 10000000)
   --family-module FILE a module exporting a SweepFamily as "family" (repeatable)
 
 merge options:
@@ -35,8 +35,17 @@ merge options:
 
 report options:
   --out DIR            where to write report.json and the band figures (default DIR/report)
+  --json               print the report as one JSON object on stdout (as report.json holds it)
+  --no-figure          write report.json only
 
-Rerunning "ntp sweep run" with the same --out resumes: finished and failed runs are skipped.
+The report groups runs by their whole config minus the seed (a vocab x algorithm grid gives one
+group per vocab and algorithm), "default" where a run leaves an option unset, with mean, sample
+std, min and max of every final metric per group; one band figure per metric (METRIC.svg, or
+METRIC.vl.json, its Vega-Lite spec, without the optional packages vega and vega-lite).
+
+Rerunning "ntp sweep run" with the same --out resumes: finished and failed runs are skipped,
+except runs that failed to read an input (a missing data file) and runs whose records file is
+gone, which run again. Ctrl-C (exit 130) and SIGTERM (exit 143) stop a sweep cleanly.
 `;
 
 /** `ntp sweep` */
@@ -72,6 +81,7 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
     }
     if (positionals.length !== 1) throw new NtpError('usage', `ntp sweep run takes one sweep file (got ${positionals.length})`);
     if (values.out === undefined) throw new NtpError('usage', 'option --out is required');
+    if (values.out.trim() === '') throw new NtpError('usage', 'option --out must name a directory (got an empty string)');
     const workers = parseIntFlag('--workers', values.workers);
     if (workers !== undefined && workers < 1) throw new NtpError('usage', `option --workers must be >= 1 (got ${workers})`);
     const every = parseIntFlag('--every', values.every);
@@ -81,11 +91,20 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
     const modules = (values['family-module'] ?? []).map((m) => pathToFileURL(resolve(m)).href);
 
     const stop = new AbortController();
+    // Ctrl-C (130) and SIGTERM (143, a scheduler's stop): finished runs are written whole, no
+    // temporary file or lock stays behind
+    let stopCode = 130;
     const onSigint = () => {
       io.stderr('\ninterrupted: stopping; runs in flight are lost, rerun the same command to resume\n');
       stop.abort();
     };
+    const onSigterm = () => {
+      stopCode = 143;
+      io.stderr('\nterminated: stopping; runs in flight are lost, rerun the same command to resume\n');
+      stop.abort();
+    };
     process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigterm);
     // one line redrawn in place on a terminal; the cursor is never hidden, so Ctrl-C leaves nothing to restore
     let drawn = false;
     const started = performance.now();
@@ -100,16 +119,17 @@ function sweepRun(argv: string[], io: CliIO): Promise<number> {
     let summary;
     try {
       const onNotice = (message: string) => io.stderr(`${drawn ? '\n' : ''}note: ${message}\n`);
-      summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal, onNotice });
+      const onTornLine = (line: number) => io.stderr(`${drawn ? '\n' : ''}warning: ${join(values.out as string, 'runs.jsonl')}: line ${line} is torn (an interrupted write); dropped it, its run is run again\n`);
+      summary = await runSweep(sweep, { out: values.out, workers, shard, every, yes: values.yes, modules, onProgress, signal: stop.signal, onNotice, onTornLine });
     } finally {
       process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigterm);
       if (drawn) io.stderr('\n');
     }
     const s = summary;
     const shardText = shard ? ` (shard ${shard.index}/${shard.count})` : '';
     io.stdout(`${s.done}/${s.total} runs recorded in ${values.out}/runs.jsonl${shardText}: ${s.done - s.resumed} run now, ${s.resumed} earlier, ${s.failed} failed; ${(s.wallMs / 1000).toFixed(1)} s\n`);
-    if (s.droppedTornLine) io.stderr('warning: dropped a torn last line of runs.jsonl (an interrupted write); its run was run again\n');
-    if (s.interrupted) return 130;
+    if (s.interrupted) return stopCode;
     if (s.failed > 0) {
       io.stderr(`error: ${s.failed} runs failed; their errors are in runs.jsonl ("status": "failed")\n`);
       return EXIT_FAILURE;
@@ -128,6 +148,7 @@ function sweepMerge(argv: string[], io: CliIO): Promise<number> {
       return 0;
     }
     if (values.out === undefined) throw new NtpError('usage', 'option --out is required');
+    if (values.out.trim() === '') throw new NtpError('usage', 'option --out must name a directory (got an empty string)');
     if (positionals.length === 0) throw new NtpError('usage', 'ntp sweep merge needs the sweep directories to merge');
     const m = await mergeSweeps(positionals, values.out, { partial: values.partial });
     const ids = (xs: string[]) => xs.slice(0, 10).join(', ') + (xs.length > 10 ? `, … (${xs.length} in all)` : '');
@@ -142,23 +163,29 @@ function sweepMerge(argv: string[], io: CliIO): Promise<number> {
 function sweepReport(argv: string[], io: CliIO): Promise<number> {
   return runCommand('sweep', io, async () => {
     const { values, positionals } = parseCommandArgs('sweep report', () =>
-      parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
+      parseArgs({ args: argv, strict: true, allowPositionals: true, options: { out: { type: 'string' }, json: { type: 'boolean' }, 'no-figure': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
     );
     if (values.help) {
       io.stdout(SWEEP_USAGE);
       return 0;
     }
     if (positionals.length !== 1) throw new NtpError('usage', `ntp sweep report takes one sweep directory (got ${positionals.length})`);
+    if (values.out !== undefined && values.out.trim() === '') throw new NtpError('usage', 'option --out must name a directory (got an empty string)');
     const dir = positionals[0];
     const report = await summarizeSweep(dir);
     const outDir = values.out ?? join(dir, 'report');
-    const figures = await renderBandFigures(report);
+    const { figures, missingPeer } = values['no-figure'] ? { figures: [], missingPeer: false } : await renderBandFigures(report);
     await writeFilesAtomic([
       { path: join(outDir, 'report.json'), content: JSON.stringify(report, null, 1) + '\n' },
-      ...figures.map((f) => ({ path: join(outDir, f.name), content: f.svg })),
+      ...figures.map((f) => ({ path: join(outDir, f.name), content: f.content })),
     ]);
-    io.stdout(reportText(report));
-    io.stdout(`\nwrote ${outDir}/report.json and ${figures.length} band figures\n`);
+    // with --json, stdout holds the report's JSON object and nothing else
+    const say = (text: string) => (values.json ? io.stderr(text) : io.stdout(text));
+    if (values.json) io.stdout(JSON.stringify(report) + '\n');
+    else io.stdout(reportText(report));
+    if (missingPeer) io.stderr('note: the optional packages vega and vega-lite are not installed, so the band figures were written as their Vega-Lite specs (METRIC.vl.json); run "npm install vega vega-lite" for SVG (or open the specs in any Vega-Lite viewer)\n');
+    const what = figures.length === 0 ? 'no figures' : `${figures.length} band figures (${missingPeer ? '.vl.json' : '.svg'})`;
+    say(`${values.json ? '' : '\n'}wrote ${outDir}/report.json and ${what}\n`);
     return 0;
   });
 }

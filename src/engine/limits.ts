@@ -76,3 +76,22 @@ export function datasetSizes(ds: Dataset, d: number, precision: Precision, oneHo
   const V = ds.vocab.length;
   return { V, d, N: ds.samples.length, totalTokens, C: V, maxLength, precision, oneHot, space };
 }
+
+/**
+ * Most memory one run's arrays may take, planned from its options before anything is allocated.
+ * A sweep runs one run per core, each in its own thread, and WebAssembly addresses 4 GiB: a run
+ * planned past this fails anyway, so it is refused when the sweep is validated rather than with
+ * "Invalid typed array length" (or an out-of-memory crash) once runs have started.
+ */
+export const MAX_RUN_BYTES = 2 ** 32;
+
+/**
+ * Refuses a run whose planned arrays (`bytes`, an estimate of the largest ones from the run's
+ * sizes) exceed {@link MAX_RUN_BYTES}; `sizes` names the options that made them, e.g.
+ * "length = 10000000, d = 3". A non-finite estimate is refused too.
+ */
+export function checkRunBytes(bytes: number, sizes: string): void {
+  if (!(bytes <= MAX_RUN_BYTES)) {
+    throw new NtpError('too-large', `a run with ${sizes} needs about ${Number.isFinite(bytes) ? formatBytes(bytes) : 'unbounded memory'} for its arrays, more than the ${formatBytes(MAX_RUN_BYTES)} one run may take`);
+  }
+}

@@ -23,7 +23,12 @@ function alive(pid: number): boolean {
 
 function ioError(action: string, path: string, e: unknown): NtpError {
   const err = e as NodeJS.ErrnoException;
-  const why = err?.code === 'ENOSPC' ? 'no space left on the device' : err?.code === 'EACCES' || err?.code === 'EPERM' ? 'permission denied' : (err?.message ?? String(e));
+  const why =
+    err?.code === 'ENOSPC' ? 'no space left on the device'
+    : err?.code === 'EACCES' || err?.code === 'EPERM' ? 'permission denied'
+    : err?.code === 'ENOTDIR' || err?.code === 'EEXIST' ? 'a part of the path is a file, not a directory'
+    : err?.code === 'EROFS' ? 'read-only file system'
+    : (err?.message ?? String(e));
   return new NtpError('io', `cannot ${action} ${JSON.stringify(path)}: ${why}`);
 }
 
@@ -67,6 +72,28 @@ async function cleanLeftovers(parent: string, base: string, dir: string, dirExis
  * (an earlier run that drew other figures).
  */
 export async function writeDirectoryAtomic(dir: string, files: readonly DirectoryFile[], opts: { owns?: (entries: readonly string[]) => boolean } = {}): Promise<void> {
+  const names = new Set(files.map((f) => f.name));
+  await replaceDirectoryAtomic(
+    dir,
+    async (fresh) => {
+      for (const f of files) await writeFile(join(fresh, f.name), f.content, 'utf8');
+    },
+    (current) => {
+      const foreign = opts.owns?.(current) ? undefined : current.find((e) => !names.has(e));
+      if (foreign !== undefined) {
+        throw new NtpError('io', `the output directory ${JSON.stringify(dir)} holds ${JSON.stringify(foreign)}, which this command did not write; it replaces the whole directory, so give an empty or new one`);
+      }
+    },
+  );
+}
+
+/**
+ * The swap {@link writeDirectoryAtomic} makes, with the content and the check the caller's: `fill`
+ * writes the new directory's content into the fresh (empty) directory it is given; `check`, given
+ * the entries of an existing `dir` (after a killed call's leftovers are cleaned), throws to refuse
+ * replacing it. An NtpError from either is rethrown as it is, after the fresh directory is removed.
+ */
+export async function replaceDirectoryAtomic(dir: string, fill: (fresh: string) => Promise<void>, check: (current: string[]) => void | Promise<void>): Promise<void> {
   if (dir.trim() === '') throw new NtpError('io', 'the output directory is an empty string');
   const abs = resolve(dir);
   const parent = dirname(abs);
@@ -74,7 +101,6 @@ export async function writeDirectoryAtomic(dir: string, files: readonly Director
   if (abs === parent || abs === process.cwd() || process.cwd().startsWith(abs + '/')) {
     throw new NtpError('io', `the output directory ${JSON.stringify(dir)} is the current directory or one of its parents; give a directory of its own`);
   }
-  const names = new Set(files.map((f) => f.name));
   try {
     await mkdir(parent, { recursive: true });
   } catch (e) {
@@ -90,17 +116,14 @@ export async function writeDirectoryAtomic(dir: string, files: readonly Director
   }
   const exists = await cleanLeftovers(parent, base, abs, current !== null);
   if (exists && current === null) current = await readdir(abs).catch(() => []);
-  const foreign = current && opts.owns?.(current) ? undefined : (current ?? []).find((e) => !names.has(e));
-  if (foreign !== undefined) {
-    throw new NtpError('io', `the output directory ${JSON.stringify(dir)} holds ${JSON.stringify(foreign)}, which this command did not write; it replaces the whole directory, so give an empty or new one`);
-  }
+  if (exists) await check(current ?? []);
   const tag = `${process.pid}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}`;
   const fresh = join(parent, `.${base}.${NEW}-${tag}`);
   const aside = join(parent, `.${base}.${OLD}-${tag}`);
   let movedAside = false;
   try {
     await mkdir(fresh);
-    for (const f of files) await writeFile(join(fresh, f.name), f.content, 'utf8');
+    await fill(fresh);
     if (exists) {
       await rename(abs, aside);
       movedAside = true;
@@ -109,6 +132,7 @@ export async function writeDirectoryAtomic(dir: string, files: readonly Director
   } catch (e) {
     await rm(fresh, { recursive: true, force: true }).catch(() => {});
     if (movedAside) await rename(aside, abs).catch(() => {});
+    if (e instanceof NtpError) throw e;
     throw ioError('write the output directory', abs, e);
   }
   if (movedAside) await rm(aside, { recursive: true, force: true }).catch(() => {});

@@ -112,3 +112,23 @@ export async function lockSweepDir(dir: string): Promise<SweepLock> {
   }
   throw new NtpError('sweep-locked', `cannot lock ${dir}: ${path} keeps changing (several sweeps starting into this directory at once?)`);
 }
+
+/**
+ * Who holds `dir/sweep.lock` and is (or may be) still running, as a phrase naming it; null when
+ * the directory has no lock or only a dead process's. A lock of another host counts as held
+ * (its process cannot be checked from here), as does a young lock file still being written.
+ */
+export async function liveLockHolder(dir: string): Promise<string | null> {
+  const path = join(dir, LOCK_FILE);
+  let held;
+  try {
+    held = await readOwner(path);
+  } catch (e) {
+    throw new NtpError('io', `cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
+  }
+  if (!held) return null;
+  const { owner } = held;
+  if (!owner) return (await stat(path).then((st) => Date.now() - st.mtimeMs < PARTIAL_LOCK_MS, () => false)) ? `a sweep starting into it (${path})` : null;
+  if (owner.host !== hostname()) return `process ${owner.pid} on host ${owner.host} (${path}, since ${owner.started})`;
+  return alive(owner.pid) ? `process ${owner.pid} (${path}, since ${owner.started})` : null;
+}

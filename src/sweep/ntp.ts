@@ -3,10 +3,11 @@ import { generateRealizable, resolveGenerateOptions } from '../dataset/random.js
 import type { Dataset } from '../dataset/types.js';
 import { NtpError } from '../errors.js';
 import { readTextFile } from '../io/files.js';
+import { checkRunBytes } from '../engine/limits.js';
 import { resolveTrainOptions } from '../train/options.js';
 import { train, type TrainResult } from '../train/run.js';
 import type { Stage1Record } from '../train/trainer.js';
-import type { MetricValue, RunRecord, RunResult, SweepFamily } from './family.js';
+import type { MetricValue, RunRecord, RunResult, RunStatus, SweepFamily } from './family.js';
 
 /** The options of an `ntp` run: `train()`'s, plus `vocab` and `seed` of the generated dataset, or `data`. */
 export const NTP_OPTIONS = ['vocab', 'seed', 'data', 't0', 't1', 'eta0', 'eta1', 'algorithm', 'backend', 'precision', 'embedding', 'd'] as const;
@@ -43,6 +44,13 @@ function checkNtpConfig(c: Readonly<Record<string, unknown>>): void {
   }
   // d is not known before the dataset is read; eta defaults depend on it, given values do not
   resolveTrainOptions({ t0: c.t0 as number | undefined, t1: c.t1 as number | undefined, eta0: c.eta0 as number | undefined, eta1: c.eta1 as number | undefined }, 1);
+  if (c.d !== undefined) {
+    // a given d sizes the |V|×d embedding and weights and the d×d ones (|V| of a data file is
+    // checked when it is read; the engine checks the whole model again before allocating)
+    const V = typeof c.data === 'string' ? 1 : ((c.vocab as number | undefined) ?? 20);
+    const d = c.d as number;
+    checkRunBytes(8 * (4 * V * d + 4 * d * d), `${typeof c.data === 'string' ? '' : `vocab = ${V}, `}d = ${d}`);
+  }
 }
 
 /**
@@ -63,7 +71,7 @@ function stageRecords(stage: 1 | 2, records: readonly Stage1Record[]): RunRecord
 }
 
 /** How a run ended: the first stage that stopped early names it, else `completed`. */
-function runStatus(r: TrainResult): string {
+function runStatus(r: TrainResult): RunStatus {
   for (const o of [r.outcome.stage1, r.outcome.stage2]) if (o && o.status !== 'completed') return o.status;
   return 'completed';
 }

@@ -21,32 +21,34 @@ export interface SeriesPoint {
   metrics: Record<string, Stats>;
 }
 
-/** The runs with one value of an axis. */
-export interface AxisValueSummary {
-  value: ConfigValue;
-  runs: number;
+/** The runs of one config, seeds aside: the unit a mean ± std is taken over. */
+export interface GroupSummary {
+  /** every option of the runs but the seed, `default` where a run leaves it unset */
+  config: Record<string, ConfigValue>;
+  /** runs in the group (failed ones included) */
+  n: number;
+  /** of which failed */
   failed: number;
   /** statuses counted */
   statuses: Record<string, number>;
-  /** final metrics over runs */
+  /** final metrics over the group's runs */
   final: Record<string, Stats>;
-  /** every recorded metric over runs, per step */
+  /** every recorded metric over the group's runs, per stage and step */
   series: SeriesPoint[];
 }
 
-/** Runs grouped by the values of one option that varies in the sweep. */
-export interface AxisSummary {
-  /** the option, or `all` when only the seed (or nothing) varies */
-  axis: string;
-  values: AxisValueSummary[];
-}
-
-/** What `ntp sweep report` computes. */
+/** What `ntp sweep report` computes (and `--json` prints). */
 export interface SweepReport {
   runs: number;
   failed: number;
-  axes: AxisSummary[];
+  /** the options whose value differs between groups, in the order they first appear */
+  varying: string[];
+  /** one group per distinct config minus the seed, in the order of their first run */
+  groups: GroupSummary[];
 }
+
+/** How a report shows an option a run leaves unset (its family's default applies). */
+export const UNSET = 'default';
 
 /** Statistics of the finite values (null when there are none). */
 export function stats(xs: readonly MetricValue[]): Stats | null {
@@ -106,29 +108,36 @@ export function varyingOptions(lines: readonly RunLine[]): string[] {
   return [...values.keys()].filter((k) => k !== 'seed' && ((values.get(k) as Set<string>).size > 1 || !present(k)));
 }
 
-/** Groups runs by axis values and computes the statistics of their final metrics and records. */
+/**
+ * Groups runs by their whole config minus the seed (a vocab × algorithm grid over seeds gives
+ * one group per vocab and algorithm, never one averaging two algorithms) and computes the
+ * statistics of each group's final metrics and records.
+ */
 export function summarizeRuns(lines: readonly RunLine[], records: ReadonlyMap<string, RunRecord[]>): SweepReport {
-  const axes = varyingOptions(lines);
-  const groupings: Array<{ axis: string; key: (l: RunLine) => ConfigValue }> = axes.length
-    ? axes.map((axis) => ({ axis, key: (l: RunLine) => l.config[axis] ?? null }))
-    : [{ axis: 'all', key: () => 'all runs' }];
-  const summaries: AxisSummary[] = groupings.map(({ axis, key }) => {
-    const groups = new Map<string, { value: ConfigValue; lines: RunLine[] }>();
-    for (const l of lines) {
-      const v = key(l);
-      const k = canonicalJSON(v);
-      (groups.get(k) ?? groups.set(k, { value: v, lines: [] }).get(k))?.lines.push(l);
-    }
-    const values = [...groups.values()].map(({ value, lines: ls }) => {
-      const ok = ls.filter((l) => l.status !== 'failed');
-      const statuses: Record<string, number> = {};
-      for (const l of ls) statuses[l.status] = (statuses[l.status] ?? 0) + 1;
-      const { final, series } = summarizeResults(ok.map((l) => ({ final: l.final, records: records.get(l.id) ?? [] })));
-      return { value, runs: ls.length, failed: ls.length - ok.length, statuses, final, series };
-    });
-    return { axis, values };
+  const options: string[] = [];
+  for (const l of lines) for (const k of Object.keys(l.config)) if (k !== 'seed' && !options.includes(k)) options.push(k);
+  const groups = new Map<string, { config: Record<string, ConfigValue>; lines: RunLine[] }>();
+  for (const l of lines) {
+    const config: Record<string, ConfigValue> = {};
+    for (const k of options) config[k] = Object.hasOwn(l.config, k) ? l.config[k] : UNSET;
+    const key = canonicalJSON(config);
+    (groups.get(key) ?? groups.set(key, { config, lines: [] }).get(key))?.lines.push(l);
+  }
+  const summaries = [...groups.values()].map(({ config, lines: ls }): GroupSummary => {
+    const ok = ls.filter((l) => l.status !== 'failed');
+    const statuses: Record<string, number> = {};
+    for (const l of ls) statuses[l.status] = (statuses[l.status] ?? 0) + 1;
+    const { final, series } = summarizeResults(ok.map((l) => ({ final: l.final, records: records.get(l.id) ?? [] })));
+    return { config, n: ls.length, failed: ls.length - ok.length, statuses, final, series };
   });
-  return { runs: lines.length, failed: lines.filter((l) => l.status === 'failed').length, axes: summaries };
+  const varying = options.filter((k) => new Set(summaries.map((g) => canonicalJSON(g.config[k]))).size > 1);
+  return { runs: lines.length, failed: lines.filter((l) => l.status === 'failed').length, varying, groups: summaries };
+}
+
+/** A group's name in text and figures: its varying options, `k = v, …` (`all runs` when none vary). */
+export function groupLabel(report: Pick<SweepReport, 'varying'>, g: GroupSummary): string {
+  if (report.varying.length === 0) return 'all runs';
+  return report.varying.map((k) => `${k} = ${typeof g.config[k] === 'string' ? g.config[k] : canonicalJSON(g.config[k])}`).join(', ');
 }
 
 /** Reads a sweep directory (runs.jsonl and records) and summarizes it. */
@@ -147,16 +156,17 @@ export async function summarizeSweep(dir: string): Promise<SweepReport> {
 const LOG_FLOOR = 1e-16;
 
 /**
- * A band figure of one metric over steps: per value of the axis, the mean as a line and mean ± std
- * (clipped to the observed min and max) as a band, one panel per stage. The loss is drawn on a log
- * axis, the cosine as 1 − cos on a log axis (as in Figure 2).
+ * A band figure of one metric over steps: per group, the mean as a line and mean ± std (clipped
+ * to the observed min and max) as a band, one panel per stage. The loss is drawn on a log axis,
+ * the cosine as 1 − cos on a log axis (as in Figure 2).
  */
-export function bandFigureSpec(summary: AxisSummary, metric: string): TopLevelSpec | null {
+export function bandFigureSpec(report: Pick<SweepReport, 'varying' | 'groups'>, metric: string): TopLevelSpec | null {
   const oneMinusCos = metric === 'cosine';
   const log = metric === 'loss' || oneMinusCos;
-  const rows: Array<{ value: string; stage: string; step: number; mean: number; lo: number; hi: number }> = [];
-  for (const v of summary.values) {
-    for (const p of v.series) {
+  const rows: Array<{ group: string; stage: string; step: number; mean: number; lo: number; hi: number }> = [];
+  for (const g of report.groups) {
+    const group = groupLabel(report, g);
+    for (const p of g.series) {
       const s = p.metrics[metric];
       if (!s) continue;
       let mean = s.mean;
@@ -167,16 +177,17 @@ export function bandFigureSpec(summary: AxisSummary, metric: string): TopLevelSp
         if (!(mean > 0) && !oneMinusCos) continue;
         [mean, lo, hi] = [mean, lo, hi].map((x) => Math.max(x, LOG_FLOOR)) as [number, number, number];
       }
-      rows.push({ value: typeof v.value === 'string' ? v.value : canonicalJSON(v.value), stage: p.stage === null ? 'run' : `stage ${p.stage}`, step: p.step, mean, lo, hi });
+      rows.push({ group, stage: p.stage === null ? 'run' : `stage ${p.stage}`, step: p.step, mean, lo, hi });
     }
   }
   if (rows.length === 0) return null;
   const yTitle = oneMinusCos ? '1 − cos(W, W*)' : metric;
   const scale = log ? { type: 'log' as const } : { zero: false };
-  const color = { field: 'value', type: 'nominal' as const, title: summary.axis };
+  const by = report.varying.length ? report.varying.join(', ') : 'all runs';
+  const color = { field: 'group', type: 'nominal' as const, title: by };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${yTitle} over iterations by ${summary.axis}: mean ± std over runs`,
+    title: `${yTitle} over iterations by ${by}: mean ± std over seeds`,
     data: { values: rows },
     facet: { column: { field: 'stage', type: 'nominal', title: null } },
     spec: {
@@ -195,37 +206,49 @@ export function bandFigureSpec(summary: AxisSummary, metric: string): TopLevelSp
 /** The metrics drawn as bands: every metric in the records. */
 export function recordedMetrics(report: SweepReport): string[] {
   const keys = new Set<string>();
-  for (const a of report.axes) for (const v of a.values) for (const p of v.series) for (const k of Object.keys(p.metrics)) keys.add(k);
+  for (const g of report.groups) for (const p of g.series) for (const k of Object.keys(p.metrics)) keys.add(k);
   return [...keys];
 }
 
-/**
- * Renders the band figures of a report: one SVG per axis and metric, named `AXIS-METRIC.svg`.
- * Loads the charting libraries only here.
- */
-export async function renderBandFigures(report: SweepReport): Promise<Array<{ name: string; svg: string }>> {
-  const { renderVegaLiteSvg } = await import('../figure/svg.js');
-  const out: Array<{ name: string; svg: string }> = [];
-  for (const axis of report.axes) {
-    for (const metric of recordedMetrics(report)) {
-      const spec = bandFigureSpec(axis, metric);
-      if (spec) out.push({ name: `${axis.axis.replace(/[^A-Za-z0-9_.-]/g, '_')}-${metric.replace(/[^A-Za-z0-9_.-]/g, '_')}.svg`, svg: await renderVegaLiteSvg(spec) });
-    }
-  }
-  return out;
+/** A figure file of a report: `METRIC.svg`, or `METRIC.vl.json` (its Vega-Lite spec) without the charting packages. */
+export interface ReportFigure {
+  name: string;
+  content: string;
 }
 
-/** The report as text: final metrics, mean ± std [min, max], per axis value. */
+/**
+ * The band figures of a report, one per recorded metric: SVG when the optional packages vega and
+ * vega-lite are installed (loaded only here), else each figure's Vega-Lite spec as
+ * `METRIC.vl.json` with `missingPeer` set, so a report never fails for want of a chart library.
+ */
+export async function renderBandFigures(report: SweepReport): Promise<{ figures: ReportFigure[]; missingPeer: boolean }> {
+  const specs: Array<{ base: string; spec: TopLevelSpec }> = [];
+  for (const metric of recordedMetrics(report)) {
+    const spec = bandFigureSpec(report, metric);
+    if (spec) specs.push({ base: metric.replace(/[^A-Za-z0-9_.-]/g, '_'), spec });
+  }
+  if (specs.length === 0) return { figures: [], missingPeer: false };
+  const { renderVegaLiteSvg } = await import('../figure/svg.js');
+  const figures: ReportFigure[] = [];
+  for (const s of specs) {
+    try {
+      figures.push({ name: `${s.base}.svg`, content: await renderVegaLiteSvg(s.spec) });
+    } catch (e) {
+      if (!(e instanceof NtpError && e.code === 'missing-peer')) throw e;
+      return { figures: specs.map((x) => ({ name: `${x.base}.vl.json`, content: JSON.stringify(x.spec) + '\n' })), missingPeer: true };
+    }
+  }
+  return { figures, missingPeer: false };
+}
+
+/** The report as text: per group (its varying options), final metrics, mean ± std [min, max]. */
 export function reportText(report: SweepReport): string {
   const f = (x: number) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4) || x === 0 ? x.toPrecision(4) : x.toExponential(3);
-  const lines = [`${report.runs} runs, ${report.failed} failed`];
-  for (const a of report.axes) {
-    lines.push(``, `by ${a.axis}:`);
-    for (const v of a.values) {
-      const statuses = Object.entries(v.statuses).map(([s, n]) => `${n} ${s}`).join(', ');
-      lines.push(`  ${a.axis} = ${typeof v.value === 'string' ? v.value : canonicalJSON(v.value)}: ${v.runs} runs (${statuses})`);
-      for (const [m, s] of Object.entries(v.final)) lines.push(`    final ${m.padEnd(18)} ${f(s.mean)} ± ${f(s.std)}  [${f(s.min)}, ${f(s.max)}]  n = ${s.n}`);
-    }
+  const lines = [`${report.runs} runs, ${report.failed} failed, ${report.groups.length} ${report.groups.length === 1 ? 'group' : 'groups'}${report.varying.length ? ` by ${report.varying.join(', ')}` : ''} (seeds pooled)`];
+  for (const g of report.groups) {
+    const statuses = Object.entries(g.statuses).map(([s, n]) => `${n} ${s}`).join(', ');
+    lines.push(``, `${groupLabel(report, g)}: ${g.n} runs (${statuses})`);
+    for (const [m, s] of Object.entries(g.final)) lines.push(`  final ${m.padEnd(18)} ${f(s.mean)} ± ${f(s.std)}  [${f(s.min)}, ${f(s.max)}]  n = ${s.n}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
-import type { RunResult, SweepFamily } from './family.js';
+import type { RunResult, RunStatus, SweepFamily } from './family.js';
 import type { RunMany } from '../tasks/run-many.js';
 import { runSweep } from './run.js';
 import { canonicalJSON, type RunConfig, type SweepFile } from './spec.js';
@@ -43,7 +43,7 @@ export async function sweepResults(sweep: SweepFile, opts: SweepResultsOptions):
       lines.map(async (l): Promise<SweptResult> => {
         // runs.jsonl keeps a family's extra.rates apart, as `rates`
         const extra = l.rates === null || l.rates === undefined ? l.extra : { ...l.extra, rates: l.rates };
-        return { config: l.config, status: l.status, final: l.final, records: await readRecords(dir, l.id), ...(extra === undefined ? {} : { extra }) };
+        return { config: l.config, status: l.status as RunStatus, final: l.final, records: await readRecords(dir, l.id), ...(extra === undefined ? {} : { extra }) };
       }),
     );
   } finally {

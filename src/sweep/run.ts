@@ -6,8 +6,8 @@ import { DEFAULT_FAMILY, loadFamilies } from './families.js';
 import { LOCK_FILE, lockSweepDir, type SweepLock } from './lock.js';
 import type { RunOutcome } from './execute.js';
 import { acquireRunPool, defaultWorkers, releaseRunPool } from './pool.js';
-import { canonicalJSON, countRuns, DEFAULT_RUN_LIMIT, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
-import { dropTornLine, META_FILE, readMeta, readRunsLog, RunsWriter, type RunLine, type SweepMeta } from './store.js';
+import { canonicalJSON, checkRunCount, expandSweep, shardOf, type SweepFile, type SweepRun } from './spec.js';
+import { dropTornLine, META_FILE, readMeta, readRunsLog, recordedIds, recordsPath, removeRecordTemporaries, rewriteRunsLog, RunsWriter, type RunLine, type SweepMeta } from './store.js';
 
 /** Options of {@link runSweep}. */
 export interface SweepRunOptions {
@@ -31,6 +31,8 @@ export interface SweepRunOptions {
   signal?: AbortSignal;
   /** called with what the caller should be told but that is no error (a stale lock taken over) */
   onNotice?: (message: string) => void;
+  /** called with the line number of a torn last line of runs.jsonl, before it is dropped */
+  onTornLine?: (line: number) => void;
 }
 
 /** Progress of a sweep. */
@@ -62,8 +64,10 @@ export interface SweepRunSummary extends SweepProgress {
 /**
  * Runs a sweep (or one shard of it) on a pool of worker threads, appending one line per finished
  * run to `out/runs.jsonl` and its records to `out/records/ID.json`. Resumes where an earlier call
- * stopped: runs with a line are skipped (failed ones too: a failure is recorded, not retried);
- * a torn last line is dropped. Every config is validated before any run starts.
+ * stopped: runs with a line are skipped (failed ones too: a failure of the run is recorded, not
+ * retried), except a run that failed to read an input and one whose records file is missing,
+ * which are run again; a torn last line is dropped, and temporary files of a killed sweep are
+ * removed. Every config is validated before any run starts.
  */
 export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise<SweepRunSummary> {
   const start = performance.now();
@@ -76,9 +80,11 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
   const modules = opts.modules ?? [];
   // The worker threads start first and load while this thread validates the sweep and reads
   // what an earlier call recorded (a sweep that turns out invalid or done stops them again).
-  const count = countRuns(sweep);
+  if (typeof opts.out !== 'string' || opts.out.trim() === '') throw new NtpError('invalid-option', `option out must name a directory (got ${JSON.stringify(opts.out)})`);
+  // refused here, before a worker starts or a run is made: too many runs
+  const count = checkRunCount(sweep, opts);
   const workers = opts.workers ?? Math.min(defaultWorkers(), count);
-  const pool = count <= (opts.limit ?? DEFAULT_RUN_LIMIT) || opts.yes ? acquireRunPool(workers, { families: familiesNamed(sweep), modules }) : null;
+  const pool = acquireRunPool(workers, { families: familiesNamed(sweep), modules });
   // a pool with no run in flight stays warm for the next sweep of this process
   let idle = false;
   let lock: SweepLock | null = null;
@@ -89,7 +95,7 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
     const byId = new Map(runs.map((r) => [r.id, r]));
 
     const meta: SweepMeta = { sweep, every, shard, modules };
-    await mkdir(opts.out, { recursive: true });
+    await createOutDir(opts.out);
     // one sweep at a time appends to a directory's runs.jsonl
     lock = await lockSweepDir(opts.out);
     if (lock.tookOverFrom !== null) {
@@ -108,16 +114,36 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
       await writeFilesAtomic([{ path: join(opts.out, META_FILE), content: JSON.stringify(meta, null, 1) + '\n' }]);
     }
 
+    // what a sweep killed mid-write left: temporary records files, a torn last line
+    await removeRecordTemporaries(opts.out);
     const log = await readRunsLog(opts.out);
+    if (log.tornLine !== null) opts.onTornLine?.(log.tornLine);
     await dropTornLine(opts.out, log);
+    // Runs recorded for good are skipped. Run again: a run that failed to read an input (its data
+    // file may be there now) and a finished run whose records file is gone (a report needs it);
+    // their lines are dropped first, so runs.jsonl keeps one line per run.
+    const recorded = await recordedIds(opts.out);
     const done = new Set<string>();
+    const kept: RunLine[] = [];
+    let retried = 0;
     let failed = 0;
     for (const line of log.lines) {
       if (!byId.has(line.id)) throw new NtpError('bad-runs', `${opts.out}/runs.jsonl holds run ${line.id}, which is not a run of this sweep${shard ? ' shard' : ''}`);
       if (done.has(line.id)) continue;
+      if (line.status === 'failed' && line.retry) {
+        retried++;
+        continue;
+      }
+      if (line.status !== 'failed' && !recorded.has(line.id)) {
+        opts.onNotice?.(`the records file of run ${line.id} is missing (${recordsPath(opts.out, line.id)}): running it again`);
+        continue;
+      }
       done.add(line.id);
+      kept.push(line);
       if (line.status === 'failed') failed++;
     }
+    if (retried > 0) opts.onNotice?.(`${retried} ${retried === 1 ? 'run' : 'runs'} failed for a missing or unreadable input earlier: running them again`);
+    if (kept.length < log.lines.length) await rewriteRunsLog(opts.out, kept);
     const resumed = done.size;
     const todo = runs.filter((r) => !done.has(r.id));
     const progress = (): SweepProgress => ({ total: runs.length, done: done.size, failed, resumed });
@@ -154,7 +180,7 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
           const following = workers > 0 ? start() : null;
           const line: RunLine = outcome.ok
             ? { id: run.id, index: run.index, config: run.config, status: outcome.result.status, final: outcome.result.final, rates: outcome.result.extra?.rates ?? null, extra: withoutRates(outcome.result.extra), wallMs: outcome.wallMs }
-            : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, wallMs: outcome.wallMs };
+            : { id: run.id, index: run.index, config: run.config, status: 'failed', final: {}, rates: null, error: outcome.error, ...(outcome.retry ? { retry: true } : {}), wallMs: outcome.wallMs };
           await writer.append(opts.out, line, outcome.ok ? outcome.result.records : null);
           done.add(run.id);
           if (!outcome.ok) failed++;
@@ -182,6 +208,17 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
     if (pool && idle) releaseRunPool(workers, pool);
     else await pool?.destroy();
     await lock?.release();
+  }
+}
+
+/** Creates the output directory, or says in one line why it cannot. */
+async function createOutDir(out: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left on the device' : (e as Error).message;
+    throw new NtpError('io', `cannot create the output directory ${JSON.stringify(out)}: ${why}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NtpError } from '../errors.js';
+import { findDuplicateKey } from '../io/json-keys.js';
 import type { SweepFamily } from './family.js';
 
 /** A value an option of a run takes in a sweep file (a family validates its own types). */
@@ -41,6 +42,27 @@ export interface SweepRun {
 
 /** Runs a sweep may expand to without `yes` (a typo such as a seed range to 10^7 is refused). */
 export const DEFAULT_RUN_LIMIT = 10_000;
+
+/**
+ * Runs no sweep may expand to, even with `yes`. Each run leaves a line of about 1 KB in
+ * runs.jsonl and a records file, and a resume holds every run's id in memory: 10^7 runs are
+ * already ~10 GB of log and hours of bookkeeping before any training, so a larger grid is a typo
+ * (a seed range to 10^15) or wants splitting into several sweep files.
+ */
+export const HARD_RUN_LIMIT = 10_000_000;
+
+/**
+ * Deepest nesting of arrays and objects in a sweep file (the file itself is level 1; an option's
+ * value in `base` is at level 3). Options are numbers, strings or short lists; a deeper value is
+ * a generated or corrupted file, and walking it by recursion would overflow the stack.
+ */
+export const MAX_SWEEP_DEPTH = 12;
+
+/**
+ * Names that are never options: as keys of a plain object they reach its prototype (`__proto__`)
+ * or shadow its methods, so a config holding them would not be the config written.
+ */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf']);
 
 /** Options of {@link expandSweep}. */
 export interface ExpandOptions {
@@ -104,7 +126,11 @@ export function runId(config: RunConfig): string {
   return createHash('sha256').update(canonicalJSON(config)).digest('hex').slice(0, 16);
 }
 
-/** Parses a sweep file's text (JSON), naming the file's problem. */
+/**
+ * Parses a sweep file's text (JSON), naming the file's problem. A key given twice in one object
+ * is refused (JSON.parse would keep the last silently, so `"eta0": 0.1, …, "eta0": 1` would run
+ * whichever came last).
+ */
 export function parseSweepFile(text: string, source = 'the sweep file'): SweepFile {
   let x: unknown;
   try {
@@ -112,11 +138,42 @@ export function parseSweepFile(text: string, source = 'the sweep file'): SweepFi
   } catch (e) {
     throw new NtpError('bad-sweep', `${source} is not valid JSON: ${(e as Error).message}`);
   }
+  checkDepth(x);
+  const dup = findDuplicateKey(text);
+  if (dup) throw new NtpError('bad-sweep', `${source}: the key ${JSON.stringify(dup.key)} appears twice in one object (line ${dup.line}, column ${dup.column}); JSON keeps only the last, so give it once`);
   return checkSweepShape(x);
+}
+
+const pathOf = (parent: string, key: string | number): string =>
+  typeof key === 'number' ? `${parent}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? (parent ? `${parent}.${key}` : key) : `${parent}[${JSON.stringify(key)}]`;
+
+/**
+ * Refuses a value nested deeper than {@link MAX_SWEEP_DEPTH}, naming where; walks with its own
+ * stack (no recursion), so any depth is refused rather than overflowing the call stack, and a
+ * cyclic object (API) is refused as too deep.
+ */
+function checkDepth(root: unknown): void {
+  const stack: Array<{ x: unknown; depth: number; path: string }> = [{ x: root, depth: 1, path: '' }];
+  while (stack.length) {
+    const { x, depth, path } = stack.pop() as { x: unknown; depth: number; path: string };
+    if (typeof x !== 'object' || x === null) continue;
+    if (depth > MAX_SWEEP_DEPTH) {
+      throw new NtpError('bad-sweep', `the sweep file nests arrays or objects more than ${MAX_SWEEP_DEPTH} deep at ${path}: an option's value is a number, a string or a short list`);
+    }
+    if (Array.isArray(x)) x.forEach((v, i) => stack.push({ x: v, depth: depth + 1, path: pathOf(path, i) }));
+    else for (const k of Object.keys(x)) stack.push({ x: (x as Record<string, unknown>)[k], depth: depth + 1, path: pathOf(path, k) });
+  }
+}
+
+function checkNames(options: Record<string, unknown>, where: string): void {
+  for (const k of Object.keys(options)) {
+    if (RESERVED_NAMES.has(k)) throw new NtpError('bad-sweep', `${where}: ${JSON.stringify(k)} is a reserved name, not an option (a key that would reach the config object's prototype or methods)`);
+  }
 }
 
 function checkSweepShape(x: unknown): SweepFile {
   if (!isPlainObject(x)) throw new NtpError('bad-sweep', 'a sweep file is a JSON object { "base": {…}, "grid": {…}, "list": […] }');
+  checkDepth(x);
   const unknown = Object.keys(x).find((k) => !TOP_KEYS.includes(k));
   if (unknown !== undefined) throw new NtpError('bad-sweep', `unknown key "${unknown}" in the sweep file (expected base, grid, list)`);
   if (x.base !== undefined && !isPlainObject(x.base)) throw new NtpError('bad-sweep', '"base" must be an object of options');
@@ -126,17 +183,40 @@ function checkSweepShape(x: unknown): SweepFile {
     if (x.list.length === 0) throw new NtpError('bad-sweep', '"list" is empty: give at least one config, or leave it out');
     x.list.forEach((c, i) => {
       if (!isPlainObject(c)) throw new NtpError('bad-sweep', `list entry ${i} must be an object of options`);
+      checkNames(c, `list entry ${i}`);
     });
   }
+  if (isPlainObject(x.base)) checkNames(x.base, '"base"');
+  if (isPlainObject(x.grid)) checkNames(x.grid, '"grid"');
   return x as SweepFile;
 }
 
-/** Number of runs a sweep expands to, computed without expanding it. */
+/**
+ * Number of runs a sweep expands to, computed from its axes' lengths as a product without
+ * expanding anything (a float: a 10^15-run grid counts as 10^15, exactly enough to refuse it).
+ */
 export function countRuns(sweep: SweepFile): number {
   const s = checkSweepShape(sweep);
   let n = s.list ? s.list.length : 1;
   for (const [name, axis] of Object.entries(s.grid ?? {})) n *= axisLength(name, axis);
   return n;
+}
+
+/**
+ * Refuses a sweep of more runs than `limit` (unless `yes`) or than {@link HARD_RUN_LIMIT} (even
+ * with `yes`), naming the count; returns the count. Call it before anything is allocated.
+ */
+export function checkRunCount(sweep: SweepFile, opts: { limit?: number; yes?: boolean }): number {
+  const total = countRuns(sweep);
+  const limit = opts.limit ?? DEFAULT_RUN_LIMIT;
+  const count = total <= Number.MAX_SAFE_INTEGER ? String(total) : total.toExponential(3);
+  if (total > HARD_RUN_LIMIT) {
+    throw new NtpError('too-many-runs', `the sweep expands to ${count} runs, more than the ${HARD_RUN_LIMIT} any sweep may have (even with --yes): check the grid's axes, or split it into several sweep files`);
+  }
+  if (total > limit && !opts.yes) {
+    throw new NtpError('too-many-runs', `the sweep expands to ${count} runs, more than the limit of ${limit}; check the grid's axes, or pass --yes (API: yes: true) to run them all`);
+  }
+  return total;
 }
 
 function familyOf(config: RunConfig, where: string, opts: ExpandOptions): SweepFamily {
@@ -165,30 +245,38 @@ function checkOptionNames(config: RunConfig, family: SweepFamily, where: string,
  * (the same id twice) are an error: they would be one run.
  */
 export function expandSweep(sweep: SweepFile, opts: ExpandOptions): SweepRun[] {
+  return [...sweepRuns(sweep, opts)];
+}
+
+/**
+ * The runs of {@link expandSweep} one at a time, each validated as it comes: a caller that
+ * streams runs holds none but the current one (and the ids seen, to refuse duplicates). The
+ * count is checked before the first run is made.
+ */
+export function* sweepRuns(sweep: SweepFile, opts: ExpandOptions): Generator<SweepRun> {
   const s = checkSweepShape(sweep);
-  const limit = opts.limit ?? DEFAULT_RUN_LIMIT;
-  const total = countRuns(s);
-  if (total > limit && !opts.yes) {
-    throw new NtpError('too-many-runs', `the sweep expands to ${total} runs, more than the limit of ${limit}; check the grid's axes, or pass --yes (API: yes: true) to run them all`);
-  }
+  checkRunCount(s, opts);
   const grid = Object.entries(s.grid ?? {}) as [string, ConfigValue[] | AxisRange][];
   const lengths = grid.map(([name, axis]) => axisLength(name, axis));
   const list = s.list ?? [{}];
   const base = s.base ?? {};
   const axisOrigin = (key: string) => (Object.hasOwn(s.grid ?? {}, key) ? '(a grid axis) ' : '');
   const gridPoints = lengths.reduce((a, b) => a * b, 1);
-  const runs: SweepRun[] = [];
   const seen = new Map<string, number>();
+  let index = 0;
   for (let l = 0; l < list.length; l++) {
-    for (let g = 0; g < gridPoints; g++) {
+    for (let g = 0; g < gridPoints; g++, index++) {
       const config: RunConfig = { ...base };
+      // the axes' positions from the last (fastest) axis, set in the file's order so a config
+      // lists its options as the sweep file does (the id sorts them anyway)
+      const at = new Array<number>(grid.length);
       let rest = g;
       for (let a = grid.length - 1; a >= 0; a--) {
-        config[grid[a][0]] = axisValueAt(grid[a][1], rest % lengths[a]);
+        at[a] = rest % lengths[a];
         rest = Math.floor(rest / lengths[a]);
       }
+      for (let a = 0; a < grid.length; a++) config[grid[a][0]] = axisValueAt(grid[a][1], at[a]);
       Object.assign(config, list[l]);
-      const index = runs.length;
       const where = `run ${index}${s.list ? ` (list entry ${l})` : ''}`;
       const family = familyOf(config, where, opts);
       config.family = family.name;
@@ -204,10 +292,9 @@ export function expandSweep(sweep: SweepFile, opts: ExpandOptions): SweepRun[] {
       const twin = seen.get(id);
       if (twin !== undefined) throw new NtpError('bad-sweep', `${where} has the same config as run ${twin} (id ${id}): a value is repeated on an axis or in the list`);
       seen.set(id, index);
-      runs.push({ id, index, config });
+      yield { id, index, config };
     }
   }
-  return runs;
 }
 
 /** Parses a shard `I/N` (0 ≤ I < N). */

@@ -1,8 +1,8 @@
-import { open, readFile, truncate } from 'node:fs/promises';
+import { open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
 import { readTextFile, writeFilesAtomic } from '../io/files.js';
-import type { MetricValue, RunRecord } from './family.js';
+import type { MetricValue, RunRecord, RunStatus } from './family.js';
 import { canonicalJSON, type RunConfig, type SweepFile } from './spec.js';
 
 /** One line of runs.jsonl: a finished run (or a failed one, with its error). */
@@ -11,8 +11,8 @@ export interface RunLine {
   /** position in the expanded sweep */
   index: number;
   config: RunConfig;
-  /** the family's status (`completed`, `converged`, `diverged`, `overflow`, …) or `failed` */
-  status: string;
+  /** how the run ended (`completed`, `converged`, `diverged`, `overflow`, `stopped`), or `failed` (it threw) */
+  status: RunStatus | 'failed';
   /** the last record's metrics (for `ntp`: the last stage-2 record); empty for a failed run */
   final: Record<string, MetricValue>;
   /** fitted rates, when the family reports them (`extra.rates`) */
@@ -21,6 +21,8 @@ export interface RunLine {
   extra?: Record<string, unknown>;
   /** the exception's message, for a failed run */
   error?: string;
+  /** a failed run that failed to read an input (a missing data file): run again on resume */
+  retry?: boolean;
   /** milliseconds the run took in its worker (the only field that varies between repeats) */
   wallMs: number;
 }
@@ -50,6 +52,8 @@ export interface RunsLog {
   lines: RunLine[];
   /** the torn last line that was dropped (a sweep killed while writing it), if any */
   torn: string | null;
+  /** its line number (1-based), or null */
+  tornLine: number | null;
   /** bytes of the file up to the end of the last whole line */
   goodBytes: number;
 }
@@ -66,7 +70,7 @@ export async function readRunsLog(dir: string): Promise<RunsLog> {
   try {
     buf = await readFile(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], torn: null, goodBytes: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [], torn: null, tornLine: null, goodBytes: 0 };
     throw new NtpError('io', `cannot read ${JSON.stringify(path)}: ${(e as Error).message}`);
   }
   const end = buf.lastIndexOf(0x0a) + 1;
@@ -85,12 +89,37 @@ export async function readRunsLog(dir: string): Promise<RunsLog> {
     if (typeof x?.id !== 'string' || typeof x.status !== 'string') throw new NtpError('bad-runs', `${path}: line ${i + 1} has no run id or status`);
     lines.push(x);
   });
-  return { lines, torn, goodBytes: end };
+  return { lines, torn, tornLine: torn === null ? null : rows.length + 1, goodBytes: end };
 }
 
 /** Cuts a torn last line off runs.jsonl, so appends start on a line of their own. */
 export async function dropTornLine(dir: string, log: RunsLog): Promise<void> {
   if (log.torn !== null) await truncate(join(dir, RUNS_FILE), log.goodBytes);
+}
+
+/**
+ * Rewrites runs.jsonl with `lines` only (by a temporary file and a rename, so a kill leaves the
+ * old file or the new one): how a resume forgets runs it will run again.
+ */
+export async function rewriteRunsLog(dir: string, lines: readonly RunLine[]): Promise<void> {
+  await writeFilesAtomic([{ path: join(dir, RUNS_FILE), content: lines.map((l) => JSON.stringify(l) + '\n').join('') }]);
+}
+
+/**
+ * Removes the temporary files of records writes a killed sweep left in DIR/records (written as
+ * `.ID.json.PID.TIME.N.tmp`, then renamed); call it holding the directory's lock.
+ */
+export async function removeRecordTemporaries(dir: string): Promise<number> {
+  const names = await readdir(join(dir, 'records')).catch(() => [] as string[]);
+  const temps = names.filter((n) => /^\..+\.json\.\d+\.\d+\.\d+\.tmp$/.test(n));
+  for (const n of temps) await rm(join(dir, 'records', n), { force: true });
+  return temps.length;
+}
+
+/** Ids of the runs whose records file DIR/records/ID.json exists. */
+export async function recordedIds(dir: string): Promise<Set<string>> {
+  const names = await readdir(join(dir, 'records')).catch(() => [] as string[]);
+  return new Set(names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).map((n) => n.slice(0, 16)));
 }
 
 /** Appends run lines to runs.jsonl one write each, in the order they are given. */

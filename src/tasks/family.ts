@@ -4,6 +4,7 @@
  * cyclic orders, factorized attention, recall, autoregressive) exports one of these, so a sweep
  * can run, resume, shard and summarize any of them the same way.
  */
+import type { RunStatus } from '../family/result.js';
 
 /** A JSON value in a run's record or final metrics; `null` where a metric is undefined. */
 export type MetricValue = number | null;
@@ -14,10 +15,24 @@ export interface RunRecord {
   [metric: string]: MetricValue;
 }
 
+// How a run ended is the one vocabulary of every family (src/family/result.ts): `completed` (all
+// steps taken without meeting the convergence criterion), `converged`, `diverged`, `overflow`,
+// `stopped` (ended early for another reason, named in the result's `extra`).
+export type { RunStatus } from '../family/result.js';
+export { RUN_STATUSES } from '../family/result.js';
+
+/**
+ * A training loop's status once it has ended as a {@link RunStatus}: a loop that is still
+ * `running` after its last step took all its steps, so it `completed`.
+ */
+export function endedStatus(status: 'running' | RunStatus): RunStatus {
+  return status === 'running' ? 'completed' : status;
+}
+
 /** What one run reports. Must be a deterministic function of the config (seed included). */
 export interface RunResult {
-  /** How the run ended: `converged`, `running` (all steps taken), `diverged`, `overflow`, … */
-  status: string;
+  /** How the run ended (see {@link RunStatus}). */
+  status: RunStatus;
   /** The last record's metrics (for the core family: the last stage-2 record). */
   final: Record<string, MetricValue>;
   /** Records at the requested interval, in step order. */

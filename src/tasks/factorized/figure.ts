@@ -1,5 +1,7 @@
+import { PALETTE, STEP_AXIS, naturalOrder, seriesEncoding, themed } from '../../figure/theme.js';
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
-import type { LocalConvergenceExperiment, RankPoint } from './experiments.js';
+import type { LocalConvergenceData, RankPoint } from './experiments.js';
+import type { FactorizedTrainResult } from './train.js';
 
 /** One row of a band chart: a series' mean ± std at a step. */
 interface BandRow {
@@ -10,14 +12,14 @@ interface BandRow {
   hi: number;
 }
 
-function bandRows(e: LocalConvergenceExperiment, series: ReadonlyArray<readonly [string, string]>, upTo: number): BandRow[] {
+function bandRows(e: LocalConvergenceData, series: ReadonlyArray<readonly [string, string]>, upTo: number): BandRow[] {
   const rows: BandRow[] = [];
   for (const [label, key] of series) {
     const bands = e.series[key];
     if (!bands) continue;
     e.steps.forEach((step, i) => {
       const b = bands[i];
-      if (step > upTo || b.count === 0) return;
+      if (step > upTo || !b) return;
       rows.push({ step, series: label, mean: b.mean, lo: b.mean - b.std, hi: b.mean + b.std });
     });
   }
@@ -32,8 +34,8 @@ function bandPanel(title: string, yTitle: string, rows: BandRow[], yDomain?: [nu
     height: 200,
     data: { values: rows },
     encoding: {
-      x: { field: 'step', type: 'quantitative' as const, title: 'iteration' },
-      color: { field: 'series', type: 'nominal' as const, title: null },
+      x: { field: 'step', type: 'quantitative' as const, title: STEP_AXIS },
+      ...seriesEncoding('series', rows.map((r) => r.series), null, { natural: false }),
     },
     layer: [
       { mark: { type: 'area' as const, opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative' as const, title: yTitle, scale }, y2: { field: 'hi' } } },
@@ -43,11 +45,11 @@ function bandPanel(title: string, yTitle: string, rows: BandRow[], yDomain?: [nu
 }
 
 /**
- * The peer's local-convergence figure (docs/theory/factorized.md#local-convergence), mean ± std bands over the runs: (a) the mean
+ * Their local-convergence figure (docs/theory/factorized.md#local-convergence), mean ± std bands over the runs: (a) the mean
  * max-softmax probability of W and (K, Q) training, (b) the cosines of each with its local Frobenius
  * and nuclear SVMs. Like theirs it shows the first 1000 iterations by default.
  */
-export function localConvergenceFigureSpec(e: LocalConvergenceExperiment, upTo = 1000): TopLevelSpec {
+export function localConvergenceFigureSpec(e: LocalConvergenceData, upTo = 1000): TopLevelSpec {
   const soft = bandRows(e, [['W', 'W.maxAttention'], ['(K,Q)', 'KQ.maxAttention']], upTo);
   const cos = bandRows(e, [
     ['W vs W_F', 'W.cosF'],
@@ -55,23 +57,20 @@ export function localConvergenceFigureSpec(e: LocalConvergenceExperiment, upTo =
     ['KQᵀ vs W_*', 'KQ.cosStar'],
     ['KQᵀ vs W_F', 'KQ.cosF'],
   ], upTo);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    background: 'white',
-    title: `Local convergence, ${e.runs} runs (n = ${e.config.n}, T = ${e.config.T}, d = ${e.config.d}, lr = ${e.config.lr})`,
+  return themed({
     hconcat: [
       bandPanel('max softmax probability', 'mean max φ', soft, [0, 1]),
       bandPanel('correlation with the local SVMs', 'cosine', cos, [0, 1]),
     ],
-    resolve: { scale: { color: 'independent' } },
-  } as TopLevelSpec;
+    resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
+  }, `Local convergence, ${e.runs} runs`, `n = ${e.config.n}, T = ${e.config.T}, d = ${e.config.d}, η = ${e.config.eta}; mean ± std`);
 }
 
-/** The rank study (docs/theory/factorized.md#the-rank-study `svm_rank`): mean rank vs d, Frobenius solid and nuclear dashed. */
+/** The rank study (their `svm_rank`): mean rank vs d, Frobenius solid and nuclear dashed. */
 export function rankStudyFigureSpec(points: readonly RankPoint[]): TopLevelSpec {
   const rows = points.flatMap((p) => [
-    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'Frobenius', rank: p.rankF.count ? p.rankF.mean : null },
-    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'nuclear', rank: p.rankStar.count ? p.rankStar.mean : null },
+    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'Frobenius', rank: p.rankF ? p.rankF.mean : null },
+    { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'nuclear', rank: p.rankStar ? p.rankStar.mean : null },
   ]).filter((r) => r.rank !== null);
   const panel = (series: 'n' | 'T', title: string) => ({
     title,
@@ -82,15 +81,37 @@ export function rankStudyFigureSpec(points: readonly RankPoint[]): TopLevelSpec 
     encoding: {
       x: { field: 'd', type: 'quantitative' as const, title: 'd' },
       y: { field: 'rank', type: 'quantitative' as const, title: 'mean rank (σ > 1e-6σ₁)' },
-      color: { field: 'group', type: 'nominal' as const, title: null },
-      strokeDash: { field: 'solver', type: 'nominal' as const, title: 'SVM' },
+      color: { field: 'group', type: 'nominal' as const, title: null, sort: naturalOrder(rows.filter((r) => r.series === series).map((r) => r.group)), scale: { domain: naturalOrder(rows.filter((r) => r.series === series).map((r) => r.group)), range: PALETTE } },
+      // the solver by dash and by point shape, so the legend tells Frobenius from nuclear
+      strokeDash: { field: 'solver', type: 'nominal' as const, title: 'SVM', sort: ['Frobenius', 'nuclear'], scale: { domain: ['Frobenius', 'nuclear'], range: [[1, 0], [6, 3]] } },
+      shape: { field: 'solver', type: 'nominal' as const, title: 'SVM', sort: ['Frobenius', 'nuclear'], scale: { domain: ['Frobenius', 'nuclear'], range: ['circle', 'triangle-up'] } },
     },
   });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    background: 'white',
+  return themed({
     data: { values: rows },
     hconcat: [panel('n', 'n varies, T = 5'), panel('T', 'T varies, n = 5')],
     resolve: { scale: { color: 'independent' } },
-  } as TopLevelSpec;
+  }, 'Ranks of the global max-margin SVMs against d', 'Frobenius solid, nuclear dashed; mean over the instances');
+}
+
+/**
+ * The figure of a train run: the loss (log scale) and the cosines of K_f·Q_fᵀ with the Frobenius
+ * and the nuclear-norm max-margin directions, against the stage-2 step.
+ */
+export function trainFigureSpec(t: FactorizedTrainResult): TopLevelSpec {
+  const loss = t.records.filter((r) => r.loss > 0).map((r) => ({ step: r.step, loss: r.loss }));
+  const cos = t.records.flatMap((r) => [
+    { step: r.step, series: 'cos(KQᵀ, W_F)', value: r.cosF },
+    { step: r.step, series: 'cos(KQᵀ, W_*)', value: r.cosStar },
+  ]);
+  const x = { field: 'step', type: 'quantitative' as const, title: STEP_AXIS };
+  return themed({
+    hconcat: [
+      { title: 'loss', width: 300, height: 200, data: { values: loss }, mark: { type: 'line' as const }, encoding: { x, y: { field: 'loss', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'L' } } },
+      {
+        title: 'correlation with the max-margin directions', width: 300, height: 200, data: { values: cos }, mark: { type: 'line' as const },
+        encoding: { x, y: { field: 'value', type: 'quantitative' as const, title: 'cosine', scale: { domain: [-1, 1] } }, ...seriesEncoding('series', ['cos(KQᵀ, W_F)', 'cos(KQᵀ, W_*)'], null, { natural: false }) },
+      },
+    ],
+  }, `Factorized W_kq = K_f·Q_fᵀ: ${t.status}`, `|V| = ${t.vocab}, d = ${t.d}, m = ${t.m}, η = ${t.config.eta}; stage 2`);
 }

@@ -2,66 +2,26 @@ import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
 import type { MetricValue, RunRecord, RunResult } from '../family.js';
-import { checkTrainOptions, crossLossAndGradient, trainCrossAttention, type CrossInit, type Parameterization } from './cross-attention.js';
-import { checkDataOptions, generateAttentionData, type AttentionData } from './data.js';
+import { crossLossAndGradient, trainCrossAttention, type Parameterization } from './cross-attention.js';
+import { generateAttentionData, type AttentionData } from './data.js';
+import { resolveOptions } from '../../family/schema.js';
+import type { RunStatus } from '../../family/result.js';
+import { LOCAL_RUN_OPTIONS, checkLocalRun, type LocalRunOptions, type ResolvedLocalRun } from './options.js';
 import { globalSelection, localSelection, selectionConstraints } from './local-svm.js';
 import { iterateMetrics, numericalRank, type References } from './metrics.js';
 
 /**
- * One run of the peer's `local_converge` experiment (docs/theory/factorized.md#local-convergence): a random instance, W and (K, Q)
- * trained side by side with per-parameter NGD, each compared with the Frobenius and nuclear SVMs
- * of the tokens *it* selected at the end (the local SVMs), at every recorded step.
+ * One run of their `local_converge` experiment (docs/theory/factorized.md#local-convergence): a
+ * random instance, W and (K, Q) trained side by side with per-parameter NGD, each compared with the
+ * Frobenius and nuclear SVMs of the tokens *it* selected at the end (the local SVMs), at every
+ * recorded step. Its options: {@link LOCAL_RUN_OPTIONS}.
  */
-export interface LocalConvergenceConfig {
-  n: number;
-  T: number;
-  d: number;
-  /** training steps (their ITN = 2000) */
-  steps: number;
-  /** their lr = 0.1 */
-  lr: number;
-  /** data seed (their `seed = run`); the inits use seed-derived streams of their own */
-  seed: number;
-  /** inner dimension of (K, Q) (default d) */
-  m?: number;
-  /** default `pytorch` (their local_converge) */
-  init?: CrossInit;
-  /** per-parameter NGD (default) or GD */
-  normalized?: boolean;
-  /**
-   * penalty λ(‖K‖² + ‖Q‖²) of the (K, Q) run; default 2.22e-16, their code's value. It is not inert:
-   * once the data gradient falls below ~1e-14 the penalty's gradient leads the normalized steps, and
-   * the run keeps moving along the regularization path toward W_* (docs/theory/factorized.md#local-convergence table; λ = 0 freezes it)
-   */
-  lambdaKQ?: number;
-  /** penalty λ‖W‖² of the W run (default 0: their W model has none) */
-  lambdaW?: number;
-  /** guard of the normalized step lr·g/(‖g‖ + eps) (default 2.22e-16, their code) */
-  eps?: number;
-  /** local selection thresholds (defaults 1e-2 and 9e-3) */
-  threshold?: number;
-  band?: number;
-}
+export type LocalConvergenceConfig = ResolvedLocalRun;
 
-/** The options a config may hold. */
-export const LOCAL_CONVERGENCE_OPTIONS = ['n', 'T', 'd', 'steps', 'lr', 'seed', 'm', 'init', 'normalized', 'lambdaKQ', 'lambdaW', 'eps', 'threshold', 'band'] as const;
-
-/** The §8.6 defaults: n = 6, T = 8, d = 10, 2000 steps, lr = 0.1. */
-export const LOCAL_CONVERGENCE_DEFAULTS: Readonly<LocalConvergenceConfig> = { n: 6, T: 8, d: 10, steps: 2000, lr: 0.1, seed: 0 };
-
-/** Validates a config (unknown options included); the message names the option. */
-export function validateLocalConvergence(config: Readonly<Record<string, unknown>>): LocalConvergenceConfig {
-  for (const key of Object.keys(config)) {
-    if (!(LOCAL_CONVERGENCE_OPTIONS as readonly string[]).includes(key)) throw new NtpError('invalid-option', `unknown option ${JSON.stringify(key)} of the factorized family (known: ${LOCAL_CONVERGENCE_OPTIONS.join(', ')})`);
-  }
-  const c = { ...LOCAL_CONVERGENCE_DEFAULTS, ...config } as LocalConvergenceConfig;
-  checkDataOptions(c);
-  for (const param of ['W', 'KQ'] as const) {
-    checkTrainOptions({ param, steps: c.steps, lr: c.lr, every: 1, m: c.m, lambda: param === 'W' ? c.lambdaW : c.lambdaKQ, eps: c.eps, init: c.init }, c.d);
-  }
-  if (c.normalized !== undefined && typeof c.normalized !== 'boolean') throw new NtpError('invalid-option', `option normalized must be true or false, got ${JSON.stringify(c.normalized)}`);
-  if (c.threshold !== undefined && !(c.threshold > 0 && c.threshold < 1)) throw new NtpError('invalid-option', `option threshold must be in (0, 1), got ${c.threshold}`);
-  if (c.band !== undefined && !(c.band > 0 && c.band <= (c.threshold ?? 1e-2))) throw new NtpError('invalid-option', `option band must be in (0, threshold], got ${c.band}`);
+/** Resolves defaults and checks every option (unknown ones included); the message names the option. */
+export function validateLocalConvergence(config: unknown, fn = 'the factorized family\'s run'): ResolvedLocalRun {
+  const c = resolveOptions(LOCAL_RUN_OPTIONS, config, { fn });
+  checkLocalRun(c);
   return c;
 }
 
@@ -83,7 +43,7 @@ function localReferences(data: AttentionData, phi: Float64Array, c: LocalConverg
 }
 
 /** Runs one config; records every `every` steps. Deterministic from the config. */
-export function runLocalConvergence(config: Readonly<Record<string, unknown>>, every: number): RunResult {
+export function runLocalConvergence(config: LocalRunOptions, every: number): RunResult {
   const c = validateLocalConvergence(config);
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `the record interval must be a positive integer, got ${every}`);
   const data = generateAttentionData(c);
@@ -91,10 +51,10 @@ export function runLocalConvergence(config: Readonly<Record<string, unknown>>, e
   const refsOf = {} as Record<Parameterization, ReturnType<typeof localReferences>>;
   (['W', 'KQ'] as const).forEach((param, k) => {
     runs[param] = trainCrossAttention(data, {
-      param, steps: c.steps, lr: c.lr, normalized: c.normalized, init: c.init ?? 'pytorch',
+      param, steps: c.steps, lr: c.eta, normalized: c.normalized, init: c.init,
       // own init streams, disjoint from the data's: 2·seed+1 for W, 2·seed+2 for (K, Q)
       seed: 2 * c.seed + 1 + k, m: c.m, every, eps: c.eps,
-      lambda: param === 'W' ? c.lambdaW ?? 0 : c.lambdaKQ ?? 2.220446049250313e-16,
+      lambda: param === 'W' ? c.lambdaW : c.lambdaKQ,
     });
     refsOf[param] = localReferences(data, runs[param].attention, c);
   });
@@ -150,11 +110,11 @@ export function runLocalConvergence(config: Readonly<Record<string, unknown>>, e
     final[`${param}.svmGap`] = nuclear ? nuclear.relativeGap : null;
     final[`${param}.rankWF`] = refs ? numericalRank(svdSigma(refs.WF, c.d), 1e-6) : null;
     final[`${param}.rankWstar`] = nuclear ? nuclear.rank : null;
-    extra[`${param}.status`] = runs[param].status;
+    extra[`${param}.status`] = runs[param].status === 'running' ? 'completed' : runs[param].status;
     extra[`${param}.selected`] = Array.from(sel.alpha);
     if (!refs) extra[`${param}.svm`] = why;
   }
-  const status = runs.W.status === 'diverged' || runs.KQ.status === 'diverged' ? 'diverged' : runs.W.status === 'converged' && runs.KQ.status === 'converged' ? 'converged' : 'running';
+  const status: RunStatus = runs.W.status === 'diverged' || runs.KQ.status === 'diverged' ? 'diverged' : runs.W.status === 'converged' && runs.KQ.status === 'converged' ? 'converged' : 'completed';
   return { status, final, records, extra };
 }
 

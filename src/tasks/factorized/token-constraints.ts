@@ -38,3 +38,26 @@ export function tokenConstraints(data: PackedData): MarginConstraints {
   }
   return marginConstraints(V, V, keys, queries);
 }
+
+/**
+ * The same constraints in the embedding space of W_kq ∈ R^{d×d}: ⟨(E_o − E_j)E_qᵀ, W_kq⟩ ≥ 1, with
+ * E d×|V| row-major (column v is token v), or the token-space ones when E is null (one-hot).
+ * Refuses data with nothing to separate: there is then no max-margin direction.
+ */
+export function embeddedConstraints(data: PackedData, E: Float64Array | null, d: number): MarginConstraints {
+  const token = tokenConstraints(data);
+  if (token.count === 0) throw new NtpError('invalid-dataset', 'no sample of length ≥ 2 has a token other than its optimal one: stage 2 has nothing to separate, so there is no max-margin direction to compare with');
+  if (E === null) return token;
+  const { V } = data;
+  const col = (v: number) => Array.from({ length: d }, (_, i) => E[i * V + v]);
+  const keys: number[][] = [];
+  const queries: number[][] = [];
+  for (let e = 0; e < token.count; e++) {
+    const a = token.keys.subarray(e * V, e * V + V);
+    const key = new Array<number>(d).fill(0);
+    for (let v = 0; v < V; v++) if (a[v] !== 0) for (let i = 0; i < d; i++) key[i] += a[v] * E[i * V + v];
+    keys.push(key);
+    queries.push(col(token.queries.subarray(e * V, e * V + V).indexOf(1)));
+  }
+  return marginConstraints(d, d, keys, queries);
+}

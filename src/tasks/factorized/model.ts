@@ -1,13 +1,18 @@
-import { NtpError } from '../errors.js';
-import { normalRng } from '../dataset/normal.js';
-import type { ChunkResult, Evaluation, Model } from './backend.js';
-import { createEngineModel, type EngineOptions } from './create.js';
-import { gemm, gemmNT } from './js.js';
-import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
-import { internalsOf } from './internal.js';
-import { checkChunkArgs, chunkResult, runInPieces, type ModelInternals, type Real } from './model-base.js';
-import type { PackedData } from './packed.js';
-import type { WasmExports, WasmModel } from './wasm.js';
+import { NtpError } from '../../errors.js';
+import { normalRng } from '../../dataset/normal.js';
+import type { ChunkResult, Evaluation, Model } from '../../engine/backend.js';
+import { createEngineModel, type EngineOptions } from '../../engine/create.js';
+import { gemm, gemmNT } from '../../engine/js.js';
+import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from '../../engine/weight-step.js';
+import { internalsOf } from '../../engine/internal.js';
+import { checkChunkArgs, chunkResult, runInPieces, type ModelInternals, type Real } from '../../engine/model-base.js';
+import { packDataset, type PackedData } from '../../engine/packed.js';
+import { checkPlannedSize } from '../../engine/planned-size.js';
+import { analyze } from '../../dataset/analyze.js';
+import type { Dataset } from '../../dataset/types.js';
+import { checkDatasetArgument } from '../../dataset/validate.js';
+import { checkOptionKeys, ENGINE_OPTION_KEYS } from '../../api/options.js';
+import type { WasmExports, WasmModel } from '../../engine/wasm.js';
 
 /**
  * How the factors start (docs/theory/factorized.md#training):
@@ -48,7 +53,7 @@ export interface FactorizedModel {
   readonly d: number;
   readonly m: number;
   readonly lambda: number;
-  /** e.g. m below the rank the nuclear solution may need (docs/theory/factorized.md#training) */
+  /** e.g. m below the rank the nuclear solution may need (docs/theory/factorized.md#metrics) */
   readonly warnings: readonly string[];
   getK(): Float64Array;
   getQ(): Float64Array;
@@ -82,15 +87,31 @@ interface FactorKernels {
   resultCorrect(): number;
 }
 
+/** Option names of {@link createFactorizedModel}. */
+export const FACTORIZED_MODEL_OPTION_KEYS = [...ENGINE_OPTION_KEYS, 'm', 'init', 'initSeed', 'lambda'] as const;
+
 /**
- * Builds a factorized model over packed data: W_ov = 0 and the factors from `init`. Throws an
- * NtpError for m outside [1, d], a zero initialization, or a bad λ.
+ * Builds a factorized model with W_ov = 0 and the factors from `init`, over a dataset (analyzed
+ * for its collocation and packed once, as `createModel` does, with the dataset's embedding) or
+ * over data already packed. Throws an NtpError for an unknown option, m outside [1, d], a zero
+ * initialization, or a bad λ.
  */
-export async function createFactorizedModel(data: PackedData, opts: FactorizedOptions = {}): Promise<FactorizedModel> {
+export async function createFactorizedModel(data: Dataset | PackedData, opts: FactorizedOptions = {}): Promise<FactorizedModel> {
+  checkOptionKeys(opts, FACTORIZED_MODEL_OPTION_KEYS, 'createFactorizedModel()');
+  let packed: PackedData;
+  // the factorized kernels work on token-space K (assembly/factorized.ts)
+  let engineOpts: EngineOptions = { ...opts, space: 'token' };
+  if (isPacked(data)) {
+    packed = data;
+  } else {
+    checkDatasetArgument(data);
+    engineOpts = { embedding: data.embedding, ...opts, space: 'token' };
+    checkPlannedSize(data, engineOpts);
+    packed = packDataset(data, analyze(data).collocation);
+  }
   const lambda = opts.lambda ?? 0;
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new NtpError('invalid-option', `option lambda must be a finite number ≥ 0, got ${lambda}`);
-  // the factorized kernels work on token-space K (assembly/factorized.ts)
-  const model = await createEngineModel(data, { ...opts, space: 'token' });
+  const model = await createEngineModel(packed, engineOpts);
   try {
     const d = model.d;
     const m = opts.m ?? d;
@@ -100,13 +121,18 @@ export async function createFactorizedModel(data: PackedData, opts: FactorizedOp
     const { K, Q } = initialFactors(opts.init ?? 'pytorch', d, m, opts.initSeed ?? 0);
     const inner = internalsOf(model);
     const kernels = model.backend === 'wasm' ? wasmFactorKernels(model as WasmModel, inner, d, m, lambda) : jsFactorKernels(model, inner, d, m, lambda);
-    const fm = new Factorized(model, inner, kernels, d, m, lambda, rankWarnings(data, d, m));
+    const fm = new Factorized(model, inner, kernels, d, m, lambda, rankWarnings(packed, d, m));
     fm.setFactors(K, Q);
     return fm;
   } catch (e) {
     model.dispose();
     throw e;
   }
+}
+
+/** Packed data carry CSR offsets; a dataset carries samples. */
+function isPacked(data: Dataset | PackedData): data is PackedData {
+  return typeof data === 'object' && data !== null && (data as PackedData).offsets instanceof Int32Array;
 }
 
 function initialFactors(init: FactorInit, d: number, m: number, seed: number): { K: Float64Array; Q: Float64Array } {
@@ -132,7 +158,7 @@ function initialFactors(init: FactorInit, d: number, m: number, seed: number): {
   return { K, Q };
 }
 
-/** m below min(d, number of distinct stage-2 queries) may be below rank W_* (docs/theory/factorized.md#training). */
+/** m below min(d, number of distinct stage-2 queries) may be below rank W_* (docs/theory/factorized.md#metrics). */
 function rankWarnings(data: PackedData, d: number, m: number): string[] {
   const queries = new Set<number>();
   for (let n = 0; n < data.N; n++) {

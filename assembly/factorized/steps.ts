@@ -1,13 +1,14 @@
-// Factorized attention W_kq = K_f·Q_fᵀ (SPEC §8.4), K_f, Q_f ∈ R^{d×m} row-major. The factors and
-// their gradients live in buffers the host reserves (scratch) and passes by pointer; the training
-// step reuses the model's forward/backward (stage2Loss), then maps ∇W_kq onto the factors and
-// takes one normalized (or plain) step per factor. Nothing here allocates.
+// Factorized attention W_kq = K_f·Q_fᵀ (Tarzanagh et al. 2023; docs/theory/factorized.md),
+// K_f, Q_f ∈ R^{d×m} row-major. The factors and their gradients live in buffers the host
+// reserves (scratch) and passes by pointer; the training step reuses the model's forward/backward
+// (stage2Loss), then maps ∇W_kq onto the factors and takes one normalized (or plain) step per
+// factor. Nothing here allocates.
 
-import { D, V, WkqT, gWkqT, WovT, gWovT, outLoss, outFirstLoss, outGradNorm, outSteps } from './state';
-import { stage2Loss, step, RUNNING, CONVERGED, DIVERGED, OVERFLOW } from './train';
-import { refreshM, refreshK } from './embed';
-import { gemmNN, gemmNT } from './matmul';
-import { axpy, dot } from './vec';
+import { D, V, WkqT, gWkqT, WovT, gWovT, outLoss, outFirstLoss, outGradNorm, outSteps } from '../state';
+import { stage2Loss, step, RUNNING, CONVERGED, DIVERGED, OVERFLOW } from '../train';
+import { refreshM, refreshK } from '../embed';
+import { gemmNN, gemmNT } from '../matmul';
+import { axpy, dot } from '../vec';
 
 /** W_kqᵀ = Q_f·K_fᵀ (so W_kq = K_f·Q_fᵀ), then the token-space scores */
 export function factorProductForward<T>(K: usize, Q: usize, m: i32): void {
