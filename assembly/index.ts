@@ -5,6 +5,8 @@ import { F32 } from './state';
 import * as S from './state';
 import { stage1Steps, stage2Steps, jointSteps, stage1Loss, stage2Loss, kernelPass } from './train';
 import { refreshM, refreshK } from './embed';
+import { transposeEmbedding } from './param-space';
+import { blockLogits } from './logits';
 import { expShift } from './exp';
 import { crossEntropy } from './softmax';
 import { gemmNN, gemmNT } from './matmul';
@@ -38,8 +40,11 @@ export function resultMinOptimal(): f64 { return S.outMinOptimal; }
 export function resultCorrect(): i32 { return S.outCorrect; }
 export function resultSteps(): i32 { return S.outSteps; }
 
-/** Recompute token-space M and K after the host wrote W_ov or W_kq. */
+/** Recompute token-space M and K (parameter space: Eᵀ and the queries' W_kq x_q) after the host wrote E, W_ov or W_kq. */
 export function refresh(): void {
+  if (S.PARAM) {
+    if (F32) transposeEmbedding<f32>(S.E); else transposeEmbedding<f64>(S.E);
+  }
   if (F32) { refreshM<f32>(); refreshK<f32>(); } else { refreshM<f64>(); refreshK<f64>(); }
 }
 
@@ -80,6 +85,10 @@ export function kernelGemmNN(c: usize, a: usize, b: usize, m: i32, n: i32, k: i3
 }
 export function kernelGemmNT(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32): void {
   if (F32) gemmNT<f32>(c, a, b, m, n, k); else gemmNT<f64>(c, a, b, m, n, k);
+}
+/** Z = H·Wt over a block of rows (assembly/logits.ts), for the benchmarks' SIMD peak */
+export function kernelBlockLogits(Z: usize, H: usize, Wt: usize, rows: i32, v: i32, d: i32): void {
+  if (F32) blockLogits<f32>(Z, H, Wt, rows, v, d); else blockLogits<f64>(Z, H, Wt, rows, v, d);
 }
 export function kernelSamplePass(which: i32): void {
   if (F32) kernelPass<f32>(which); else kernelPass<f64>(which);

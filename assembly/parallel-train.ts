@@ -11,7 +11,7 @@
 // thread 0's in thread order, so a thread count is deterministic and others agree to rounding.
 
 import {
-  V, D, N, C, colX, colY, fixed, WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt,
+  V, D, N, C, PARAM, colX, colY, fixed, WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt,
   outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps, useGradientM,
 } from './state';
 import {
@@ -23,6 +23,10 @@ import { crossEntropy } from './softmax';
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
 import { axpy, amax, scaledSumSquares, stepInto } from './vec';
 import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from './barrier';
+import {
+  P_STAGE1, P_VARYING, P_ALL, fillBlock, nextItem, blockRows, blockColumns, foldBlock, beginPass,
+  paramFixedPart, paramGradWkq, sumLoss, sumMinOpt, sumCorrect,
+} from './param-space';
 
 /** What a pass computes (the command's low bits); METRICS adds the attention metrics. */
 export const STAGE1 = 0;
@@ -35,6 +39,9 @@ export const UPDATE_COPY = 5;
 export const REDUCE_M = 6; // dM += the workers' partials, in thread order
 export const KIND = 7;
 export const METRICS = 8;
+// parameter space (assembly/param-space.ts): a block's rows, then its columns, split between threads
+export const PARAM_ROWS = 16;
+export const PARAM_COLS = 17;
 
 /** Status of a threaded step loop whose worker failed (beyond assembly/train.ts's codes). */
 export const THREAD_FAILED = 4;
@@ -50,7 +57,11 @@ export const U_BY_INV = 36; // i32
 export const U_A = 40; // f64
 export const U_M = 48; // f64
 export const U_INV = 56; // f64
-export const LAYOUT = 64; // the coordinator's describeLayout record
+export const LAYOUT = 64; // the coordinator's describeLayout record (LAYOUT_FIELDS u32, to 224)
+// a parameter-space pass's arguments
+export const P_PASS = 228; // i32, which items (param-space.ts P_*)
+export const P_NB = 232; // i32, the block's size
+export const P_FLAGS = 236; // i32, 1 backward, 2 ∇W_ov, 4 metrics
 export const DESCRIPTORS = 256; // one per thread
 export const DESCRIPTOR_BYTES = 128;
 
@@ -131,7 +142,28 @@ export function threadUpdate<T>(kind: i32, ctl: usize, j: i32, desc: usize): voi
   }
 }
 
+/** Thread j's share of a parameter-space block: rows [nb·j/T, nb·(j+1)/T), or slices of d and |V|. */
+export function threadParam<T>(command: i32, ctl: usize, j: i32): void {
+  const threads = load<i32>(ctl, THREADS);
+  const pass = load<i32>(ctl, P_PASS);
+  const nb = load<i32>(ctl, P_NB);
+  const flags = load<i32>(ctl, P_FLAGS);
+  if (command == PARAM_ROWS) {
+    blockRows<T>(pass, (nb * j) / threads, (nb * (j + 1)) / threads, (flags & 1) != 0, (flags & 4) != 0);
+  } else {
+    const a0 = <i32>((<i64>D * j) / threads);
+    const a1 = <i32>((<i64>D * (j + 1)) / threads);
+    const v0 = <i32>((<i64>V * j) / threads);
+    const v1 = <i32>((<i64>V * (j + 1)) / threads);
+    blockColumns<T>(pass, nb, a0, a1, v0, v1, (flags & 2) != 0);
+  }
+}
+
 function threadPassOf(f32: bool, command: i32, ctl: usize, j: i32, desc: usize, lossOf: usize): void {
+  if (command >= PARAM_ROWS) {
+    if (f32) threadParam<f32>(command, ctl, j); else threadParam<f64>(command, ctl, j);
+    return;
+  }
   const kind = command & KIND;
   const metrics = (command & METRICS) != 0;
   if (kind >= UPDATE_MAX) {
@@ -227,8 +259,56 @@ function gatherMetrics(ctl: usize, withFixed: bool): void {
 /** What a loss function returns when a worker failed (no loss is ever −∞). */
 const FAILED_LOSS: f64 = -Infinity;
 
+/** Coordinator: one part of a parameter-space block on every thread; false if a worker failed. */
+function paramPart<T>(ctl: usize, command: i32): bool {
+  const workers = load<i32>(ctl, THREADS) - 1;
+  if (workers > 0) release(ctl, workers, command);
+  threadParam<T>(command, ctl, 0);
+  return workers > 0 ? awaitWorkers(ctl) : true;
+}
+
+/** A parameter-space pass (param-space.ts pass1) with each block's rows and columns split; false if a worker failed. */
+function paramPassThreaded<T>(ctl: usize, pass: i32, backward: bool, gradOv: bool, metrics: bool): bool {
+  beginPass<T>(pass, backward, gradOv);
+  store<i32>(ctl, pass, P_PASS);
+  store<i32>(ctl, (backward ? 1 : 0) | (gradOv ? 2 : 0) | (metrics ? 4 : 0), P_FLAGS);
+  let from = 0;
+  for (;;) {
+    const nb = fillBlock(pass, from);
+    if (nb == 0) break;
+    from = nextItem;
+    store<i32>(ctl, nb, P_NB);
+    if (!paramPart<T>(ctl, PARAM_ROWS)) return false;
+    if (backward && !paramPart<T>(ctl, PARAM_COLS)) return false;
+    foldBlock(nb, metrics);
+  }
+  return true;
+}
+
+/** paramStage2Loss (param-space.ts) with the passes split across threads; the fixed samples' part on the coordinator. */
+function paramStage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64 {
+  let loss: f64;
+  if (joint) {
+    if (!paramPassThreaded<T>(ctl, P_ALL, true, true, metrics)) return FAILED_LOSS;
+    loss = sumLoss;
+  } else {
+    paramFixedPart<T>();
+    if (!paramPassThreaded<T>(ctl, P_VARYING, true, false, metrics)) return FAILED_LOSS;
+    loss = fixedLoss + sumLoss;
+    sumMinOpt = min(fixedMinOpt, sumMinOpt);
+    sumCorrect += fixedCorrect;
+  }
+  paramGradWkq<T>();
+  if (metrics) {
+    outMinOptimal = sumMinOpt;
+    outCorrect = sumCorrect;
+  }
+  return loss;
+}
+
 /** L0 with dM (into gWovT through gradWov), as stage1Loss computes it. */
 function stage1LossThreaded<T>(ctl: usize): f64 {
+  if (PARAM) return paramPassThreaded<T>(ctl, P_STAGE1, true, true, false) ? sumLoss / <f64>C : FAILED_LOSS;
   if (!pass<T>(ctl, STAGE1, false)) return FAILED_LOSS;
   const lossOf = <usize>load<u32>(ctl, LOSS_OF);
   let loss: f64 = 0;
@@ -239,6 +319,7 @@ function stage1LossThreaded<T>(ctl: usize): f64 {
 
 /** L with dK (and dM when joint), as stage2Loss computes it. */
 function stage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64 {
+  if (PARAM) return paramStage2LossThreaded<T>(ctl, joint, metrics);
   if (!joint) fixedPart<T>();
   if (!pass<T>(ctl, joint ? JOINT : STAGE2, metrics)) return FAILED_LOSS;
   const lossOf = <usize>load<u32>(ctl, LOSS_OF);

@@ -8,6 +8,11 @@ export let C: i32 = 0; // collocation pairs (stage-1 samples)
 export let MAXL: i32 = 0; // longest context
 export let F32: bool = false; // precision of parameters and activations
 export let ONE_HOT: bool = true; // E = I: token space is parameter space, no embedding products
+// parameter space (assembly/param-space.ts): W_ov, W_kq act on d-dimensional embeddings and no
+// |V|×|V| matrix exists; Mt, Kt, dMt, dKt and tmpDV are then unset
+export let PARAM: bool = false;
+/** Samples per block of the parameter-space products ((block × d)·(d × |V|)). */
+export const BLOCK: i32 = 64;
 
 // packed dataset (CSR)
 export let offsets: usize = 0; // i32[N + 1]
@@ -33,6 +38,23 @@ export let Kt: usize = 0; // T[V×V]
 export let dMt: usize = 0; // T[V×V]
 export let dKt: usize = 0; // T[V×V]
 export let tmpDV: usize = 0; // T[d×V], intermediate of the embedding products
+
+// parameter space: token embeddings as rows, queries' u_q = W_kq x_q and ∂L/∂u_q, and one block's rows
+export let ET: usize = 0; // T[V×d], row t = x_t (Eᵀ)
+export let U: usize = 0; // T[V×d], row q = (W_kq x_q)ᵀ
+export let gU: usize = 0; // T[V×d], row q = Σ over samples with query q of Σ_l ds_l x_{t_l}
+export let blkN: usize = 0; // i32[BLOCK], the block's samples (stage 1: collocation pairs)
+export let Hb: usize = 0; // T[BLOCK×d], pooled h = Σ_l φ_l x_{t_l}
+export let Zb: usize = 0; // T[BLOCK×V], logits W_ov h
+export let dZb: usize = 0; // T[BLOCK×V], loss gradient wrt the logits
+export let dHb: usize = 0; // T[BLOCK×d], W_ovᵀ dz
+export let Gb: usize = 0; // T[BLOCK×d], Σ_l ds_l x_{t_l}
+export let phiB: usize = 0; // T[BLOCK×MAXL], attention weights
+export let dphiB: usize = 0; // T[BLOCK×MAXL], loss gradient wrt them
+export let lossB: usize = 0; // f64[BLOCK], π_n ℓ_n (stage 1: ℓ)
+export let optB: usize = 0; // f64[BLOCK], attention on the optimal token, 2 where none
+export let corrB: usize = 0; // i32[BLOCK], 1 where the label is the strict argmax
+export let accB: usize = 0; // v128[BLOCK×d], lane sums of dH between panels (assembly/logits.ts)
 
 // per-sample scratch
 export let z: usize = 0; // T[V] logits
@@ -69,8 +91,9 @@ function take(bytes: usize): usize {
  * Lays out every buffer once. Returns the number of bytes used, or 0 when the
  * memory cannot grow that far (the host checks sizes before calling).
  */
-export function layout(v: i32, d: i32, n: i32, totalTokens: i32, c: i32, maxL: i32, f32: bool, oneHot: bool): usize {
+export function layout(v: i32, d: i32, n: i32, totalTokens: i32, c: i32, maxL: i32, f32: bool, oneHot: bool, param: bool): usize {
   V = v; D = d; N = n; C = c; MAXL = maxL; F32 = f32; ONE_HOT = oneHot;
+  PARAM = param && !oneHot;
   const s = sz();
   const vv = (<usize>v) * (<usize>v) * s;
   top = align(__heap_base);
@@ -86,10 +109,27 @@ export function layout(v: i32, d: i32, n: i32, totalTokens: i32, c: i32, maxL: i
   WkqT = take((<usize>d) * (<usize>d) * s);
   gWovT = take((<usize>d) * (<usize>v) * s);
   gWkqT = take((<usize>d) * (<usize>d) * s);
+  ET = U = gU = blkN = Hb = Zb = dZb = dHb = Gb = phiB = dphiB = lossB = optB = corrB = accB = 0;
   if (oneHot) {
     E = 0;
     Mt = WovT; Kt = WkqT; dMt = gWovT; dKt = gWkqT;
     tmpDV = 0;
+  } else if (PARAM) {
+    const vd = (<usize>d) * (<usize>v) * s;
+    const bd = (<usize>BLOCK) * (<usize>d) * s;
+    const bv = (<usize>BLOCK) * (<usize>v) * s;
+    E = take(vd);
+    Mt = Kt = dMt = dKt = tmpDV = 0;
+    ET = take(vd); U = take(vd); gU = take(vd);
+    blkN = take((<usize>BLOCK) * 4);
+    Hb = take(bd); dHb = take(bd); Gb = take(bd);
+    Zb = take(bv); dZb = take(bv);
+    phiB = take((<usize>BLOCK) * (<usize>maxL) * s);
+    dphiB = take((<usize>BLOCK) * (<usize>maxL) * s);
+    lossB = take((<usize>BLOCK) * 8);
+    optB = take((<usize>BLOCK) * 8);
+    corrB = take((<usize>BLOCK) * 4);
+    accB = take((<usize>BLOCK) * (<usize>d) * 16);
   } else {
     E = take((<usize>d) * (<usize>v) * s);
     Mt = take(vv); Kt = take(vv); dMt = take(vv); dKt = take(vv);
@@ -120,7 +160,7 @@ export function scratch(bytes: usize): usize {
 // instance that laid the model out: they adopt its layout, with per-sample scratch of their own.
 
 /** Fields written by describeLayout, each a u32. */
-export const LAYOUT_FIELDS = 24;
+export const LAYOUT_FIELDS = 40;
 
 /** Writes this instance's sizes and buffer addresses at p (LAYOUT_FIELDS u32) for adoptLayout. */
 export function describeLayout(p: usize): void {
@@ -130,6 +170,10 @@ export function describeLayout(p: usize): void {
   store<u32>(p, optimal, 44); store<u32>(p, fixed, 48); store<u32>(p, colX, 52); store<u32>(p, colY, 56);
   store<u32>(p, E, 60); store<u32>(p, WovT, 64); store<u32>(p, WkqT, 68); store<u32>(p, gWovT, 72); store<u32>(p, gWkqT, 76);
   store<u32>(p, Mt, 80); store<u32>(p, Kt, 84); store<u32>(p, dMt, 88); store<u32>(p, dKt, 92);
+  store<u32>(p, PARAM ? 1 : 0, 96); store<u32>(p, ET, 100); store<u32>(p, U, 104); store<u32>(p, gU, 108);
+  store<u32>(p, blkN, 112); store<u32>(p, Hb, 116); store<u32>(p, Zb, 120); store<u32>(p, dZb, 124);
+  store<u32>(p, dHb, 128); store<u32>(p, Gb, 132); store<u32>(p, phiB, 136); store<u32>(p, dphiB, 140);
+  store<u32>(p, lossB, 144); store<u32>(p, optB, 148); store<u32>(p, corrB, 152); store<u32>(p, accB, 156);
 }
 
 /**
@@ -144,6 +188,10 @@ export function adoptLayout(p: usize, zp: usize, dzp: usize, phip: usize, dphip:
   optimal = load<u32>(p, 44); fixed = load<u32>(p, 48); colX = load<u32>(p, 52); colY = load<u32>(p, 56);
   E = load<u32>(p, 60); WovT = load<u32>(p, 64); WkqT = load<u32>(p, 68); gWovT = load<u32>(p, 72); gWkqT = load<u32>(p, 76);
   Mt = load<u32>(p, 80); Kt = load<u32>(p, 84); dMt = load<u32>(p, 88); dKt = load<u32>(p, 92);
+  PARAM = load<u32>(p, 96) != 0; ET = load<u32>(p, 100); U = load<u32>(p, 104); gU = load<u32>(p, 108);
+  blkN = load<u32>(p, 112); Hb = load<u32>(p, 116); Zb = load<u32>(p, 120); dZb = load<u32>(p, 124);
+  dHb = load<u32>(p, 128); Gb = load<u32>(p, 132); phiB = load<u32>(p, 136); dphiB = load<u32>(p, 140);
+  lossB = load<u32>(p, 144); optB = load<u32>(p, 148); corrB = load<u32>(p, 152); accB = load<u32>(p, 156);
   z = zp; dz = dzp; phi = phip; dphi = dphip;
   tmpDV = 0;
 }

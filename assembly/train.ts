@@ -2,7 +2,7 @@
 // crosses the boundary once per chunk; nothing here allocates.
 
 import {
-  V, D, N, C, ONE_HOT, offsets, tokens, labels, weights, optimal, fixed, colX, colY,
+  V, D, N, C, ONE_HOT, PARAM, offsets, tokens, labels, weights, optimal, fixed, colX, colY,
   WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt, z, dz, phi,
   outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps,
 } from './state';
@@ -11,6 +11,7 @@ import { attentionForward, logitsForward, attentionBackward } from './attention'
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
 import { fixedValid, fixedLoss, fixedMinOpt, fixedCorrect } from './fixed-cache';
 import { amax, scaledSumSquares, stepInto } from './vec';
+import { paramStage1Loss, paramStage2Loss } from './param-space';
 
 /** Status codes shared with the host (src/engine/status.ts). */
 export const RUNNING = 0;
@@ -24,6 +25,7 @@ export const OVERFLOW = 3; // the next step would take a weight out of the preci
 
 /** Stage-1 loss L0 = mean cross-entropy of the collocation with attention removed (z_x = M[:, x]). */
 export function stage1Loss<T>(backward: bool): f64 {
+  if (PARAM) return paramStage1Loss<T>(backward);
   const s = sizeof<T>();
   const rowBytes = (<usize>V) * s;
   const w = <T>1 / <T>C;
@@ -86,6 +88,7 @@ export function sampleLoss<T>(n: i32, backward: bool, joint: bool, metrics: bool
  * token and the number of samples whose label is the strict argmax.
  */
 export function stage2Loss<T>(backward: bool, joint: bool, metrics: bool): f64 {
+  if (PARAM) return paramStage2Loss<T>(backward, joint, metrics);
   const rowBytes = (<usize>V) * sizeof<T>();
   if (backward) {
     memory.fill(dKt, 0, (<usize>V) * rowBytes);
@@ -216,6 +219,7 @@ export function jointSteps<T>(k: i32, etaOv: f64, etaKq: f64, normalized: bool):
  * attention backward with dK accumulation. Inputs left from earlier passes are reused as they are.
  */
 export function kernelPass<T>(which: i32): void {
+  if (PARAM) return; // token-space kernels only
   const s = sizeof<T>();
   for (let n = 0; n < N; n++) {
     const start = i32at(offsets, n);

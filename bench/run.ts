@@ -23,6 +23,7 @@ import { benchRecall } from './recall.js';
 import { autoregressiveBench, autoregressiveTargetBench } from './autoregressive.js';
 import { threadsBench } from './threads.js';
 import { startupBench } from './startup.js';
+import { realtextBench } from './realtext.js';
 
 interface Row {
   group: string;
@@ -219,3 +220,6 @@ await threadsBench(quick);
 
 // the CLI's start-up as whole processes (bench/startup.ts), in its own results file
 startupBench(quick);
+
+// real text (the Brown corpus) in parameter space (bench/realtext.ts), in its own results file
+await realtextBench({ quick, full: process.argv.includes('--full') });

@@ -20,9 +20,12 @@ import * as factorizedSweep from './tasks/factorized/sweep.js';
 
 export type { Dataset, Sample } from './dataset/types.js';
 export { parseDataset, stringifyDataset, datasetToJSON, fromArrays, fromSentences, fromText } from './dataset/format.js';
+export { type TextOptions, UNK } from './dataset/text.js';
 export { svopExample } from './dataset/svop.js';
 export { generateRealizable, createRng, type GenerateOptions } from './dataset/random.js';
 export { analyze, assertRealizable, generalizationCases, type Analysis, type QueryAnalysis, type Violation, type GeneralizationCase } from './dataset/analyze.js';
+export { measureStructure, formatStructure, type StructureReport, type SccStats } from './dataset/structure.js';
+export type { Space, SpaceOption } from './engine/space.js';
 export type { Model, BackendName, Precision, Status, ChunkResult, Evaluation, Gradients, Objective } from './engine/backend.js';
 export { makeEmbedding, type Embedding, type EmbeddingSpec } from './engine/embedding.js';
 export { packDataset, type PackedData } from './engine/packed.js';

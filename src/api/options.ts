@@ -39,7 +39,7 @@ export function checkOptionKeys(opts: unknown, allowed: readonly string[], fn: s
 }
 
 /** Option names of createModel / createEngineModel (EngineOptions). */
-export const ENGINE_OPTION_KEYS = ['backend', 'precision', 'embedding', 'd', 'seed', 'threads'] as const;
+export const ENGINE_OPTION_KEYS = ['backend', 'precision', 'embedding', 'd', 'seed', 'threads', 'space'] as const;
 /** Option names of Trainer.create (TrainerOptions). */
 export const TRAINER_OPTION_KEYS = [...ENGINE_OPTION_KEYS, 'algorithm', 't0', 't1', 'eta0', 'eta1', 'every', 'skipMaxMargin'] as const;
 /** Option names of train (RunOptions). */

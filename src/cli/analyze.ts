@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { NtpError } from '../errors.js';
 import { type Analysis, analyze, formatViolations, generalizationCases, type GeneralizationCase, type QueryAnalysis } from '../dataset/analyze.js';
+import { formatStructure, measureStructure } from '../dataset/structure.js';
 import { parseDataset } from '../dataset/format.js';
 import type { Dataset } from '../dataset/types.js';
 import { svmDirection, type SvmDirection } from '../tasks/cyclic/direction.js';
@@ -113,6 +114,11 @@ export function formatAnalysisReport(ds: Dataset, a: Analysis, source: string, c
     out.push(`Violations of Assumption 3 (${a3.length}):`);
     out.push(formatViolations(a3));
   }
+  if (!a.realizable) {
+    out.push('');
+    out.push('How much of the data has the paper\'s structure:');
+    for (const l of formatStructure(measureStructure(ds, a))) out.push(`  - ${l}`);
+  }
   out.push('');
   const verdict = a.realizable ? 'realizable (Assumption 1 holds)' : 'NOT realizable (Assumption 1 fails)';
   out.push(`Verdict: ${verdict}; Assumption 3 ${a.assumption3 ? 'holds' : 'fails'}.`);
@@ -171,7 +177,7 @@ export async function runAnalyze(argv: string[], io: CliIO = processIO): Promise
       const queries = omit
         ? a.queries.map((qa) => ({ query: qa.query, samples: qa.samples, optimal: qa.optimal, nonOptimal: qa.nonOptimal, confused: qa.confused, order: qa.order, cycle: qa.cycle, components: qa.components, complete: qa.complete }))
         : a.queries;
-      io.stdout(`${JSON.stringify({ file, vocab: ds.vocab, ...a, queries, nonComparableOmitted: omit, generalization: cases ?? [], graphSvm: direction })}\n`);
+      io.stdout(`${JSON.stringify({ file, vocab: ds.vocab, ...a, queries, nonComparableOmitted: omit, generalization: cases ?? [], graphSvm: direction, structure: measureStructure(ds, a) })}\n`);
     } else {
       io.stdout(formatAnalysisReport(ds, a, file, cases, direction));
     }

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
   factorized: async (argv, io) => (await import('./factorized.js')).runFactorized(argv, io),
   recall: async (argv, io) => (await import('./recall.js')).runRecallCli(argv, io),
   autoregressive: async (argv, io) => (await import('./autoregressive.js')).runAutoregressive(argv, io),
+  text: async (argv, io) => (await import('./text.js')).runText(argv, io),
 };
 
 export const USAGE = `Usage: ntp COMMAND [options]
@@ -36,6 +37,9 @@ The other families, each "ntp FAMILY train [options]" for one run and
 
 Many runs:
   sweep       run many configs on every core or as shards on a cluster; merge and report them
+
+Real text:
+  text        turn text files into a dataset of sliding windows (words or characters)
 
 Every command takes --out DIR (written all or nothing), --json (one JSON object on stdout) and
 -h/--help. Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,

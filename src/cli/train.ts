@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { analyze, formatViolations } from '../dataset/analyze.js';
+import { formatStructure, measureStructure } from '../dataset/structure.js';
 import { parseDataset } from '../dataset/format.js';
 import { generateRealizable } from '../dataset/random.js';
 import type { Dataset } from '../dataset/types.js';
@@ -35,6 +36,8 @@ Options:
   --embedding NAME     onehot (default), orthonormal or gaussian (the dataset's own if it has one)
   --d N                embedding dimension for orthonormal/gaussian (default |V|)
   --seed N             seed of the generated dataset and embedding (default 1)
+  --space NAME         auto (default: parameter when d < |V|), token (|V|x|V| matrices K, M) or
+                       parameter (W_ov, W_kq on the embeddings; memory O(|V|·d + d²))
   --threads N          threads of the training steps (default: every core, but 1 where the
                        problem is too small to gain, such as |V| = 20; see README "Threads")
   --out DIR            output directory (default out)
@@ -66,7 +69,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
           every: { type: 'string' }, algorithm: { type: 'string' }, backend: { type: 'string' },
           precision: { type: 'string' }, embedding: { type: 'string' }, d: { type: 'string' },
           seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-          threads: { type: 'string' },
+          threads: { type: 'string' }, space: { type: 'string' },
         },
       }),
     );
@@ -101,6 +104,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
       d: parseIntFlag('--d', values.d),
       seed,
       threads: parseIntFlag('--threads', values.threads),
+      space: parseChoiceFlag('--space', values.space, ['auto', 'token', 'parameter'] as const),
     };
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
 
@@ -129,10 +133,13 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
     ];
     if (figure) files.push({ name: figure.file, content: figure.content });
     await writeDirectoryAtomic(outDir, files);
+    // analysed again only when the run had no reference direction, to say why
+    const analysis = result.reference.kind === 'graph-svm' || result.maxMargin !== null ? null : analyze(ds);
     const notRealizable = result.reference.kind === 'graph-svm'
       ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (docs/theory/cyclic.md#the-graph-svm), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
-      : result.maxMargin === null && !analyze(ds).realizable
-        ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analyze(ds).violations)}`
+      : analysis !== null && !analysis.realizable
+        ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analysis.violations)}` +
+          (analysis.trainable ? '' : `\nLoss and accuracy are measured, and the attention on optimal tokens over the samples that have one. How much of the data has the paper's structure (ntp analyze):\n${formatStructure(measureStructure(ds, analysis)).map((l) => `  - ${l}`).join('\n')}`)
         : null;
     const warnings = notRealizable ? [notRealizable, ...result.warnings] : result.warnings;
     if (values.json) io.stdout(formatJSON(jsonSummary(result, outDir, files, provenance, warnings)));
@@ -198,6 +205,11 @@ function summary(r: TrainResult, outDir: string, figureFile: string | null): str
     if (!e) continue;
     const ref = name === 'stage 2' && r.reference.label === 'W_svm' ? 'W_svm' : 'W*';
     lines.push(`  ${name}: ${outcome?.status ?? 'not run'} at step ${e.step}; loss ${fmt(e.loss)}, norm ${fmt(e.norm)}, cos(W, ${ref}) ${fmt(e.cosine, 10)}`);
+  }
+  const s2 = last(r.stage2);
+  if (s2) {
+    const opt = Number.isNaN(s2.optimalAttention) ? 'n/a (no sample has an optimal token)' : fmt(s2.optimalAttention);
+    lines.push(`  at step ${s2.step}: accuracy ${fmt(s2.accuracy * 100, 3)}% (label the strict argmax), least attention on an optimal token ${opt}`);
   }
   const ref = r.reference;
   if (ref.kind === 'graph-svm') lines.push(`  graph-SVM: ${ref.status}, ‖W_svm‖_F ${fmt(ref.norm)}, KKT residual ${fmt(ref.kkt, 2)}`);

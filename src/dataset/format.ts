@@ -24,6 +24,7 @@ import { NtpError } from '../errors.js';
 import { SampleIndex } from './sample-index.js';
 import { findDuplicateKey } from '../io/json-keys.js';
 import type { Dataset, Sample } from './types.js';
+import { windowsFromTexts, type TextOptions } from './text.js';
 
 /** The JSON shape of a dataset file, as {@link datasetToJSON} writes it. */
 export interface DatasetJSON {
@@ -548,11 +549,15 @@ export function fromSentences(vocab: readonly string[] | null, sentences: readon
 }
 
 /**
- * Builds a dataset from plain text: sentences end at . ! ? or a line break, words are separated
- * by whitespace, the vocabulary is inferred. One-word sentences are skipped because they give
- * no sample, and ordinary prose has them ("Yes.").
+ * Builds a dataset from plain text. Without options: sentences end at . ! ? or a line break, words
+ * are separated by whitespace, every prefix of a sentence is a sample, the vocabulary is inferred;
+ * one-word sentences are skipped because they give no sample, and ordinary prose has them
+ * ("Yes."). With options (real corpora): sliding windows, each token the next token of the ≤ H
+ * tokens before it, words or characters, rare tokens mapped to `<unk>` (see {@link TextOptions}).
  */
-export function fromText(text: string): Dataset {
+export function fromText(text: string, options?: TextOptions): Dataset {
+  if (typeof text !== 'string') fail(`the text must be a string (got ${describeValue(text)})`);
+  if (options !== undefined) return windowsFromTexts([text], options);
   const sentences = text
     .split(/[.!?\r\n]+/)
     .map((s) => s.split(/\s+/).filter((w) => w.length > 0))

@@ -93,6 +93,8 @@ export interface Model {
   dispose(): void;
   /** Threads its training steps run on (1 unless created with the `threads` option). */
   readonly threads?: number;
+  /** Where the kernels compute: `token` (|V|×|V| matrices K and M) or `parameter` (W_ov, W_kq on the embeddings). */
+  readonly space?: 'token' | 'parameter';
   /** Why the model runs on fewer threads than the `threads` option asked, if it does. */
   readonly threadNote?: string | null;
 }

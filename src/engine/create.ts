@@ -7,6 +7,7 @@ import type { PackedData } from './packed.js';
 import { warmUp } from './warm-up.js';
 import { instantiate, WasmModel } from './wasm.js';
 import { checkThreads, threadsUnavailable } from './threads.js';
+import { resolveSpace, type SpaceOption } from './space.js';
 
 /** Options of a model. */
 export interface EngineOptions {
@@ -26,6 +27,12 @@ export interface EngineOptions {
    * isolation) the model runs on one and says why in `threadNote`.
    */
   threads?: number;
+  /**
+   * Where the model computes: `auto` (default) is parameter space when d < |V|, else token space;
+   * `token` forms the |V|×|V| matrices K = Eᵀ W_kq E and M = W_ov E; `parameter` keeps W_ov and
+   * W_kq and needs memory O(|V|·d + d²) only. Same losses and trajectories up to rounding.
+   */
+  space?: SpaceOption;
 }
 
 /** Builds a model over packed data with zero weights (W_ov = 0, W_kq = 0, as Algorithm 1 starts). */
@@ -37,22 +44,23 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   const emb = isEmbedding(opts.embedding) ? checkEmbeddingObject(opts.embedding, data.V) : makeEmbedding(data.V, opts.embedding ?? 'onehot', { d: opts.d, seed: opts.seed });
   const V = data.V;
   const d = emb.d;
+  const space = resolveSpace(opts.space, V, d, emb.E === null);
   // a size the user did not mean (a d typed for |V|·d, say) is refused before anything is allocated
-  checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot: emb.E === null });
+  checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot: emb.E === null, space });
   const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
   if (backend === 'wasm') {
     await warmUp(precision);
     const why = threads > 1 ? threadsUnavailable() : null;
     if (threads > 1 && why === null) {
       const { createThreadedModel } = await import('./wasm-threads.js');
-      return createThreadedModel(data, emb, precision, threads);
+      return createThreadedModel(data, emb, precision, threads, space);
     }
-    const model = new WasmModel(await instantiate(), data, emb, precision);
+    const model = new WasmModel(await instantiate(), data, emb, precision, space);
     if (why) model.threadNote = `training on one thread instead of ${threads}: ${why}`;
     return model;
   }
   try {
-    const model = new JsModel(data, emb, precision);
+    const model = new JsModel(data, emb, precision, space);
     if (threads > 1) model.threadNote = `training on one thread instead of ${threads}: the js backend has no threads`;
     return model;
   } catch (e) {

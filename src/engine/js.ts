@@ -1,5 +1,7 @@
 import type { Precision } from './backend.js';
 import type { Embedding } from './embedding.js';
+import { JsParamSpace } from './js-param.js';
+import type { Space } from './space.js';
 import { ModelBase, type Kernels, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
@@ -18,9 +20,9 @@ export class JsModel extends ModelBase {
   protected gWovT: Real;
   protected gWkqT: Real;
 
-  constructor(data: PackedData, emb: Embedding, precision: Precision) {
-    super(precision, data.V, emb.d, data.N);
-    this.kernels = new JsKernels(data, emb, precision);
+  constructor(data: PackedData, emb: Embedding, precision: Precision, space: Space = 'token') {
+    super(precision, data.V, emb.d, data.N, space);
+    this.kernels = new JsKernels(data, emb, precision, space);
     ({ WovT: this.WovT, WkqT: this.WkqT, gWovT: this.gWovT, gWkqT: this.gWkqT } = this.kernels);
   }
 
@@ -48,6 +50,8 @@ class JsKernels implements Kernels {
   private tmpDV: Real;
   private E: Real | null;
   private weights: Real;
+  /** the model in parameter space, null in token space */
+  private param: JsParamSpace | null = null;
   // per-sample scratch
   private z: Real;
   private dz: Real;
@@ -72,7 +76,7 @@ class JsKernels implements Kernels {
   /** the weight update, rounding to the storage precision to test a step's result before storing it */
   private readonly weightStep: WeightStep;
 
-  constructor(private readonly data: PackedData, emb: Embedding, precision: Precision) {
+  constructor(private readonly data: PackedData, emb: Embedding, precision: Precision, space: Space) {
     this.V = data.V;
     this.d = emb.d;
     this.exp = precision === 'f32' ? (x) => (x >= FLUSH_F32 ? Math.exp(x) : 0) : Math.exp;
@@ -85,7 +89,12 @@ class JsKernels implements Kernels {
     this.gWovT = new R(d * V);
     this.gWkqT = new R(d * d);
     this.E = emb.E ? R.from(emb.E) : null;
-    if (this.E) {
+    this.weights = R.from(data.weights);
+    if (this.E && space === 'parameter') {
+      this.Mt = this.Kt = this.dMt = this.dKt = this.tmpDV = new R(0);
+      this.param = new JsParamSpace(data, V, d, this.E, this.weights, this.WovT, this.WkqT, this.gWovT, this.gWkqT, R,
+        (z, dz, y, w) => this.crossEntropy(z, 0, dz, 0, y, w), this.exp);
+    } else if (this.E) {
       this.Mt = new R(V * V);
       this.Kt = new R(V * V);
       this.dMt = new R(V * V);
@@ -98,7 +107,6 @@ class JsKernels implements Kernels {
       this.dKt = this.gWkqT;
       this.tmpDV = new R(0);
     }
-    this.weights = R.from(data.weights);
     this.z = new R(V);
     this.dz = new R(V);
     this.phi = new R(data.maxLength);
@@ -124,25 +132,27 @@ class JsKernels implements Kernels {
   private refreshM(): void {
     const { E, V, d } = this;
     this.fixedValid = false;
+    if (this.param) return this.param.refreshM();
     if (E) gemm(this.Mt, E, this.WovT, V, V, d, 1, V);
   }
 
   /** Kt = Eᵀ·(WkqT·E) */
   private refreshK(): void {
     const { E, V, d } = this;
+    if (this.param) return this.param.refreshK();
     if (!E) return;
     gemm(this.tmpDV, this.WkqT, E, d, V, d, d, 1);
     gemm(this.Kt, E, this.tmpDV, V, V, d, 1, V);
   }
 
   private gradWov(): void {
-    if (!this.E) return;
+    if (!this.E || this.param) return;
     gemm(this.gWovT, this.E, this.dMt, this.d, this.V, this.V, this.V, 1);
   }
 
   private gradWkq(): void {
     const { E, V, d } = this;
-    if (!E) return;
+    if (!E || this.param) return;
     gemm(this.tmpDV, E, this.dKt, d, V, V, V, 1);
     gemmNT(this.gWkqT, this.tmpDV, E, d, d, V);
   }
@@ -234,6 +244,7 @@ class JsKernels implements Kernels {
   // ---- whole-dataset losses ----
 
   private stage1Loss(backward: boolean): number {
+    if (this.param) return this.param.stage1Loss(backward);
     const { V, Mt, dMt, dz } = this;
     const { colX, colY } = this.data;
     const C = colX.length;
@@ -280,6 +291,14 @@ class JsKernels implements Kernels {
    * K-gradient: while W_ov is fixed their loss and metrics are computed once (see assembly/train.ts).
    */
   private stage2Loss(backward: boolean, joint: boolean, metrics: boolean): number {
+    if (this.param) {
+      const loss = this.param.stage2Loss(backward, joint, metrics);
+      if (metrics) {
+        this.outMinOptimal = this.param.minOpt;
+        this.outCorrect = this.param.correct;
+      }
+      return loss;
+    }
     const { fixed, N } = this.data;
     if (backward) {
       this.dKt.fill(0);
@@ -317,6 +336,7 @@ class JsKernels implements Kernels {
   }
 
   kernelPass(which: number): void {
+    if (this.param) return; // token-space kernels only
     const { offsets, tokens, labels, N } = this.data;
     for (let n = 0; n < N; n++) {
       const start = offsets[n];

@@ -1,6 +1,7 @@
 import type { Dataset } from '../dataset/types.js';
 import { NtpError } from '../errors.js';
 import type { Precision } from './backend.js';
+import type { Space } from './space.js';
 
 /** WebAssembly's 32-bit address space, less a page for the module's own data; the js backend keeps the same budget. */
 export const MAX_MODEL_BYTES = 2 ** 32 - 2 ** 16;
@@ -18,7 +19,12 @@ export interface ModelSizes {
   maxLength: number;
   precision: Precision;
   oneHot: boolean;
+  /** where the model computes (default token) */
+  space?: Space;
 }
+
+/** Samples per block of the parameter-space products (assembly/state.ts BLOCK). */
+export const PARAM_BLOCK = 64;
 
 /** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack); the js backend holds the same buffers. */
 export function modelBytes(z: ModelSizes): number {
@@ -26,7 +32,12 @@ export function modelBytes(z: ModelSizes): number {
   const { V, d, N } = z;
   let bytes = 4 * (N + 1) + 4 * z.totalTokens + 4 * N + s * N + 8 * N + 8 * z.C;
   bytes += s * (2 * d * V + 2 * d * d);
-  if (!z.oneHot) bytes += s * (d * V + 4 * V * V + d * V);
+  if (!z.oneHot && z.space === 'parameter') {
+    // E and Eᵀ, the queries' W_kq x_q and its gradient; a block's rows (h, dh, Σ ds x; logits and
+    // their gradient; attention) and its lane sums; the block's indices, losses and metrics
+    const B = PARAM_BLOCK;
+    bytes += s * (4 * d * V) + s * (3 * B * d + 2 * B * V + 2 * B * z.maxLength) + 16 * B * d + 24 * B + 16 * 16;
+  } else if (!z.oneHot) bytes += s * (d * V + 4 * V * V + d * V);
   bytes += s * (2 * V + 2 * z.maxLength) + 64 + 16 * 20;
   return bytes;
 }
@@ -43,17 +54,19 @@ export function formatBytes(n: number): string {
  */
 export function checkModelSize(z: ModelSizes): void {
   const { V, d } = z;
-  for (const [name, n] of [['|V|·d', V * d], ['d·d', d * d], ['|V|·|V|', V * V]] as const) {
+  const sizes = [['|V|·d', V * d], ['d·d', d * d]] as Array<[string, number]>;
+  if (z.space !== 'parameter' || z.oneHot) sizes.push(['|V|·|V|', V * V]);
+  for (const [name, n] of sizes) {
     if (n > 2 ** 31 - 1) throw new NtpError('too-large', `${name} = ${n} entries overflows a 32-bit index (|V| = ${V}, d = ${d})`);
   }
   const bytes = modelBytes(z);
   if (bytes > MAX_MODEL_BYTES) {
-    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${z.N} samples, ${z.precision})`);
+    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${z.N} samples, ${z.precision}, ${z.space === 'parameter' && !z.oneHot ? 'parameter' : 'token'} space)`);
   }
 }
 
 /** The sizes of a validated dataset's model for embedding dimension d (the collocation bounded by |V|). */
-export function datasetSizes(ds: Dataset, d: number, precision: Precision, oneHot: boolean): ModelSizes {
+export function datasetSizes(ds: Dataset, d: number, precision: Precision, oneHot: boolean, space: Space = 'token'): ModelSizes {
   let totalTokens = 0;
   let maxLength = 0;
   for (const s of ds.samples) {
@@ -61,7 +74,7 @@ export function datasetSizes(ds: Dataset, d: number, precision: Precision, oneHo
     if (s.context.length > maxLength) maxLength = s.context.length;
   }
   const V = ds.vocab.length;
-  return { V, d, N: ds.samples.length, totalTokens, C: V, maxLength, precision, oneHot };
+  return { V, d, N: ds.samples.length, totalTokens, C: V, maxLength, precision, oneHot, space };
 }
 
 /**

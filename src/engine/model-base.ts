@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import type { BackendName, ChunkResult, Evaluation, Gradients, Model, Objective, Precision } from './backend.js';
 import { STATUS_CODES } from './backend.js';
+import type { Space } from './space.js';
 
 export type Real = Float64Array | Float32Array;
 
@@ -85,6 +86,8 @@ export abstract class ModelBase implements Model {
     readonly d: number,
     /** number of samples (the packed data itself lives in the backend) */
     protected readonly N: number,
+    /** where the kernels compute (src/engine/space.ts) */
+    readonly space: Space = 'token',
   ) {}
 
   getWov(): Float64Array {

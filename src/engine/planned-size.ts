@@ -1,6 +1,7 @@
 import type { Dataset } from '../dataset/types.js';
 import type { EngineOptions } from './create.js';
 import { checkModelSize, datasetSizes } from './limits.js';
+import { resolveSpace } from './space.js';
 
 /**
  * Refuses a run whose model cannot fit, from the dataset's sizes and the options alone: before
@@ -28,5 +29,6 @@ export function checkPlannedSize(ds: Dataset, opts: EngineOptions): void {
   }
   if (!Number.isInteger(d) || d < 1) return;
   const precision = opts.precision === 'f32' ? 'f32' : 'f64';
-  checkModelSize(datasetSizes(ds, d, precision, oneHot));
+  const space = resolveSpace(opts.space, V, d, oneHot);
+  checkModelSize(datasetSizes(ds, d, precision, oneHot, space));
 }

@@ -10,8 +10,9 @@ import type { PackedData } from './packed.js';
 import { planThreads, type ThreadShare } from './thread-plan.js';
 import { isNode } from './threads.js';
 import { tinyProblem, WARM_STEPS } from './warm-up.js';
-import { decodeBase64, WasmModel, type WasmExports } from './wasm.js';
+import { decodeBase64, reservationError, WasmModel, wasmBytes, type WasmExports } from './wasm.js';
 import { wasmThreadsBase64 } from './wasm-threads-embedded.js';
+import type { Space } from './space.js';
 
 /** The threaded build's exports beyond WasmExports (assembly/index-threads.ts). */
 interface ThreadedExports extends WasmExports {
@@ -143,8 +144,8 @@ export class ThreadedWasmModel extends WasmModel {
   private workers: ThreadHandle[] = [];
   private partialsReady = false;
 
-  private constructor(ex: ThreadedExports, data: PackedData, emb: Embedding, precision: Precision, threads: number) {
-    super(ex, data, emb, precision);
+  private constructor(ex: ThreadedExports, data: PackedData, emb: Embedding, precision: Precision, threads: number, space: Space) {
+    super(ex, data, emb, precision, space);
     this.ex = ex;
     this.threads = threads;
     const s = precision === 'f32' ? 4 : 8;
@@ -187,7 +188,8 @@ export class ThreadedWasmModel extends WasmModel {
       runStage2: (k, eta, nrm) => run(ex.runStage2Threaded(ctl, k, eta, nrm ? 1 : 0)),
       runJoint: (k, a, b, nrm) => {
         // each worker's partial dM (|V|×|V|) is taken at the first joint chunk, not by every model
-        if (!this.partialsReady) {
+        // (parameter space has none: its gradient columns are split between the threads)
+        if (!this.partialsReady && space === 'token') {
           for (let j = 1; j < threads; j++) {
             const p = ex.scratch(V2);
             if (p === 0) throw new NtpError('out-of-memory', `could not grow WebAssembly memory for the threads' partial gradients (${threads - 1} × ${V2} bytes)`);
@@ -204,9 +206,14 @@ export class ThreadedWasmModel extends WasmModel {
    * A model over `data` on `threads` threads (≥ 2): instantiates the threaded build over a new
    * shared memory, lays out the model, plans each thread's share and starts the workers.
    */
-  static async create(data: PackedData, emb: Embedding, precision: Precision, threads: number): Promise<ThreadedWasmModel> {
+  static async create(data: PackedData, emb: Embedding, precision: Precision, threads: number, space: Space = 'token'): Promise<ThreadedWasmModel> {
     const module = await initThreadedWasm();
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: 1, maximum: threadedPages(data, emb, precision, threads, space), shared: true });
+    } catch (e) {
+      reservationError(e);
+    }
     const instance = await WebAssembly.instantiate(module, {
       env: {
         memory,
@@ -216,7 +223,7 @@ export class ThreadedWasmModel extends WasmModel {
       },
     });
     const ex = { ...(instance.exports as unknown as ThreadedExports), memory };
-    const model = new ThreadedWasmModel(ex, data, emb, precision, threads);
+    const model = new ThreadedWasmModel(ex, data, emb, precision, threads, space);
     try {
       const u32 = new Uint32Array(memory.buffer);
       for (let j = 1; j < threads; j++) {
@@ -241,10 +248,26 @@ export class ThreadedWasmModel extends WasmModel {
   }
 }
 
+/**
+ * Pages a threaded model's shared memory may grow to: a shared memory reserves its maximum up
+ * front, so 4 GiB for every model would fail under a virtual-memory limit (ulimit -v). The model's
+ * layout (limits.ts), the control block, the thread plans, the per-sample losses, the workers'
+ * scratch and (token space) their partial dM of a joint step, with slack; at most 4 GiB.
+ */
+function threadedPages(data: PackedData, emb: Embedding, precision: Precision, threads: number, space: Space): number {
+  const s = precision === 'f32' ? 4 : 8;
+  const { V, N } = data;
+  let bytes = wasmBytes(V, emb.d, data, precision, emb.E === null, space);
+  bytes += DESCRIPTORS + threads * DESCRIPTOR_BYTES + 8 * Math.max(N, data.colX.length, 1);
+  bytes += threads * 3 * (4 * N + 4 * V + 64) + threads * (2 * (V * s + 16) + 2 * (data.maxLength * s + 16) + 64);
+  if (space === 'token') bytes += (threads - 1) * V * V * s;
+  return Math.min(65536, Math.ceil(bytes / 65536) + 64);
+}
+
 /** {@link ThreadedWasmModel.create}, with the threaded build's warm-up first (once per precision). */
-export async function createThreadedModel(data: PackedData, emb: Embedding, precision: Precision, threads: number): Promise<ThreadedWasmModel> {
+export async function createThreadedModel(data: PackedData, emb: Embedding, precision: Precision, threads: number, space: Space = 'token'): Promise<ThreadedWasmModel> {
   await warmThreaded(precision);
-  return ThreadedWasmModel.create(data, emb, precision, threads);
+  return ThreadedWasmModel.create(data, emb, precision, threads, space);
 }
 
 const warmed = new Map<Precision, Promise<void>>();

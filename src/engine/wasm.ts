@@ -5,6 +5,7 @@ import { checkModelSize, formatBytes, modelBytes } from './limits.js';
 import { ModelBase, type Kernels, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import { wasmBase64 } from './wasm-embedded.js';
+import type { Space } from './space.js';
 
 /** The module's exports (assembly/index.ts). */
 export interface WasmExports {
@@ -20,7 +21,7 @@ export interface WasmExports {
   resultMinOptimal(): number;
   resultCorrect(): number;
   resultSteps(): number;
-  layout(v: number, d: number, n: number, totalTokens: number, c: number, maxL: number, f32: number, oneHot: number): number;
+  layout(v: number, d: number, n: number, totalTokens: number, c: number, maxL: number, f32: number, oneHot: number, param?: number): number;
   scratch(bytes: number): number;
   ptrOffsets(): number; ptrTokens(): number; ptrLabels(): number; ptrWeights(): number; ptrOptimal(): number; ptrFixed(): number;
   ptrColX(): number; ptrColY(): number; ptrE(): number;
@@ -28,6 +29,8 @@ export interface WasmExports {
   ptrMt(): number; ptrKt(): number; ptrZ(): number; ptrDz(): number;
   kernelExp(out: number, x: number, n: number): void;
   kernelSamplePass(which: number): void;
+  /** Z = H·Wt for `rows` rows (assembly/logits.ts) */
+  kernelBlockLogits(Z: number, H: number, Wt: number, rows: number, V: number, d: number): void;
   kernelCrossEntropy(z: number, dz: number, n: number, y: number): number;
   kernelGemmNN(c: number, a: number, b: number, m: number, n: number, k: number, aRow: number, aCol: number): void;
   kernelGemmNT(c: number, a: number, b: number, m: number, n: number, k: number): void;
@@ -128,13 +131,25 @@ export async function instantiate(): Promise<WasmExports> {
         throw new NtpError('wasm-abort', `WebAssembly aborted at ${line}:${col}`);
       },
     },
-  });
+  }).catch(reservationError);
   return instance.exports as unknown as WasmExports;
 }
 
+/**
+ * A memory the runtime could not reserve becomes an NtpError that says why: Node reserves about
+ * 10 GiB of address space per WebAssembly memory (guard regions for its trap handler), which a
+ * virtual-memory limit (ulimit -v) refuses however small the model.
+ */
+export function reservationError(e: unknown): never {
+  if (e instanceof RangeError) {
+    throw new NtpError('out-of-memory', `the runtime could not reserve WebAssembly memory (${e.message}); under a virtual-memory limit (ulimit -v), run Node with --disable-wasm-trap-handler (NODE_OPTIONS=--disable-wasm-trap-handler), which reserves only what a model uses`);
+  }
+  throw e;
+}
+
 /** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack). */
-export function wasmBytes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): number {
-  return modelBytes({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot });
+export function wasmBytes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean, space: Space = 'token'): number {
+  return modelBytes({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot, space });
 }
 
 /** A model whose kernels run in WebAssembly; the packed data live in its memory for the model's lifetime. */
@@ -148,15 +163,15 @@ export class WasmModel extends ModelBase {
   /** the instance, for kernel-level tests and benchmarks (released by dispose) */
   exports: WasmExports;
 
-  constructor(ex: WasmExports, data: PackedData, emb: Embedding, precision: Precision) {
-    super(precision, data.V, emb.d, data.N);
+  constructor(ex: WasmExports, data: PackedData, emb: Embedding, precision: Precision, space: Space = 'token') {
+    super(precision, data.V, emb.d, data.N, space);
     const { V } = data;
     const d = emb.d;
     const oneHot = emb.E === null;
-    checkSizes(V, d, data, precision, oneHot);
-    const top = ex.layout(V, d, data.N, data.tokens.length, data.colX.length, data.maxLength, precision === 'f32' ? 1 : 0, oneHot ? 1 : 0);
+    checkSizes(V, d, data, precision, oneHot, space);
+    const top = ex.layout(V, d, data.N, data.tokens.length, data.colX.length, data.maxLength, precision === 'f32' ? 1 : 0, oneHot ? 1 : 0, space === 'parameter' ? 1 : 0);
     if (top === 0) {
-      throw new NtpError('out-of-memory', `could not grow WebAssembly memory to ${formatBytes(wasmBytes(V, d, data, precision, oneHot))}`);
+      throw new NtpError('out-of-memory', `could not grow WebAssembly memory to ${formatBytes(wasmBytes(V, d, data, precision, oneHot, space))}`);
     }
     const buf = ex.memory.buffer;
     // a pooled instance holds its last model's numbers: the weights must start at zero
@@ -220,6 +235,6 @@ const DISPOSED_KERNELS: Kernels = {
   resultCorrect: disposedKernel, resultSteps: disposedKernel, kernelPass: disposedKernel,
 };
 
-function checkSizes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean): void {
-  checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot });
+function checkSizes(V: number, d: number, data: PackedData, precision: Precision, oneHot: boolean, space: Space): void {
+  checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot, space });
 }

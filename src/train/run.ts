@@ -18,6 +18,8 @@ export interface TrainResult {
     embedding: string;
     /** threads the training steps ran on */
     threads: number;
+    /** where the model computed: token space (|V|×|V| matrices) or parameter space */
+    space: 'token' | 'parameter';
     V: number;
     d: number;
     samples: number;
@@ -104,6 +106,7 @@ export function finish(trainer: Trainer): TrainResult {
       precision: model.precision,
       embedding: embedding.kind,
       threads: model.threads ?? 1,
+      space: model.space ?? 'token',
       V: model.V,
       d: model.d,
       samples: dataset.samples.length,

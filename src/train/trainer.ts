@@ -33,7 +33,7 @@ export interface Stage1Record {
 
 /** A recorded point of stage 2 (W_kq on L; for joint training, both layers). */
 export interface Stage2Record extends Stage1Record {
-  /** min over samples of the attention on the optimal token (Theorem 2) */
+  /** min over samples with an optimal token of the attention on it (Theorem 2); NaN when no sample has one */
   optimalAttention: number;
   /** training accuracy: label is the strict argmax */
   accuracy: number;
@@ -67,6 +67,8 @@ export class Trainer {
   /** milliseconds spent inside training chunks and recording */
   trainingMs = 0;
   private phase: Phase;
+  /** some sample has an optimal token */
+  private readonly hasOptimal: boolean;
   private t = 0;
   private pending: Pending | null = null;
 
@@ -80,6 +82,7 @@ export class Trainer {
     readonly reference: ReferenceDirections,
   ) {
     this.phase = options.algorithm === 'joint' ? 'stage2' : 'stage1';
+    this.hasOptimal = analysis.optimalOf.some((o) => o >= 0);
   }
 
   /** Analyzes and packs the dataset, solves the max-margin problems and builds the model. */
@@ -223,7 +226,9 @@ export class Trainer {
       return;
     }
     const ev = start ?? this.model.evaluate();
-    const rec: Stage2Record = { step: p.step, loss: ev.loss, norm: p.norm, cosine: p.cosine, optimalAttention: ev.minOptimalAttention, accuracy: ev.accuracy };
+    // no sample with an optimal token (real text, say): the least attention on one is undefined, not 1
+    const optimalAttention = this.hasOptimal ? ev.minOptimalAttention : NaN;
+    const rec: Stage2Record = { step: p.step, loss: ev.loss, norm: p.norm, cosine: p.cosine, optimalAttention, accuracy: ev.accuracy };
     this.stage2.push(rec);
     made.push({ stage: 'stage2', ...rec });
   }

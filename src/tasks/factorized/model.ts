@@ -99,12 +99,13 @@ export const FACTORIZED_MODEL_OPTION_KEYS = [...ENGINE_OPTION_KEYS, 'm', 'init',
 export async function createFactorizedModel(data: Dataset | PackedData, opts: FactorizedOptions = {}): Promise<FactorizedModel> {
   checkOptionKeys(opts, FACTORIZED_MODEL_OPTION_KEYS, 'createFactorizedModel()');
   let packed: PackedData;
-  let engineOpts: EngineOptions = opts;
+  // the factorized kernels work on token-space K (assembly/factorized.ts)
+  let engineOpts: EngineOptions = { ...opts, space: 'token' };
   if (isPacked(data)) {
     packed = data;
   } else {
     checkDatasetArgument(data);
-    engineOpts = { embedding: data.embedding, ...opts };
+    engineOpts = { embedding: data.embedding, ...opts, space: 'token' };
     checkPlannedSize(data, engineOpts);
     packed = packDataset(data, analyze(data).collocation);
   }
