@@ -8,7 +8,9 @@
 import { DEFAULT_FAMILY, loadFamilies } from './sweep/families.js';
 import { summarizeResults as summarize } from './sweep/report.js';
 import type { MetricValue, RunRecord } from './sweep/family.js';
+import { sweepRunner as runner, type SweepRunnerOptions } from './sweep/results.js';
 import { expandSweep as expand, type SweepFile, type SweepRun } from './sweep/spec.js';
+import type { RunMany } from './tasks/run-many.js';
 
 export * from './index.js';
 
@@ -33,7 +35,9 @@ export { mergeSweeps } from './sweep/merge.js';
  * `rankStudy`: their `runMany` option) on the sweep engine's worker pool, every core by default
  * (the experiments run in this thread without it).
  */
-export { sweepRunner } from './sweep/results.js';
+export function sweepRunner(opts?: SweepRunnerOptions): RunMany {
+  return runner(opts);
+}
 
 /**
  * Stops the worker threads that finished sweeps keep warm for the next sweep of this process
