@@ -79,8 +79,14 @@ function curvesSpec(res: AutoregressiveResult): TopLevelSpec {
     [`CKD, ${res.kernel} kernel, Kaczmarz limit (η = 1)`, res.curves.ckd.squared],
     ['least squares', res.curves.leastSquares.squared],
   ];
-  // least squares is exact (0) once t ≥ d: a floor keeps those points on the log scale
-  for (const [name, curve] of named) curve.forEach((v, i) => v !== null && values.push({ t: i + 1, value: Math.max(v, 1e-16), predictor: name }));
+  // least squares is exact once the context spans the space (e(t) ≈ 1e-30): such points would
+  // flatten every other curve on the log scale, so they are left out and named in the legend
+  const EXACT = 1e-12;
+  for (const [name, curve] of named) {
+    const exactFrom = curve.findIndex((v) => v !== null && v < EXACT);
+    const label = exactFrom >= 0 ? `${name} (exact, e < 1e-12, from t = ${exactFrom + 1})` : name;
+    curve.forEach((v, i) => v !== null && v >= EXACT && values.push({ t: i + 1, value: v, predictor: label }));
+  }
   return {
     width: 620,
     height: 240,

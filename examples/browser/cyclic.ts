@@ -1,7 +1,7 @@
 // The cyclic-orders page: a worked example or Li et al.'s generator, Algorithm 1 in the training
 // worker (worker.ts, the core family's), Figure 2 live against W_svm, and W_svm and W_fin beside
 // the learned W_kq, docs/theory/cyclic.md.
-import { tokenScores, type Dataset, type ModelParameters, type TrainRecord } from 'ntp-dynamics';
+import { analyze, tokenScores, type Dataset, type ModelParameters, type TrainRecord } from 'ntp-dynamics';
 import { byId, fmt, h } from './dom.js';
 import { DEFAULT_EXAMPLE, EXAMPLES, references } from './families/cyclic.js';
 import { LiveFigure } from './figure.js';
@@ -24,15 +24,21 @@ example.replaceChildren(...Object.entries(EXAMPLES).map(([k, e]) => h('option', 
 example.value = DEFAULT_EXAMPLE;
 
 let dataset: Dataset = EXAMPLES[DEFAULT_EXAMPLE].dataset();
-/** The samples as the paper writes them: context → target (the attention's label), with counts. */
+/** The samples with their attention target t (the token whose collocation n(t) is the next token), as the paper writes them. */
 function showSamples(): void {
   dataset = EXAMPLES[example.value].dataset();
   const ds = dataset;
+  const n = analyze(ds).collocation;
   const row = (...cells: string[]) => h('tr', {}, ...cells.map((c) => h('td', {}, c)));
-  const rows = ds.samples.map((s, n) => row(s.context.map((t) => ds.vocab[t]).join(' '), ds.vocab[s.next], String(ds.counts?.[n] ?? 1)));
+  const rows = ds.samples.flatMap((s, i) => {
+    if (s.context.length < 2) return [];
+    const target = n.indexOf(s.next);
+    return [row(s.context.map((t) => ds.vocab[t]).join(' '), target >= 0 ? ds.vocab[target] : '—', ds.vocab[s.next], String(ds.counts?.[i] ?? 1))];
+  });
+  const colloc = n.flatMap((y, x) => (y >= 0 ? [`${ds.vocab[x]} → ${ds.vocab[y]}`] : [])).join(', ');
   byId('samples').replaceChildren(
-    h('p', { class: 'meta' }, `|V| = ${ds.vocab.length}, ${ds.samples.length} samples, ${ds.embedding ? `embedding d = ${ds.embedding[0].length}` : 'one-hot embedding'}.`),
-    h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'context'), h('th', {}, 'next token'), h('th', {}, 'count'))), h('tbody', {}, ...rows))),
+    h('p', { class: 'meta' }, `|V| = ${ds.vocab.length}, ${ds.embedding ? `embedding d = ${ds.embedding[0].length}` : 'one-hot embedding'}; collocation n: ${colloc}.`),
+    h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'context'), h('th', {}, 'target t'), h('th', {}, 'next = n(t)'), h('th', {}, 'count'))), h('tbody', {}, ...rows))),
   );
 }
 example.addEventListener('change', showSamples);

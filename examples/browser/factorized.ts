@@ -98,12 +98,13 @@ async function showResult(res: FactorizedResult): Promise<void> {
   ]);
   const row = (...cells: string[]) => h('tr', {}, ...cells.map((c, i) => h(i === 0 ? 'th' : 'td', i === 0 ? {} : { class: 'num' }, c)));
   byId('svm-table').replaceChildren(
-    h('thead', {}, row('', 'rank', 'cos to W_F', 'cos to W_*', 'status')),
+    h('thead', {}, row('', 'rank (σ > 10⁻⁶σ₁)', 'σ₂/σ₁', 'cos to W_F', 'cos to W_*', 'status')),
     h('tbody', {},
-      row('Frobenius SVM W_F', String(res.rankWF), '1', '', `‖W_F‖_F = ${fmt(res.normWF, 6)}`),
-      row('nuclear-norm SVM W_*', String(res.rankWstar), '', '1', `ν* = ${fmt(res.nuStar, 6)}${res.certified ? ' (certified)' : ' (not certified)'}`),
-      row('learned W', String(res.rankW), fmt(res.cosW.WF, 6), fmt(res.cosW.Wstar, 6), res.status.W),
-      row('learned K_f·Q_fᵀ', String(res.rankKQ), fmt(res.cosKQ.WF, 6), fmt(res.cosKQ.Wstar, 6), res.status.KQ),
+      row('Frobenius SVM W_F', String(res.rankWF), fmt(res.sigma2.WF), '1', fmt(res.cosWFWstar, 6), `‖W_F‖_F = ${fmt(res.normWF, 6)}`),
+      row('nuclear-norm SVM W_*', String(res.rankWstar), fmt(res.sigma2.Wstar), fmt(res.cosWFWstar, 6), '1', `ν* = ${fmt(res.nuStar, 6)}${res.certified ? ' (certified)' : ' (not certified)'}`),
+      row('learned W', String(res.rankW), fmt(res.sigma2.W), fmt(res.cosW.WF, 6), fmt(res.cosW.Wstar, 6), res.status.W),
+      // the factors keep their initialization's small components: full rank, but σ₂/σ₁ shrinks
+      row('learned K_f·Q_fᵀ', String(res.rankKQ), fmt(res.sigma2.KQ), fmt(res.cosKQ.WF, 6), fmt(res.cosKQ.Wstar, 6), res.status.KQ),
     ),
   );
   if (res.warnings.length > 0) showError(errorBox, res.warnings.join('; '), 'warning');

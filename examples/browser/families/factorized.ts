@@ -69,9 +69,12 @@ export interface FactorizedResult {
   rankWstar: number;
   rankW: number;
   rankKQ: number;
+  /** σ₂/σ₁ of W_F, W_*, W, K_f·Q_fᵀ: how far each is from rank one */
+  sigma2: { WF: number; Wstar: number; W: number; KQ: number };
   normWF: number;
   nuStar: number;
   certified: boolean;
+  cosWFWstar: number;
   cosW: { WF: number; Wstar: number };
   cosKQ: { WF: number; Wstar: number };
   status: { W: Status; KQ: Status };
@@ -83,6 +86,10 @@ const nuclear = (W: Float64Array, d: number) => svd(W, d, d).sigma.reduce((a, b)
 const rank = (W: Float64Array, d: number) => {
   const s = svd(W, d, d).sigma;
   return s.filter((x) => x > RANK_TOL * s[0]).length;
+};
+const sigma2 = (W: Float64Array, d: number) => {
+  const s = svd(W, d, d).sigma;
+  return s.length > 1 ? s[1] / s[0] : 0;
 };
 const cos = (a: Float64Array, b: Float64Array) => {
   let ab = 0;
@@ -137,7 +144,9 @@ export async function run(s: FactorizedSettings, hooks: RunHooks<FactorizedRecor
     return {
       vocab: ds.vocab, WF: F.W, Wstar: N.W, W, KQ,
       rankWF: rank(F.W, d), rankWstar: N.rank, rankW: rank(W, d), rankKQ: rank(KQ, d),
+      sigma2: { WF: sigma2(F.W, d), Wstar: sigma2(N.W, d), W: sigma2(W, d), KQ: sigma2(KQ, d) },
       normWF: F.norm, nuStar: N.lowerBound, certified: N.status === 'certified',
+      cosWFWstar: cos(F.W, N.W),
       cosW: { WF: cos(W, F.W), Wstar: cos(W, N.W) }, cosKQ: { WF: cos(KQ, F.W), Wstar: cos(KQ, N.W) },
       status, warnings: [...fm.warnings],
     };
