@@ -69,6 +69,11 @@ describe('lab:build', () => {
     expect(lab.bayesRisk).toBeCloseTo(Math.log(2), 12);
     // L̂_200 = ln 2 + ln(1 + 29e^{−20}) (SPEC §11.5), as in the dev-server test
     expect(Math.abs(lab.lossHat - Math.log(2) - Math.log1p(29 * Math.exp(-20)))).toBeLessThan(1e-12);
+    // every built page is served cross-origin isolated by `vite preview`: threads, stop and resume
+    for (const file of ['index.html', 'cyclic.html', 'factorized.html', 'recall.html', 'autoregressive.html']) {
+      await page.goto(`${base}${file}`);
+      expect(await page.evaluate(() => crossOriginIsolated), file).toBe(true);
+    }
     expect(errors).toEqual([]);
   }, 120_000);
 });
