@@ -1,7 +1,7 @@
-// The autoregressive family's training step (SPEC §10.8, reconstruction R-C): one Adam step of
+// The autoregressive family's training step (docs/theory/autoregressive.md#compute, reconstruction R-C): one Adam step of
 // the n-layer causal transformer, per layer, at the CI size and at the reconstruction's default
 // size (d = 5, T = 50, 2 heads, batch 1024), WASM f64/f32 against the TypeScript backend, in
-// GFLOP/s against SPEC §10.8's count: forward per layer and sequence
+// GFLOP/s against the count of docs/theory/autoregressive.md#compute: forward per layer and sequence
 // 3·H·T·D² + 2·H·T(T+1)/2·D multiply-adds, forward + backward = 3 × forward.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { Bench } from 'tinybench';
@@ -20,7 +20,7 @@ export interface AutoregressiveBenchRow {
   gflops: number;
 }
 
-/** SPEC §10.8: FLOP of one forward + backward step (per layer × layers), 2 FLOP per multiply-add. */
+/** docs/theory/autoregressive.md#compute: FLOP of one forward + backward step (per layer × layers), 2 FLOP per multiply-add. */
 export function stepFlops(d: number, T: number, H: number, B: number, layers: number): number {
   const D = 4 * d;
   const macForward = 3 * H * T * D * D + 2 * H * ((T * (T + 1)) / 2) * D;
@@ -45,7 +45,7 @@ async function timeStep(model: CausalTransformer, batch: Int32Array, iterations:
 
 /** Runs the section, prints its table and writes bench/results/autoregressive.json. */
 export async function autoregressiveBench(quick: boolean): Promise<AutoregressiveBenchRow[]> {
-  console.log('\nautoregressive family (reconstruction R-C): one Adam training step per layer (1 layer, 2 heads); GFLOP/s against SPEC §10.8 FLOP counts');
+  console.log('\nautoregressive family (reconstruction R-C): one Adam training step per layer (1 layer, 2 heads); GFLOP/s against docs/theory/autoregressive.md#compute FLOP counts');
   const rows: AutoregressiveBenchRow[] = [];
   for (const s of SIZES) {
     const train = generateSequences({ family: 'haar', d: s.d, length: s.T, sequences: s.B, seed: 1 });

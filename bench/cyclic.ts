@@ -1,4 +1,4 @@
-// Cyclic orders (SPEC §7): the exact references at |V| = 256, TypeScript only (they are solvers,
+// Cyclic orders (docs/theory/cyclic.md): the exact references at |V| = 256, TypeScript only (they are solvers,
 // not kernels): the graph-SVM (column-wise and projected Gram) and W_fin (Newton). Imported by
 // bench/run.ts; prints its rows and writes bench/results/cyclic-latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';

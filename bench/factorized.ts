@@ -1,4 +1,4 @@
-// Factorized attention (SPEC §8): the peer's 100-run local-convergence experiment end to end on one
+// Factorized attention (docs/theory/factorized.md): the peer's 100-run local-convergence experiment end to end on one
 // core, one certified nuclear-norm SVM solve at their size, and a factorized stage-2 step in both
 // backends. Run alone with `node dist/bench/factorized.js [--quick]`, or as a section of npm run bench.
 // Writes bench/results/factorized.json.
@@ -26,7 +26,7 @@ export interface FactorizedBench {
 }
 
 export async function factorizedBench(quick: boolean): Promise<FactorizedBench> {
-  console.log('\nfactorized attention (SPEC §8), one core:');
+  console.log('\nfactorized attention (docs/theory/factorized.md), one core:');
   const localRuns = quick ? 10 : 100;
   const t0 = performance.now();
   await localConvergenceExperiment({ runs: localRuns, every: 10 });

@@ -1,4 +1,4 @@
-// The recall family's benchmark (SPEC §11.8): one population step at the paper's size
+// The recall family's benchmark (docs/theory/recall.md#token-space): one population step at the paper's size
 // (N = 60, H = 256, B = 512), WASM f64/f32 against the pure-TS backend, in steps per second;
 // the streamed generator; and a 2,000-step paper run end to end. Imported by bench/run.ts;
 // also runs alone: node dist/bench/recall.js [--quick].
@@ -40,7 +40,7 @@ export async function benchRecall(quick: boolean) {
   gen.fill(batch);
   const rows: RecallBenchRow[] = [];
   const print = (r: RecallBenchRow) => console.log(`${r.name.padEnd(44)} ${r.backend.padEnd(4)} ${r.precision.padEnd(3)} mean ${r.ms.toFixed(2).padStart(8)} ms (${r.perSecond.toFixed(1).padStart(6)} /s)   min ${r.minMs.toFixed(2).padStart(8)} ms`);
-  console.log(`\nrecall (SPEC §11): N = 60, H = 256, batch ${B}, one NGD step (forward + backward + update, data staged)`);
+  console.log(`\nrecall (docs/theory/recall.md): N = 60, H = 256, batch ${B}, one NGD step (forward + backward + update, data staged)`);
   const g = await timeMs(() => gen.fill(batch), 500, quick);
   rows.push({ name: 'generate one batch (B×H = 131,072 tokens)', precision: '-', backend: '-', ms: g.mean, minMs: g.min, perSecond: 1000 / g.mean });
   print(rows[rows.length - 1]);

@@ -207,7 +207,7 @@ writeFileSync(new URL('latest.json', results), JSON.stringify(out, null, 1) + '\
 console.log('\nwrote bench/results/latest.json');
 await speedSection(quick);
 
-// the recall family (SPEC §11), in its own results file
+// the recall family (docs/theory/recall.md), in its own results file
 const recall = await benchRecall(quick);
 writeFileSync(new URL('recall.json', results), JSON.stringify({ date: new Date().toISOString(), machine, quick, ...recall }, null, 1) + '\n');
 console.log('wrote bench/results/recall.json');

@@ -72,7 +72,7 @@ export { MAX_LISTED_VIOLATIONS, type ViolationKind, type GeneralizationOptions }
 export type { Rng } from './dataset/random.js';
 export type { DatasetJSON, ArraySample } from './dataset/format.js';
 export { Predictor, predictMany } from './model/predictor.js';
-// Cyclic orders (SPEC §7): token-priority graphs, SCCs, the graph-SVM, the finite part, new heads.
+// Cyclic orders (docs/theory/cyclic.md): token-priority graphs, SCCs, the graph-SVM, the finite part, new heads.
 export { solveLdp, solveLdpRows, type LdpResult, type LdpOptions } from './maxmargin/ldp.js';
 export { cyclicData, fromTargets, hasCycle, type CyclicData, type QueryGraph } from './dataset/cyclic-orders.js';
 export { condense, stronglyConnected, type Condensation, type Components } from './dataset/scc.js';
@@ -84,7 +84,7 @@ export { generateLiCyclic, generatePlanted, equiCorrelated, normalizedGaussian, 
 export { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './tasks/cyclic/sweep.js';
 export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
 export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './engine/heads/model.js';
-// Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (SPEC §8)
+// Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (docs/theory/factorized.md)
 export { createFactorizedModel } from './engine/factorized.js';
 export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './engine/factorized.js';
 export { marginConstraints, withEqualities, solveNuclearSvm, solveFrobeniusSvm, minMargin } from './maxmargin/nuclear.js';
@@ -96,9 +96,9 @@ export type { LocalConvergenceExperiment, LocalConvergenceExperimentOptions, Ran
 export { runLocalConvergence } from './tasks/factorized/local-convergence.js';
 export type { LocalConvergenceConfig } from './tasks/factorized/local-convergence.js';
 export { factorizedFamily } from './tasks/factorized/sweep.js';
-// Task family: in-context recall with a noise token (Nguyen & Nguyen-Tang 2025; SPEC §11).
+// Task family: in-context recall with a noise token (Nguyen & Nguyen-Tang 2025; docs/theory/recall.md).
 export * as recall from './tasks/recall/index.js';
-/** Task family C, in-context autoregressive learning by causal kernel descent (SPEC §10, reconstruction R-C). */
+/** Task family C, in-context autoregressive learning by causal kernel descent (docs/theory/autoregressive.md, reconstruction R-C). */
 export * as autoregressive from './tasks/autoregressive/index.js';
 // types that public signatures above refer to
 export type { ConfigValue } from './sweep/spec.js';

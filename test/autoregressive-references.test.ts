@@ -18,7 +18,7 @@ function errs(u: Float64Array, x: Float64Array, T: number): number[] {
   return out;
 }
 
-// SPEC §10.7: u^n_t for θ = π/3, linear kernel, η = 1; rows n = 1, 2, 3, ∞; t = 1 … 5
+// docs/theory/autoregressive.md#worked-examples: u^n_t for θ = π/3, linear kernel, η = 1; rows n = 1, 2, 3, ∞; t = 1 … 5
 const TABLE: Record<string, number[][]> = {
   '1': [[0, 0], [1 / 4, r3 / 4], [-1 / 2, 0], [-3 / 4, (-3 * r3) / 4], [1 / 2, -r3]],
   '2': [[0, 0], [1 / 4, r3 / 4], [-5 / 8, -r3 / 8], [-3 / 8, (-5 * r3) / 8], [7 / 8, (-3 * r3) / 8]],
@@ -32,7 +32,7 @@ const TABLE_ERR: Record<string, number[]> = {
   inf: [1, r3 / 2, r3 / 4, r3 / 8, r3 / 16],
 };
 
-describe('causal kernel descent: SPEC §10.7 rotation table (reconstruction R-C)', () => {
+describe('causal kernel descent: docs/theory/autoregressive.md#worked-examples rotation table (reconstruction R-C)', () => {
   const x = rotationSequence();
   for (const key of Object.keys(TABLE)) {
     it(`n = ${key}: every u^n_t, t = 1 … 5, to 1e-14`, () => {
@@ -109,7 +109,7 @@ describe('causal kernel descent: SPEC §10.7 rotation table (reconstruction R-C)
   });
 });
 
-describe('exponential kernel: SPEC §10.7 and E-C3 values to 1e-10', () => {
+describe('exponential kernel: docs/theory/autoregressive.md#worked-examples and E-C3 values to 1e-10', () => {
   it('rotation θ = π/3, n = t − 1: u_2, u_3 and errors for t = 1 … 12', () => {
     const x = rotationSequence(Math.PI / 3, 13);
     const u = ckdPredictions(x, 2, 12, { kernel: 'exp', depth: 11 });
@@ -200,7 +200,7 @@ describe('E-C2: finite-depth blow-up is detected and reported, never NaN', () =>
   });
 });
 
-describe('data and bad input (SPEC §10.2, §10.9)', () => {
+describe('data and bad input (docs/theory/autoregressive.md#data and docs/theory/autoregressive.md#model-and-loss)', () => {
   it('Haar sampler: orthogonal to 1e-14 and unbiased (E[Q_11] = 0, E[Q_11²] = 1/d)', () => {
     const rng = createRng(11);
     let m1 = 0;

@@ -99,7 +99,7 @@ describe('ntp train', () => {
 });
 
 describe('ntp maxmargin', () => {
-  it('solves SPEC §4 counter-example exactly and reports the Proposition-2 gap', async () => {
+  it('solves the Proposition 2 counter-example (docs/theory/core.md#proposition-2-is-not-always-exact) exactly and reports the Proposition-2 gap', async () => {
     // query q: a > q; b > c, b > d, b > q (collocation a→b→c→d→q→a)
     const ds = fromArrays(['a', 'b', 'c', 'd', 'q'], [
       { context: ['a'], next: 'b' }, { context: ['b'], next: 'c' }, { context: ['c'], next: 'd' },

@@ -41,7 +41,7 @@ describe('ntp analyze on cyclic data', () => {
     expect(await runAnalyze([await fileOf(example(EXAMPLE_1))], io)).toBe(0);
     expect(io.out).toContain('  SCCs:           {a b} > {c} > {q}   (topological order)');
     expect(io.out).toContain('Verdict: NOT realizable (Assumption 1 fails)');
-    expect(io.out).toContain('Cyclic orders under 1 query: trainable all the same; stage 2 grows along the graph-SVM over the SCCs (SPEC §7).');
+    expect(io.out).toContain('Cyclic orders under 1 query: trainable all the same; stage 2 grows along the graph-SVM over the SCCs (docs/theory/cyclic.md).');
     expect(io.err).toBe('');
     const j = capture();
     expect(await runAnalyze([await fileOf(example(EXAMPLE_1)), '--json'], j)).toBe(0);
@@ -58,7 +58,7 @@ describe('ntp analyze on cyclic data', () => {
     const confused = capture();
     expect(await runAnalyze([await fileOf({ vocab: V4, samples: [...col, { context: ['a', 'b', 'q'], next: 'b' }, { context: ['b', 'c', 'q'], next: 'c' }] })], confused)).toBe(0);
     expect(confused.out).toContain('query "q": token "b" is confused: above "c" in sample 5 but below "a" in sample 4');
-    expect(confused.out).toContain('Confused tokens under 1 query: trainable all the same; stage 2 grows along the graph-SVM over the SCCs (SPEC §7).');
+    expect(confused.out).toContain('Confused tokens under 1 query: trainable all the same; stage 2 grows along the graph-SVM over the SCCs (docs/theory/cyclic.md).');
     expect(cyclic.err + confused.err).toBe('');
   });
 
@@ -108,7 +108,7 @@ describe('ntp train: stage 2 measured against W_svm on cyclic data, W*_kq on acy
     const { code, io, traj, model, mm, files } = await run(ds, ['--t0', '200', '--t1', '400', '--every', '100', '--algorithm', 'gd', '--eta1', '0.5']);
     expect(code).toBe(0);
     const svm = graphSvm(cyclicData(ds, analyze(ds)));
-    // The reference the CLI wrote is the graph-SVM, bit for bit; its column q is (3/4, 3/4, −1/4, −5/4) (SPEC §7.10.1).
+    // The reference the CLI wrote is the graph-SVM, bit for bit; its column q is (3/4, 3/4, −1/4, −5/4) (example 1 of docs/theory/cyclic.md#worked-examples).
     expect(mm.reference).toBe('graph-svm');
     expect(flat(mm.Wsvm)).toEqual(svm.W);
     const q = 3;

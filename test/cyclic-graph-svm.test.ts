@@ -90,7 +90,7 @@ describe('graph-SVM', () => {
     close(lam(2, 3), 5 / 4);
     close(lam(0, 3) + lam(1, 3), 0);
     expect(s.equalities).toHaveLength(1);
-    close(s.equalities[0].nu, 3 / 4); // B = e_b − e_a, so ν_{a=b} = −3/4 in the spec's orientation
+    close(s.equalities[0].nu, 3 / 4); // B = e_b − e_a, so ν_{a=b} = −3/4 in the worked example's orientation
     // The projected-Gram path on E = I agrees.
     const g = graphSvm(dataOf(EXAMPLE_1), { method: 'projected-gram' });
     for (let k = 0; k < 16; k++) close(g.K[k], s.K[k]);

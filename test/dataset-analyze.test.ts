@@ -166,7 +166,7 @@ describe('analyze: Assumption 3 and comparison graphs', () => {
   });
 
   it('detects an incomplete comparison graph (Proposition 2 counter-example)', () => {
-    // SPEC §4: constraints a > q, b > c, b > d, b > q under query q.
+    // Proposition 2 counter-example (docs/theory/core.md#proposition-2-is-not-always-exact): constraints a > q, b > c, b > d, b > q under query q.
     const vocab = ['a', 'b', 'c', 'd', 'q', 'A', 'B'];
     const d = ds(vocab, ['a>A', 'b>B', 'a q>A', 'b c d q>B']);
     const a = analyze(d);

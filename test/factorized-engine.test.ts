@@ -193,7 +193,7 @@ describe('initializations and bad input', () => {
   });
 });
 
-describe('training checks (SPEC §8.7.2 as package data): W → the Frobenius SVM, (K_f, Q_f) → the nuclear SVM', () => {
+describe('training checks (docs/theory/factorized.md#worked-examples, example 2 as package data): W → the Frobenius SVM, (K_f, Q_f) → the nuclear SVM', () => {
   // collocation x→y, y→z, z→x; [y,x]→z and [y,z]→z have optimal token y under queries x and z,
   // so the stage-2 constraints are exactly those of 8.7.2
   const ds = fromArrays(['x', 'y', 'z'], [
@@ -235,7 +235,7 @@ describe('training checks (SPEC §8.7.2 as package data): W → the Frobenius SV
     const fm = await createFactorizedModel(packed, { backend, init, initSeed: 0 });
     fm.model.stage1(300, 0.5);
     const r1 = fm.stage2(3000, 0.01);
-    // the factor norms grow linearly, W quadratically: the float64 gradient vanishes exactly (SPEC §8.4)
+    // the factor norms grow linearly, W quadratically: the float64 gradient vanishes exactly (docs/theory/factorized.md#training)
     expect(r1.status).toBe('converged');
     const r = ratios(fm.getWkq());
     expect(r.gamma).toBeGreaterThan(100);
@@ -246,7 +246,7 @@ describe('training checks (SPEC §8.7.2 as package data): W → the Frobenius SV
   });
 });
 
-describe('SPEC §8.7.3 as package data: a non-unique W_*, judged by value ratios (B3), not cosines (B2)', () => {
+describe('Non-unique nuclear SVM (docs/theory/factorized.md#worked-examples) as package data: a non-unique W_*, judged by value ratios (B3), not cosines (B2)', () => {
   // V = {p, r, s, t}; collocation p→s, r→t, s→p, t→r; [r,p]→t and [t,s]→r select r (query p) and t (query s)
   const ds = fromArrays(['p', 'r', 's', 't'], [
     { context: ['p'], next: 's' }, { context: ['r'], next: 't' }, { context: ['s'], next: 'p' }, { context: ['t'], next: 'r' },
@@ -264,7 +264,7 @@ describe('SPEC §8.7.3 as package data: a non-unique W_*, judged by value ratios
       const fm = await createFactorizedModel(packed, { backend: 'wasm', init: 'pytorch', initSeed });
       fm.model.stage1(300, 0.5);
       const r = fm.stage2(6000, 0.01);
-      // the float64 gradient vanishes exactly near t = 3000 (SPEC: ≈ 2930 with the selection loss)
+      // the float64 gradient vanishes exactly near t = 3000 (≈ 2930 with the selection loss, docs/theory/factorized.md#worked-examples)
       expect(r.status).toBe('converged');
       expect(r.steps).toBeGreaterThan(2500);
       expect(r.steps).toBeLessThan(3500);

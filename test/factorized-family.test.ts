@@ -149,7 +149,7 @@ describe('the family, the experiments and the CLI', () => {
     expect(JSON.parse(JSON.stringify({ ...swept, elapsedMs: 0 }))).toEqual(JSON.parse(JSON.stringify({ ...inThread, elapsedMs: 0 })));
   });
 
-  it('SPEC §8.6 local convergence, 12 runs at their size: means at t = 2000 within 3·std/√12 of the spec re-run', async () => {
+  it('local convergence (docs/theory/factorized.md#local-convergence), 12 runs at their size: means at t = 2000 within 3·std/√12 of an independent re-run', async () => {
     const e = await localConvergenceExperiment({ runs: 12, every: 1000 });
     const at = e.steps.indexOf(2000);
     const spec: Array<[string, number, number]> = [

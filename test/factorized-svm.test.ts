@@ -108,7 +108,7 @@ describe('exact LDP projection onto the margin polyhedron', () => {
   });
 });
 
-describe('Frobenius and nuclear-norm SVMs: SPEC §8.7 worked examples', () => {
+describe('Frobenius and nuclear-norm SVMs: docs/theory/factorized.md#worked-examples worked examples', () => {
   test('8.7.1: W_F, W_*, ν* = 2√2/√3, the dual certificate, cos = √3/2', () => {
     const c = twoByTwo(Math.PI / 3);
     const F = solveFrobeniusSvm(c);
@@ -128,7 +128,7 @@ describe('Frobenius and nuclear-norm SVMs: SPEC §8.7 worked examples', () => {
     expect(maxAbsDiff(N.W, [1, 1, s3, s3])).toBeLessThan(1e-8);
     expect(N.rank).toBe(1);
     expect(Math.abs(cos(F.W, N.W) - Math.sqrt(3) / 2)).toBeLessThan(1e-8);
-    // the spec's certificate λ = (√(2/3), √(2/3)): ‖λ₁A₁ + λ₂A₂‖_op = 1 and Σλ = ν*
+    // the worked example's certificate λ = (√(2/3), √(2/3)): ‖λ₁A₁ + λ₂A₂‖_op = 1 and Σλ = ν*
     const l = Math.sqrt(2 / 3);
     expect(Math.abs(svd(combine(c, [l, l]), 2, 2).sigma[0] - 1)).toBeLessThan(1e-15);
     expect(maxAbsDiff(N.lambda, [l, l].map((x) => x * N.lambda[0] / l))).toBeLessThan(1e-6);
@@ -208,7 +208,7 @@ describe('Frobenius and nuclear-norm SVMs: SPEC §8.7 worked examples', () => {
     expect(Math.abs(N.nuclearNorm - 1.658312395178)).toBeLessThan(2e-9);
     expect(Math.abs(N.lowerBound - 1.658312395178)).toBeLessThan(2e-9);
     expect(maxAbsDiff(N.W, expected)).toBeLessThan(1e-8);
-    // SPEC §4's all-inequality form (a > b and b > a both demanded) is infeasible
+    // the core family's all-inequality form (docs/theory/core.md#max-margin-directions) (a > b and b > a both demanded) is infeasible
     const both = marginConstraints(4, 4, [diff(4, 0, 1), diff(4, 1, 0), diff(4, 0, 3)], Array(3).fill(unit(4, 3)));
     expect(() => solveNuclearSvm(both)).toThrow(/infeasible/);
   });

@@ -232,7 +232,7 @@ describe('solveColumnQP: hand-solved QPs', () => {
   });
 });
 
-describe('SPEC §4 counter-example to Proposition 2', () => {
+describe('Counter-example to Proposition 2 (docs/theory/core.md#proposition-2-is-not-always-exact)', () => {
   // Tokens a, b, c, d, q = 0..4; one query q with constraints a>q, b>c, b>d, b>q.
   const problem: MaxMarginProblem = {
     V: 5,

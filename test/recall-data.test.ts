@@ -1,4 +1,4 @@
-// SPEC §11.1 generator invariants, §11.2 Bayes predictor and metrics, §11.5 closed forms, bad input.
+// docs/theory/recall.md#data generator invariants, §11.2 Bayes predictor and metrics, §11.5 closed forms, bad input.
 import { describe, expect, it } from 'vitest';
 import { validateTask, type RecallTask } from '../src/tasks/recall/config.js';
 import { FixedSentences, RecallGenerator, allocBatch } from '../src/tasks/recall/data.js';
@@ -10,7 +10,7 @@ import { NtpError } from '../src/errors.js';
 
 const paper = (alpha: number, context = 256): RecallTask => ({ vocab: 60, triggers: 5, outputs: 4, context, alpha });
 
-describe('generator (SPEC §11.1)', () => {
+describe('generator (docs/theory/recall.md#data)', () => {
   it.each([0, 0.5])('α = %s: trigger last, one (q, y) bigram, (q, τ) only when noisy, no other trigger, targets', (alpha) => {
     const task = paper(alpha, 64);
     const H = task.context;
@@ -113,7 +113,7 @@ describe('generator (SPEC §11.1)', () => {
   });
 });
 
-describe('Bayes predictor and closed forms (SPEC §11.2, §11.5)', () => {
+describe('Bayes predictor and closed forms (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms)', () => {
   it('h(α) and the reference values', () => {
     expect(binaryEntropy(0)).toBe(0);
     expect(binaryEntropy(0.2)).toBeCloseTo(0.5004024235, 10);

@@ -1,4 +1,4 @@
-// Training runs against the closed forms of SPEC §11.5 at the paper's N = 60, the run's
+// Training runs against the closed forms of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms at the paper's N = 60, the run's
 // records and refusals, the SweepFamily contract, and `ntp recall`.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { capture } from './helpers/cli.js';
 
 const small = { vocab: 60, triggers: 5, outputs: 4, context: 24, batch: 64, evalSize: 128, testSize: 64 };
 
-describe('population runs against SPEC §11.5 (N = 60)', () => {
+describe('population runs against docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms (N = 60)', () => {
   it.each([0.2, 0.5, 0.8])('Reparam-Linear-FA, α = %s: Λ_t = ηt exactly and L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}) on held-out and unseen outputs', async (alpha) => {
     const t = await runRecall({ ...small, model: 'reparam', attention: 'linear', kappa: 1, alpha, steps: 120, every: 10, eta: 0.1, seed: 1 });
     expect(t.records.length).toBe(13);
@@ -72,10 +72,10 @@ describe('SweepFamily and experiments', () => {
     const b = await recallFamily.run(cfg, 5);
     expect(a).toEqual(b);
     expect(a.records.map((r) => r.step)).toEqual([0, 5, 10]);
-    expect(a.status).toBe('running');
-    expect(() => recallFamily.validate({ alpha: 1 })).toThrow(/alpha must be in \[0, 1\)/);
+    expect(a.status).toBe('completed');
+    expect(() => recallFamily.validate({ alpha: 1 })).toThrow(/alpha must be a finite number in \[0, 1\)/);
     expect(() => recallFamily.validate({ context: 3 })).toThrow(/context/);
-    expect(() => recallFamily.validate({ colour: 3 })).toThrow(/unknown option colour/);
+    expect(() => recallFamily.validate({ colour: 3 })).toThrow(/unknown option "colour"/);
   });
 
   it('closed-forms: L̂_t and Λ_t to 1e-12, softmax floors to 1e-9, κ = 0 floor to O(η²)', async () => {
@@ -91,14 +91,14 @@ describe('SweepFamily and experiments', () => {
 
   it('alpha-sweep: one model at α = 0, 0.2, 0.5, 0.8; logits: three linear models at α = 0.2, 0.5, 0.8 with ξ_A and ξ_F panels', async () => {
     const sweep = await runExperiment('alpha-sweep', { ...small, model: 'reparam', attention: 'linear', steps: 40, every: 20 });
-    expect(sweep.runs.map((t) => t.config.alpha)).toEqual([0, 0.2, 0.5, 0.8]);
+    expect(sweep.data.runs.map((t) => t.config.alpha)).toEqual([0, 0.2, 0.5, 0.8]);
     // Reparam-Linear-FA, noisy: L̂_40 = h(α) + ln(1 + (1−α)(N−2)e^{−4}) whatever α
-    for (const t of sweep.runs.slice(1)) expect(Math.abs(t.final.lossHat - reparamNoisyLoss(60, t.config.alpha, 4))).toBeLessThan(1e-12);
+    for (const t of sweep.data.runs.slice(1)) expect(Math.abs(t.final.lossHat - reparamNoisyLoss(60, t.config.alpha, 4))).toBeLessThan(1e-12);
     const logits = await runExperiment('logits', { ...small, samples: 64, steps: 4, evalSize: 64 });
-    expect(logits.runs.map((t) => `${t.label} ${t.config.alpha}`)).toEqual(['Reparam-Linear-FA 0.2', 'Reparam-Linear-W-FA 0.2', 'Origin-Linear-FA 0.2', 'Reparam-Linear-FA 0.5', 'Reparam-Linear-W-FA 0.5', 'Origin-Linear-FA 0.5', 'Reparam-Linear-FA 0.8', 'Reparam-Linear-W-FA 0.8', 'Origin-Linear-FA 0.8']);
+    expect(logits.data.runs.map((t) => `${t.label} ${t.config.alpha}`)).toEqual(['Reparam-Linear-FA 0.2', 'Reparam-Linear-W-FA 0.2', 'Origin-Linear-FA 0.2', 'Reparam-Linear-FA 0.5', 'Reparam-Linear-W-FA 0.5', 'Origin-Linear-FA 0.5', 'Reparam-Linear-FA 0.8', 'Reparam-Linear-W-FA 0.8', 'Origin-Linear-FA 0.8']);
     expect(JSON.stringify(logits.figures[0].spec)).toContain('max ξ_A');
     // the Reparam model's attention logit of y is Λ exactly, and its feed-forward logit of τ is γ + Λ
-    const rep = logits.runs[0];
+    const rep = logits.data.runs[0];
     for (const r of rep.records) {
       expect(r.xiAOutput).toBeCloseTo(r.lambda!, 12);
       expect(r.xiFNoise).toBeCloseTo(rep.gamma! + r.lambda!, 12);
@@ -107,9 +107,9 @@ describe('SweepFamily and experiments', () => {
 
   it('figure2 (finite-sample, ReLU, noisy): three models, population and test loss per epoch', async () => {
     const r = await runExperiment('figure2', { ...small, samples: 128, steps: 8, evalSize: 64 });
-    expect(r.runs.map((t) => t.label)).toEqual(['Reparam-ReLU-FA', 'Reparam-ReLU-W-FA', 'Origin-ReLU-FA']);
+    expect(r.data.runs.map((t) => t.label)).toEqual(['Reparam-ReLU-FA', 'Reparam-ReLU-W-FA', 'Origin-ReLU-FA']);
     expect(r.figures.map((f) => f.name)).toEqual(['figure2']);
-    expect(r.runs.every((t) => t.config.alpha === 0.5 && t.records.length === 5)).toBe(true);
+    expect(r.data.runs.every((t) => t.config.alpha === 0.5 && t.records.length === 5)).toBe(true);
   });
 });
 
@@ -126,7 +126,7 @@ describe('ntp recall', () => {
   it('writes trajectory.json with bayesRisk and records, and a figure with the Bayes risk line', async () => {
     const out = join(tmp(), 'run');
     const io = capture();
-    const code = await main(['recall', ...tiny, '--model', 'reparam', '--alpha', '0.5', '--steps', '30', '--every', '10', '--eta', '0.5', '--out', out], io);
+    const code = await main(['recall', 'train', ...tiny, '--model', 'reparam', '--alpha', '0.5', '--steps', '30', '--every', '10', '--eta', '0.5', '--out', out], io);
     expect(io.err).toBe('');
     expect(code).toBe(0);
     const t = JSON.parse(readFileSync(join(out, 'trajectory.json'), 'utf8'));
@@ -140,24 +140,31 @@ describe('ntp recall', () => {
     expect(io.out).toContain('Reparam-Linear-FA');
   });
 
-  it('bad input: exit 1 naming the option and no output; malformed command line: exit 2', async () => {
+  it('a model that cannot train: exit 1 naming the options and no output; out-of-range or conflicting flags: exit 2 naming them', async () => {
+    {
+      const out = join(tmp(), 'bad');
+      const io = capture();
+      expect(await main(['recall', 'train', ...tiny, '--model', 'origin', '--attention', 'linear', '--kappa', '0', '--out', out], io)).toBe(1);
+      expect(io.err).toMatch(/never trains attention/);
+      expect(existsSync(out)).toBe(false);
+    }
     for (const [args, re] of [
-      [['--alpha', '1'], /--alpha must be in \[0, 1\)/],
-      [['--context', '3'], /--context must be an integer >= 4/],
-      [['--d', '10'], /--d must be >= 2N = 24/],
+      [['--alpha', '1'], /--alpha must be a finite number in \[0, 1\)/],
+      [['--context', '3'], /--context must be an integer in \[4, /],
+      [['--d', '4'], /--d must be an integer in \[8, /],
+      [['--d', '20'], /--d must be >= 2N = 24/],
       [['--triggers', '6', '--outputs', '5'], /--triggers \(6\) \+ --outputs \(5\) must be <= --vocab − 2/],
-      [['--model', 'origin', '--attention', 'linear', '--kappa', '0'], /never trains attention/],
-      [['--vocab', '5000'], /--vocab must be <= 4096/],
+      [['--vocab', '5000'], /--vocab must be an integer in \[4, 4096\]/],
       [['--batch', '2000000', '--context', '256'], /exceed the 268435456 a run may hold/],
     ] as const) {
       const out = join(tmp(), 'bad');
       const io = capture();
-      expect(await main(['recall', ...tiny, ...args, '--out', out], io), args.join(' ')).toBe(1);
+      expect(await main(['recall', 'train', ...tiny, ...args, '--out', out], io), args.join(' ')).toBe(2);
       expect(io.err).toMatch(re);
       expect(existsSync(out)).toBe(false);
     }
     const io = capture();
-    expect(await main(['recall', '--colour', 'red'], io)).toBe(2);
-    expect(io.err).toMatch(/unknown option "--colour"/);
+    expect(await main(['recall', 'train', '--colour', 'red'], io)).toBe(2);
+    expect(io.err).toMatch(/unknown option --colour/);
   });
 });

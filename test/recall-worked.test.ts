@@ -1,4 +1,4 @@
-// SPEC §11.7: the worked examples, exact, on both backends (f64).
+// docs/theory/recall.md#worked-examples: the worked examples, exact, on both backends (f64).
 import { describe, expect, it } from 'vitest';
 import { batchOf } from '../src/tasks/recall/data.js';
 import { createRecallModel } from '../src/tasks/recall/model.js';
@@ -20,7 +20,7 @@ const table: Array<[string, RecallModelKind, RecallAttention, 0 | 1, number[], n
   ['Reparam-Softmax', 'reparam', 'softmax', 1, [1.7901252047, 1.7787039911, 1.7667294639, 1.7542018558], 1e-10],
 ];
 
-describe.each(['wasm', 'js'] as const)('SPEC §11.7 noiseless batch (%s, f64)', (backend) => {
+describe.each(['wasm', 'js'] as const)('docs/theory/recall.md#worked-examples noiseless batch (%s, f64)', (backend) => {
   it.each(table)('%s: losses after t = 1 … 4 NGD steps (η = 0.1)', async (_name, model, attention, kappa, expected, tol) => {
     const m = await createRecallModel({ task: tiny, model, attention, kappa, backend, maxBatch: 3 });
     const t0 = m.loss(noiseless);
@@ -124,7 +124,7 @@ describe.each(['wasm', 'js'] as const)('SPEC §11.7 noiseless batch (%s, f64)', 
   });
 });
 
-describe.each(['wasm', 'js'] as const)('SPEC §11.7 in float32 (%s)', (backend) => {
+describe.each(['wasm', 'js'] as const)('docs/theory/recall.md#worked-examples in float32 (%s)', (backend) => {
   it.each(table.filter((r) => r[1] === 'origin'))('%s: losses after t = 1 … 4 within float32 resolution', async (_name, model, attention, kappa, expected) => {
     const m = await createRecallModel({ task: tiny, model, attention, kappa, backend, precision: 'f32', maxBatch: 3 });
     for (let t = 0; t < 4; t++) {

@@ -20,7 +20,7 @@ const errorBox = byId('error');
 const example = select('example');
 example.replaceChildren(...Object.entries(EXAMPLES).map(([k, e]) => h('option', { value: k }, e.label)));
 example.value = DEFAULT_EXAMPLE;
-const FIELDS = ['family', 'd', 'length', 'attention', 'layers', 'heads', 'steps'] as const;
+const FIELDS = ['process', 'd', 'length', 'attention', 'layers', 'heads', 'steps'] as const;
 function applyExample(): void {
   const s = EXAMPLES[example.value].settings as unknown as Record<string, unknown>;
   for (const f of FIELDS) if (s[f] !== undefined) byId<HTMLInputElement | HTMLSelectElement>(f).value = String(s[f]);
@@ -32,14 +32,14 @@ function settings(): AutoregressiveSettings {
   const base = EXAMPLES[example.value].settings;
   return {
     ...base,
-    family: select('family').value as AutoregressiveSettings['family'],
+    process: select('process').value as AutoregressiveSettings['process'],
     d: input('d').valueAsNumber,
     length: input('length').valueAsNumber,
     attention: select('attention').value as AutoregressiveSettings['attention'],
     layers: input('layers').valueAsNumber,
     heads: input('heads').valueAsNumber,
     steps: input('steps').valueAsNumber,
-    lr: input('lr').valueAsNumber,
+    eta: input('eta').valueAsNumber,
     batch: input('batch').valueAsNumber,
     backend: select('backend').value as AutoregressiveSettings['backend'],
     precision: select('precision').value as AutoregressiveSettings['precision'],
@@ -145,7 +145,7 @@ byId('train').addEventListener('click', () => {
   const s = settings();
   records = [];
   planned = s.steps ?? 0;
-  title = `${s.family}, d = ${s.d}, T = ${s.length}, ${s.attention} attention, ${s.layers} layers × ${s.heads} heads, ${s.backend} ${s.precision}`;
+  title = `${s.process}, d = ${s.d}, T = ${s.length}, ${s.attention} attention, ${s.layers} layers × ${s.heads} heads, ${s.backend} ${s.precision}`;
   byId('curves').replaceChildren(h('p', { class: 'meta' }, 'Shown when the run ends.'));
   byId('curve-summary').replaceChildren();
   runner.start(s);

@@ -47,7 +47,7 @@ export function renderStructure(container: HTMLElement, ds: Dataset, analysis: A
 }
 
 /**
- * Cyclic data (SPEC §7): each cyclic query's strongly connected components in topological order;
+ * Cyclic data (docs/theory/cyclic.md): each cyclic query's strongly connected components in topological order;
  * stage 2 grows along the graph-SVM that ranks them and settles inside them at W_fin.
  */
 function sccLines(ds: Dataset, analysis: Analysis): HTMLElement[] {

@@ -14,7 +14,7 @@ Check a dataset against the paper's assumptions and describe its structure: the 
 each query's partial order and token classes (optimal, non-optimal, confused, non-comparable),
 and the unseen contexts whose prediction Theorem 3 fixes. Cyclic orders and confused tokens
 break Assumption 1 but not training: the report then gives the SCCs and whether stage 2 has a
-graph-SVM direction (SPEC §7), and the exit code is 0. Exits with 1 when the dataset cannot be
+graph-SVM direction (docs/theory/cyclic.md), and the exit code is 0. Exits with 1 when the dataset cannot be
 trained (a collocation that is not a function or not injective, a sample without optimal token),
 naming the reason.
 
@@ -119,9 +119,9 @@ export function formatAnalysisReport(ds: Dataset, a: Analysis, source: string, c
   if (!a.realizable && a.trainable) {
     const n = a.queries.filter((qa) => (a.acyclic ? qa.confused.length > 0 : qa.cycle !== null)).length;
     const what = `${a.acyclic ? 'Confused tokens' : 'Cyclic orders'} under ${n} quer${n === 1 ? 'y' : 'ies'}: trainable all the same; `;
-    if (direction === null || direction.status === 'optimal') out.push(`${what}stage 2 grows along the graph-SVM over the SCCs (SPEC §7).`);
-    else if (direction.status === 'no-direction') out.push(`${what}there is no divergent direction: ${direction.message} (SPEC §7.11.5).`);
-    else out.push(`${what}but there is no divergent direction, so a run's cosines are skipped: ${direction.message} (SPEC §7.11.7).`);
+    if (direction === null || direction.status === 'optimal') out.push(`${what}stage 2 grows along the graph-SVM over the SCCs (docs/theory/cyclic.md).`);
+    else if (direction.status === 'no-direction') out.push(`${what}there is no divergent direction: ${direction.message} (docs/theory/cyclic.md#the-graph-svm).`);
+    else out.push(`${what}but there is no divergent direction, so a run's cosines are skipped: ${direction.message} (docs/theory/cyclic.md#the-graph-svm).`);
   } else if (!a.trainable) {
     out.push(`Not trainable: ${untrainable(a).map((v) => v.kind).filter((k, i, all) => all.indexOf(k) === i).join(', ')} (see the violations above).`);
   }

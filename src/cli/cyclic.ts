@@ -13,7 +13,7 @@ import { trainCyclic, type CyclicTrainResult } from '../tasks/cyclic/train.js';
 /** Help text of `ntp cyclic`. */
 export const CYCLIC_USAGE = `Usage: ntp cyclic [options]
 
-Li et al.'s global-convergence experiment on cyclic token-priority orders (SPEC §7.9): random
+Li et al.'s global-convergence experiment on cyclic token-priority orders (docs/theory/cyclic.md#li-et-als-global-convergence-experiment): random
 cyclic datasets (n = 6 samples of T = 4 distinct tokens out of K = 6, normalized Gaussian
 embeddings, d = 8), the selection head trained by NGD (lr 0.01, 4000 steps, PyTorch-default
 init), measured against the exact graph-SVM W_svm and finite part W_fin. Prints the final metrics

@@ -9,7 +9,7 @@ import { type CliIO, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, 
 export const FACTORIZED_USAGE = `Usage: ntp factorized EXPERIMENT --out DIR [options]
 
 Factorized attention W = K·Qᵀ vs W, against exact Frobenius and certified nuclear-norm SVMs
-(Tarzanagh et al. 2023; SPEC §8.6). Writes DIR/EXPERIMENT.json, .md (table) and .svg (figure).
+(Tarzanagh et al. 2023; docs/theory/factorized.md#local-convergence). Writes DIR/EXPERIMENT.json, .md (table) and .svg (figure).
 
 Experiments:
   local   their local_converge: W and (K,Q) trained by per-parameter NGD on random instances,

@@ -19,21 +19,28 @@ const COMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> =
 
 export const USAGE = `Usage: ntp COMMAND [options]
 
-Commands:
+The core family (Huang, Liang, Yang 2024: Algorithm 1):
   train       train with Algorithm 1 (or a baseline); writes the trajectory, model and Figure 2
   generate    generate a random realizable dataset
-  example     write a built-in dataset (svop)
+  example     write a built-in dataset
   analyze     report a dataset's structure and whether it is realizable
   maxmargin   solve the max-margin problems of a dataset
   predict     predict the next token with a trained model
-  sweep       run many configs on every core or as shards on a cluster; merge and report them
-  cyclic      cyclic orders: Li et al.'s global-convergence experiment against the exact W_svm, W_fin
-  factorized  factorized attention K·Qᵀ vs W against the Frobenius and nuclear-norm SVMs
-  recall      in-context recall with a noise token (Nguyen & Nguyen-Tang 2025): runs and the paper's figures
-  autoregressive  in-context autoregressive learning by causal kernel descent (reconstruction R-C)
 
-Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
+The other families, each "ntp FAMILY train [options]" for one run and
+"ntp FAMILY experiment NAME [options]" for the papers' experiments:
+  cyclic          cyclic token orders (Li et al. 2024): SCCs, the graph-SVM W_svm and its finite part
+  factorized      factorized attention K·Qᵀ (Tarzanagh et al. 2023) against the nuclear-norm SVM
+  recall          in-context recall with a noise token (Nguyen & Nguyen-Tang 2025) against the Bayes risk
+  autoregressive  in-context autoregressive learning by causal kernel descent (Sander & Peyré 2024, a reconstruction)
+
+Many runs:
+  sweep       run many configs on every core or as shards on a cluster; merge and report them
+
+Every command takes --out DIR (written all or nothing), --json (one JSON object on stdout) and
+-h/--help. Run "ntp COMMAND --help" (or "ntp help COMMAND") for a command's options,
 "ntp --version" for the version. Also installed as "ntp-dynamics" (npx ntp-dynamics ...).
+The theory of each family is in docs/theory/ (in the package).
 `;
 
 /** Runs the CLI on arguments (without node and script) and returns the exit code. */
@@ -47,14 +54,15 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     io.stdout(`${packageVersion()}\n`);
     return 0;
   }
-  if (command === 'help' && rest.length > 0) return main([rest[0], '--help'], io);
+  if (command === 'help' && rest.length > 0) return main([...rest, '--help'], io);
   if (command === '--help' || command === '-h' || command === 'help') {
     io.stdout(USAGE);
     return 0;
   }
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!run) {
-    io.stderr(`error: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    const { didYouMean } = await import('../family/schema.js');
+    io.stderr(`error: unknown command ${JSON.stringify(command)}${didYouMean(command, Object.keys(COMMANDS))}\n${USAGE}`);
     return EXIT_USAGE;
   }
   return run(rest, io);

@@ -47,7 +47,7 @@ DIR/figure.svg, all or none. Without the optional packages vega and vega-lite, F
 written as its Vega-Lite spec, DIR/figure.vl.json ("npm install vega vega-lite" for the SVG).
 A progress bar (rate, ETA, loss) is drawn on stderr when stderr is a terminal.
 On data whose query orders have cycles or confused tokens (see ntp analyze), stage 2's cosine is
-measured against the graph-SVM W_svm over the SCCs (SPEC §7.3) instead of W*_kq, and
+measured against the graph-SVM W_svm over the SCCs (docs/theory/cyclic.md#the-graph-svm) instead of W*_kq, and
 maxmargin.json holds W*_ov and W_svm.
 `;
 
@@ -130,7 +130,7 @@ export async function runTrain(argv: string[], io: CliIO = processIO): Promise<n
     if (figure) files.push({ name: figure.file, content: figure.content });
     await writeDirectoryAtomic(outDir, files);
     const notRealizable = result.reference.kind === 'graph-svm'
-      ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (SPEC §7.3), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
+      ? `the query orders have cycles or confused tokens (Assumption 1 fails), so W*_kq does not exist: stage 2's cosine is measured against the graph-SVM W_svm over the SCCs (docs/theory/cyclic.md#the-graph-svm), maxmargin.json holds W*_ov and W_svm, and the generalization report is n/a${result.reference.message ? `; ${result.reference.message}` : ''}`
       : result.maxMargin === null && !analyze(ds).realizable
         ? `the dataset is not realizable (Assumption 1 fails), so W*_ov and W*_kq do not exist: maxmargin.json holds null, cos(W, W*) and the generalization report are n/a. Why:\n${formatViolations(analyze(ds).violations)}`
         : null;

@@ -44,7 +44,7 @@ export interface QueryAnalysis {
   /** Tokens of one cycle of >_q (t0 > t1 > … > t0, listed once each), or null when acyclic. */
   cycle: number[] | null;
   /**
-   * Strongly connected components of the token-priority graph G_q (SPEC §7.2: the edges o → j of
+   * Strongly connected components of the token-priority graph G_q (docs/theory/cyclic.md#token-priority-graphs-and-sccs: the edges o → j of
    * `order`), in topological order of the condensation (sources first), token ids ascending in
    * each. All singletons exactly when the order is acyclic.
    */
@@ -80,7 +80,7 @@ export interface Analysis {
   acyclic: boolean;
   /**
    * Training is well defined: the collocation is a function and injective and every sample has an
-   * optimal token. Cycles and confused tokens are allowed (SPEC §7.2 (c)); Assumption 1 is `realizable`.
+   * optimal token. Cycles and confused tokens are allowed (docs/theory/cyclic.md#token-priority-graphs-and-sccs (c)); Assumption 1 is `realizable`.
    */
   trainable: boolean;
 }

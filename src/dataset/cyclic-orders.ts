@@ -1,5 +1,5 @@
 /**
- * A dataset seen as the cyclic-orders family sees it (SPEC §7): every sample's target token
+ * A dataset seen as the cyclic-orders family sees it (docs/theory/cyclic.md): every sample's target token
  * o_n (the optimal token, n(o_n) = y_n), its weight π_n, and per query token q the token-priority
  * graph G_q with its SCCs and condensation.
  */

@@ -75,7 +75,7 @@ export interface GenerateOptions {
    * false (default): every optimal token of a query meets every non-optimal one in some sample,
    * the case where Proposition 2's closed form for W*_kq is exact. true: for every query one
    * optimal token meets only the query itself among the non-optimal tokens (the shape of the
-   * counter-example in SPEC §4); with more non-optimal than optimal tokens per query the closed
+   * counter-example in docs/theory/core.md#proposition-2-is-not-always-exact); with more non-optimal than optimal tokens per query the closed
    * form is then provably not the max-margin solution.
    */
   incomplete?: boolean;

@@ -1,6 +1,6 @@
 /**
  * Strongly connected components of a directed graph by Tarjan's algorithm, iterative (no
- * recursion depth limit), O(nodes + edges). Used for the token-priority graphs of SPEC §7.2.
+ * recursion depth limit), O(nodes + edges). Used for the token-priority graphs of docs/theory/cyclic.md#token-priority-graphs-and-sccs.
  */
 
 /** SCCs of a graph given in CSR form (node v's successors are adj[start[v] … start[v+1])). */

@@ -10,7 +10,7 @@ import type { PackedData } from './packed.js';
 import type { WasmExports, WasmModel } from './wasm.js';
 
 /**
- * How the factors start (SPEC §8.4):
+ * How the factors start (docs/theory/factorized.md#training):
  * - `pytorch`: every entry of K_f and Q_f uniform in (−1/√d, 1/√d), PyTorch's default for a Linear(d, m)
  *   (the peer's `local_converge`);
  * - `k-gaussian`: K_f = 0.1·N(0, 1), Q_f = 0 (the peer's `visualization*`);
@@ -48,7 +48,7 @@ export interface FactorizedModel {
   readonly d: number;
   readonly m: number;
   readonly lambda: number;
-  /** e.g. m below the rank the nuclear solution may need (SPEC §8.4) */
+  /** e.g. m below the rank the nuclear solution may need (docs/theory/factorized.md#training) */
   readonly warnings: readonly string[];
   getK(): Float64Array;
   getQ(): Float64Array;
@@ -131,7 +131,7 @@ function initialFactors(init: FactorInit, d: number, m: number, seed: number): {
   return { K, Q };
 }
 
-/** m below min(d, number of distinct stage-2 queries) may be below rank W_* (SPEC §8.4). */
+/** m below min(d, number of distinct stage-2 queries) may be below rank W_* (docs/theory/factorized.md#training). */
 function rankWarnings(data: PackedData, d: number, m: number): string[] {
   const queries = new Set<number>();
   for (let n = 0; n < data.N; n++) {

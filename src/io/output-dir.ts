@@ -63,8 +63,10 @@ async function cleanLeftovers(parent: string, base: string, dir: string, dirExis
  *
  * An existing `dir` is replaced only if it holds nothing but files of this set (a previous run):
  * a directory with other files, the current directory or a root is refused, never swapped away.
+ * `owns` may recognise a directory as this command's own output even when it holds other names
+ * (an earlier run that drew other figures).
  */
-export async function writeDirectoryAtomic(dir: string, files: readonly DirectoryFile[]): Promise<void> {
+export async function writeDirectoryAtomic(dir: string, files: readonly DirectoryFile[], opts: { owns?: (entries: readonly string[]) => boolean } = {}): Promise<void> {
   if (dir.trim() === '') throw new NtpError('io', 'the output directory is an empty string');
   const abs = resolve(dir);
   const parent = dirname(abs);
@@ -88,7 +90,7 @@ export async function writeDirectoryAtomic(dir: string, files: readonly Director
   }
   const exists = await cleanLeftovers(parent, base, abs, current !== null);
   if (exists && current === null) current = await readdir(abs).catch(() => []);
-  const foreign = (current ?? []).find((e) => !names.has(e));
+  const foreign = current && opts.owns?.(current) ? undefined : (current ?? []).find((e) => !names.has(e));
   if (foreign !== undefined) {
     throw new NtpError('io', `the output directory ${JSON.stringify(dir)} holds ${JSON.stringify(foreign)}, which this command did not write; it replaces the whole directory, so give an empty or new one`);
   }

@@ -41,7 +41,7 @@ const FNV_PRIME = 16777619;
 /**
  * {@link solveColumnQP} on flat pair arrays (validated by the caller except for self-pairs).
  * `label` prefixes error messages so callers can say which problem failed.
- * With `weight` the objective is Σ_v weight[v]·w[v]² (node weights, SPEC §7.3: a contracted SCC
+ * With `weight` the objective is Σ_v weight[v]·w[v]² (node weights, docs/theory/cyclic.md#the-graph-svm: a contracted SCC
  * of |C| tokens has weight |C|); without it every weight is 1 and the arithmetic is unchanged.
  * @internal
  */

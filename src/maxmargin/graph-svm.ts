@@ -1,8 +1,8 @@
 /**
- * The graph-SVM W_svm of SPEC §7.3: min ‖W‖_F subject to equal scores inside every SCC of every
+ * The graph-SVM W_svm of docs/theory/cyclic.md#the-graph-svm: min ‖W‖_F subject to equal scores inside every SCC of every
  * query graph G_q and a margin ≥ 1 on every edge between SCCs. Two exact solvers:
  * - one-hot (or orthonormal) E: one weighted column QP per query, each SCC contracted to one node
- *   of weight |C| (SPEC §7.6.2), on the package's active-set column solver; on acyclic data this
+ *   of weight |C| (docs/theory/cyclic.md#exact-references-and-certificates), on the package's active-set column solver; on acyclic data this
  *   is today's W*_kq computation, operation for operation;
  * - general E: kernel algebra on the projected Gram G' = G − Cx H⁺ Cxᵀ and an LDP (§7.6.3).
  */
@@ -35,7 +35,7 @@ export interface SvmEquality {
 export interface GraphSvm {
   /**
    * `optimal`; `no-direction` when no query graph has an edge between two SCCs (W_svm = 0, no
-   * growth, SPEC §7.11.5); `infeasible` when no W meets the constraints (general E only, §7.10.4).
+   * growth, docs/theory/cyclic.md#the-graph-svm); `infeasible` when no W meets the constraints (general E only, §7.10.4).
    */
   status: 'optimal' | 'no-direction' | 'infeasible';
   /** Which solver ran. */

@@ -284,7 +284,7 @@ function ovCheck(
 }
 
 /**
- * Solves SPEC §4's max-margin problems exactly:
+ * Solves the max-margin problems of docs/theory/core.md#max-margin-directions exactly:
  * W*_ov = argmin ‖W‖_F s.t. (e_{n(x)} − e_v)ᵀ W E_x ≥ 1 for every collocation x and v ≠ n(x), and
  * W*_kq = argmin ‖W‖_F s.t. (E_o − E_j)ᵀ W E_q ≥ 1 for every attention constraint (q, o, j).
  *

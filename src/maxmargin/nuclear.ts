@@ -5,7 +5,7 @@ import { nuclearNorm, recompose, svd, type Svd } from './svd.js';
 
 /**
  * Margin constraints ⟨A_e, W⟩ ≥ 1 with rank-one A_e = a_e z_eᵀ on W ∈ R^{rows×cols}: a_e is the
- * key-side difference x_{iα} − x_{it} and z_e the query z_i (SPEC §8.2); in token space with one-hot
+ * key-side difference x_{iα} − x_{it} and z_e the query z_i (docs/theory/factorized.md#the-two-max-margin-problems); in token space with one-hot
  * embeddings a_e = e_o − e_j and z_e = e_q.
  */
 export interface MarginConstraints {
@@ -17,7 +17,7 @@ export interface MarginConstraints {
   /** count×cols row-major: z_e */
   queries: Float64Array;
   /**
-   * The graph-SVM's equalities (SPEC §7.3, §8.8 item 8): an orthonormal basis of S_fin, one
+   * The graph-SVM's equalities (docs/theory/cyclic.md#the-graph-svm and docs/theory/factorized.md#the-two-max-margin-problems): an orthonormal basis of S_fin, one
    * rows×cols matrix per row (k×(rows·cols)), or null. The problem is then min ‖W‖ s.t. W ⟂ S_fin and
    * ⟨PA_e, W⟩ ≥ 1, with P the orthogonal projector onto S_fin^⊥; the solvers enforce it inside
    * every projection.
@@ -154,7 +154,7 @@ export function constraintValues(c: MarginConstraints, W: ArrayLike<number>, out
   return out;
 }
 
-/** min_e ⟨A_e, W⟩ (+∞ without constraints): the margin γ of SPEC §8.5 B3. */
+/** min_e ⟨A_e, W⟩ (+∞ without constraints): the margin γ of B3 (docs/theory/factorized.md#metrics). */
 export function minMargin(c: MarginConstraints, W: ArrayLike<number>): number {
   let g = Infinity;
   for (const v of constraintValues(c, W)) g = Math.min(g, v);
@@ -177,7 +177,7 @@ export function combine(c: MarginConstraints, lambda: ArrayLike<number>, out: Fl
   return out;
 }
 
-/** The Frobenius-norm max-margin solution W_F (SPEC §8.2 Att-SVM). */
+/** The Frobenius-norm max-margin solution W_F (docs/theory/factorized.md#the-two-max-margin-problems Att-SVM). */
 export interface FrobeniusSvm {
   W: Float64Array;
   /** ‖W_F‖_F */
@@ -201,7 +201,7 @@ export function solveFrobeniusSvm(c: MarginConstraints, G = constraintGram(c)): 
 
 /** Options of {@link solveNuclearSvm}. */
 export interface NuclearSvmOptions {
-  /** ADMM penalty ρ (default 1, SPEC §8.3) */
+  /** ADMM penalty ρ (default 1, docs/theory/factorized.md#certified-nuclear-norm-solver) */
   rho?: number;
   /** stop when (ub − lb)/ub ≤ this (default 1e-9) */
   gapTol?: number;
@@ -227,13 +227,13 @@ export interface NuclearSvm {
   lambda: Float64Array;
   /** singular values of W, decreasing */
   sigma: Float64Array;
-  /** numerical rank of W: σ_i > 1e-6·σ_1 (SPEC §8.5 B4, solver output) */
+  /** numerical rank of W: σ_i > 1e-6·σ_1 (B4 (docs/theory/factorized.md#metrics), solver output) */
   rank: number;
   iterations: number;
 }
 
 /**
- * W_* = argmin ‖W‖_* s.t. ⟨A_e, W⟩ ≥ 1 (SPEC §8.3): scaled ADMM on min ‖W‖_* + ι_C(Z), W = Z, with
+ * W_* = argmin ‖W‖_* s.t. ⟨A_e, W⟩ ≥ 1 (docs/theory/factorized.md#certified-nuclear-norm-solver): scaled ADMM on min ‖W‖_* + ι_C(Z), W = Z, with
  * singular-value thresholding for W and the exact LDP projection onto C for Z (warm-started from the
  * previous support), started from Z = Π_C(0) = W_F. Every few iterations a certificate is formed:
  * the upper bound is ‖Z‖_* of the feasible iterate, the lower bound Σλ/‖Σλ_e A_e‖_op (weak duality)

@@ -1,4 +1,4 @@
-/** Input of {@link solveMaxMargin}: the two max-margin problems of SPEC §4 in token ids. */
+/** Input of {@link solveMaxMargin}: the two max-margin problems of docs/theory/core.md#max-margin-directions in token ids. */
 export interface MaxMarginProblem {
   /** Vocabulary size. */
   V: number;

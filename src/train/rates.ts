@@ -1,7 +1,7 @@
 import { fitLine, type LineFit } from './metrics.js';
 import type { Stage1Record } from './trainer.js';
 
-/** Fitted rates of one stage, to hold against the theory (SPEC §5). */
+/** Fitted rates of one stage, to hold against the theory (docs/theory/core.md#what-the-theory-predicts). */
 export interface StageRates {
   /** ‖W(t)‖ ≈ slope·t + b: the norm grows linearly (NGD: slope ≤ η) */
   norm: LineFit | null;

@@ -1,8 +1,8 @@
 /**
  * The directions a run's cosines are measured against, chosen by the data in this one place:
- * realizable data (Assumption 1) have the max-margin W*_ov and W*_kq of SPEC §4; trainable data
+ * realizable data (Assumption 1) have the max-margin W*_ov and W*_kq of docs/theory/core.md#max-margin-directions; trainable data
  * whose query orders have cycles or confused tokens have W*_ov (the collocation is still a
- * function) and the graph-SVM W_svm of SPEC §7.3 for stage 2. On acyclic data the graph-SVM is
+ * function) and the graph-SVM W_svm of docs/theory/cyclic.md#the-graph-svm for stage 2. On acyclic data the graph-SVM is
  * W*_kq bit for bit, so the choice never changes a realizable run's numbers.
  */
 import type { Analysis } from '../dataset/analyze.js';
@@ -16,8 +16,8 @@ import { graphSvm, type GraphSvm } from '../maxmargin/graph-svm.js';
 /** What {@link referenceDirections} found. */
 export interface ReferenceDirections {
   /**
-   * `max-margin`: realizable data, W*_ov and W*_kq (SPEC §4); `graph-svm`: trainable data with
-   * cyclic or confused orders, W*_ov and W_svm (SPEC §7.3); `none`: no reference (skipped, or the
+   * `max-margin`: realizable data, W*_ov and W*_kq (docs/theory/core.md#max-margin-directions); `graph-svm`: trainable data with
+   * cyclic or confused orders, W*_ov and W_svm (docs/theory/cyclic.md#the-graph-svm); `none`: no reference (skipped, or the
    * data cannot be trained).
    */
   kind: 'max-margin' | 'graph-svm' | 'none';
@@ -31,7 +31,7 @@ export interface ReferenceDirections {
   Wkq: Float64Array | null;
   /** Name of the stage-2 reference in reports and figures. */
   label: 'W*_kq' | 'W_svm';
-  /** The SPEC §4 solution (realizable data only). */
+  /** The docs/theory/core.md#max-margin-directions solution (realizable data only). */
   maxMargin: MaxMarginSolution | null;
   /** The graph-SVM (kind `graph-svm` only). */
   graphSvm: GraphSvm | null;
@@ -77,7 +77,7 @@ export function referenceDirections(dataset: Dataset, analysis: Analysis, embedd
   };
 }
 
-/** The two max-margin problems of a realizable dataset (SPEC §4), from its analysis. */
+/** The two max-margin problems of a realizable dataset (docs/theory/core.md#max-margin-directions), from its analysis. */
 export function maxMarginProblem(analysis: Analysis, V: number, embedding: Embedding): MaxMarginProblem {
   const collocation: Array<[number, number]> = [];
   analysis.collocation.forEach((y, x) => {

@@ -30,8 +30,8 @@ export interface TrainResult {
   generalization: GeneralizationReport | null;
   maxMargin: MaxMarginSolution | null;
   /**
-   * What the cosines were measured against (SPEC §4's W*_ov, W*_kq on realizable data; W*_ov and
-   * the graph-SVM W_svm of SPEC §7.3 on cyclic data), with the graph-SVM's status when it ran.
+   * What the cosines were measured against (W*_ov, W*_kq of docs/theory/core.md#max-margin-directions on realizable data; W*_ov and
+   * the graph-SVM W_svm of docs/theory/cyclic.md#the-graph-svm on cyclic data), with the graph-SVM's status when it ran.
    */
   reference: ReferenceSummary;
   /** On cyclic data (reference kind `graph-svm`): W*_ov (V×d) and W_svm (d×d, null when infeasible); null otherwise. */

@@ -99,7 +99,7 @@ export class Trainer {
     return new Trainer(dataset, analysis, embedding, model, options, reference);
   }
 
-  /** The max-margin solution of SPEC §4 (realizable data only; see {@link Trainer.reference}). */
+  /** The max-margin solution of docs/theory/core.md#max-margin-directions (realizable data only; see {@link Trainer.reference}). */
   get maxMargin(): MaxMarginSolution | null {
     return this.reference.maxMargin;
   }

@@ -67,7 +67,7 @@ async function expectNav(page: Page, current: string): Promise<void> {
 
 /** Nothing drawn wider than its panel: a chart or legend past the edge would be clipped or scroll. */
 async function expectNoOverflow(page: Page): Promise<void> {
-  const over = await page.evaluate(() => [...document.querySelectorAll('section')].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.querySelector('h2')?.textContent));
+  const over = await page.evaluate(() => Array.from(document.querySelectorAll('section')).filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.querySelector('h2')?.textContent));
   expect(over).toEqual([]);
 }
 
@@ -161,8 +161,8 @@ describe('lab pages, one per family', () => {
     expect(r.steps).toBe(300);
     expect(r.lastTestLoss).toBeLessThan(r.firstTestLoss / 2);
     // CKD (linear kernel, Kaczmarz limit) on the page's default test set, here in Node
-    const config = autoregressive.resolveTrainConfig({ family: 'haar', d: 3, length: 20, attention: 'linear', layers: 2, heads: 2, steps: 300 });
-    const { test } = autoregressive.trainTestSets({ family: config.family, d: config.d, length: config.length, period: config.period, theta: config.theta, trainSequences: config.trainSequences, testSequences: config.testSequences, seed: config.seed });
+    const config = autoregressive.resolveTrainConfig({ process: 'haar', d: 3, length: 20, attention: 'linear', layers: 2, heads: 2, steps: 300 });
+    const { test } = autoregressive.trainTestSets({ family: config.process, d: config.d, length: config.length, period: config.period, theta: config.theta, trainSequences: config.trainSequences, testSequences: config.testSequences, seed: config.seed });
     const ckd = autoregressive.errorCurve((x, d, T) => autoregressive.ckdPredictions(x, d, T, { kernel: 'linear', depth: Infinity, eta: 1 }), test);
     expect(r.ckd.length).toBe(20);
     r.ckd.forEach((v, i) => expect(Math.abs(v - ckd.squared[i]!), `e(${i + 1})`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(ckd.squared[i]!))));

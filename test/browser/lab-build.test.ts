@@ -67,7 +67,7 @@ describe('lab:build', () => {
     const lab = await page.evaluate(() => (window as unknown as { __ntpRecallLab: { error: string | null; bayesRisk: number; lossHat: number } }).__ntpRecallLab);
     expect(lab.error).toBeNull();
     expect(lab.bayesRisk).toBeCloseTo(Math.log(2), 12);
-    // L̂_200 = ln 2 + ln(1 + 29e^{−20}) (SPEC §11.5), as in the dev-server test
+    // L̂_200 = ln 2 + ln(1 + 29e^{−20}) (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms), as in the dev-server test
     expect(Math.abs(lab.lossHat - Math.log(2) - Math.log1p(29 * Math.exp(-20)))).toBeLessThan(1e-12);
     // every built page is served cross-origin isolated by `vite preview`: threads, stop and resume
     for (const file of ['index.html', 'cyclic.html', 'factorized.html', 'recall.html', 'autoregressive.html']) {

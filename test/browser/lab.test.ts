@@ -165,7 +165,7 @@ describe('browser lab', () => {
     await page.close();
   }, 90_000);
 
-  it('shows the SCCs of cyclic data and the W_svm / W_fin heatmaps (SPEC §7.10.1)', async () => {
+  it('shows the SCCs of cyclic data and the W_svm / W_fin heatmaps (example 1 of docs/theory/cyclic.md#worked-examples)', async () => {
     const { page, errors } = await openLab();
     const cyclic = {
       vocab: ['a', 'b', 'c', 'q'],

@@ -65,7 +65,7 @@ describe('recall lab', () => {
     const lab = await finished(page, 90_000);
     expect(lab.error).toBeNull();
     expect(lab.bayesRisk).toBeCloseTo(Math.log(2), 12);
-    // L̂_200 = ln 2 + ln(1 + 29e^{−20}) (SPEC §11.5)
+    // L̂_200 = ln 2 + ln(1 + 29e^{−20}) (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms)
     expect(Math.abs(lab.lossHat! - Math.log(2) - Math.log1p(29 * Math.exp(-20)))).toBeLessThan(1e-12);
     expect(await page.textContent('[data-testid=step]')).toBe('200 / 200');
     expect(await page.locator('[data-testid=figure] svg').textContent()).toContain('Bayes risk h(0.5)');

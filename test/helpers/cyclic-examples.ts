@@ -1,4 +1,4 @@
-// The cyclic-orders examples (SPEC §7.10) as head data, shared by the head tests.
+// The cyclic-orders examples (docs/theory/cyclic.md#worked-examples) as head data, shared by the head tests.
 import { analyze } from '../../src/dataset/analyze.js';
 import { cyclicData, type CyclicData } from '../../src/dataset/cyclic-orders.js';
 import { packHeadData } from '../../src/engine/heads/model.js';

@@ -6,11 +6,11 @@
 import { autoregressive } from 'ntp-dynamics';
 import type { RunHooks } from '../family-protocol.js';
 
-export type AutoregressiveSettings = autoregressive.AutoregressiveTrainConfig & { every: number };
+export type AutoregressiveSettings = autoregressive.AutoregressiveTrainOptions & { every: number };
 export type AutoregressiveRecord = autoregressive.TrainRecordAR;
 
 export interface AutoregressiveResult {
-  status: 'running' | 'diverged';
+  status: autoregressive.AutoregressiveTrainResult['status'];
   steps: number;
   /** e(t), t = 1 … T, of the trained model, of CKD in its Kaczmarz limit (η = 1), and of least squares */
   curves: { model: autoregressive.ErrorCurve; ckd: autoregressive.ErrorCurve; leastSquares: autoregressive.ErrorCurve };
@@ -19,8 +19,8 @@ export interface AutoregressiveResult {
 }
 
 export const EXAMPLES: Readonly<Record<string, { label: string; settings: AutoregressiveSettings }>> = {
-  haar: { label: 'Haar rotations, d = 3, T = 20, linear attention (the defaults)', settings: { family: 'haar', d: 3, length: 20, attention: 'linear', layers: 2, heads: 2, steps: 300, every: 10 } },
-  periodic: { label: 'periodic sequences, period 3, exp attention', settings: { family: 'periodic', d: 3, length: 20, period: 3, attention: 'exp', layers: 2, heads: 2, steps: 300, every: 10 } },
+  haar: { label: 'Haar rotations, d = 3, T = 20, linear attention (the defaults)', settings: { process: 'haar', d: 3, length: 20, attention: 'linear', layers: 2, heads: 2, steps: 300, every: 10 } },
+  periodic: { label: 'periodic sequences, period 3, exp attention', settings: { process: 'periodic', d: 3, length: 20, period: 3, attention: 'exp', layers: 2, heads: 2, steps: 300, every: 10 } },
 };
 
 export const DEFAULT_EXAMPLE = 'haar';

@@ -1,6 +1,6 @@
 /**
  * Kernels of multi-layer causal attention over real-valued token arrays (used by the
- * autoregressive family, SPEC §10.8): batched small products, causal lower-triangular score
+ * autoregressive family, docs/theory/autoregressive.md#compute): batched small products, causal lower-triangular score
  * blocks with σ ∈ {identity, exp, row softmax} and their backward passes, MSE and Adam.
  * Two interchangeable backends implement this interface: WebAssembly SIMD (assembly/causal-*.ts,
  * mse.ts, adam.ts) and pure TypeScript (the twins in this folder).
@@ -8,7 +8,7 @@
  * Every buffer lives in one arena (`buf`); arguments are element offsets into it and sizes
  * (pointer-and-size style). Matrices are row-major. Score blocks are T×T; row t holds keys
  * j = 1 … t (0-based): the key at position 0 is always masked (it carries no (input, target) pair,
- * SPEC §10.9), so row 0 is empty and its output is defined as 0 for every σ.
+ * docs/theory/autoregressive.md#model-and-loss), so row 0 is empty and its output is defined as 0 for every σ.
  */
 import type { BackendName, Precision } from '../backend.js';
 

@@ -1,8 +1,8 @@
 /**
- * A stage-2 model with a new head (selection or gen, SPEC §7.7): one parameter W (= W_kq, d×d,
+ * A stage-2 model with a new head (selection or gen, docs/theory/cyclic.md#training-variants): one parameter W (= W_kq, d×d,
  * key side i, query side j), scores K = EᵀWE, a head kernel per backend (assembly/selection.ts,
  * assembly/gen.ts, or their TypeScript twins), and GD or NGD steps with exact-zero-gradient,
- * non-finite and period-2 orbit detection (SPEC §9.2). The embedding products (K from W, ∇W from
+ * non-finite and period-2 orbit detection (docs/theory/cyclic.md#ngd-pathologies). The embedding products (K from W, ∇W from
  * ∇K) run in TypeScript for both backends; for one-hot E they are a transpose.
  */
 import { NtpError } from '../../errors.js';

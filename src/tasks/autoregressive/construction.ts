@@ -1,5 +1,5 @@
 /**
- * The transformer realisation of causal kernel descent (SPEC §10.3, reconstruction R-C): weights
+ * The transformer realisation of causal kernel descent (docs/theory/autoregressive.md#model-and-loss, reconstruction R-C): weights
  * of the §10.4 model (two heads, tied across layers, σ = identity for the linear kernel, exp for
  * the exponential kernel) under which n layers compute u^n_t exactly.
  * Slots of e = (u, r, q, k) ∈ R^{4d}; both heads share key = k-slot and value = r-slot / κ₀;
@@ -88,7 +88,7 @@ export async function ckdTransformerPredictions(x: Float64Array, d: number, T: n
   return model.predict(x);
 }
 
-/** Cosines between a trained model's blocks and the construction's, per layer (SPEC §10.5, optional metric). */
+/** Cosines between a trained model's blocks and the construction's, per layer (docs/theory/autoregressive.md#metrics, optional metric). */
 export interface ConstructionAlignment {
   /** per layer set (1 when tied): cos(Q_hᵀK_h, Q_cᵀK_c) for the best head matching, heads in construction order (pred, corr) */
   qk: number[][];

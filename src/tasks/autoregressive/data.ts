@@ -1,5 +1,5 @@
 /**
- * Data of the autoregressive family (SPEC §10.2, reconstruction R-C): sequences x_1, x_2, … in R^d
+ * Data of the autoregressive family (docs/theory/autoregressive.md#data, reconstruction R-C): sequences x_1, x_2, … in R^d
  * with x_{t+1} = f(x_t) and a new f per sequence: Haar-orthogonal linear maps, 2-D rotations, and
  * periodic sequences. Every generator is seeded (createRng), so a seed gives the same data in every
  * JavaScript engine.
@@ -18,7 +18,7 @@ export interface Sequences {
   x: Float64Array;
 }
 
-/** The three data families of SPEC §10.2. */
+/** The three data families of docs/theory/autoregressive.md#data. */
 export type Family = 'rotation' | 'haar' | 'periodic';
 
 /** Options of {@link generateSequences}. */
@@ -158,7 +158,7 @@ function positiveInt(name: string, v: number, min = 1): number {
   return v;
 }
 
-/** S seeded sequences of the chosen family (SPEC §10.2). */
+/** S seeded sequences of the chosen family (docs/theory/autoregressive.md#data). */
 export function generateSequences(opts: DataOptions = {}): Sequences {
   const family = opts.family ?? 'haar';
   if (!['rotation', 'haar', 'periodic'].includes(family)) throw new NtpError('invalid-option', `option family must be rotation, haar or periodic (got ${JSON.stringify(family)})`);

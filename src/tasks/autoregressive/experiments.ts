@@ -1,10 +1,11 @@
 /**
- * Experiments E-C1 … E-C4 of SPEC §10.6 (reconstruction R-C: the paper's own settings are
- * unknown). Each returns plain JSON (our numbers beside SPEC's where SPEC gives some) and
- * Vega-Lite figures. SPEC's Monte Carlo numbers come from numpy's default_rng(0); ours from the
+ * Experiments E-C1 … E-C4 of docs/theory/autoregressive.md#experiments (reconstruction R-C: the paper's own settings are
+ * unknown). Each returns plain JSON (our numbers beside an independent numpy implementation's where it gives
+ * some) and Vega-Lite figures. Its Monte Carlo numbers come from numpy's default_rng(0); ours from the
  * package's seeded generator, so their digits differ and their shape should not.
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
+import { worstStatus, type ExperimentResult as CommonExperimentResult, type RunStatus } from '../../family/result.js';
 import type { BackendName } from '../../engine/backend.js';
 import type { AttentionKind } from '../../engine/causal/kernels.js';
 import { generateSequences, iterateLinear, periodicSequence, rotation, type Sequences } from './data.js';
@@ -13,17 +14,19 @@ import { errorCurve, geometricRate, predictorDistance, curveFromPredictions, typ
 import { ckdPredictions, leastSquaresPredictions, type KernelName } from './references.js';
 import { trainAutoregressive } from './train.js';
 import { constructionAlignment } from './construction.js';
+import { checkPlan } from '../../family/limits.js';
+import { resolveOptions, type OptionsOf } from '../../family/schema.js';
+import { C4_OPTIONS, planC4, type C4Schema } from './options.js';
 
-/** What every experiment returns. */
-export interface ExperimentResult {
-  name: string;
-  reconstruction: 'R-C';
-  /** JSON-serializable results */
-  data: Record<string, unknown>;
-  /** figure file stem → Vega-Lite spec */
-  figures: Record<string, TopLevelSpec>;
-  /** human-readable lines */
-  lines: string[];
+/** What every experiment returns: the common experiment result, `reconstruction: 'R-C'` in its data. */
+export type ExperimentResult = CommonExperimentResult<Record<string, unknown>>;
+
+/** The common result of an experiment (figures as a record of stem → spec, as the experiments build them). */
+function experimentResult(name: string, config: object, data: Record<string, unknown>, figures: Record<string, TopLevelSpec>, lines: string[], statuses: RunStatus[] = []): ExperimentResult {
+  return {
+    family: 'autoregressive', name, status: worstStatus(statuses), config: { ...config }, data: { reconstruction: 'R-C', ...data }, summary: [],
+    figures: Object.entries(figures).map(([stem, spec]) => ({ name: stem, spec })), warnings: [], lines,
+  };
 }
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'null' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toFixed(4));
@@ -54,18 +57,16 @@ export function experimentC1(T = 12): ExperimentResult {
   }
   const ls = curveFromPredictions([leastSquaresPredictions(x, 2, T)], data);
   curves.push({ name: 'least squares', values: ls.squared });
-  lines.push(`SPEC §10.7 (n = ∞): 1, √3/2 = 0.866025, √3/4 = 0.433013, √3/8 = 0.216506, √3/16 = 0.108253`);
+  lines.push(`docs/theory/autoregressive.md#worked-examples (n = ∞): 1, √3/2 = 0.866025, √3/4 = 0.433013, √3/8 = 0.216506, √3/16 = 0.108253`);
   // the Kaczmarz error is |sin θ||cos θ|^{t−2}: e(t) decays by cos²θ = 1/4 per position
   const rate = geometricRate(curves[3].values);
   lines.push(`Kaczmarz e(t), t = 2 … ${T}: fitted rate ρ = ${rate?.rate.toPrecision(15)} per position (R² = ${rate?.fit.r2.toFixed(15)}); cos²θ = 0.25`);
-  return {
-    name: 'E-C1', reconstruction: 'R-C', data: { table: rows, leastSquares: ls.norm, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null }, lines,
-    figures: { 'e-c1': curvesSpec('E-C1: rotation θ = π/3, linear kernel, η = 1', 'e(t) = ‖u_t − x_{t+1}‖²', curves) },
-  };
+  return experimentResult('c1', { length: T }, { table: rows, leastSquares: ls.norm, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null },
+    { 'e-c1': curvesSpec('E-C1: rotation θ = π/3, linear kernel, η = 1', 'e(t) = ‖u_t − x_{t+1}‖²', curves) }, lines);
 }
 
-/** SPEC §10.6 E-C2 numbers (numpy default_rng(0)), at t = 2, 5, 10, 20, 30, 50. */
-export const SPEC_C2: Record<string, (number | null)[]> = {
+/** E-C2 numbers of an independent numpy implementation (default_rng(0)), at t = 2, 5, 10, 20, 30, 50. */
+export const NUMPY_C2: Record<string, (number | null)[]> = {
   'CKD n = 49, η = 1': [0.8074, 0.3461, 0.0858, 0.0242, 0.0115, 0.0043],
   'CKD n = 8, η = 1': [0.8074, 0.3461, 0.0916, 6.0e6, 2.2e10, 2.4e14],
   'CKD n = 16, η = 0.5': [0.8074, 0.3461, 0.0858, 0.0247, 0.1826, 5.2e4],
@@ -84,32 +85,30 @@ export function experimentC2(opts: { sequences?: number; seed?: number } = {}): 
     ['CKD n = 16, η = 0.1', ckdCurve(data, 'linear', 16, 0.1)],
     ['least squares', errorCurve(leastSquaresPredictions, data)],
   ];
-  const lines = [`E-C2 (reconstruction R-C): Haar O(5), T = 50, ${data.S} sequences; mean ‖u_t − x_{t+1}‖² ours [SPEC]`, `${'method'.padEnd(22)}${C2_T.map((t) => `t=${t}`.padEnd(22)).join('')}status`];
+  const lines = [`E-C2 (reconstruction R-C): Haar O(5), T = 50, ${data.S} sequences; mean ‖u_t − x_{t+1}‖² ours [numpy]`, `${'method'.padEnd(22)}${C2_T.map((t) => `t=${t}`.padEnd(22)).join('')}status`];
   const table: Record<string, unknown> = {};
   for (const [name, c] of runs) {
     const ours = C2_T.map((t) => c.squared[t - 1]);
-    table[name] = { ours, spec: SPEC_C2[name], status: c.status, firstUnstable: c.firstUnstable, curve: c.squared };
-    lines.push(`${name.padEnd(22)}${ours.map((v, i) => `${fmt(v)} [${fmt(SPEC_C2[name][i])}]`.padEnd(22)).join('')}${c.status}${c.firstUnstable ? ` from t = ${c.firstUnstable}` : ''}`);
+    table[name] = { ours, spec: NUMPY_C2[name], status: c.status, firstUnstable: c.firstUnstable, curve: c.squared };
+    lines.push(`${name.padEnd(22)}${ours.map((v, i) => `${fmt(v)} [${fmt(NUMPY_C2[name][i])}]`.padEnd(22)).join('')}${c.status}${c.firstUnstable ? ` from t = ${c.firstUnstable}` : ''}`);
   }
   const rate = geometricRate(runs[0][1].squared);
   lines.push(`Kaczmarz (n = 49) e(t), t = 2 … 50: fitted geometric rate ρ = ${rate?.rate.toFixed(4)} per position (R² = ${rate?.fit.r2.toFixed(3)})`);
-  return {
-    name: 'E-C2', reconstruction: 'R-C', data: { positions: C2_T, table, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null }, lines,
-    figures: { 'e-c2': curvesSpec('E-C2: Haar O(5), linear kernel (depth n, step η per curve)', 'e(t) = mean ‖u_t − x_{t+1}‖²', runs.map(([name, c]) => ({ name, values: c.squared }))) },
-  };
+  return experimentResult('c2', { sequences: data.S, seed: opts.seed ?? 0 }, { positions: C2_T, table, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null },
+    { 'e-c2': curvesSpec('E-C2: Haar O(5), linear kernel (depth n, step η per curve)', 'e(t) = mean ‖u_t − x_{t+1}‖²', runs.map(([name, c]) => ({ name, values: c.squared }))) }, lines);
 }
 
-export const SPEC_C3_DET: Record<KernelName, number[]> = {
+export const NUMPY_C3_DET: Record<KernelName, number[]> = {
   exp: [1, 1.065521, 1.367879, 0.227411, 0.572616, 0.185122, 0.185708, 0.136254, 0.025054, 0.046739, 0.026403, 0.003391, 0.009254, 0.004651, 0.000459],
   linear: [1, 1, Math.SQRT2, Math.SQRT2, 0, Math.SQRT2, Math.SQRT2, 0, Math.SQRT2, Math.SQRT2, 0, Math.SQRT2, Math.SQRT2, 0, Math.SQRT2],
 };
-export const SPEC_C3_MC: Record<string, number[]> = {
+export const NUMPY_C3_MC: Record<string, number[]> = {
   'p = 3, exp': [1, 0.379, 0.051, 0.0146, 0.0047, 0.0013, 0.002],
   'p = 3, linear': [1, 0.494, 0.178, 0.076, 0.031, 0.024, 0.017],
   'p = 5, exp': [1, 1.366, 0.464, 0.111, 0.042, 0.021, 0.013],
   'p = 5, linear': [1, 1.626, 0.881, 0.615, 0.512, 0.451, 0.409],
 };
-export const SPEC_C3_DEPTH = [1.343, 4.321, 9.767, 10.616, 6.614, 2.517, 0.607, 0.0935, 0.00987, 0.000783, 0.000462, 0.000459, 0.000459, 0.000459];
+export const NUMPY_C3_DEPTH = [1.343, 4.321, 9.767, 10.616, 6.614, 2.517, 0.607, 0.0935, 0.00987, 0.000783, 0.000462, 0.000459, 0.000459, 0.000459];
 const C3_T = [1, 5, 10, 20, 30, 40, 50];
 
 /** E-C3: periodic sequences, exponential vs linear kernel, n = T − 1 (= Kaczmarz), η = 1. */
@@ -120,49 +119,35 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
   const deterministic: Record<string, unknown> = {};
   for (const kernel of ['exp', 'linear'] as const) {
     const c = ckdCurve(detData, kernel, Infinity);
-    deterministic[kernel] = { ours: c.norm, spec: SPEC_C3_DET[kernel] };
+    deterministic[kernel] = { ours: c.norm, spec: NUMPY_C3_DET[kernel] };
     lines.push(`p = 3, d = 2 (angles 0, π/2, π), ${kernel}: ‖u_t − x_{t+1}‖ t = 1…15: ${c.norm.map((v) => v!.toFixed(6)).join(', ')}`);
   }
   const depth: number[] = [];
   for (let n = 1; n <= 14; n++) depth.push(ckdCurve(detData, 'exp', n).norm[14]!);
   lines.push(`depth n = 1…14 at t = 15 (exp): ${depth.map((v) => v.toPrecision(3)).join(', ')}`);
-  lines.push(`SPEC:                              ${SPEC_C3_DEPTH.join(', ')}`);
+  lines.push(`numpy:                             ${NUMPY_C3_DEPTH.join(', ')}`);
   const mc: Record<string, unknown> = {};
   const curves: Curve[] = [];
-  lines.push(`Monte Carlo d = 5, ${opts.sequences ?? 256} sequences, mean ‖u_t − x_{t+1}‖² ours [SPEC] at t = ${C3_T.join(', ')}`);
+  lines.push(`Monte Carlo d = 5, ${opts.sequences ?? 256} sequences, mean ‖u_t − x_{t+1}‖² ours [numpy] at t = ${C3_T.join(', ')}`);
   for (const p of [3, 5]) {
     const data = generateSequences({ family: 'periodic', d: 5, period: p, length: 50, sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 });
     for (const kernel of ['exp', 'linear'] as const) {
       const name = `p = ${p}, ${kernel}`;
       const c = ckdCurve(data, kernel, Infinity);
       const ours = C3_T.map((t) => c.squared[t - 1]);
-      mc[name] = { ours, spec: SPEC_C3_MC[name], status: c.status, curve: c.squared };
+      mc[name] = { ours, spec: NUMPY_C3_MC[name], status: c.status, curve: c.squared };
       curves.push({ name, values: c.squared });
-      lines.push(`${name.padEnd(16)}${ours.map((v, i) => `${fmt(v)} [${SPEC_C3_MC[name][i]}]`).join('  ')}`);
+      lines.push(`${name.padEnd(16)}${ours.map((v, i) => `${fmt(v)} [${NUMPY_C3_MC[name][i]}]`).join('  ')}`);
     }
   }
-  return {
-    name: 'E-C3', reconstruction: 'R-C', data: { deterministic, depth: { ours: depth, spec: SPEC_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, lines,
-    figures: {
-      'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖u_t − x_{t+1}‖²', curves),
-      'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
-    },
-  };
+  return experimentResult('c3', { sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 }, { deterministic, depth: { ours: depth, spec: NUMPY_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, {
+    'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖u_t − x_{t+1}‖²', curves),
+    'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
+  }, lines);
 }
 
-/** Options of E-C4. */
-export interface C4Options {
-  layers?: number[];
-  steps?: number;
-  d?: number;
-  length?: number;
-  batch?: number;
-  trainSequences?: number;
-  testSequences?: number;
-  seed?: number;
-  backend?: BackendName;
-  lr?: number;
-}
+/** Options of E-C4 (see `C4_OPTIONS` in options.ts). */
+export type C4Options = OptionsOf<C4Schema> & { lr?: number };
 
 /**
  * E-C4: train the §10.4 model for each depth n (tied and untied) on Haar data (linear attention,
@@ -170,8 +155,12 @@ export interface C4Options {
  * Kaczmarz and LS on the test set, and Δ(t) between trained and CKD(n).
  */
 export async function experimentC4(opts: C4Options = {}, progress?: (line: string) => void): Promise<ExperimentResult> {
-  const layers = opts.layers ?? [1, 2, 4];
-  const lines = [`E-C4 (reconstruction R-C): trained vs constructed; d = ${opts.d ?? 3}, T = ${opts.length ?? 20}, ${opts.steps ?? 300} Adam steps (lr ${opts.lr ?? 1e-2}), batch ${opts.batch ?? 64}`];
+  const { lr, ...rest } = opts;
+  const o = resolveOptions(C4_OPTIONS, lr !== undefined && rest.eta === undefined ? { ...rest, eta: lr } : rest, { fn: 'autoregressive.experiment("c4")' });
+  checkPlan(planC4(o), 'autoregressive.experiment("c4")');
+  const layers = o.layers;
+  const statuses: RunStatus[] = [];
+  const lines = [`E-C4 (reconstruction R-C): trained vs constructed; d = ${o.d}, T = ${o.length}, ${o.steps} Adam steps (learning rate ${o.eta}), batch ${o.batch}`];
   const figures: Record<string, TopLevelSpec> = {};
   const out: Record<string, unknown> = {};
   const settings: [string, 'haar' | 'periodic', AttentionKind, KernelName][] = [['haar', 'haar', 'linear', 'linear'], ['periodic', 'periodic', 'exp', 'exp']];
@@ -182,7 +171,8 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
     let test: Sequences | null = null;
     for (const n of layers) {
       for (const tied of [true, false]) {
-        const r = await trainAutoregressive({ family, attention, tied, layers: n, d: opts.d ?? 3, length: opts.length ?? 20, period: 3, steps: opts.steps ?? 300, batch: opts.batch ?? 64, trainSequences: opts.trainSequences ?? 2048, testSequences: opts.testSequences ?? 256, seed: opts.seed ?? 0, backend: opts.backend ?? 'wasm', lr: opts.lr ?? 1e-2 });
+        const r = await trainAutoregressive({ process: family, attention, tied, layers: n, d: o.d, length: o.length, period: 3, steps: o.steps, batch: o.batch, trainSequences: o.trainSequences, testSequences: o.testSequences, seed: o.seed, backend: o.backend, eta: o.eta });
+        statuses.push(r.status);
         test = r.test;
         const T = r.config.length;
         const ckd = Array.from({ length: r.test.S }, (_, s) => ckdPredictions(r.test.x.subarray(s * r.test.L * r.test.d, (s + 1) * r.test.L * r.test.d), r.test.d, T, { kernel, depth: n }));
@@ -209,5 +199,5 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
     figures[`e-c4-${label}`] = curvesSpec(`E-C4: ${label} data, ${attention} attention vs CKD (${kernel} kernel)`, 'e(t) = mean ‖u_t − x_{t+1}‖²', curves);
     figures[`e-c4-${label}-delta`] = curvesSpec(`E-C4: ${label} data, Δ(t) = mean ‖u^trained_t − u^CKD(n)_t‖²`, 'Δ(t)', deltas);
   }
-  return { name: 'E-C4', reconstruction: 'R-C', data: out, figures, lines };
+  return experimentResult('c4', o, out, figures, lines, statuses);
 }

@@ -1,5 +1,5 @@
 /**
- * Metrics of the autoregressive family (SPEC §10.5, reconstruction R-C): the in-context error curve
+ * Metrics of the autoregressive family (docs/theory/autoregressive.md#metrics, reconstruction R-C): the in-context error curve
  * e(t) = mean over sequences of ‖u_t − x_{t+1}‖², t = 1 … T, and the distance Δ(t) between two
  * predictors. Curves carry a status so that the finite-depth blow-up of causal kernel descent
  * (E-C2) is reported, never averaged into NaN.
@@ -19,7 +19,7 @@ export const UNSTABLE_FACTOR = 100;
 
 /** An in-context error curve, index t − 1 for position t. */
 export interface ErrorCurve {
-  /** e(t) = mean ‖u_t − x_{t+1}‖² (SPEC §10.5); null where a prediction is not finite */
+  /** e(t) = mean ‖u_t − x_{t+1}‖² (docs/theory/autoregressive.md#metrics); null where a prediction is not finite */
   squared: (number | null)[];
   /** mean ‖u_t − x_{t+1}‖ (the CLI's `errors`; for one sequence, the per-position error) */
   norm: (number | null)[];

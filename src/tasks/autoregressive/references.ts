@@ -1,10 +1,10 @@
 /**
- * Reference predictors of the autoregressive family (SPEC §10.3, §10.5; reconstruction R-C):
+ * Reference predictors of the autoregressive family (docs/theory/autoregressive.md#model-and-loss and docs/theory/autoregressive.md#metrics; reconstruction R-C):
  * causal kernel descent u^n_t for the linear and exponential kernels at any depth n and step η,
  * its Kaczmarz limit (n = ∞), and in-context least squares (minimum norm). Positions are
  * t = 1 … T; the prediction at t estimates x_{t+1}; u_1 = 0 (position 1 holds no pair).
  * Everything here is float64: the finite-depth iteration grows transiently by many orders of
- * magnitude (SPEC §10.6, E-C2).
+ * magnitude (docs/theory/autoregressive.md#experiments, E-C2).
  */
 import { NtpError } from '../../errors.js';
 
@@ -61,7 +61,7 @@ function kernelFn(kernel: KernelName): (s: number) => number {
 }
 
 /**
- * Causal kernel descent (SPEC §10.3): u^n_t for t = 1 … T (T×d, row-major) from the tokens
+ * Causal kernel descent (docs/theory/autoregressive.md#model-and-loss): u^n_t for t = 1 … T (T×d, row-major) from the tokens
  * x_1 … x_T of `x` (at least T·d values). depth = Infinity gives the Kaczmarz limit.
  * Values may be huge (finite depth, η = 1) or non-finite past float64's range; the metrics report
  * that as a status.
@@ -186,7 +186,7 @@ export function symmetricEigen(A: Float64Array, n: number): { values: Float64Arr
 export const LS_RANK_TOL = 1e-12;
 
 /**
- * In-context least squares (SPEC §10.5): Ŵ_t = argmin Σ_{j=2..t} ‖x_j − W x_{j−1}‖², minimum
+ * In-context least squares (docs/theory/autoregressive.md#metrics): Ŵ_t = argmin Σ_{j=2..t} ‖x_j − W x_{j−1}‖², minimum
  * norm, and u_t = Ŵ_t x_t. Ŵ_t = B_t M_t⁺ with M_t = Σ x_{j−1} x_{j−1}ᵀ and B_t = Σ x_j x_{j−1}ᵀ;
  * M_t⁺ drops eigenvalues below LS_RANK_TOL·λ_max, so a singular Gram is never inverted.
  */

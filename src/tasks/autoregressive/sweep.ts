@@ -23,7 +23,7 @@ export const autoregressiveFamily: SweepFamily = {
         steps: r.steps,
         loss: last?.loss ?? null,
         testLoss: last?.testLoss ?? null,
-        // e(t) at the last position and at the middle one (SPEC §10.5)
+        // e(t) at the last position and at the middle one (docs/theory/autoregressive.md#metrics)
         errorLast: e[T - 1],
         errorMid: e[Math.floor((T - 1) / 2)],
       },

@@ -1,5 +1,5 @@
 /**
- * The trained model of the autoregressive family (SPEC §10.4, reconstruction R-C): n causal
+ * The trained model of the autoregressive family (docs/theory/autoregressive.md#model-and-loss, reconstruction R-C): n causal
  * attention layers with a residual stream, e ← e + Σ_h Att_h(e),
  * Att_h(e)_t = Σ_{2 ≤ j ≤ t} σ(⟨Q_h e_t, K_h e_j⟩) V_h e_j, on the fixed T0 augmentation
  * e^0_t = (0, [t≥2]·x_t, x_t, [t≥2]·x_{t−1}) ∈ R^{4d}; the prediction of x_{t+1} is the u-slot

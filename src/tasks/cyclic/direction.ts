@@ -1,5 +1,5 @@
 /**
- * Whether a trainable dataset's stage 2 has a divergent direction (SPEC §7.3): the graph-SVM's
+ * Whether a trainable dataset's stage 2 has a divergent direction (docs/theory/cyclic.md#the-graph-svm): the graph-SVM's
  * status without its full solve where the answer is known. With one-hot or orthonormal E the
  * graph-SVM is always feasible (heights in the condensation meet every margin), so one edge between
  * two SCCs means a direction; only a general E needs the projected-Gram LDP to decide.

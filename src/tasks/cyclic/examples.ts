@@ -1,5 +1,5 @@
 /**
- * The worked examples of SPEC §7.10 as datasets, built from (context, target, count) triples with
+ * The worked examples of docs/theory/cyclic.md#worked-examples as datasets, built from (context, target, count) triples with
  * the collocation n(v) = the next token in vocabulary order (cyclically), so that they are package
  * data: next = n(target).
  */
@@ -27,7 +27,7 @@ export function datasetFromTargets(vocab: string[], samples: ReadonlyArray<[stri
   return out;
 }
 
-/** Equi-correlated rows E_i = √ρ e_0 + √(1−ρ) e_{i+1} in R^{V+1} (SPEC §7.1, §7.10.2): ‖E_i‖ = 1, ⟨E_i, E_j⟩ = ρ. */
+/** Equi-correlated rows E_i = √ρ e_0 + √(1−ρ) e_{i+1} in R^{V+1} (docs/theory/cyclic.md#model-and-loss and example 2 of docs/theory/cyclic.md#worked-examples): ‖E_i‖ = 1, ⟨E_i, E_j⟩ = ρ. */
 export function equiCorrelatedRows(V: number, rho: number): number[][] {
   const a = Math.sqrt(rho);
   const b = Math.sqrt(1 - rho);

@@ -1,5 +1,5 @@
 /**
- * Li et al.'s global-convergence experiment (SPEC §7.9): 10 random cyclic datasets (n = 6, T = 4,
+ * Li et al.'s global-convergence experiment (docs/theory/cyclic.md#li-et-als-global-convergence-experiment): 10 random cyclic datasets (n = 6, T = 4,
  * K = 6, d = 8), selection head, NGD lr 0.01 for 4000 steps from PyTorch-default init. Each dataset
  * is one run of {@link cyclicFamily} (run by the given {@link RunMany}: `ntp cyclic` passes the
  * sweep engine's worker pool); the curves are aggregated as mean ± std (population, as numpy's
@@ -115,7 +115,7 @@ export function globalConvergenceSpec(result: GlobalConvergenceResult): TopLevel
     .map((b) => ({ step: b.step, metric: TITLES[b.metric], mean: b.mean, lo: b.mean - b.std, hi: b.mean + b.std }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: `Cyclic orders, global convergence (SPEC §7.9): mean ± std over ${result.config.datasets} datasets`,
+    description: `Cyclic orders, global convergence (docs/theory/cyclic.md#li-et-als-global-convergence-experiment): mean ± std over ${result.config.datasets} datasets`,
     background: 'white',
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: Object.values(TITLES) } },

@@ -1,5 +1,5 @@
 /**
- * The finite part W_fin of SPEC §7.4: the minimizer, inside S_fin = span{(E_i − E_j)E_qᵀ : i ≍_q j},
+ * The finite part W_fin of docs/theory/cyclic.md#the-finite-part: the minimizer, inside S_fin = span{(E_i − E_j)E_qᵀ : i ≍_q j},
  * of the loss on the reduced dataset (each sample whose target's SCC holds another context token,
  * restricted to that SCC's tokens). Selection head: Newton with the exact Hessian (a Luce
  * likelihood, convex, unique optimum). Frozen-M head: damped Newton with a Hessian from central
@@ -24,7 +24,7 @@ export interface ReducedSample {
   weight: number;
 }
 
-/** The reduced dataset of SPEC §7.4 (Li et al.'s `generate_reduced_ds`, positions kept as multiplicities). */
+/** The reduced dataset of docs/theory/cyclic.md#the-finite-part (Li et al.'s `generate_reduced_ds`, positions kept as multiplicities). */
 export function reducedSamples(data: CyclicData): ReducedSample[] {
   const out: ReducedSample[] = [];
   data.contexts.forEach((ctx, n) => {
@@ -245,7 +245,7 @@ function jacobians(space: FiniteSpace, red: ReducedSample[]): Float64Array[] {
 }
 
 /**
- * W_fin for a head: Newton from 0 on the reduced loss inside S_fin (SPEC §7.6.4–5).
+ * W_fin for a head: Newton from 0 on the reduced loss inside S_fin (docs/theory/cyclic.md#exact-references-and-certificates).
  * @throws NtpError 'invalid-option' for 'ce-frozen' without M or labels.
  */
 export function finitePart(data: CyclicData, opts: FinitePartOptions = {}): FinitePart {

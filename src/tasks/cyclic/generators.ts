@@ -1,5 +1,5 @@
 /**
- * Dataset generators of the cyclic family (SPEC §7.7): Li et al.'s random cyclic generator
+ * Dataset generators of the cyclic family (docs/theory/cyclic.md#training-variants): Li et al.'s random cyclic generator
  * (`next_data`) and a deterministic one that plants a condensation DAG with cycles per query;
  * equi-correlated and normalized-Gaussian embeddings (§7.1). Both generators emit package data:
  * collocation n(v) = v+1 (mod |V|) and next token n(o) for target o.
@@ -112,7 +112,7 @@ export function generatePlanted(vocab: string[], plan: readonly PlantedQuery[]):
   return withCollocation(vocab, samples);
 }
 
-/** Equi-correlated embedding rows E_i = √ρ e_0 + √(1−ρ) e_{i+1} in R^{V+1}: ‖E_i‖ = 1, ⟨E_i, E_j⟩ = ρ (SPEC §7.1). */
+/** Equi-correlated embedding rows E_i = √ρ e_0 + √(1−ρ) e_{i+1} in R^{V+1}: ‖E_i‖ = 1, ⟨E_i, E_j⟩ = ρ (docs/theory/cyclic.md#model-and-loss). */
 export function equiCorrelated(V: number, rho: number): number[][] {
   if (!(rho >= 0 && rho < 1)) throw new NtpError('invalid-option', `option rho must be in [0, 1) (got ${rho})`);
   const a = Math.sqrt(rho);

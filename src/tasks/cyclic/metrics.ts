@@ -1,5 +1,5 @@
 /**
- * Metrics A1–A10 of SPEC §7.8 at one iterate W, against the exact references W_svm and W_fin.
+ * Metrics A1–A10 of docs/theory/cyclic.md#metrics at one iterate W, against the exact references W_svm and W_fin.
  * Direction metrics are `null` (undefined) when W_svm is not available (no direction,
  * infeasible), never NaN; the finite-part metrics (A2, A3, A6, A9) are `null` when no finite
  * W_fin exists (frozen-M head, `unbounded`).
@@ -134,7 +134,7 @@ function rOf(W: Float64Array, svm: GraphSvm): number {
 
 /**
  * A10: ‖Π_⊥W_0‖_F, the part of W_0 orthogonal to every gradient, i.e. to
- * span{(E_i − E_j)E_qᵀ : i, j in a context with query q}; GD never changes it (SPEC §7.8).
+ * span{(E_i − E_j)E_qᵀ : i, j in a context with query q}; GD never changes it (docs/theory/cyclic.md#metrics).
  */
 export function frozenComponent(data: CyclicData, W0: Float64Array): number {
   const V = data.V;

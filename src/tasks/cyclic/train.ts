@@ -1,5 +1,5 @@
 /**
- * One training run of the cyclic family (SPEC §7.7): stage 2 with head `ce-frozen` (the package's
+ * One training run of the cyclic family (docs/theory/cyclic.md#training-variants): stage 2 with head `ce-frozen` (the package's
  * Algorithm 1: stage 1 on W_ov, then W_kq with W_ov fixed, on today's engine), `selection` or `gen`
  * (the new head kernels), NGD or GD, zero or PyTorch-default initialization, with A1–A10 recorded
  * against the exact W_svm and W_fin and period-2 orbits reported as a status.

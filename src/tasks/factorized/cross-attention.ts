@@ -4,7 +4,7 @@ import { normalRng } from '../../dataset/normal.js';
 
 /**
  * The peer's model f(X) = vᵀXᵀ softmax(X W z) with the logistic loss mean_i log(1 + e^{−Y_i f_i})
- * (SPEC §8.1), trained on W directly or on W = K·Qᵀ (K, Q ∈ R^{d×m}). Float64 TypeScript: at the
+ * (docs/theory/factorized.md#model-and-loss), trained on W directly or on W = K·Qᵀ (K, Q ∈ R^{d×m}). Float64 TypeScript: at the
  * peer's sizes (d = 10) one step is a few thousand flops, below what a WebAssembly call would save.
  * All buffers are allocated once per run.
  */
@@ -14,7 +14,7 @@ const EPS = 2.220446049250313e-16;
 /** `W`: the matrix itself; `KQ`: the factors. */
 export type Parameterization = 'W' | 'KQ';
 
-/** Initializations (SPEC §8.4); `zero` only for W (K = Q = 0 is a stationary point). */
+/** Initializations (docs/theory/factorized.md#training); `zero` only for W (K = Q = 0 is a stationary point). */
 export type CrossInit = 'pytorch' | 'k-gaussian' | 'zero';
 
 /** Options of {@link trainCrossAttention}. */
@@ -54,9 +54,9 @@ export interface CrossTrainResult {
   W: Float64Array[];
   /** loss at each recorded step */
   loss: number[];
-  /** mean over samples of max_t φ_it at each recorded step (SPEC B5, their `sfx_probs`) */
+  /** mean over samples of max_t φ_it at each recorded step (B5 (docs/theory/factorized.md#metrics), their `sfx_probs`) */
   maxAttention: number[];
-  /** ‖K‖_F, ‖Q‖_F, ‖KᵀK − QᵀQ‖_F at each recorded step (SPEC B6; NaN for W) */
+  /** ‖K‖_F, ‖Q‖_F, ‖KᵀK − QᵀQ‖_F at each recorded step (B6 (docs/theory/factorized.md#metrics); NaN for W) */
   factorNorms: Array<[number, number, number]>;
   /** final attention φ (n×T) */
   attention: Float64Array;
@@ -222,7 +222,7 @@ export function trainCrossAttention(data: AttentionData, o: CrossTrainOptions): 
     const mx = amax(g);
     if (mx === 0) return false;
     const r = scaledNorm(g, mx);
-    // their update lr·g/(‖g‖ + eps) (SPEC §8.4), written lr·(g/max|g|)/(‖g/max|g|‖ + eps/max|g|) so
+    // their update lr·g/(‖g‖ + eps) (docs/theory/factorized.md#training), written lr·(g/max|g|)/(‖g/max|g|‖ + eps/max|g|) so
     // that nothing overflows when ‖g‖ is subnormal; eps = 0 gives exact NGD
     if (normalized) {
       const den = r + eps / mx;
@@ -270,7 +270,7 @@ export function trainCrossAttention(data: AttentionData, o: CrossTrainOptions): 
   res.steps = t;
   const last = crossLossAndGradient(data, W, null, phi, scratch) + penalty();
   if (res.status === 'converged') {
-    // every gradient is exactly 0 (float64 underflow, SPEC §8.8 item 5): the iterate no longer moves,
+    // every gradient is exactly 0 (float64 underflow, docs/theory/factorized.md#training): the iterate no longer moves,
     // so later records repeat it, as the peer's eps-guarded loop would
     for (let u = t + 1; u < o.steps; u++) if (u % o.every === 0) record(u, last);
     t = o.steps;

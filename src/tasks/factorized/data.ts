@@ -2,7 +2,7 @@ import { NtpError } from '../../errors.js';
 import { normalRng } from '../../dataset/normal.js';
 
 /**
- * A random instance of the peer's binary cross-attention task (SPEC §8.1, §8.6): n samples, each T
+ * A random instance of the peer's binary cross-attention task (docs/theory/factorized.md#model-and-loss and docs/theory/factorized.md#local-convergence): n samples, each T
  * tokens x_it ∈ R^d and a query z_i ∈ R^d, a value vector v, labels Y_i = ±1. Token, query and value
  * vectors are N(0, I) draws normalized to unit length; Y is uniform on {−1, +1}.
  */

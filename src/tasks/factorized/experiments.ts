@@ -52,7 +52,7 @@ export function band(values: ReadonlyArray<number | null | undefined>): Band {
 }
 
 /**
- * SPEC §8.6 `local_converge`: the family's single run for seeds 0 … runs−1, aggregated into mean ±
+ * docs/theory/factorized.md#local-convergence `local_converge`: the family's single run for seeds 0 … runs−1, aggregated into mean ±
  * std bands per recorded step. Everything is deterministic from the options.
  */
 export async function localConvergenceExperiment(opts: LocalConvergenceExperimentOptions = {}): Promise<LocalConvergenceExperiment> {
@@ -84,7 +84,7 @@ export async function localConvergenceExperiment(opts: LocalConvergenceExperimen
   return { config, runs, steps, series, final, statuses, infeasible, elapsedMs };
 }
 
-/** The columns of the SPEC §8.6 table, in its order. */
+/** The columns of the docs/theory/factorized.md#local-convergence table, in its order. */
 export const TABLE_COLUMNS = [
   ['cos(W-param, W_F)', 'W.cosF'],
   ['cos(W-param, W_*)', 'W.cosStar'],
@@ -117,7 +117,7 @@ export function localConvergenceTable(e: LocalConvergenceExperiment, at: readonl
   return [head, rule, ...rows].join('\n') + '\n';
 }
 
-/** Options of {@link rankStudy} (SPEC §8.6 `svm_rank`). */
+/** Options of {@link rankStudy} (docs/theory/factorized.md#the-rank-study `svm_rank`). */
 export interface RankStudyOptions {
   /** sample counts with T = 5 (default [5, 10, 15]) */
   ns?: number[];
@@ -142,7 +142,7 @@ export interface RankPoint {
   /** mean numerical rank (σ > 1e-6σ₁) of W_F and of the certified W_* over the feasible instances */
   rankF: Band;
   rankStar: Band;
-  /** instances skipped because the global SVM is infeasible (SPEC §8.8 item 3) */
+  /** instances skipped because the global SVM is infeasible (docs/theory/factorized.md#the-two-max-margin-problems) */
   infeasible: number;
   /** instances whose nuclear solve stopped before the 1e-9 gap (its gap is in maxGap) */
   uncertified: number;

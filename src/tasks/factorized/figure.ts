@@ -43,7 +43,7 @@ function bandPanel(title: string, yTitle: string, rows: BandRow[], yDomain?: [nu
 }
 
 /**
- * The peer's local-convergence figure (SPEC §8.6), mean ± std bands over the runs: (a) the mean
+ * The peer's local-convergence figure (docs/theory/factorized.md#local-convergence), mean ± std bands over the runs: (a) the mean
  * max-softmax probability of W and (K, Q) training, (b) the cosines of each with its local Frobenius
  * and nuclear SVMs. Like theirs it shows the first 1000 iterations by default.
  */
@@ -67,7 +67,7 @@ export function localConvergenceFigureSpec(e: LocalConvergenceExperiment, upTo =
   } as TopLevelSpec;
 }
 
-/** The rank study (SPEC §8.6 `svm_rank`): mean rank vs d, Frobenius solid and nuclear dashed. */
+/** The rank study (docs/theory/factorized.md#the-rank-study `svm_rank`): mean rank vs d, Frobenius solid and nuclear dashed. */
 export function rankStudyFigureSpec(points: readonly RankPoint[]): TopLevelSpec {
   const rows = points.flatMap((p) => [
     { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'Frobenius', rank: p.rankF.count ? p.rankF.mean : null },

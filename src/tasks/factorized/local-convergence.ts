@@ -8,7 +8,7 @@ import { globalSelection, localSelection, selectionConstraints } from './local-s
 import { iterateMetrics, numericalRank, type References } from './metrics.js';
 
 /**
- * One run of the peer's `local_converge` experiment (SPEC §8.6): a random instance, W and (K, Q)
+ * One run of the peer's `local_converge` experiment (docs/theory/factorized.md#local-convergence): a random instance, W and (K, Q)
  * trained side by side with per-parameter NGD, each compared with the Frobenius and nuclear SVMs
  * of the tokens *it* selected at the end (the local SVMs), at every recorded step.
  */
@@ -31,7 +31,7 @@ export interface LocalConvergenceConfig {
   /**
    * penalty λ(‖K‖² + ‖Q‖²) of the (K, Q) run; default 2.22e-16, their code's value. It is not inert:
    * once the data gradient falls below ~1e-14 the penalty's gradient leads the normalized steps, and
-   * the run keeps moving along the regularization path toward W_* (SPEC §8.6 table; λ = 0 freezes it)
+   * the run keeps moving along the regularization path toward W_* (docs/theory/factorized.md#local-convergence table; λ = 0 freezes it)
    */
   lambdaKQ?: number;
   /** penalty λ‖W‖² of the W run (default 0: their W model has none) */

@@ -14,7 +14,7 @@ export interface Selection {
   excluded: Uint8Array;
 }
 
-/** Thresholds of the local selection (SPEC §7.9: C_thres = 1e-2, E_thres = 9e-3). */
+/** Thresholds of the local selection (docs/theory/cyclic.md#li-et-als-global-convergence-experiment: C_thres = 1e-2, E_thres = 9e-3). */
 export interface SelectionOptions {
   /** attention above this counts as selected (default 1e-2) */
   threshold?: number;
@@ -23,7 +23,7 @@ export interface SelectionOptions {
 }
 
 /**
- * The local selection of SPEC §8.2: α_i = argmax_t φ_it of the attention gradient descent reached
+ * The local selection of docs/theory/factorized.md#the-two-max-margin-problems: α_i = argmax_t φ_it of the attention gradient descent reached
  * (their `sfx_out.max(-1)`); a constraint is kept for every other token whose attention is at most
  * `band`, and the others are counted (ambiguous, or a second selected token).
  */

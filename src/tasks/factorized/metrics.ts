@@ -12,7 +12,7 @@ export interface References {
   nuStar: number;
 }
 
-/** SPEC §8.5 B1–B4 of one iterate W (d×d). */
+/** B1–B4 (docs/theory/factorized.md#metrics) of one iterate W (d×d). */
 export interface IterateMetrics {
   /** B1 cos(W, W_F) */
   cosF: number;
@@ -43,7 +43,7 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return ab / Math.sqrt(aa * bb);
 }
 
-/** Numerical rank with a relative threshold (1e-3 for iterates, 1e-6 for solver output, SPEC §8.5). */
+/** Numerical rank with a relative threshold (1e-3 for iterates, 1e-6 for solver output, docs/theory/factorized.md#metrics). */
 export function numericalRank(sigma: ArrayLike<number>, rel: number): number {
   let r = 0;
   for (let i = 0; i < sigma.length; i++) if (sigma[i] > rel * sigma[0]) r++;

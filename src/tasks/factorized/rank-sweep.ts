@@ -20,7 +20,7 @@ function validate(config: Readonly<Record<string, unknown>>): void {
 }
 
 /**
- * One instance of the rank study (SPEC §8.6 `svm_rank`): the global SVM (α = argmax γ) of a random
+ * One instance of the rank study (docs/theory/factorized.md#the-rank-study `svm_rank`): the global SVM (α = argmax γ) of a random
  * instance of sizes n, T, d; `final` holds the numerical rank (σ > 1e-6σ₁) of the Frobenius SVM
  * W_F, the rank of the nuclear-norm SVM W_*, whether its solve was certified (1e-9 gap) and its
  * relative gap. An instance whose global SVM is infeasible has status `infeasible` and no ranks.

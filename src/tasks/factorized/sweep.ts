@@ -3,7 +3,7 @@ import { LOCAL_CONVERGENCE_OPTIONS, runLocalConvergence, validateLocalConvergenc
 
 /**
  * The factorized-attention family for the sweep engine: one run is the peer's local-convergence
- * experiment on one random instance (SPEC §8.6), W and (K, Q) side by side against their local
+ * experiment on one random instance (docs/theory/factorized.md#local-convergence), W and (K, Q) side by side against their local
  * Frobenius and nuclear SVMs. Records carry `W.*` and `KQ.*` metrics (B1–B6).
  */
 export const factorizedFamily: SweepFamily = {

@@ -6,8 +6,8 @@ import { marginConstraints, type MarginConstraints } from '../../maxmargin/nucle
  * The stage-2 margin constraints of packed data in token space (one-hot embedding): for every sample
  * of length ≥ 2 with query q and optimal token o, and every distinct other token j of its context,
  * ⟨(e_o − e_j)e_qᵀ, K⟩ ≥ 1 on K = W_kq ∈ R^{|V|×|V|} (row: key token, column: query token). This is
- * SPEC §4's W*_kq problem, whose Frobenius solution the existing column QP gives; the nuclear one
- * couples the columns (SPEC §8.2, §8.8 item 9).
+ * the W*_kq problem of docs/theory/core.md#max-margin-directions, whose Frobenius solution the existing column QP gives; the nuclear one
+ * couples the columns (docs/theory/factorized.md#the-two-max-margin-problems).
  */
 export function tokenConstraints(data: PackedData): MarginConstraints {
   const { V, N, offsets, tokens, optimal } = data;

@@ -1,11 +1,11 @@
 import { NtpError } from '../../errors.js';
 
-/** Which parameters train (SPEC §11.3). */
+/** Which parameters train (docs/theory/recall.md#model-and-loss). */
 export type RecallModelKind = 'origin' | 'reparam' | 'reparam-w';
 /** The attention nonlinearity σ: a = s, a = max(s + 10⁻⁸, 0), or softmax over the context. */
 export type RecallAttention = 'linear' | 'relu' | 'softmax';
 
-/** Sizes of the task (SPEC §11.1): vocabulary ids 0 … N−1, triggers 0 … Q−1, outputs Q … Q+Y−1, noise τ = N−1. */
+/** Sizes of the task (docs/theory/recall.md#data): vocabulary ids 0 … N−1, triggers 0 … Q−1, outputs Q … Q+Y−1, noise τ = N−1. */
 export interface RecallTask {
   /** vocabulary size N (default 60) */
   vocab: number;

@@ -1,4 +1,4 @@
-// The sentence generator of SPEC §11.1 (the authors' generate_sentences), streamed: a caller
+// The sentence generator of docs/theory/recall.md#data (the authors' generate_sentences), streamed: a caller
 // owns one batch buffer and refills it, so a run never holds more than a batch of sentences.
 
 import { createRng, type Rng } from '../../dataset/random.js';

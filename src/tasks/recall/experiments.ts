@@ -1,12 +1,17 @@
-// The paper's experiments (SPEC §11.6) as API calls: each runs its configs through runRecall
-// and returns the trajectories, Vega-Lite specs of its figures, and a summary table.
+// The paper's experiments (Nguyen & Nguyen-Tang 2025, §5; docs/theory/recall.md#worked-examples)
+// as API calls: each runs its configs through runRecall and returns the trajectories, Vega-Lite
+// specs of its figures, and a summary table. Each experiment's options are the run's, less the
+// ones it fixes, with its own defaults.
 
-import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import { NtpError } from '../../errors.js';
+import type { ExperimentResult as CommonExperimentResult, Figure, SummaryRow } from '../../family/result.js';
+import { worstStatus } from '../../family/result.js';
+import { omitOptions, resolveOptions, withDefaults, type OptionsOf, type ResolvedOf } from '../../family/schema.js';
 import type { RecallAttention, RecallModelKind } from './config.js';
 import { bayesRule, panelsSpec, type Panel } from './figure.js';
+import { RECALL_OPTIONS, checkRecallRun } from './options.js';
 import { binaryEntropy, reparamKappa0Floor, reparamNoisyLoss, reparamSoftmaxFloor } from './reference.js';
-import { modelLabel, resolveRecallRun, runRecall, type RecallRunOptions, type RecallTrajectory } from './run.js';
+import { modelLabel, runRecall, type RecallRunOptions, type RecallTrajectory } from './run.js';
 
 export const EXPERIMENTS = ['figure1', 'figure2', 'alpha-sweep', 'logits', 'closed-forms'] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
@@ -14,13 +19,28 @@ export type ExperimentName = (typeof EXPERIMENTS)[number];
 /** A model of the paper: kind, attention, κ. */
 export type ModelSpec = [RecallModelKind, RecallAttention, 0 | 1];
 
-export interface ExperimentResult {
-  name: ExperimentName;
+/** the finite-sample experiments' defaults: M = 2048 sentences, 400 steps, η = 0.1, 20480 held-out sentences */
+const FINITE = { samples: 2048, steps: 400, eta: 0.1, evalSize: 20480 } as const;
+
+/** Each experiment's options: the run's, less what the experiment fixes, with its defaults. */
+export const EXPERIMENT_OPTIONS = {
+  figure1: omitOptions(RECALL_OPTIONS, ['model', 'attention', 'kappa', 'alpha', 'samples']),
+  figure2: withDefaults(omitOptions(RECALL_OPTIONS, ['model', 'attention', 'kappa']), { ...FINITE, alpha: 0.5 }),
+  'alpha-sweep': omitOptions(RECALL_OPTIONS, ['alpha']),
+  logits: withDefaults(omitOptions(RECALL_OPTIONS, ['model', 'attention', 'kappa', 'alpha']), FINITE),
+  'closed-forms': withDefaults(omitOptions(RECALL_OPTIONS, ['model', 'attention', 'kappa', 'alpha', 'samples']), { steps: 200, eta: 0.1, every: 10 }),
+} as const;
+
+/** The options of experiment `N`, as a caller passes them. */
+export type RecallExperimentOptions<N extends ExperimentName> = OptionsOf<(typeof EXPERIMENT_OPTIONS)[N]>;
+
+/** The runs of an experiment (each a full trajectory). */
+export interface RecallExperimentData {
   runs: RecallTrajectory[];
-  figures: Array<{ name: string; spec: TopLevelSpec }>;
-  /** one row per run: label, α, and the final record's main metrics */
-  summary: Array<Record<string, string | number | null>>;
 }
+
+/** What a recall experiment returns: the common experiment result with the runs' trajectories as `data.runs`. */
+export type ExperimentResult = CommonExperimentResult<RecallExperimentData>;
 
 const FIGURE1: ModelSpec[] = [['reparam', 'linear', 1], ['reparam', 'softmax', 1], ['reparam-w', 'linear', 1], ['origin', 'linear', 1], ['origin', 'softmax', 0]];
 const FIGURE2: ModelSpec[] = [['reparam', 'relu', 1], ['reparam-w', 'relu', 1], ['origin', 'relu', 1]];
@@ -34,8 +54,11 @@ const relabel = (t: RecallTrajectory, label: string): RecallTrajectory => ({ ...
  * (steps, batch, context, seed, backend, …); the experiment fixes the models, α and, for the
  * finite-sample ones, M = 2048 and η = 0.1 unless given. `onRun` sees each finished run.
  */
-export async function runExperiment(name: ExperimentName, base: RecallRunOptions = {}, onRun?: (t: RecallTrajectory) => void): Promise<ExperimentResult> {
+export async function runExperiment<N extends ExperimentName>(name: N, options: RecallExperimentOptions<N> = {}, onRun?: (t: RecallTrajectory) => void): Promise<ExperimentResult> {
   if (!EXPERIMENTS.includes(name)) throw new NtpError('invalid-option', `unknown experiment ${JSON.stringify(name)}; one of ${EXPERIMENTS.join(', ')}`);
+  const base = resolveOptions(EXPERIMENT_OPTIONS[name], options, { fn: `recall.experiment(${JSON.stringify(name)})` }) as ResolvedOf<(typeof EXPERIMENT_OPTIONS)['closed-forms']> & Partial<RecallRunOptions>;
+  // every config is checked before the first run starts
+  checkRecallRun({ ...resolveOptions(RECALL_OPTIONS, { kappa: 1, ...base }, { fn: 'recall' }) });
   const runs: RecallTrajectory[] = [];
   const go = async (o: RecallRunOptions) => {
     const t = await runRecall({ ...base, ...o });
@@ -44,7 +67,7 @@ export async function runExperiment(name: ExperimentName, base: RecallRunOptions
     return t;
   };
   const figures: ExperimentResult['figures'] = [];
-  const finite = { samples: base.samples || 2048, steps: base.steps ?? 400, eta: base.eta ?? 0.1, evalSize: base.evalSize ?? 20480 };
+  const finite = { samples: base.samples ?? 0, steps: base.steps, eta: base.eta, evalSize: base.evalSize };
   if (name === 'figure1') {
     for (const alpha of [0, 0.5]) {
       const group: RecallTrajectory[] = [];
@@ -64,7 +87,7 @@ export async function runExperiment(name: ExperimentName, base: RecallRunOptions
       });
     }
   } else if (name === 'figure2') {
-    const alpha = base.alpha || 0.5;
+    const alpha = base.alpha ?? 0.5;
     for (const [model, attention, kappa] of FIGURE2) await go({ model, attention, kappa, alpha, ...finite });
     const h = binaryEntropy(alpha);
     figures.push({
@@ -75,7 +98,7 @@ export async function runExperiment(name: ExperimentName, base: RecallRunOptions
       ], 'epoch'),
     });
   } else if (name === 'alpha-sweep') {
-    const c = resolveRecallRun({ ...base, kappa: base.kappa ?? 1 });
+    const c = resolveOptions(RECALL_OPTIONS, { ...base, alpha: 0 }, { fn: 'recall.experiment("alpha-sweep")' });
     const group: RecallTrajectory[] = [];
     for (const alpha of [0, 0.2, 0.5, 0.8]) group.push(relabel(await go({ model: c.model, attention: c.attention, kappa: c.kappa, alpha }), `α = ${alpha}`));
     const label = modelLabel(c.model, c.attention, c.kappa);
@@ -119,22 +142,26 @@ export async function runExperiment(name: ExperimentName, base: RecallRunOptions
     testExcessRisk: t.final.testExcessRisk,
     pr: t.config.alpha > 0 ? t.final.prNoise : t.final.prOutput,
   }));
-  return { name, runs, figures, summary };
+  return result(name, base, runs, figures, summary);
+}
+
+function result(name: ExperimentName, config: object, runs: RecallTrajectory[], figures: Figure[], summary: SummaryRow[]): ExperimentResult {
+  return { family: 'recall', name, status: worstStatus(runs.map((t) => t.status)), config: { ...config }, data: { runs }, summary, figures, warnings: runs.flatMap((t) => t.warnings.map((w) => `${t.label}, α = ${t.config.alpha}: ${w}`)) };
 }
 
 /**
- * SPEC §11.5 against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
+ * docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
  * Λ_t = ηt), Reparam-Softmax-FA (its floors, η = 0.5) and Reparam-Linear-F (κ = 0: the best
  * loss over Λ, which NGD with a fixed η approaches to O(η²)). Population runs.
  */
-async function closedForms(base: RecallRunOptions, go: (o: RecallRunOptions) => Promise<RecallTrajectory>, runs: RecallTrajectory[]): Promise<ExperimentResult> {
-  const summary: ExperimentResult['summary'] = [];
-  const N = base.vocab ?? 60;
-  const steps = base.steps ?? 200;
-  const eta = base.eta ?? 0.1;
+async function closedForms(base: ResolvedOf<(typeof EXPERIMENT_OPTIONS)['closed-forms']>, go: (o: RecallRunOptions) => Promise<RecallTrajectory>, runs: RecallTrajectory[]): Promise<ExperimentResult> {
+  const summary: SummaryRow[] = [];
+  const N = base.vocab;
+  const steps = base.steps;
+  const eta = base.eta;
   const linear: RecallTrajectory[] = [];
   for (const alpha of [0.2, 0.5, 0.8]) {
-    const t = relabel(await go({ model: 'reparam', attention: 'linear', kappa: 1, alpha, steps, eta, every: base.every ?? 10, samples: 0 }), `α = ${alpha}`);
+    const t = relabel(await go({ model: 'reparam', attention: 'linear', kappa: 1, alpha, steps, eta, every: base.every, samples: 0 }), `α = ${alpha}`);
     linear.push(t);
     for (const r of t.records) {
       if (![0, 10, 50, 100, 200].includes(r.step) && r !== t.final) continue;
@@ -162,5 +189,5 @@ async function closedForms(base: RecallRunOptions, go: (o: RecallRunOptions) => 
       { field: 'excessRisk', title: 'excess risk L̂ − h(α)', log: true },
     ]),
   }];
-  return { name: 'closed-forms', runs, figures, summary };
+  return result('closed-forms', base, runs, figures, summary);
 }

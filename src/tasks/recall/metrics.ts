@@ -1,4 +1,4 @@
-// Metrics of SPEC §11.2 over sets of sentences, from the per-sentence values of the model's
+// Metrics of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms over sets of sentences, from the per-sentence values of the model's
 // evaluate kernel.
 
 import type { RecallBatch } from './data.js';

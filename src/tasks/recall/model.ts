@@ -62,7 +62,7 @@ export interface RecallSentenceMetrics {
 }
 
 /**
- * The one-layer transformer of SPEC §11.3 for the recall task, in token space (effective
+ * The one-layer transformer of docs/theory/recall.md#model-and-loss for the recall task, in token space (effective
  * shapes W: 2N×2N, V and F: N×2N), zero-initialised, on either backend.
  */
 export class RecallModel {
@@ -230,7 +230,7 @@ export class RecallModel {
   }
 }
 
-/** Builds a zero-initialised recall model (SPEC §11.3) after validating the task and options. */
+/** Builds a zero-initialised recall model (docs/theory/recall.md#model-and-loss) after validating the task and options. */
 export async function createRecallModel(opts: RecallModelOptions): Promise<RecallModel> {
   const task = opts.task;
   validateTask(task);

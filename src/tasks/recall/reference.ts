@@ -1,4 +1,4 @@
-// The Bayes-optimal predictor and the closed forms of SPEC §11.2 and §11.5.
+// The Bayes-optimal predictor and the closed forms of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms.
 
 import { noiseToken, type RecallTask } from './config.js';
 
@@ -29,7 +29,7 @@ export function contextOutput(tokens: Int32Array | readonly number[], o: number,
 }
 
 /**
- * p*(· | z_{1:H}) = (1 − α) δ_y + α δ_τ, the Bayes-optimal next-token distribution of SPEC §11.2,
+ * p*(· | z_{1:H}) = (1 − α) δ_y + α δ_τ, the Bayes-optimal next-token distribution of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms,
  * read from the context alone. Returns a vector over the vocabulary.
  */
 export function bayesPredict(task: RecallTask, context: readonly number[]): Float64Array {

@@ -1,56 +1,18 @@
-// One training run of the recall family (SPEC §11.4): population runs (a fresh batch per step,
+// One training run of the recall family (docs/theory/recall.md#training): population runs (a fresh batch per step,
 // streamed) or finite-sample runs (M fixed sentences, reshuffled each epoch), with records of
-// the metrics of SPEC §11.2 on held-out population sentences and unseen-output sentences.
+// the metrics of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms on held-out population sentences and unseen-output sentences.
 
-import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
 import { createRng } from '../../dataset/random.js';
-import { ATTENTION_CODES, MODEL_KINDS, isNoisy, validateTask, type RecallAttention, type RecallModelKind, type RecallTask } from './config.js';
+import { isNoisy, type RecallTask } from './config.js';
+import { modelLabel, resolveRecallRun, type RecallRunOptions, type ResolvedRecallRun } from './options.js';
+import type { RunStatus } from '../../family/result.js';
 import { FixedSentences, RecallGenerator, STREAMS, allocBatch, streamSeed, type RecallBatch } from './data.js';
 import { evaluateSet, type RecallMetrics } from './metrics.js';
 import { createRecallModel, type RecallModel } from './model.js';
 import { binaryEntropy, gammaOf, reparamNoisyLoss } from './reference.js';
 
-/** Options of one run; every field has the paper's default (SPEC §11.1, §11.4). */
-export interface RecallRunOptions {
-  model?: RecallModelKind;
-  attention?: RecallAttention;
-  kappa?: 0 | 1;
-  /** α (default 0, noiseless) */
-  alpha?: number;
-  /** N (default 60) */
-  vocab?: number;
-  /** Q (default 5) */
-  triggers?: number;
-  /** Y (default 4) */
-  outputs?: number;
-  /** H (default 256) */
-  context?: number;
-  /** declared embedding dimension d (default 2N; d < 2N is refused) */
-  d?: number;
-  /** B (default 512) */
-  batch?: number;
-  /** training steps (default 2000) */
-  steps?: number;
-  /** η (default 0.1) */
-  eta?: number;
-  /** record interval in steps (default 20; finite-sample runs: one epoch) */
-  every?: number;
-  seed?: number;
-  precision?: Precision;
-  backend?: BackendName;
-  /** M: train on M fixed sentences (finite-sample run); 0 or absent: a fresh batch each step */
-  samples?: number;
-  /** held-out population sentences for the excess risk and logits (default 1024) */
-  evalSize?: number;
-  /** unseen-output test sentences (default 512, as the authors' code) */
-  testSize?: number;
-}
-
-export type ResolvedRecallRun = Required<RecallRunOptions>;
-
-/** The options a run config may hold (the sweep engine's "unknown option" check). */
-export const RUN_OPTIONS = ['model', 'attention', 'kappa', 'alpha', 'vocab', 'triggers', 'outputs', 'context', 'd', 'batch', 'steps', 'eta', 'every', 'seed', 'precision', 'backend', 'samples', 'evalSize', 'testSize'] as const;
+export { MAX_TOKENS, MAX_VOCAB, RUN_OPTIONS, modelLabel, resolveRecallRun, type RecallRunOptions, type ResolvedRecallRun } from './options.js';
 
 /** One record of a run. */
 export interface RecallRecord {
@@ -63,9 +25,9 @@ export interface RecallRecord {
   populationLoss: number;
   /** loss with sampled targets on the unseen-output sentences (the authors' "Unseen Output Test Loss") */
   testLoss: number;
-  /** L̂ = mean[−(1−α) ln p(y) − α ln p(τ)] on the held-out population sentences (SPEC §11.2) */
+  /** L̂ = mean[−(1−α) ln p(y) − α ln p(τ)] on the held-out population sentences (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   lossHat: number;
-  /** L̂ − h(α) on the held-out population sentences, without target-sampling noise (SPEC §11.2) */
+  /** L̂ − h(α) on the held-out population sentences, without target-sampling noise (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   excessRisk: number;
   /** L̂ − h(α) on the unseen-output sentences */
   testExcessRisk: number;
@@ -84,7 +46,7 @@ export interface RecallRecord {
   normLambda: number | null;
   /** Λ (noisy Reparam) or mean λ (noiseless Reparam); null for the other models */
   lambda: number | null;
-  /** Reparam-Linear-FA, noisy population runs: h(α) + ln(1 + (1−α)(N−2)e^{−Λ}) (SPEC §11.5) */
+  /** Reparam-Linear-FA, noisy population runs: h(α) + ln(1 + (1−α)(N−2)e^{−Λ}) (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms) */
   closedFormLoss: number | null;
 }
 
@@ -100,85 +62,15 @@ export interface RecallTrajectory {
   gamma: number | null;
   /** fraction of τ targets among the M training sentences (finite-sample runs) */
   alphaHat: number | null;
-  /** the parameters that carry gradient (coordinates ≥ 2N and rows ≥ N are inert, SPEC §11.3) */
+  /** the parameters that carry gradient (coordinates ≥ 2N and rows ≥ N are inert, docs/theory/recall.md#model-and-loss) */
   effectiveShapes: { W: [number, number]; V: [number, number]; F: [number, number]; d: number };
-  /** `running`: every step taken; `converged`: every gradient was exactly 0; `stopped`: onRecord asked to stop */
-  status: 'running' | 'diverged' | 'converged' | 'stopped';
+  /** `completed`: every step taken; `converged`: every gradient was exactly 0; `stopped`: onRecord asked to stop */
+  status: Extract<RunStatus, 'completed' | 'diverged' | 'converged' | 'stopped'>;
   /** steps taken */
   steps: number;
   records: RecallRecord[];
   final: RecallRecord;
   warnings: string[];
-}
-
-/** Most tokens a run holds at once (1 GiB of int32). */
-export const MAX_TOKENS = 2 ** 28;
-/** Largest vocabulary: W and ∇W take 2·(2N)² numbers (1 GiB in float64 at N = 4096). */
-export const MAX_VOCAB = 4096;
-
-/** The paper's name of a model, e.g. Reparam-Softmax-W-FA (W: reparam-w; F: κ = 0, FA: κ = 1). */
-export function modelLabel(model: RecallModelKind, attention: RecallAttention, kappa: 0 | 1): string {
-  const a = attention === 'linear' ? 'Linear' : attention === 'relu' ? 'ReLU' : 'Softmax';
-  const k = model === 'origin' ? 'Origin' : 'Reparam';
-  return `${k}-${a}${model === 'reparam-w' ? '-W' : ''}-${kappa ? 'FA' : 'F'}`;
-}
-
-const DEFAULTS: Omit<ResolvedRecallRun, 'd' | 'every'> = {
-  model: 'origin', attention: 'linear', kappa: 1, alpha: 0, vocab: 60, triggers: 5, outputs: 4, context: 256,
-  batch: 512, steps: 2000, eta: 0.1, seed: 0, precision: 'f64', backend: 'wasm', samples: 0, evalSize: 1024, testSize: 512,
-};
-
-/**
- * Resolves defaults and validates every option (NtpError naming it). `nameOf` maps an option
- * to the name the user typed. Refuses Origin-Linear-F: from zero init W = 0 ⇒ a = 0 ⇒ ∇V = 0
- * and ∇W = 0 forever (SPEC §11.5), so attention provably never trains.
- */
-export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | RecallRunOptions, nameOf: (key: string) => string = (k) => k): ResolvedRecallRun {
-  const o = opts as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!(RUN_OPTIONS as readonly string[]).includes(k) && o[k] !== undefined) throw new NtpError('invalid-option', `unknown option ${nameOf(k)}`);
-  const bad = (msg: string): never => {
-    throw new NtpError('invalid-option', msg);
-  };
-  const pick = <T>(k: keyof ResolvedRecallRun, d: T): T => (o[k] === undefined ? d : (o[k] as T));
-  const int = (k: keyof ResolvedRecallRun, d: number, min: number): number => {
-    const v = pick(k, d);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(`option ${nameOf(k)} must be an integer >= ${min} (got ${String(v)})`);
-    return v;
-  };
-  const model = pick('model', DEFAULTS.model);
-  if (!MODEL_KINDS.includes(model)) bad(`option ${nameOf('model')} must be one of ${MODEL_KINDS.join(', ')} (got ${JSON.stringify(model)})`);
-  const attention = pick('attention', DEFAULTS.attention);
-  if (!ATTENTION_CODES.includes(attention)) bad(`option ${nameOf('attention')} must be one of ${ATTENTION_CODES.join(', ')} (got ${JSON.stringify(attention)})`);
-  const kappa = pick('kappa', DEFAULTS.kappa);
-  if (kappa !== 0 && kappa !== 1) bad(`option ${nameOf('kappa')} must be 0 or 1 (got ${String(kappa)})`);
-  const alpha = pick('alpha', DEFAULTS.alpha);
-  const task: RecallTask = { vocab: int('vocab', DEFAULTS.vocab, 4), triggers: int('triggers', DEFAULTS.triggers, 1), outputs: int('outputs', DEFAULTS.outputs, 1), context: int('context', DEFAULTS.context, 4), alpha };
-  validateTask(task, nameOf);
-  const eta = pick('eta', DEFAULTS.eta);
-  if (typeof eta !== 'number' || !(eta > 0) || !Number.isFinite(eta)) bad(`option ${nameOf('eta')} must be a positive number (got ${String(eta)})`);
-  const precision = pick('precision', DEFAULTS.precision);
-  if (precision !== 'f64' && precision !== 'f32') bad(`option ${nameOf('precision')} must be f64 or f32 (got ${JSON.stringify(precision)})`);
-  const backend = pick('backend', DEFAULTS.backend);
-  if (backend !== 'wasm' && backend !== 'js') bad(`option ${nameOf('backend')} must be wasm or js (got ${JSON.stringify(backend)})`);
-  const batch = int('batch', DEFAULTS.batch, 1);
-  const samples = int('samples', DEFAULTS.samples, 0);
-  if (samples > 0 && samples < batch) bad(`option ${nameOf('samples')} (${samples}) must be >= ${nameOf('batch')} (${batch}) or 0 (population run)`);
-  const perEpoch = samples > 0 ? Math.ceil(samples / batch) : 0;
-  const d = int('d', 2 * task.vocab, 1);
-  if (d < 2 * task.vocab) bad(`option ${nameOf('d')} must be >= 2N = ${2 * task.vocab} (got ${d}): E(v) = e_v and Ẽ(v) = e_{N+v} need 2N coordinates`);
-  const r: ResolvedRecallRun = {
-    model, attention, kappa, alpha, vocab: task.vocab, triggers: task.triggers, outputs: task.outputs, context: task.context, d,
-    batch, steps: int('steps', DEFAULTS.steps, 0), eta, every: int('every', perEpoch || 20, 1), seed: int('seed', DEFAULTS.seed, 0),
-    precision, backend, samples, evalSize: int('evalSize', DEFAULTS.evalSize, 1), testSize: int('testSize', DEFAULTS.testSize, 1),
-  };
-  // every sentence a run holds at once (a batch, the held-out and test sets, M training sentences)
-  const held = (r.batch + r.evalSize + r.testSize + r.samples) * r.context;
-  if (held > MAX_TOKENS) bad(`options ${nameOf('batch')} + ${nameOf('evalSize')} + ${nameOf('testSize')} + ${nameOf('samples')} (${r.batch + r.evalSize + r.testSize + r.samples} sentences) × ${nameOf('context')} (${r.context}) = ${held} tokens exceed the ${MAX_TOKENS} a run may hold in memory`);
-  if (r.vocab > MAX_VOCAB) bad(`option ${nameOf('vocab')} must be <= ${MAX_VOCAB} (got ${r.vocab}): W alone has (2N)² entries`);
-  if (model === 'origin' && attention === 'linear' && kappa === 0) {
-    throw new NtpError('frozen-attention', `${modelLabel(model, attention, kappa)} (${nameOf('model')} origin, ${nameOf('attention')} linear, ${nameOf('kappa')} 0) never trains attention from zero init: W = 0 gives a = 0, so ∇V = 0 and ∇W = Vᵀg = 0 at every step (SPEC §11.5); only F would train, a pure feed-forward model. Use ${nameOf('kappa')} 1 or relu/softmax attention`);
-  }
-  return r;
 }
 
 /** the task of a resolved run */
@@ -194,8 +86,8 @@ export type RecordCallback = (r: RecallRecord) => void | boolean | Promise<void 
  * Runs one config: zero init, per-tensor NGD, records every `every` steps and at the end.
  * Deterministic from the config (seed included).
  */
-export async function runRecall(options: RecallRunOptions | Readonly<Record<string, unknown>>, onRecord?: RecordCallback): Promise<RecallTrajectory> {
-  const c = resolveRecallRun(options);
+export async function runRecall(options: RecallRunOptions | ResolvedRecallRun, onRecord?: RecordCallback): Promise<RecallTrajectory> {
+  const c = resolveRecallRun(options, undefined, 'runRecall()');
   const task = taskOf(c);
   const noisy = isNoisy(task);
   const warnings: string[] = [];
@@ -232,7 +124,7 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
     return (await onRecord?.(r)) !== false;
   };
 
-  let status: RecallTrajectory['status'] = 'running';
+  let status: RecallTrajectory['status'] = 'completed';
   let t = 0;
   for (; t < c.steps; t++) {
     const rec = t % c.every === 0 ? measure(t) : null;
@@ -266,7 +158,7 @@ export async function runRecall(options: RecallRunOptions | Readonly<Record<stri
     await push(rec);
   }
   const final = records[records.length - 1];
-  if (status === 'running' && !Number.isFinite(final.excessRisk)) status = 'diverged';
+  if (status === 'completed' && !Number.isFinite(final.excessRisk)) status = 'diverged';
   return {
     family: 'recall', label: modelLabel(c.model, c.attention, c.kappa), config: c, bayesRisk: binaryEntropy(c.alpha), gamma, alphaHat,
     effectiveShapes: { W: [2 * c.vocab, 2 * c.vocab], V: [c.vocab, 2 * c.vocab], F: [c.vocab, 2 * c.vocab], d: c.d },

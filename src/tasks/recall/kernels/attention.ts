@@ -1,6 +1,6 @@
 // TS twin of assembly/recall-attention.ts: attention of the query x_H over the context in the
 // token space "current token ⊕ previous token" (the two embedding tables E and Ẽ are the index
-// pairs (z_h, N + z_{h−1}) of a 2N-dimensional one-hot space; SPEC §11.3).
+// pairs (z_h, N + z_{h−1}) of a 2N-dimensional one-hot space; docs/theory/recall.md#model-and-loss).
 
 export type Real = Float64Array | Float32Array;
 

@@ -1,4 +1,4 @@
-// TS twin of assembly/recall-head.ts: the logits ξ = ξ_A + ξ_F of SPEC §11.3 in token space,
+// TS twin of assembly/recall-head.ts: the logits ξ = ξ_A + ξ_F of docs/theory/recall.md#model-and-loss in token space,
 // ξ_A = V ws and ξ_F = F c with c = e_q + e_{N+z_{H−1}} + κ ws (V, F are N×2N). headForward
 // keeps ξ_A and ξ_F apart (the layer-wise logits); training uses the combined pass below.
 

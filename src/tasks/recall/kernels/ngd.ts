@@ -1,4 +1,4 @@
-// TS twin of assembly/recall-ngd.ts: per-tensor normalized GD, P ← P − η ∇P / ‖∇P‖_F (SPEC §11.4).
+// TS twin of assembly/recall-ngd.ts: per-tensor normalized GD, P ← P − η ∇P / ‖∇P‖_F (docs/theory/recall.md#training).
 
 import type { Real } from './attention.js';
 

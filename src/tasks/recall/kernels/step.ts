@@ -1,5 +1,5 @@
 // TS twin of assembly/recall-model.ts: the model over a batch, forward and backward, read top
-// to bottom as in SPEC §11.3.
+// to bottom as in docs/theory/recall.md#model-and-loss.
 
 import { attentionBackward, attentionForward, expFor, queryRow, queryRowBackward, weightedSum, type Real } from './attention.js';
 import { combineHead, headForward, logitsBackward, logitsForward } from './head.js';
@@ -74,7 +74,7 @@ export const EVAL_FIELDS = ['nlpOutput', 'nlpNoise', 'nlpTarget', 'xiAOutput', '
 
 /**
  * Per sentence: −ln p(y), −ln p(τ), −ln p(target), ξ_A[y], max ξ_A, ξ_F[τ], max ξ_F, into
- * out[b·7 …] (float64), for the metrics of SPEC §11.2.
+ * out[b·7 …] (float64), for the metrics of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms.
  */
 export function evaluate(net: Net, sc: Scratch, B: number, tokens: Int32Array, targets: Int32Array, outputs: Int32Array, tau: number, out: Float64Array): void {
   const { N, H, sigma, kappa, useF, W, V, F } = net;
