@@ -42,7 +42,7 @@ describe('figure 2', () => {
       'Algorithm 1, |V| = 20, d = 20, wasm f64',
     ])
       expect(svg).toContain(`>${t}<`);
-    for (const t of ['iteration t', 'L0(W_ov)', 'L(W_kq)', '1 − cos(W_ov, W*_ov)', '1 − cos(W_kq, W*_kq)', '‖W_ov‖_F', '‖W_kq‖_F'])
+    for (const t of ['step', 'L0(W_ov)', 'L(W_kq)', '1 − cos(W_ov, W*_ov)', '1 − cos(W_kq, W*_kq)', '‖W_ov‖_F', '‖W_kq‖_F'])
       expect(svg).toContain(`>${t}<`);
     expect(count(svg, />Stage \d: /g)).toBe(6);
     // Log ticks span the loss range down to 1e-22 and the 1 − cos range down to the 1e-16 floor.

@@ -10,13 +10,13 @@ import { opt } from './schema.js';
 export const seedOption = (dflt = 0, doc = 'seed of every random choice of the run') => opt.int(doc, { default: dflt, min: 0, max: 2 ** 32 - 1 });
 
 /** `--steps N`: training steps. */
-export const stepsOption = (dflt: number, doc = 'training steps') => opt.int(doc, { default: dflt, min: 0, max: 1e9, unit: 'steps' });
+export const stepsOption = (dflt: number, doc = 'training steps') => opt.int(doc, { default: dflt, min: 0, max: 1e9 });
 
 /** `--eta X`: the step size. */
 export const etaOption = (dflt: number, doc = 'step size η') => opt.number(doc, { default: dflt, min: 0, exclusiveMin: true });
 
 /** `--every N`: the record interval. */
-export const everyOption = (dflt: number, doc = 'record the metrics every N steps (and at the last step)') => opt.int(doc, { default: dflt, min: 1, max: 1e9, unit: 'steps' });
+export const everyOption = (dflt: number, doc = 'record the metrics every N steps (and at the last step)') => opt.int(doc, { default: dflt, min: 1, max: 1e9 });
 
 /** `--precision f64|f32`. */
 export const precisionOption = () => opt.choice(['f64', 'f32'] as const, 'floating-point precision of the weights and kernels', { default: 'f64' as const });

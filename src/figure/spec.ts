@@ -4,6 +4,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Spec as VegaSpec } from 'vega';
 import { loadVegaLite } from './peers.js';
 import type { FigureInput, Stage1Point } from './types.js';
+import { STEP_AXIS } from './theme.js';
 
 export type { FigureInput, Stage1Point, Stage2Point } from './types.js';
 
@@ -68,7 +69,7 @@ function panel(stage: 1 | 2, kind: Kind, points: readonly Stage1Point[], referen
     data: { values },
     mark: { type: 'line' as const, strokeWidth: 1.5, color: stage === 1 ? '#1f77b4' : '#d62728' },
     encoding: {
-      x: { field: 'step', type: 'quantitative' as const, title: 'iteration t', scale: { nice: false } },
+      x: { field: 'step', type: 'quantitative' as const, title: STEP_AXIS, scale: { nice: false } },
       y: {
         field: 'value',
         type: 'quantitative' as const,

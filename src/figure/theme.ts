@@ -80,12 +80,14 @@ export function logFloor(values: Iterable<number>, ratio = 1e-16): number | null
 }
 
 /** A marker layer: a labelled point where each diverged series was cut, at the top of its last drawn value. */
-export function divergedMarks(marks: ReadonlyArray<{ x: number; y: number; series: string }>) {
+export function divergedMarks(marks: ReadonlyArray<{ x: number; y: number; series: string }>, xTitle: string, yTitle: string) {
+  const x = { field: 'x', type: 'quantitative' as const, title: xTitle };
+  const y = { field: 'y', type: 'quantitative' as const, title: yTitle };
   return {
     data: { values: marks.map((m) => ({ ...m, label: `${m.series}: diverged` })) },
     layer: [
-      { mark: { type: 'point' as const, shape: 'cross', size: 80, color: '#b00', strokeWidth: 2 }, encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const } } },
-      { mark: { type: 'text' as const, align: 'left' as const, dx: 6, dy: -6, color: '#b00', fontSize: 10 }, encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const }, text: { field: 'label', type: 'nominal' as const } } },
+      { mark: { type: 'point' as const, shape: 'cross', size: 80, color: '#b00', strokeWidth: 2 }, encoding: { x, y } },
+      { mark: { type: 'text' as const, align: 'left' as const, dx: 6, dy: -6, color: '#b00', fontSize: 10 }, encoding: { x, y, text: { field: 'label', type: 'nominal' as const } } },
     ],
   };
 }

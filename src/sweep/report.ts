@@ -183,7 +183,7 @@ export function bandFigureSpec(summary: AxisSummary, metric: string): TopLevelSp
       width: 260,
       height: 180,
       layer: [
-        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 'step', type: 'quantitative', title: 'iteration t' }, y: { field: 'lo', type: 'quantitative', scale, title: yTitle }, y2: { field: 'hi' }, color } },
+        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'lo', type: 'quantitative', scale, title: yTitle }, y2: { field: 'hi' }, color } },
         { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative', scale }, color } },
       ],
     },

@@ -44,7 +44,7 @@ export const autoregressiveTrain = defineCommand({
       files: [{ name: 'trajectory.csv', content: ['step,loss,testLoss', ...r.records.map((x) => `${x.step},${x.loss ?? ''},${x.testLoss ?? ''}`)].join('\n') + '\n' }],
       figures: [{
         name: 'errors',
-        spec: curvesSpec(`trained ${c.layers}-layer ${c.attention} attention (${c.tied ? 'tied' : 'untied'}), ${c.process}`, 'e(t) = mean ‖u_t − x_{t+1}‖² (test set)', [
+        spec: curvesSpec(`trained ${c.layers}-layer ${c.attention} attention (${c.tied ? 'tied' : 'untied'}), ${c.process}`, 'e(t) = mean ‖uₜ − xₜ₊₁‖² (test set)', [
           { name: 'trained', values: r.curve.squared }, { name: `Kaczmarz (${kernel} kernel)`, values: kac.squared }, { name: 'least squares', values: ls.squared },
         ]),
       }],
@@ -67,7 +67,7 @@ export const autoregressiveReference = defineCommand({
     const name = c.method === 'ls' ? 'least squares' : `CKD n = ${depth}, η = ${c.eta}, ${c.kernel} kernel${c.method === 'transformer' ? ' (transformer)' : ''}`;
     const lines = [
       `reconstruction R-C · ${name} · ${c.process}, d = ${c.d}, T = ${c.length}, ${c.sequences} sequences`,
-      't\tmean ‖u_t − x_{t+1}‖\te(t) = mean ‖u_t − x_{t+1}‖²',
+      't\tmean ‖uₜ − xₜ₊₁‖\te(t) = mean ‖uₜ − xₜ₊₁‖²',
       ...r.errors.map((v, i) => `${i + 1}\t${v ?? 'overflow'}\t${r.squaredErrors[i] ?? 'overflow'}`),
       `curve: ${r.curveStatus}${r.firstUnstable ? ` (from t = ${r.firstUnstable}; finite depth with η = ${c.eta} grows transiently)` : ''}`,
     ];
@@ -75,7 +75,7 @@ export const autoregressiveReference = defineCommand({
       status: r.status,
       json: r,
       lines,
-      figures: [{ name: 'reference', spec: curvesSpec(`${name}, ${c.process}`, c.sequences === 1 ? 'e(t) = ‖u_t − x_{t+1}‖²' : 'e(t) = mean ‖u_t − x_{t+1}‖²', [{ name, values: r.squaredErrors }]) }],
+      figures: [{ name: 'reference', spec: curvesSpec(`${name}, ${c.process}`, c.sequences === 1 ? 'e(t) = ‖uₜ − xₜ₊₁‖²' : 'e(t) = mean ‖uₜ − xₜ₊₁‖²', [{ name, values: r.squaredErrors }]) }],
       warnings: r.curveStatus === 'unstable' ? [`the error grows past ${'100'}× the zero predictor's from t = ${r.firstUnstable} (finite-depth CKD with this η is unstable there)`] : [],
     };
   },
@@ -86,7 +86,7 @@ function presentExperiment(r: ExperimentResult): Presentation {
 }
 
 const c1 = defineCommand({
-  summary: 'E-C1: a rotation by θ = π/3 from x_1 = (1, 0); CKD at depths 1, 2, 3, ∞ against the closed form',
+  summary: 'E-C1: a rotation by θ = π/3 from x₁ = (1, 0); CKD at depths 1, 2, 3, ∞ against the closed form',
   options: C1_OPTIONS,
   jsonName: 'e-c1',
   run: async (o) => experimentC1(o.length),

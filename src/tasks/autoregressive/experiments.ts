@@ -35,7 +35,7 @@ function ckdCurve(data: Sequences, kernel: KernelName, depth: number, eta = 1): 
   return errorCurve((x, d, T) => ckdPredictions(x, d, T, { kernel, depth, eta }), data);
 }
 
-/** E-C1: the rotation θ = π/3 from x_1 = (1, 0), linear kernel, η = 1; u^n_t for n = 1, 2, 3, ∞. */
+/** E-C1: the rotation θ = π/3 from x₁ = (1, 0), linear kernel, η = 1; u^n_t for n = 1, 2, 3, ∞. */
 export function experimentC1(T = 12): ExperimentResult {
   const x = new Float64Array(2 * (T + 1));
   x[0] = 1;
@@ -43,7 +43,7 @@ export function experimentC1(T = 12): ExperimentResult {
   const data: Sequences = { d: 2, L: T + 1, S: 1, x };
   const rows: { depth: number | 'inf'; t: number; u: [number, number]; err: number }[] = [];
   const curves: Curve[] = [];
-  const lines = ['E-C1 (reconstruction R-C): rotation θ = π/3, x_1 = (1, 0), linear kernel, η = 1', 'n    t=1       t=2       t=3       t=4       t=5      (err = ‖u^n_t − x_{t+1}‖)'];
+  const lines = ['E-C1 (reconstruction R-C): rotation θ = π/3, x₁ = (1, 0), linear kernel, η = 1', 'n    t=1       t=2       t=3       t=4       t=5      (err = ‖uⁿₜ − xₜ₊₁‖)'];
   for (const depth of [1, 2, 3, Infinity]) {
     const u = ckdPredictions(x, 2, T, { depth });
     const c = curveFromPredictions([u], data);
@@ -62,7 +62,7 @@ export function experimentC1(T = 12): ExperimentResult {
   const rate = geometricRate(curves[3].values);
   lines.push(`Kaczmarz e(t), t = 2 … ${T}: fitted rate ρ = ${rate?.rate.toPrecision(15)} per position (R² = ${rate?.fit.r2.toFixed(15)}); cos²θ = 0.25`);
   return experimentResult('c1', { length: T }, { table: rows, leastSquares: ls.norm, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null },
-    { 'e-c1': curvesSpec('E-C1: rotation θ = π/3, linear kernel, η = 1', 'e(t) = ‖u_t − x_{t+1}‖²', curves) }, lines);
+    { 'e-c1': curvesSpec('E-C1: rotation θ = π/3, linear kernel, η = 1', 'e(t) = ‖uₜ − xₜ₊₁‖²', curves) }, lines);
 }
 
 /** E-C2 numbers of an independent numpy implementation (default_rng(0)), at t = 2, 5, 10, 20, 30, 50. */
@@ -85,7 +85,7 @@ export function experimentC2(opts: { sequences?: number; seed?: number } = {}): 
     ['CKD n = 16, η = 0.1', ckdCurve(data, 'linear', 16, 0.1)],
     ['least squares', errorCurve(leastSquaresPredictions, data)],
   ];
-  const lines = [`E-C2 (reconstruction R-C): Haar O(5), T = 50, ${data.S} sequences; mean ‖u_t − x_{t+1}‖² ours [numpy]`, `${'method'.padEnd(22)}${C2_T.map((t) => `t=${t}`.padEnd(22)).join('')}status`];
+  const lines = [`E-C2 (reconstruction R-C): Haar O(5), T = 50, ${data.S} sequences; mean ‖uₜ − xₜ₊₁‖² ours [numpy]`, `${'method'.padEnd(22)}${C2_T.map((t) => `t=${t}`.padEnd(22)).join('')}status`];
   const table: Record<string, unknown> = {};
   for (const [name, c] of runs) {
     const ours = C2_T.map((t) => c.squared[t - 1]);
@@ -95,7 +95,7 @@ export function experimentC2(opts: { sequences?: number; seed?: number } = {}): 
   const rate = geometricRate(runs[0][1].squared);
   lines.push(`Kaczmarz (n = 49) e(t), t = 2 … 50: fitted geometric rate ρ = ${rate?.rate.toFixed(4)} per position (R² = ${rate?.fit.r2.toFixed(3)})`);
   return experimentResult('c2', { sequences: data.S, seed: opts.seed ?? 0 }, { positions: C2_T, table, kaczmarzRate: rate?.rate ?? null, kaczmarzRateR2: rate?.fit.r2 ?? null },
-    { 'e-c2': curvesSpec('E-C2: Haar O(5), linear kernel (depth n, step η per curve)', 'e(t) = mean ‖u_t − x_{t+1}‖²', runs.map(([name, c]) => ({ name, values: c.squared }))) }, lines);
+    { 'e-c2': curvesSpec('E-C2: Haar O(5), linear kernel (depth n, step η per curve)', 'e(t) = mean ‖uₜ − xₜ₊₁‖²', runs.map(([name, c]) => ({ name, values: c.squared }))) }, lines);
 }
 
 export const NUMPY_C3_DET: Record<KernelName, number[]> = {
@@ -120,7 +120,7 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
   for (const kernel of ['exp', 'linear'] as const) {
     const c = ckdCurve(detData, kernel, Infinity);
     deterministic[kernel] = { ours: c.norm, spec: NUMPY_C3_DET[kernel] };
-    lines.push(`p = 3, d = 2 (angles 0, π/2, π), ${kernel}: ‖u_t − x_{t+1}‖ t = 1…15: ${c.norm.map((v) => v!.toFixed(6)).join(', ')}`);
+    lines.push(`p = 3, d = 2 (angles 0, π/2, π), ${kernel}: ‖uₜ − xₜ₊₁‖ t = 1…15: ${c.norm.map((v) => v!.toFixed(6)).join(', ')}`);
   }
   const depth: number[] = [];
   for (let n = 1; n <= 14; n++) depth.push(ckdCurve(detData, 'exp', n).norm[14]!);
@@ -128,7 +128,7 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
   lines.push(`numpy:                             ${NUMPY_C3_DEPTH.join(', ')}`);
   const mc: Record<string, unknown> = {};
   const curves: Curve[] = [];
-  lines.push(`Monte Carlo d = 5, ${opts.sequences ?? 256} sequences, mean ‖u_t − x_{t+1}‖² ours [numpy] at t = ${C3_T.join(', ')}`);
+  lines.push(`Monte Carlo d = 5, ${opts.sequences ?? 256} sequences, mean ‖uₜ − xₜ₊₁‖² ours [numpy] at t = ${C3_T.join(', ')}`);
   for (const p of [3, 5]) {
     const data = generateSequences({ family: 'periodic', d: 5, period: p, length: 50, sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 });
     for (const kernel of ['exp', 'linear'] as const) {
@@ -141,8 +141,8 @@ export function experimentC3(opts: { sequences?: number; seed?: number } = {}): 
     }
   }
   return experimentResult('c3', { sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 }, { deterministic, depth: { ours: depth, spec: NUMPY_C3_DEPTH }, monteCarlo: mc, positions: C3_T }, {
-    'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖u_t − x_{t+1}‖²', curves),
-    'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖u^n_15 − x_16‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
+    'e-c3': curvesSpec('E-C3: periodic, d = 5, Kaczmarz limit, exp vs linear kernel', 'e(t) = mean ‖uₜ − xₜ₊₁‖²', curves),
+    'e-c3-depth': curvesSpec('E-C3: p = 3, d = 2, exp kernel, error at t = 15 against depth n', '‖uⁿ₁₅ − x₁₆‖', [{ name: 'CKD, exp kernel, η = 1', values: depth }], 'depth n'),
   }, lines);
 }
 
@@ -196,8 +196,8 @@ export async function experimentC4(opts: C4Options = {}, progress?: (line: strin
     curves.push({ name: 'Kaczmarz', values: kac.squared }, { name: 'least squares', values: ls.squared });
     lines.push(`${label.padEnd(9)} e(T): Kaczmarz ${fmt(kac.squared[test!.L - 2])}, least squares ${fmt(ls.squared[test!.L - 2])}`);
     out[label] = { runs, kaczmarz: kac.squared, leastSquares: ls.squared };
-    figures[`e-c4-${label}`] = curvesSpec(`E-C4: ${label} data, ${attention} attention vs CKD (${kernel} kernel)`, 'e(t) = mean ‖u_t − x_{t+1}‖²', curves);
-    figures[`e-c4-${label}-delta`] = curvesSpec(`E-C4: ${label} data, Δ(t) = mean ‖u^trained_t − u^CKD(n)_t‖²`, 'Δ(t)', deltas);
+    figures[`e-c4-${label}`] = curvesSpec(`E-C4: ${label} data, ${attention} attention vs CKD (${kernel} kernel)`, 'e(t) = mean ‖uₜ − xₜ₊₁‖²', curves);
+    figures[`e-c4-${label}-delta`] = curvesSpec(`E-C4: ${label} data, Δ(t) = mean ‖uₜ(trained) − uₜ(CKD n)‖²`, 'Δ(t)', deltas);
   }
   return experimentResult('c4', o, out, figures, lines, statuses);
 }

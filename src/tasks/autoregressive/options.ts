@@ -12,10 +12,10 @@ const MAX_LENGTH = 1e6;
 const MAX_SEQUENCES = 1e8;
 
 const processOption = () =>
-  opt.choice(['haar', 'rotation', 'periodic'] as const, 'the sequences: x_{t+1} = A x_t with A Haar-orthogonal or a plane rotation, or a periodic sequence', {
+  opt.choice(['haar', 'rotation', 'periodic'] as const, 'the sequences: xₜ₊₁ = A xₜ with A Haar-orthogonal or a plane rotation, or a periodic sequence', {
     default: 'haar',
     aliases: ['family'],
-    choiceDocs: { haar: 'A uniform on O(d)', rotation: 'A = rotation by θ in the plane (d = 2)', periodic: 'x_t cycles through p points of the sphere' },
+    choiceDocs: { haar: 'A uniform on O(d)', rotation: 'A = rotation by θ in the plane (d = 2)', periodic: 'xₜ cycles through p points of the sphere' },
   });
 
 /** Options of one training run (the n-layer causal transformer, docs/theory/autoregressive.md#model-and-loss). */

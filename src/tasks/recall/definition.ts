@@ -38,7 +38,7 @@ const EXPERIMENT_SUMMARY: Record<ExperimentName, string> = {
   figure2: 'finite-sample runs (M = 2048) of three ReLU models at α = 0.5 (the paper\'s Figure 2)',
   'alpha-sweep': 'one model at α = 0, 0.2, 0.5, 0.8',
   logits: 'layer-wise logits ξ_A and ξ_F of three linear models, finite-sample runs at α = 0.2, 0.5, 0.8',
-  'closed-forms': 'training against the closed forms: Reparam-Linear-FA\'s L̂_t and Λ_t, the softmax and κ = 0 floors',
+  'closed-forms': 'training against the closed forms: Reparam-Linear-FA\'s L̂ₜ and Λₜ, the softmax and κ = 0 floors',
 };
 
 /** runs per experiment, for the progress bar */

@@ -150,8 +150,8 @@ function result(name: ExperimentName, config: object, runs: RecallTrajectory[], 
 }
 
 /**
- * docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms against training: Reparam-Linear-FA (L̂_t = h(α) + ln(1 + (1−α)(N−2)e^{−ηt}),
- * Λ_t = ηt), Reparam-Softmax-FA (its floors, η = 0.5) and Reparam-Linear-F (κ = 0: the best
+ * docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms against training: Reparam-Linear-FA (L̂ₜ = h(α) + ln(1 + (1−α)(N−2)·exp(−ηt)),
+ * Λₜ = ηt), Reparam-Softmax-FA (its floors, η = 0.5) and Reparam-Linear-F (κ = 0: the best
  * loss over Λ, which NGD with a fixed η approaches to O(η²)). Population runs.
  */
 async function closedForms(base: ResolvedOf<(typeof EXPERIMENT_OPTIONS)['closed-forms']>, go: (o: RecallRunOptions) => Promise<RecallTrajectory>, runs: RecallTrajectory[]): Promise<ExperimentResult> {
@@ -166,10 +166,10 @@ async function closedForms(base: ResolvedOf<(typeof EXPERIMENT_OPTIONS)['closed-
     for (const r of t.records) {
       if (![0, 10, 50, 100, 200].includes(r.step) && r !== t.final) continue;
       const closed = reparamNoisyLoss(N, alpha, eta * r.step);
-      summary.push({ model: 'Reparam-Linear-FA', alpha, step: r.step, quantity: 'L̂_t', measured: r.lossHat, closedForm: closed, absDiff: Math.abs(r.lossHat - closed) });
+      summary.push({ model: 'Reparam-Linear-FA', alpha, step: r.step, quantity: 'L̂ₜ', measured: r.lossHat, closedForm: closed, absDiff: Math.abs(r.lossHat - closed) });
     }
     const lam = Math.max(...t.records.map((r) => Math.abs((r.lambda ?? NaN) - eta * r.step)));
-    summary.push({ model: 'Reparam-Linear-FA', alpha, step: t.final.step, quantity: 'max_t |Λ_t − ηt|', measured: lam, closedForm: 0, absDiff: lam });
+    summary.push({ model: 'Reparam-Linear-FA', alpha, step: t.final.step, quantity: 'maxₜ |Λₜ − ηt|', measured: lam, closedForm: 0, absDiff: lam });
   }
   for (const alpha of [0, 0.2, 0.5, 0.8]) {
     const t = await go({ model: 'reparam', attention: 'softmax', kappa: 1, alpha, steps: Math.max(steps, 400), eta: 0.5, every: 100, samples: 0 });
@@ -180,12 +180,12 @@ async function closedForms(base: ResolvedOf<(typeof EXPERIMENT_OPTIONS)['closed-
     const t = await go({ model: 'reparam', attention: 'linear', kappa: 0, alpha, steps, eta, every: 1, samples: 0 });
     const best = Math.min(...t.records.map((r) => r.lossHat));
     const floor = reparamKappa0Floor(N, alpha);
-    summary.push({ model: 'Reparam-Linear-F', alpha, step: t.final.step, quantity: 'min_t L̂_t (κ = 0 floor)', measured: best, closedForm: floor, absDiff: Math.abs(best - floor) });
+    summary.push({ model: 'Reparam-Linear-F', alpha, step: t.final.step, quantity: 'minₜ L̂ₜ (κ = 0 floor)', measured: best, closedForm: floor, absDiff: Math.abs(best - floor) });
   }
   const figures = [{
     name: 'closed-forms',
-    spec: panelsSpec(`Reparam-Linear-FA: L̂_t against h(α) + ln(1 + (1−α)(N−2)e^{−ηt}), N = ${N}, η = ${eta}`, linear, [
-      { field: 'lossHat', name: 'L̂', also: [{ field: 'closedFormLoss', name: 'closed form' }], title: 'L̂_t' },
+    spec: panelsSpec(`Reparam-Linear-FA: L̂ₜ against h(α) + ln(1 + (1−α)(N−2)·exp(−ηt)), N = ${N}, η = ${eta}`, linear, [
+      { field: 'lossHat', name: 'L̂', also: [{ field: 'closedFormLoss', name: 'closed form' }], title: 'L̂ₜ' },
       { field: 'excessRisk', title: 'excess risk L̂ − h(α)', log: true },
     ]),
   }];

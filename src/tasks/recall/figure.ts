@@ -3,6 +3,7 @@
 // imports; rendering goes through src/figure/svg.ts, loaded only when a figure is drawn.
 
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
+import { STEP_AXIS, logFloor, seriesEncoding, themed } from '../../figure/theme.js';
 import type { RecallRecord, RecallTrajectory } from './run.js';
 
 /** One panel: a metric of the records, its title, and horizontal reference lines. */
@@ -26,6 +27,16 @@ const HEIGHT = 180;
 
 /** Panels of metrics for several runs (one colour per run label), side by side. */
 export function panelsSpec(title: string, runs: readonly RecallTrajectory[], panels: readonly Panel[], x: 'step' | 'epoch' = 'step'): TopLevelSpec {
+  // one colour-and-dash per series across every panel, in the runs' order
+  const seriesNames: string[] = [];
+  for (const p of panels) {
+    const fields = [{ name: p.name ?? '' }, ...(p.also ?? [])];
+    for (const t of runs) {
+      if (p.only && !p.only.includes(t.label)) continue;
+      for (const f of fields) seriesNames.push(f.name ? `${t.label} ${f.name}` : t.label);
+    }
+  }
+  const series = seriesEncoding('run', [...new Set(seriesNames)], 'run');
   const charts = panels.map((p) => {
     const values: Array<{ x: number; value: number; run: string }> = [];
     const fields = [{ field: p.field, name: p.name ?? '' }, ...(p.also ?? [])];
@@ -42,6 +53,8 @@ export function panelsSpec(title: string, runs: readonly RecallTrajectory[], pan
         }
       }
     }
+    const floor = p.log ? logFloor(values.map((v) => v.value)) : null;
+    if (floor !== null) for (const v of values) if (v.value < floor) v.value = floor;
     const rules = (p.rules ?? []).map((r) => ({ value: r.value, label: r.label }));
     return {
       title: p.title,
@@ -52,9 +65,9 @@ export function panelsSpec(title: string, runs: readonly RecallTrajectory[], pan
           data: { values },
           mark: { type: 'line' as const, strokeWidth: 1.5 },
           encoding: {
-            x: { field: 'x', type: 'quantitative' as const, title: x },
-            y: { field: 'value', type: 'quantitative' as const, title: p.title, scale: p.log ? { type: 'log' as const } : { zero: false } },
-            color: { field: 'run', type: 'nominal' as const, title: 'model' },
+            x: { field: 'x', type: 'quantitative' as const, title: x === 'step' ? STEP_AXIS : 'epoch' },
+            y: { field: 'value', type: 'quantitative' as const, title: floor === null ? p.title : `${p.title} (floored at ${floor.toExponential(0)})`, scale: p.log ? { type: 'log' as const } : { zero: false } },
+            ...series,
           },
         },
         ...(rules.length
@@ -74,13 +87,7 @@ export function panelsSpec(title: string, runs: readonly RecallTrajectory[], pan
       ],
     };
   });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    background: 'white',
-    hconcat: charts,
-    resolve: { scale: { color: 'shared' } },
-  } as TopLevelSpec;
+  return themed({ hconcat: charts, resolve: { scale: { color: 'shared', strokeDash: 'shared' } } }, title);
 }
 
 /** h(α) as a labelled line */

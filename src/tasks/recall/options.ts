@@ -33,7 +33,7 @@ export const RECALL_OPTIONS = {
   samples: opt.int('train on M fixed sentences (a finite-sample run); 0: a fresh batch every step', { default: 0, min: 0, max: MAX_TOKENS, placeholder: 'M' }),
   every: opt.int('record the metrics every N steps (and at the last step)', {
     default: { compute: (o) => ((o.samples as number) > 0 ? Math.ceil((o.samples as number) / (o.batch as number)) : 20), text: '20, or one epoch with --samples' },
-    min: 1, max: 1e9, unit: 'steps',
+    min: 1, max: 1e9,
   }),
   evalSize: opt.int('held-out population sentences for the excess risk and the logits', { default: 1024, min: 1, max: MAX_TOKENS, placeholder: 'S' }),
   testSize: opt.int('unseen-output test sentences', { default: 512, min: 1, max: MAX_TOKENS, placeholder: 'S' }),
