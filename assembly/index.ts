@@ -97,8 +97,8 @@ export function kernelStage2GradientBaseline(): f64 {
   return F32 ? NaN : stage2GradientBaseline();
 }
 // Stage-2 heads of the cyclic-orders family (pointer-and-size kernels, f64).
-export { selectionForward, selectionBackward } from './selection';
-export { genForward, genBackward } from './gen';
+export { selectionForward, selectionBackward } from './cyclic/selection';
+export { genForward, genBackward } from './cyclic/gen';
 
 // Factorized attention W_kq = K_f·Q_fᵀ (assembly/factorized.ts); K, Q, gK, gQ are d×m buffers the
 // host reserves with scratch().
@@ -192,5 +192,5 @@ export function causalAxpy(f32: bool, y: usize, a: f64, x: usize, n: i32): void 
   if (f32) axpy<f32>(y, <f32>a, x, n); else axpy<f64>(y, a, x, n);
 }
 // f32 instantiations of the cyclic family's heads (the f64 ones are exported above).
-export { selectionForward32, selectionBackward32 } from './selection';
-export { genForward32, genBackward32 } from './gen';
+export { selectionForward32, selectionBackward32 } from './cyclic/selection';
+export { genForward32, genBackward32 } from './cyclic/gen';

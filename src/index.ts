@@ -24,7 +24,7 @@ export { makeEmbedding, type Embedding, type EmbeddingSpec } from './engine/embe
 export { packDataset, type PackedData } from './engine/packed.js';
 export { createEngineModel, type EngineOptions } from './engine/create.js';
 export { solveMaxMargin, solveColumnQP } from './maxmargin/index.js';
-export type { MaxMarginProblem, MaxMarginSolution } from './maxmargin/types.js';
+export type { MaxMarginProblem, MaxMarginSolution, GraphSvmSummary, NuclearCertificate } from './maxmargin/types.js';
 export { Trainer, maxMarginProblem, type Stage1Record, type Stage2Record, type StageOutcome, type TrainRecord, type TrainerOptions } from './train/trainer.js';
 export { train, finish, type TrainResult, type RunOptions } from './train/run.js';
 export type { TrainOptions, Algorithm } from './train/options.js';
@@ -79,11 +79,12 @@ export { condense, stronglyConnected, type Condensation, type Components } from 
 export { graphSvm, type GraphSvm, type GraphSvmOptions, type SvmEdge, type SvmEquality } from './maxmargin/graph-svm.js';
 export { finitePart, reducedSamples, FiniteSpace, type FinitePart, type FinitePartOptions, type ReducedSample } from './tasks/cyclic/finite.js';
 export { cyclicMetrics, frozenComponent, type CyclicMetrics } from './tasks/cyclic/metrics.js';
+// The flat cyclic names below are kept for one release: use the `cyclic` namespace (cyclic.train, cyclic.experiment, …).
 export { trainCyclic, defaultInit, type CyclicHead, type CyclicTrainOptions, type CyclicTrainResult, type CyclicRecord } from './tasks/cyclic/train.js';
 export { generateLiCyclic, generatePlanted, equiCorrelated, normalizedGaussian, type LiCyclicOptions, type PlantedQuery } from './tasks/cyclic/generators.js';
 export { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './tasks/cyclic/sweep.js';
-export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
-export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './engine/heads/model.js';
+export { runGlobalConvergence, globalConvergenceSpec, renderGlobalConvergenceSvg, type GlobalConvergenceResult, type LegacyGlobalOptions as GlobalConvergenceOptions } from './tasks/cyclic/experiment.js';
+export { createHeadModel, packHeadData, HeadModel, type HeadName, type HeadStatus, type HeadChunk } from './tasks/cyclic/kernels/model.js';
 // Factorized attention W_kq = K_f·Q_fᵀ and the nuclear-norm max margin (docs/theory/factorized.md)
 export { createFactorizedModel } from './engine/factorized.js';
 export type { FactorizedModel, FactorizedOptions, FactorInit, FactorGradients } from './engine/factorized.js';
@@ -96,6 +97,8 @@ export type { LocalConvergenceExperiment, LocalConvergenceExperimentOptions, Ran
 export { runLocalConvergence } from './tasks/factorized/local-convergence.js';
 export type { LocalConvergenceConfig } from './tasks/factorized/local-convergence.js';
 export { factorizedFamily } from './tasks/factorized/sweep.js';
+/** Task family: cyclic token-priority orders against the exact graph-SVM W_svm and finite part W_fin (Li et al. 2024; docs/theory/cyclic.md). */
+export * as cyclic from './tasks/cyclic/index.js';
 // Task family: in-context recall with a noise token (Nguyen & Nguyen-Tang 2025; docs/theory/recall.md).
 export * as recall from './tasks/recall/index.js';
 /** Task family C, in-context autoregressive learning by causal kernel descent (docs/theory/autoregressive.md, reconstruction R-C). */
@@ -103,15 +106,16 @@ export * as autoregressive from './tasks/autoregressive/index.js';
 // types that public signatures above refer to
 export type { ConfigValue } from './sweep/spec.js';
 export type { FiniteHead } from './tasks/cyclic/finite.js';
-export type { Band as CyclicBand } from './tasks/cyclic/experiment.js';
+/** @deprecated the common mean ± std band of every family */
+export type { Band as CyclicBand } from './family/result.js';
 export type { CrossInit } from './tasks/factorized/cross-attention.js';
 export type { VegaLiteSpec } from './figure/spec-type.js';
-export type { HeadData, HeadModelOptions } from './engine/heads/model.js';
-export type { HeadBuffers, HeadKernel } from './engine/heads/buffers.js';
+export type { HeadData, HeadModelOptions } from './tasks/cyclic/kernels/model.js';
+export type { HeadBuffers, HeadKernel } from './tasks/cyclic/kernels/buffers.js';
 export { referenceDirections, NO_REFERENCE, type ReferenceDirections } from './train/reference.js';
 export type { ReferenceSummary } from './train/run.js';
 export { svmDirection, type SvmDirection } from './tasks/cyclic/direction.js';
-export type { HeadReal } from './engine/heads/buffers.js';
+export type { HeadReal } from './tasks/cyclic/kernels/buffers.js';
 
 // Threads (README "Threads"): the default rule of train()'s `threads` option, and why a runtime cannot run threads.
 export { defaultThreads, threadsUnavailable } from './engine/threads.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { example2Equicorrelated, packed } from './helpers/cyclic-examples.js';
-import { createHeadModel, type HeadName } from '../src/engine/heads/model.js';
+import { createHeadModel, type HeadName } from '../src/tasks/cyclic/kernels/model.js';
 import { cyclicData } from '../src/dataset/cyclic-orders.js';
 import { datasetFromTargets, EXAMPLE_1 } from '../src/tasks/cyclic/examples.js';
 import { graphSvm } from '../src/maxmargin/graph-svm.js';

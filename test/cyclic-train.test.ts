@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { datasetFromTargets, EXAMPLE_1, EXAMPLE_4, EXAMPLE_5 } from '../src/tasks/cyclic/examples.js';
-import { trainCyclic } from '../src/tasks/cyclic/train.js';
+import { train as trainCyclic } from '../src/tasks/cyclic/index.js';
 
 const ds1 = datasetFromTargets(EXAMPLE_1.vocab, EXAMPLE_1.samples);
 
 describe('cyclic training runs (§7.10.1, §9.2)', () => {
-  it('frozen-M head, NGD η = 0.025 from zero: an exact period-2 orbit is detected and reported', async () => {
+  it('frozen-M head, NGD η = 0.025 from zero: an exact period-2 orbit is detected and reported as converged, with the orbit named', async () => {
     const r = await trainCyclic(ds1, { head: 'ce-frozen', optimizer: 'ngd', eta: 0.025, steps: 30_000, every: 1000 });
-    expect(r.status).toBe('period-2');
+    expect(r.status).toBe('converged');
+    expect(r.orbit).toBe('period-2');
+    expect(r.warnings.join('\n')).toContain(`NGD entered an exact period-2 orbit at step ${r.steps}`);
     expect(r.steps).toBeLessThan(30_000);
     // The last two records straddle the orbit's two points.
     const norms = r.records.slice(-2).map((x) => x.norm).sort();
@@ -21,7 +23,8 @@ describe('cyclic training runs (§7.10.1, §9.2)', () => {
   it('frozen-M head, GD: ‖W‖ = 0.485 at t = 900 and 0.657 at 1e4 (lr 0.01 on π over the 5 attention samples)', async () => {
     // The engine's π also counts the 4 collocation samples, so lr 0.01 there is 0.01·9/5 here.
     const r = await trainCyclic(ds1, { head: 'ce-frozen', optimizer: 'gd', eta: 0.018, steps: 10_000, every: 900 });
-    expect(r.status).toBe('running');
+    expect(r.status).toBe('completed');
+    expect(r.orbit).toBeNull();
     expect(Math.abs(r.records.find((x) => x.step === 900)!.norm - 0.485)).toBeLessThan(1e-3);
     expect(Math.abs(r.records.at(-1)!.norm - 0.657)).toBeLessThan(1e-3);
     expect(r.records.at(-1)!.cosSvm!).toBeGreaterThan(0.998);
@@ -31,6 +34,7 @@ describe('cyclic training runs (§7.10.1, §9.2)', () => {
     const r = await trainCyclic(datasetFromTargets(EXAMPLE_5.vocab, EXAMPLE_5.samples), { head: 'selection', optimizer: 'gd', eta: 1, steps: 5000, every: 100 });
     expect(r.svm.status).toBe('no-direction');
     expect(r.status).toBe('converged');
+    expect(r.orbit).toBeNull();
     const last = r.records.at(-1)!;
     expect(last.cosSvm).toBeNull();
     expect(last.cosDecomposition).toBeNull();
@@ -94,7 +98,7 @@ describe('the bounded remainder ξ and NGD zigzags (§7.10.1)', () => {
   });
 
   it('NGD η = 0.0025: δ alternates 0.6914 / 0.6949; η = 0.025: cos = 0.99961 at t = 1e5', async () => {
-    const { createHeadModel, packHeadData } = await import('../src/engine/heads/model.js');
+    const { createHeadModel, packHeadData } = await import('../src/tasks/cyclic/kernels/model.js');
     const { cyclicData } = await import('../src/dataset/cyclic-orders.js');
     const { graphSvm } = await import('../src/maxmargin/graph-svm.js');
     const data = cyclicData(ds1);

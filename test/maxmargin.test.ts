@@ -452,9 +452,23 @@ describe('SVM-dual path', () => {
   });
 
   it('infeasible problems throw, naming the problem', () => {
-    // d = 1, E = [1, 2, 3]: query 2 needs −3w ≥ 1 and 3w ≥ 1.
+    // d = 1, E = [1, 2, 3]: query 2 needs −3w ≥ 1 (0 above 1, 1 above 2) and query 1 needs 4w ≥ 1.
     const E = Float64Array.from([1, 2, 3]);
     const kq = () =>
+      solveMaxMargin({
+        V: 3,
+        embedding: { d: 1, E },
+        collocation: [[0, 1]],
+        attention: [
+          { query: 2, optimal: 0, nonOptimal: [1] },
+          { query: 1, optimal: 2, nonOptimal: [0] },
+          { query: 2, optimal: 1, nonOptimal: [2] },
+        ],
+      });
+    expect(kq).toThrow(NtpError);
+    expect(kq).toThrow(/^kq: no W satisfies/);
+    // 0 above 1 and 1 above 0 under query 2 is a cycle: the graph-SVM's equality forces w = 0, so query 1's edge cannot reach 1
+    const cyclic = () =>
       solveMaxMargin({
         V: 3,
         embedding: { d: 1, E },
@@ -465,8 +479,7 @@ describe('SVM-dual path', () => {
           { query: 2, optimal: 1, nonOptimal: [0] },
         ],
       });
-    expect(kq).toThrow(NtpError);
-    expect(kq).toThrow(/^kq: no W satisfies/);
+    expect(cyclic).toThrow(/^kq: the graph-SVM is infeasible: under query "token 1", the edge "token 2" → "token 0" lies in the span of the SCC equalities/);
     // Gaussian embedding with d = 1 < needed: four collocation targets cannot all be argmaxes of x·w.
     const ov = () =>
       solveMaxMargin({

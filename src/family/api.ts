@@ -8,7 +8,7 @@
 import { NtpError } from '../errors.js';
 import { checkDatasetArgument } from '../dataset/validate.js';
 import type { Dataset } from '../dataset/types.js';
-import type { CommandDefinition, RunContext } from './definition.js';
+import type { AnyCommand, CommandDefinition, RunContext } from './definition.js';
 import { checkPlan } from './limits.js';
 import { didYouMean, resolveOptions, type OptionsOf, type Schema } from './schema.js';
 
@@ -20,8 +20,10 @@ export interface CallHooks {
   onWarning?: (message: string) => void;
 }
 
-type ResultOf<C> = C extends CommandDefinition<Schema, infer R> ? R : never;
-type SchemaOf<C> = C extends CommandDefinition<infer S, unknown> ? S : never;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ResultOf<C> = C extends CommandDefinition<any, infer R> ? R : never;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type SchemaOf<C> = C extends CommandDefinition<infer S, any> ? S : never;
 
 /** Resolves, checks, plans and runs a command for an API caller. */
 export async function callCommand<S extends Schema, R>(fn: string, c: CommandDefinition<S, R>, options: unknown, hooks: CallHooks = {}, dataset?: Dataset): Promise<R> {
@@ -43,14 +45,14 @@ export function trainFunction<S extends Schema, R>(fn: string, c: CommandDefinit
 
 /** `train(dataset, options)` of a family that trains on a user's dataset. */
 export function trainOnDataFunction<S extends Schema, R>(fn: string, c: CommandDefinition<S, R>): (dataset: Dataset, options?: OptionsOf<S>, hooks?: CallHooks) => Promise<R> {
-  return (dataset, options, hooks) => {
-    checkDatasetArgument(dataset);
+  return async (dataset, options, hooks) => {
+    checkDatasetArgument(dataset); // a rejected promise, as every other refusal of the API
     return callCommand(fn, c, options, hooks, dataset);
   };
 }
 
 /** `experiment(name, options)`: the options and the result are typed per experiment. */
-export function experimentFunction<E extends Readonly<Record<string, CommandDefinition<Schema, unknown>>>>(family: string, experiments: E) {
+export function experimentFunction<E extends Readonly<Record<string, AnyCommand>>>(family: string, experiments: E) {
   return <N extends keyof E & string>(name: N, options?: OptionsOf<SchemaOf<E[N]>>, hooks?: CallHooks): Promise<ResultOf<E[N]>> => {
     const names = Object.keys(experiments);
     if (typeof name !== 'string' || !Object.hasOwn(experiments, name)) {

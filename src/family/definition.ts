@@ -7,6 +7,7 @@
  * @module
  */
 import type { Dataset } from '../dataset/types.js';
+import type { MetricValue, RunRecord } from '../tasks/family.js';
 import type { Figure, RunStatus, SummaryRow } from './result.js';
 import type { NameOf, ResolvedOf, Schema } from './schema.js';
 
@@ -72,7 +73,26 @@ export interface CommandDefinition<S extends Schema = Schema, R = unknown> {
   readonly figures?: boolean;
   run(o: ResolvedOf<S>, ctx: RunContext): Promise<R>;
   present(result: R, o: ResolvedOf<S>): Presentation;
+  /**
+   * One run as a sweep sees it (the `train` command of a family): its records and final metrics.
+   * With it, the family runs in sweeps (`sweepFamilyOf`) with no adapter of its own.
+   */
+  sweep?: SweepView<S, R>;
 }
+
+/** How a run's result reads as a sweep's records and final metrics. */
+export interface SweepView<S extends Schema, R> {
+  /** the option that sets the record interval (`every`), set from the sweep's interval */
+  readonly every?: keyof S & string;
+  status(r: R): RunStatus;
+  records(r: R): RunRecord[];
+  final(r: R): Record<string, MetricValue>;
+  extra?(r: R): Record<string, unknown>;
+}
+
+/** Any command, whatever its options and result (commands are contravariant in their result). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCommand = CommandDefinition<any, any>;
 
 /** A task family: its name, where its theory is, and its commands. */
 export interface FamilyDefinition {
@@ -85,11 +105,11 @@ export interface FamilyDefinition {
   /** the theory page, e.g. `docs/theory/recall.md` */
   readonly theory: string;
   /** one run (`ntp FAMILY train`) */
-  readonly train: CommandDefinition<Schema, unknown>;
+  readonly train: AnyCommand;
   /** the papers' experiments (`ntp FAMILY experiment NAME`) */
-  readonly experiments: Readonly<Record<string, CommandDefinition<Schema, unknown>>>;
+  readonly experiments: Readonly<Record<string, AnyCommand>>;
   /** family-specific verbs (`ntp autoregressive reference`) */
-  readonly verbs?: Readonly<Record<string, CommandDefinition<Schema, unknown>>>;
+  readonly verbs?: Readonly<Record<string, AnyCommand>>;
   /**
    * Old command lines of this family, rewritten to today's grammar for one release: returns the
    * new argv and a deprecation note, or null when `argv` is not an old spelling.

@@ -4,6 +4,10 @@ import { isOrthonormal, mapKq, mapOv, tokenGram, tokenRows } from './embedding.j
 import { prop2TokenSpace } from './prop2.js';
 import { solveKqSvm, solveOvSvm } from './svm.js';
 import type { MaxMarginMethod, MaxMarginProblem, MaxMarginSolution, SolveMaxMarginOptions } from './types.js';
+import type { CyclicData } from '../dataset/cyclic-orders.js';
+import { constraintGraphs, graphsHaveCycle } from './graph-problem.js';
+import { graphSvm } from './graph-svm.js';
+import { marginConstraints, minMargin, solveNuclearSvm, withEqualities, type MarginConstraints } from './nuclear.js';
 
 export { solveColumnQP } from './columnqp.js';
 export { solveHardMarginDual } from './nnls.js';
@@ -295,10 +299,110 @@ function ovCheck(
  * Cost: the column-wise path is a few hundred ms at |V| = 1024 with thousands of constraints. The
  * SVM path is a dense active set, roughly O(m·k + k³) for k support vectors (≈2 s at m ≈ 2500).
  *
+ * Cyclic orders: when the attention constraints have a cycle under some query (a > b and b > a),
+ * W*_kq does not exist; W_kq is then the graph-SVM over the SCCs of each query's graph (equal scores
+ * inside an SCC, margin 1 across; docs/theory/cyclic.md#the-graph-svm), with `reference: 'graph-svm'`.
+ * On acyclic constraints the graph-SVM is W*_kq, so nothing changes there.
+ *
+ * `norm: 'nuclear'` minimizes ‖W_kq‖_* instead (the nuclear-norm SVM of factorized attention,
+ * docs/theory/factorized.md#certified-nuclear-norm-solver), over the same constraints (the graph-SVM's on cyclic orders), and
+ * reports its certificate in `nuclear`.
+ *
  * @throws NtpError 'invalid-problem' (bad shapes or token ids), 'infeasible' (message starts with
- *   "ov" or "kq"), 'not-orthonormal' (column-wise forced on a general E), 'too-large' (SVM limit).
+ *   "ov" or "kq"), 'not-orthonormal' (column-wise forced on a general E), 'too-large' (SVM limit),
+ *   'invalid-option' (an unknown norm).
  */
 export function solveMaxMargin(problem: MaxMarginProblem, opts: SolveMaxMarginOptions = {}): MaxMarginSolution {
+  const norm = opts.norm ?? 'frobenius';
+  if (norm !== 'frobenius' && norm !== 'nuclear') throw new NtpError('invalid-option', `option norm must be frobenius or nuclear (got ${JSON.stringify(norm)})`);
+  const { V } = problem;
+  if (!Number.isInteger(V) || V < 1) throw new NtpError('invalid-problem', `V = ${V} is not a positive integer`);
+  const c = collect(problem); // checks every token id before the graphs are built from them
+  const E = problem.embedding?.E ?? null;
+  const d = problem.embedding?.d ?? V;
+  const graphs = constraintGraphs(problem, E, d);
+  const cyclic = graphsHaveCycle(graphs);
+  const sol = cyclic ? solveGraphSvm(problem, graphs, opts) : solveFrobenius(problem, opts);
+  if (norm === 'frobenius') return sol;
+  const Et = E === null ? null : tokenRows(E, d, V);
+  const ov = solveFrobenius({ ...problem, attention: [] }, opts);
+  return withNuclear(sol, ov.kktResidual, cyclic ? nuclearGraphConstraints(graphs, sol, Et, d) : nuclearConstraints(c, Et, d));
+}
+
+/**
+ * Cyclic orders: W*_ov as usual, and the graph-SVM W_svm for W_kq (W*_kq's constraints conflict).
+ * @throws NtpError 'infeasible' when the graph-SVM is (a general E can put a cross-SCC edge in the span of the equalities).
+ */
+function solveGraphSvm(problem: MaxMarginProblem, graphs: CyclicData, opts: SolveMaxMarginOptions): MaxMarginSolution {
+  const ov = solveFrobenius({ ...problem, attention: [] }, opts);
+  const svm = graphSvm(graphs);
+  if (svm.status === 'infeasible') throw new NtpError('infeasible', `kq: ${svm.message}`);
+  const kq = svm.edges.reduce((m, e) => Math.min(m, e.margin), Infinity);
+  return {
+    ...ov,
+    Wkq: svm.W,
+    kktResidual: svm.status === 'optimal' ? Math.max(ov.kktResidual, svm.kkt) : ov.kktResidual,
+    prop2: null,
+    prop2Gap: null,
+    margins: { ov: ov.margins.ov, kq },
+    reference: 'graph-svm',
+    graphSvm: { status: svm.status, method: svm.method, norm: svm.norm, message: svm.message },
+  };
+}
+
+/** The margin constraints (E_o − E_j)ᵀ W E_q ≥ 1 of W*_kq in R^{d×d}. */
+function nuclearConstraints(c: Constraints, Et: Float64Array | null, d: number): MarginConstraints | null {
+  if (c.cq.length === 0) return null;
+  const keys: Float64Array[] = [];
+  const queries: Float64Array[] = [];
+  for (let k = 0; k < c.cq.length; k++) {
+    keys.push(diffRow(Et, d, c.co[k], c.cj[k]));
+    queries.push(row(Et, d, c.cq[k]));
+  }
+  return marginConstraints(d, d, keys, queries);
+}
+
+/** The graph-SVM's constraints in R^{d×d}: margin 1 on its cross-SCC edges, equal scores inside each SCC. */
+function nuclearGraphConstraints(graphs: CyclicData, sol: MaxMarginSolution, Et: Float64Array | null, d: number): MarginConstraints | null {
+  if (sol.graphSvm?.status !== 'optimal') return null;
+  const svm = graphSvm(graphs);
+  const ineq = marginConstraints(d, d, svm.edges.map((e) => diffRow(Et, d, e.above, e.below)), svm.edges.map((e) => row(Et, d, e.query)));
+  return withEqualities(ineq, svm.equalities.map((q) => diffRow(Et, d, q.token, q.base)), svm.equalities.map((q) => row(Et, d, q.query)));
+}
+
+/** E_t as a row of length d (e_t for one-hot). */
+function row(Et: Float64Array | null, d: number, t: number): Float64Array {
+  if (Et !== null) return Et.slice(t * d, t * d + d);
+  const r = new Float64Array(d);
+  r[t] = 1;
+  return r;
+}
+
+function diffRow(Et: Float64Array | null, d: number, a: number, b: number): Float64Array {
+  const x = row(Et, d, a);
+  const y = row(Et, d, b);
+  for (let i = 0; i < d; i++) x[i] -= y[i];
+  return x;
+}
+
+/**
+ * W_kq replaced by the nuclear-norm SVM's solution, with its certificate; no constraint (no
+ * direction) leaves W_kq = 0 with a zero norm, certified exactly. Proposition 2 is the Frobenius
+ * problem's closed form, so it is dropped.
+ */
+function withNuclear(sol: MaxMarginSolution, ovKkt: number, c: MarginConstraints | null): MaxMarginSolution {
+  const base = { ...sol, norm: 'nuclear' as const, prop2: null, prop2Gap: null, kktResidual: ovKkt };
+  if (c === null) return { ...base, Wkq: new Float64Array(sol.d * sol.d), margins: { ov: sol.margins.ov, kq: Infinity }, nuclear: { status: 'certified', nuclearNorm: 0, lowerBound: 0, relativeGap: 0, rank: 0, iterations: 0 } };
+  const n = solveNuclearSvm(c);
+  return {
+    ...base,
+    Wkq: n.W,
+    margins: { ov: sol.margins.ov, kq: minMargin(c, n.W) },
+    nuclear: { status: n.status, nuclearNorm: n.nuclearNorm, lowerBound: n.lowerBound, relativeGap: n.relativeGap, rank: n.rank, iterations: n.iterations },
+  };
+}
+
+function solveFrobenius(problem: MaxMarginProblem, opts: SolveMaxMarginOptions): MaxMarginSolution {
   const scale = problem.embedding ? embeddingScale(problem.embedding.E, problem.V) : 1;
   if (scale === 1 || !(scale > 0) || !Number.isFinite(scale)) return solveScaled(problem, opts);
   // E = s·E' rescales the solutions exactly (W*_ov = W'_ov / s, W*_kq = W'_kq / s²) and leaves the
@@ -419,5 +523,5 @@ function solveScaled(problem: MaxMarginProblem, opts: SolveMaxMarginOptions): Ma
       prop2Gap = Math.sqrt(s);
     }
   }
-  return { Wov, Wkq, d, method, kktResidual: kkt, prop2, prop2Gap, margins };
+  return { Wov, Wkq, d, method, kktResidual: kkt, prop2, prop2Gap, margins, reference: 'max-margin', norm: 'frobenius', graphSvm: null, nuclear: null };
 }

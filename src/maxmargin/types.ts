@@ -26,6 +26,38 @@ export interface SolveMaxMarginOptions {
   maxSvmConstraints?: number;
   /** Tolerance of the EᵀE = I test (max abs entry error); default 1e-10. */
   orthonormalTol?: number;
+  /**
+   * The norm W_kq's problem minimizes: 'frobenius' (default) or 'nuclear' (the nuclear-norm SVM of
+   * factorized attention, Tarzanagh et al. 2023; docs/theory/factorized.md#certified-nuclear-norm-solver), with its certificate
+   * in `nuclear`. W*_ov's problem is always Frobenius.
+   */
+  norm?: 'frobenius' | 'nuclear';
+}
+
+/** The graph-SVM's facts when it replaced W*_kq (cyclic or confused orders). */
+export interface GraphSvmSummary {
+  /** `optimal`, or `no-direction` (every query graph is one SCC: W_svm = 0) */
+  status: 'optimal' | 'no-direction';
+  method: 'columnwise' | 'projected-gram';
+  /** ‖W_svm‖_F */
+  norm: number;
+  /** why there is no direction, naming the query; null when optimal */
+  message: string | null;
+}
+
+/** The nuclear-norm solution's certificate (upper and lower bounds on ν* = min ‖W‖_*). */
+export interface NuclearCertificate {
+  /** `certified` when the relative gap reached 1e-9; `max-iterations` otherwise (not an optimum) */
+  status: 'certified' | 'max-iterations';
+  /** ‖W_kq‖_*, an upper bound on ν* */
+  nuclearNorm: number;
+  /** a lower bound on ν* from the dual multipliers */
+  lowerBound: number;
+  /** (nuclearNorm − lowerBound)/nuclearNorm */
+  relativeGap: number;
+  /** numerical rank of W_kq */
+  rank: number;
+  iterations: number;
 }
 
 /** Output of {@link solveMaxMargin}. */
@@ -44,6 +76,18 @@ export interface MaxMarginSolution {
   prop2Gap: number | null;
   /** Minimum constraint value of each problem (1 at the optimum; +Infinity when a problem has no constraint). */
   margins: { ov: number; kq: number };
+  /**
+   * `max-margin`: W_kq is W*_kq (Equation 3); `graph-svm`: the attention constraints have a cycle
+   * under some query, so W_kq is the graph-SVM over the SCCs (equal scores inside an SCC, margin 1
+   * across; docs/theory/cyclic.md#the-graph-svm)
+   */
+  reference: 'max-margin' | 'graph-svm';
+  /** the norm W_kq minimizes */
+  norm: 'frobenius' | 'nuclear';
+  /** the graph-SVM's facts (reference `graph-svm` only), else null */
+  graphSvm: GraphSvmSummary | null;
+  /** the nuclear-norm certificate (norm `nuclear` only), else null; `kktResidual` then covers W*_ov alone */
+  nuclear: NuclearCertificate | null;
 }
 
 /** Output of {@link solveColumnQP}. */

@@ -38,7 +38,9 @@ export async function loadFamilies(modules: readonly string[] = []): Promise<Map
     } catch (e) {
       throw new NtpError('bad-family', `cannot load the family module ${JSON.stringify(spec)}: ${(e as Error).message}`);
     }
-    const f = (mod.family ?? mod.default) as SweepFamily | undefined;
+    // a module may export a whole family definition (the one-library contract) instead of a SweepFamily
+    const def = mod.definition as import('../family/definition.js').FamilyDefinition | undefined;
+    const f = (def && typeof def === 'object' && def.train?.sweep ? (await import('../family/sweep-adapter.js')).sweepFamilyOf(def) : (mod.family ?? mod.default)) as SweepFamily | undefined;
     if (!f || typeof f.name !== 'string' || typeof f.run !== 'function' || typeof f.validate !== 'function' || !Array.isArray(f.options)) {
       throw new NtpError('bad-family', `the module ${JSON.stringify(spec)} exports no SweepFamily as "family" or default`);
     }

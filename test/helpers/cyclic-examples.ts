@@ -1,7 +1,7 @@
 // The cyclic-orders examples (docs/theory/cyclic.md#worked-examples) as head data, shared by the head tests.
 import { analyze } from '../../src/dataset/analyze.js';
 import { cyclicData, type CyclicData } from '../../src/dataset/cyclic-orders.js';
-import { packHeadData } from '../../src/engine/heads/model.js';
+import { packHeadData } from '../../src/tasks/cyclic/kernels/model.js';
 import { datasetFromTargets, equiCorrelatedRows, EXAMPLE_2 } from '../../src/tasks/cyclic/examples.js';
 
 /** A head's packed data. */

@@ -50,6 +50,19 @@ export const autoregressiveTrain = defineCommand({
       }],
     };
   },
+  sweep: {
+    every: 'every',
+    status: (r) => r.status,
+    records: (r) => r.records.map((x) => ({ step: x.step, loss: x.loss, testLoss: x.testLoss })),
+    final: (r) => {
+      const last = r.records[r.records.length - 1];
+      const e = r.curve.squared;
+      const T = r.config.length;
+      // e(t) at the last position and at the middle one (docs/theory/autoregressive.md#metrics)
+      return { steps: r.steps, loss: last?.loss ?? null, testLoss: last?.testLoss ?? null, errorLast: e[T - 1], errorMid: e[Math.floor((T - 1) / 2)] };
+    },
+    extra: (r) => ({ reconstruction: 'R-C', errors: r.curve.squared, curveStatus: r.curve.status }),
+  },
 });
 
 /** The error curve of a reference predictor. */

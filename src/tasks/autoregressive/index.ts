@@ -11,7 +11,7 @@ import { autoregressiveDefinition } from './definition.js';
 export const train = trainFunction('autoregressive.train()', autoregressiveDefinition.train);
 
 /** The error curve e(t) of a reference predictor (CKD at a depth or its Kaczmarz limit, least squares, CKD's transformer). */
-export const reference = trainFunction('autoregressive.reference()', autoregressiveDefinition.verbs.reference);
+export const reference = trainFunction('autoregressive.reference()', autoregressiveDefinition.verbs!.reference);
 
 /** One of the experiments `c1` … `c4`, with typed options. */
 export const experiment = experimentFunction('autoregressive', autoregressiveDefinition.experiments);

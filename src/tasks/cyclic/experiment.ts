@@ -1,105 +1,128 @@
 /**
- * Li et al.'s global-convergence experiment (docs/theory/cyclic.md#li-et-als-global-convergence-experiment): 10 random cyclic datasets (n = 6, T = 4,
- * K = 6, d = 8), selection head, NGD lr 0.01 for 4000 steps from PyTorch-default init. Each dataset
- * is one run of {@link cyclicFamily} (run by the given {@link RunMany}: `ntp cyclic` passes the
- * sweep engine's worker pool); the curves are aggregated as mean ± std (population, as numpy's
- * default) over the datasets.
+ * Li et al.'s global-convergence experiment (docs/theory/cyclic.md#li-et-als-global-convergence-experiment): 10 random
+ * cyclic datasets (n = 6, T = 4, K = 6, d = 8), selection head, NGD lr 0.01 for 4000 steps from
+ * PyTorch-default init. Each dataset is one run of {@link cyclicFamily} (made by the given
+ * {@link RunMany}: the sweep engine's worker pool unless `workers` is 1); the curves are
+ * aggregated as mean ± std over the datasets ({@link bandOf}: the sample std).
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { RunResult } from '../family.js';
 import { runInThisThread, type RunMany } from '../run-many.js';
-import { NtpError } from '../../errors.js';
-import { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './sweep.js';
+import { bandOf, worstStatus, type Band, type ExperimentResult, type RunStatus, type SummaryRow } from '../../family/result.js';
+import { checkPlan } from '../../family/limits.js';
+import { resolveOptions } from '../../family/schema.js';
+import { GLOBAL_OPTIONS, checkRun, planGlobal, type CyclicRunConfig, type ResolvedGlobal } from './options.js';
+import { cyclicFamily } from './sweep.js';
 
-/** Options of {@link runGlobalConvergence}. */
-export interface GlobalConvergenceOptions {
-  /** number of datasets (default 10); dataset k uses seed firstSeed + k */
+/** One dataset's run: its seed, how it ended, its final metrics and its facts (W_svm, W_fin, A10, orbit). */
+export interface GlobalRun {
+  seed: number;
+  status: RunStatus;
+  final: RunResult['final'];
+  extra: RunResult['extra'];
+}
+
+/** The experiment's data: each dataset's run, the mean ± std curves and the mean ± std of the final values. */
+export interface GlobalConvergenceData {
+  runs: GlobalRun[];
+  /** mean ± std (sample std) over the datasets of A1 (cosSvm), A3 (finiteGap), A5 (topSccMean) and the loss, per recorded step */
+  bands: Band[];
+  /** mean ± std of the final values, by metric */
+  final: Record<string, Band>;
+}
+
+/** What `cyclic.experiment('global')` returns. */
+export type GlobalConvergenceResult = ExperimentResult<GlobalConvergenceData>;
+
+/** The metrics drawn in the figure: A1, A3, A5. */
+export const BAND_METRICS = ['cosSvm', 'finiteGap', 'topSccMean'] as const;
+/** The final metrics summarized: A1, A2, A4, A3, A5, its minimum, A7, the loss, R and ‖W‖. */
+export const SUMMARY_METRICS = ['cosSvm', 'cosDecomposition', 'cosProjected', 'finiteGap', 'topSccMean', 'topSccMin', 'lossGap', 'loss', 'R', 'norm'] as const;
+
+/**
+ * Runs the experiment from resolved options: one {@link cyclicFamily} run per dataset (seeds
+ * `seed` … `seed + datasets − 1`) made by `runMany`, then mean ± std over the datasets.
+ */
+export async function globalConvergence(o: ResolvedGlobal, runMany: RunMany = runInThisThread): Promise<GlobalConvergenceResult> {
+  const { datasets, every, workers: _w, ...run } = o;
+  const configs = Array.from({ length: datasets }, (_, k) => {
+    const c: Record<string, unknown> = { ...run, seed: o.seed + k };
+    for (const key of Object.keys(c)) if (c[key] === undefined) delete c[key];
+    return c;
+  });
+  const results = await runMany(cyclicFamily, configs, every);
+  return aggregate(results.map((r, k) => ({ seed: o.seed + k, ...r })), o);
+}
+
+/** The options of the old {@link runGlobalConvergence}. */
+export interface LegacyGlobalOptions {
   datasets?: number;
-  /** first seed (default 1) */
   firstSeed?: number;
-  /** record interval (default 50) */
   every?: number;
-  /** overrides of §7.9's run settings (steps, eta, head, optimizer, init, backend, …) */
   run?: CyclicRunConfig;
-  /** how the datasets' runs are made (default: one after another in this thread) */
   runMany?: RunMany;
 }
 
-/** Mean and std over the datasets of one metric at one step. */
-export interface Band {
-  step: number;
-  metric: string;
-  mean: number;
-  std: number;
-  /** datasets where the metric was defined (non-null) */
-  n: number;
-}
-
-/** What the experiment reports. */
-export interface GlobalConvergenceResult {
-  config: CyclicRunConfig & { datasets: number; firstSeed: number; every: number };
-  /** per dataset: seed, status and final metrics */
-  runs: Array<{ seed: number; status: string; final: RunResult['final']; extra: RunResult['extra'] }>;
-  /** mean ± std curves of A1 (cosSvm), A3 (finiteGap), A5 (topSccMean) and the loss */
-  bands: Band[];
-  /** mean ± std of the final values */
-  summary: Record<string, { mean: number; std: number; n: number }>;
-}
-
-/** The metrics drawn in the figure and summarized: A1, A2, A4, A3, A5, the loss and R. */
-export const BAND_METRICS = ['cosSvm', 'finiteGap', 'topSccMean'] as const;
-const SUMMARY_METRICS = ['cosSvm', 'cosDecomposition', 'cosProjected', 'finiteGap', 'topSccMean', 'topSccMin', 'lossGap', 'loss', 'R', 'norm'] as const;
-
-function meanStd(xs: number[]): { mean: number; std: number; n: number } {
-  const n = xs.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
-  return { mean, std: Math.sqrt(v), n };
-}
-
-/** Runs the experiment: one {@link cyclicFamily} run per dataset, then mean ± std. */
-export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}): Promise<GlobalConvergenceResult> {
-  const datasets = opts.datasets ?? 10;
-  const firstSeed = opts.firstSeed ?? 1;
-  const every = opts.every ?? 50;
-  if (!Number.isInteger(datasets) || datasets < 1) throw new NtpError('invalid-option', `option datasets must be an integer >= 1 (got ${datasets})`);
-  if (!Number.isInteger(firstSeed)) throw new NtpError('invalid-option', `option firstSeed must be an integer (got ${firstSeed})`);
-  if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${every})`);
-  const run = { ...GLOBAL_CONVERGENCE, ...(opts.run ?? {}) };
-  cyclicFamily.validate(run);
-  const seeds = Array.from({ length: datasets }, (_, k) => firstSeed + k);
-  const runs = await (opts.runMany ?? runInThisThread)(cyclicFamily, seeds.map((seed) => ({ ...run, seed })), every);
-  return aggregate(runs.map((r, k) => ({ seed: seeds[k], ...r })), { ...run, datasets, firstSeed, every });
+/**
+ * The experiment with the old options (`firstSeed`, `run` overrides), checked as the new ones are.
+ * @deprecated Use `cyclic.experiment('global', { datasets, seed, ...run })`.
+ */
+export async function runGlobalConvergence(opts: LegacyGlobalOptions = {}): Promise<GlobalConvergenceResult> {
+  const { datasets, firstSeed, every, run, runMany } = opts;
+  const o = resolveOptions(GLOBAL_OPTIONS, { ...run, datasets, seed: firstSeed, every }, { fn: 'runGlobalConvergence()' });
+  checkRun(o);
+  checkPlan(planGlobal(o), 'runGlobalConvergence()');
+  return globalConvergence(o, runMany);
 }
 
 /** Mean ± std over the datasets' runs (in seed order) of the curves and final values. */
-function aggregate(runs: ReadonlyArray<RunResult & { seed: number }>, config: GlobalConvergenceResult['config']): GlobalConvergenceResult {
-  const results: GlobalConvergenceResult['runs'] = [];
+function aggregate(runs: ReadonlyArray<RunResult & { seed: number }>, o: ResolvedGlobal): GlobalConvergenceResult {
+  const results: GlobalRun[] = [];
   const byStep = new Map<number, Map<string, number[]>>();
   for (const r of runs) {
-    results.push({ seed: r.seed, status: r.status, final: r.final, extra: r.extra });
+    // a run that went through a worker's files has its status as written, already in the vocabulary
+    results.push({ seed: r.seed, status: r.status as RunStatus, final: r.final, extra: r.extra });
     for (const rec of r.records) {
       let m = byStep.get(rec.step);
       if (!m) byStep.set(rec.step, (m = new Map()));
       for (const key of [...BAND_METRICS, 'loss']) {
         const v = rec[key];
-        if (typeof v === 'number' && Number.isFinite(v)) {
-          if (!m.has(key)) m.set(key, []);
-          m.get(key)!.push(v);
-        }
+        if (!m.has(key)) m.set(key, []);
+        if (typeof v === 'number') m.get(key)!.push(v);
       }
     }
   }
   const bands: Band[] = [];
   for (const step of [...byStep.keys()].sort((a, b) => a - b)) {
-    for (const [metric, xs] of byStep.get(step)!) bands.push({ step, metric, ...meanStd(xs) });
+    for (const [metric, xs] of byStep.get(step)!) {
+      const b = bandOf(step, metric, xs);
+      if (b) bands.push(b);
+    }
   }
-  const summary: GlobalConvergenceResult['summary'] = {};
+  const final: Record<string, Band> = {};
   for (const key of SUMMARY_METRICS) {
-    summary[key] = meanStd(results.map((r) => r.final[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)));
+    const b = bandOf(o.steps, key, results.map((r) => r.final[key]));
+    if (b) final[key] = b;
   }
-  return { config, runs: results, bands, summary };
+  const summary: SummaryRow[] = results.map((r) => ({
+    seed: r.seed,
+    status: r.status,
+    orbit: (r.extra?.orbit as string | null | undefined) ?? null,
+    ...Object.fromEntries(SUMMARY_METRICS.map((k) => [k, r.final[k] ?? null])),
+  }));
+  const warnings = results.flatMap((r) => ((r.extra?.warnings as string[] | undefined) ?? []).map((w) => `dataset seed ${r.seed}: ${w}`));
+  const result: GlobalConvergenceResult = {
+    family: 'cyclic',
+    name: 'global',
+    status: worstStatus(results.map((r) => r.status)),
+    config: { ...o },
+    data: { runs: results, bands, final },
+    summary,
+    figures: [],
+    warnings,
+  };
+  result.figures.push({ name: 'global', spec: globalConvergenceSpec(result) });
+  return result;
 }
 
 const TITLES: Record<string, string> = {
@@ -110,12 +133,12 @@ const TITLES: Record<string, string> = {
 
 /** The figure: one panel per metric, mean line and ±1 std band over the datasets. */
 export function globalConvergenceSpec(result: GlobalConvergenceResult): TopLevelSpec {
-  const values = result.bands
+  const values = result.data.bands
     .filter((b) => (BAND_METRICS as readonly string[]).includes(b.metric))
     .map((b) => ({ step: b.step, metric: TITLES[b.metric], mean: b.mean, lo: b.mean - b.std, hi: b.mean + b.std }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    description: `Cyclic orders, global convergence (docs/theory/cyclic.md#li-et-als-global-convergence-experiment): mean ± std over ${result.config.datasets} datasets`,
+    description: `Cyclic orders, global convergence (Li et al. 2024): mean ± std over ${result.config.datasets} datasets`,
     background: 'white',
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: Object.values(TITLES) } },

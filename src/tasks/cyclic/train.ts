@@ -1,51 +1,33 @@
 /**
- * One training run of the cyclic family (docs/theory/cyclic.md#training-variants): stage 2 with head `ce-frozen` (the package's
- * Algorithm 1: stage 1 on W_ov, then W_kq with W_ov fixed, on today's engine), `selection` or `gen`
- * (the new head kernels), NGD or GD, zero or PyTorch-default initialization, with A1–A10 recorded
- * against the exact W_svm and W_fin and period-2 orbits reported as a status.
+ * One training run of the cyclic family (Li et al. 2024; docs/theory/cyclic.md#training-variants): stage 2 with head
+ * `selection` or `gen` (the head kernels of ./kernels) or `ce-frozen` (the package's Algorithm 1:
+ * stage 1 on W_ov, then W_kq with W_ov fixed, on the engine's model), NGD or GD, zero or
+ * PyTorch-default initialization, with A1–A10 recorded against the exact W_svm and W_fin. An exact
+ * period-2 orbit of NGD ends the run as `converged`, with `orbit: 'period-2'` and a warning.
  */
 import { analyze } from '../../dataset/analyze.js';
 import type { Dataset } from '../../dataset/types.js';
-import type { BackendName, Precision } from '../../engine/backend.js';
+import { checkDatasetArgument } from '../../dataset/validate.js';
 import { createEngineModel } from '../../engine/create.js';
 import { makeEmbedding, type Embedding } from '../../engine/embedding.js';
-import { createHeadModel, packHeadData } from '../../engine/heads/model.js';
+import { createHeadModel, packHeadData } from './kernels/model.js';
 import { packDataset } from '../../engine/packed.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { checkPlan } from '../../family/limits.js';
+import type { RunStatus } from '../../family/result.js';
+import { resolveOptions } from '../../family/schema.js';
 import { cyclicData, type CyclicData } from '../../dataset/cyclic-orders.js';
 import { finitePart, type FinitePart } from './finite.js';
 import { graphSvm, type GraphSvm } from '../../maxmargin/graph-svm.js';
 import { genOutput, headLoss, lossFloor, type HeadOutput } from './loss.js';
 import { cyclicMetrics, frozenComponent, type CyclicMetrics } from './metrics.js';
+import { CYCLIC_TRAIN_OPTIONS, checkTrain, planTrain, type CyclicTrainOptions, type ResolvedCyclicTrain } from './options.js';
+
+export type { CyclicTrainOptions } from './options.js';
 
 /** The stage-2 heads of the family. */
 export type CyclicHead = 'ce-frozen' | 'selection' | 'gen';
-
-/** Options of {@link trainCyclic}. */
-export interface CyclicTrainOptions {
-  /** `ce-frozen` (default), `selection` or `gen` */
-  head?: CyclicHead;
-  /** `ngd` (default) or `gd` */
-  optimizer?: 'ngd' | 'gd';
-  /** stage-2 step size (default 0.01) */
-  eta?: number;
-  /** stage-2 steps (default 4000) */
-  steps?: number;
-  /** `zero` (default) or `default`: PyTorch nn.Linear's U(−1/√d, 1/√d) */
-  init?: 'zero' | 'default';
-  /** seed of the random initialization (default 1) */
-  seed?: number;
-  /** `wasm` (default) or `js` */
-  backend?: BackendName;
-  /** `f64` (default) or `f32`: the engine's precision (the head kernels' or the core model's) */
-  precision?: Precision;
-  /** record every this many steps, and at 0 and the end (default 100) */
-  every?: number;
-  /** ce-frozen: stage-1 steps and NGD step size (defaults 900 and 0.2/√d) */
-  t0?: number;
-  eta0?: number;
-}
 
 /** A record: the step, the head's loss on the attention samples, and A1–A9. */
 export interface CyclicRecord extends CyclicMetrics {
@@ -55,8 +37,13 @@ export interface CyclicRecord extends CyclicMetrics {
 
 /** What a run reports. */
 export interface CyclicTrainResult {
-  /** `running` (all steps taken), `converged`, `diverged`, `overflow` or `period-2` */
-  status: string;
+  /**
+   * `completed` (every step taken), `converged` (a zero gradient, or an exact period-2 orbit of
+   * NGD: see `orbit`), `diverged` or `overflow`
+   */
+  status: RunStatus;
+  /** `period-2` when NGD entered an exact period-2 orbit ‖W_{t+2} − W_t‖ ≤ 1e-12‖W_t‖ and stopped there; else null */
+  orbit: 'period-2' | null;
   /** step at which the run stopped */
   steps: number;
   records: CyclicRecord[];
@@ -68,41 +55,14 @@ export interface CyclicTrainResult {
   frozen: number;
   /** the trained W_kq (d×d) */
   W: Float64Array;
+  /** the resolved options */
+  config: ResolvedCyclicTrain;
+  warnings: string[];
 }
 
 function embeddingOf(ds: Dataset): Embedding {
   const V = ds.vocab.length;
   return ds.embedding ? makeEmbedding(V, ds.embedding) : makeEmbedding(V, 'onehot');
-}
-
-/** Checks the options, naming the bad one. */
-export function resolveCyclicOptions(opts: CyclicTrainOptions, d: number): Required<CyclicTrainOptions> {
-  const r = {
-    head: opts.head ?? 'ce-frozen',
-    optimizer: opts.optimizer ?? 'ngd',
-    eta: opts.eta ?? 0.01,
-    steps: opts.steps ?? 4000,
-    init: opts.init ?? 'zero',
-    seed: opts.seed ?? 1,
-    backend: opts.backend ?? 'wasm',
-    precision: opts.precision ?? 'f64',
-    every: opts.every ?? 100,
-    t0: opts.t0 ?? 900,
-    eta0: opts.eta0 ?? 0.2 / Math.sqrt(d),
-  } as Required<CyclicTrainOptions>;
-  const oneOf = (k: keyof CyclicTrainOptions, allowed: string[]) => {
-    if (!allowed.includes(r[k] as string)) throw new NtpError('invalid-option', `option ${k} must be one of ${allowed.join(', ')} (got ${JSON.stringify(r[k])})`);
-  };
-  oneOf('head', ['ce-frozen', 'selection', 'gen']);
-  oneOf('optimizer', ['ngd', 'gd']);
-  oneOf('init', ['zero', 'default']);
-  oneOf('backend', ['wasm', 'js']);
-  oneOf('precision', ['f64', 'f32']);
-  for (const k of ['steps', 't0'] as const) if (!Number.isInteger(r[k]) || r[k] < 0) throw new NtpError('invalid-option', `option ${k} must be an integer >= 0 (got ${r[k]})`);
-  if (!Number.isInteger(r.every) || r.every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${r.every})`);
-  if (!Number.isInteger(r.seed)) throw new NtpError('invalid-option', `option seed must be an integer (got ${r.seed})`);
-  for (const k of ['eta', 'eta0'] as const) if (!(r[k] > 0) || !Number.isFinite(r[k])) throw new NtpError('invalid-option', `option ${k} must be a positive finite number (got ${r[k]})`);
-  return r;
 }
 
 /** PyTorch nn.Linear's default initialization U(−1/√d, 1/√d), seeded. */
@@ -131,13 +91,15 @@ function scoresOf(data: CyclicData, W: ArrayLike<number>): Float64Array {
 }
 
 /**
- * Trains stage 2 of a (possibly cyclic) dataset and measures it against W_svm and W_fin.
- * @throws NtpError for bad options, a sample whose target is absent ('target-absent'), or a
- *   collocation that is not a function or not injective.
+ * Trains stage 2 of a (possibly cyclic) dataset with resolved options and measures it against
+ * W_svm and W_fin; `onRecord` sees each record as it is taken (progress).
+ * @throws NtpError for a sample whose target is absent ('target-absent'), a collocation that is not
+ *   a function or not injective, or a stage 1 (ce-frozen) that diverged.
  */
-export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): Promise<CyclicTrainResult> {
+export async function runCyclicTrain(ds: Dataset, o: ResolvedCyclicTrain, onRecord?: (r: CyclicRecord) => void): Promise<CyclicTrainResult> {
   const emb = embeddingOf(ds);
-  const o = resolveCyclicOptions(opts, emb.d);
+  const t0 = o.t0 ?? 900;
+  const eta0 = o.eta0 ?? 0.2 / Math.sqrt(emb.d);
   const analysis = analyze(ds);
   const data = cyclicData(ds, analysis, emb.E, emb.d);
   const svm = graphSvm(data);
@@ -155,7 +117,7 @@ export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): P
   if (o.head === 'ce-frozen') {
     const model = await createEngineModel(packDataset(ds, analysis.collocation), { backend: o.backend, precision: o.precision, embedding: emb });
     dispose = () => model.dispose();
-    const s1 = model.stage1(o.t0, o.eta0, true); // stage 1 is Algorithm 1 whatever the stage-2 optimizer
+    const s1 = model.stage1(t0, eta0, true); // stage 1 is Algorithm 1 whatever the stage-2 optimizer
     if (s1.status === 'diverged' || s1.status === 'overflow') throw new NtpError('diverged', `stage 1 ${s1.status} at step ${s1.steps}`);
     const Wov = model.getWov();
     const V = data.V;
@@ -209,7 +171,9 @@ export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): P
     const K = scoresOf(data, W);
     const loss = headLoss(data, out, K);
     const m = cyclicMetrics(data, svm, { ...fin, loss: floor }, W, K, loss);
-    records.push({ step: t, loss, ...m });
+    const r = { step: t, loss, ...m };
+    records.push(r);
+    onRecord?.(r);
   };
   let t = 0;
   let status = 'running';
@@ -226,8 +190,34 @@ export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): P
       record(t);
     }
     if (status !== 'running' && records[records.length - 1].step !== t) record(t);
-    return { status, steps: t, records, svm, fin, floor, frozen, W: getW() };
+    const warnings: string[] = [];
+    if (status === 'period-2') {
+      warnings.push(`NGD entered an exact period-2 orbit at step ${t} (‖W_{t+2} − W_t‖ ≤ 1e-12‖W_t‖): W alternates between two points, so the run stopped there as converged; a smaller --eta shrinks the orbit`);
+    }
+    return { status: runStatus(status), orbit: status === 'period-2' ? 'period-2' : null, steps: t, records, svm, fin, floor, frozen, W: getW(), config: o, warnings };
   } finally {
     dispose();
   }
+}
+
+/** A head's or the engine's chunk status as the family reports it: all steps taken is `completed`, an orbit `converged`. */
+export function runStatus(s: string): RunStatus {
+  if (s === 'running') return 'completed';
+  if (s === 'period-2' || s === 'converged') return 'converged';
+  if (s === 'diverged' || s === 'overflow' || s === 'stopped') return s;
+  throw new Error(`unknown chunk status ${s}`);
+}
+
+/**
+ * One run on a dataset, options checked and the memory planned first.
+ * @deprecated Use `cyclic.train(dataset, options)` (the default head there is `selection`; this
+ * function keeps the old default `ce-frozen` for one release).
+ */
+export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): Promise<CyclicTrainResult> {
+  checkDatasetArgument(ds);
+  const given = (opts ?? {}) as CyclicTrainOptions;
+  const o = resolveOptions(CYCLIC_TRAIN_OPTIONS, { ...given, head: given.head ?? 'ce-frozen' }, { fn: 'trainCyclic()' });
+  checkTrain(o);
+  checkPlan(planTrain(o, ds), 'trainCyclic()');
+  return runCyclicTrain(ds, o);
 }

@@ -31,6 +31,13 @@ export const recallTrain = defineCommand({
       warnings: t.warnings.map((w) => `${t.label}: ${w}`),
     };
   },
+  sweep: {
+    every: 'every',
+    status: (t) => t.status,
+    final: (t) => ({ ...t.final }),
+    records: (t) => t.records.map((r) => ({ ...r })),
+    extra: (t) => ({ label: t.label, bayesRisk: t.bayesRisk, gamma: t.gamma, alphaHat: t.alphaHat, warnings: t.warnings }),
+  },
 });
 
 const EXPERIMENT_SUMMARY: Record<ExperimentName, string> = {

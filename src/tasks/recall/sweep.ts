@@ -1,20 +1,6 @@
-import type { RunResult, SweepFamily } from '../family.js';
-import { RUN_OPTIONS, resolveRecallRun, runRecall } from './run.js';
+import type { SweepFamily } from '../family.js';
+import { sweepFamilyOf } from '../../family/sweep-adapter.js';
+import { recallDefinition } from './definition.js';
 
-/** The recall family's single run for the sweep engine: a config is a {@link RecallRunOptions}. */
-export const recallFamily: SweepFamily = {
-  name: 'recall',
-  options: RUN_OPTIONS,
-  validate(config) {
-    resolveRecallRun(config);
-  },
-  async run(config, every): Promise<RunResult> {
-    const t = await runRecall({ ...config, every });
-    return {
-      status: t.status,
-      final: { ...t.final },
-      records: t.records.map((r) => ({ ...r })),
-      extra: { label: t.label, bayesRisk: t.bayesRisk, gamma: t.gamma, alphaHat: t.alphaHat, warnings: t.warnings },
-    };
-  },
-};
+/** The recall family's single run for the sweep engine, derived from its definition: a config is a {@link RecallRunOptions}. */
+export const recallFamily: SweepFamily = sweepFamilyOf(recallDefinition);

@@ -1,13 +1,13 @@
 /**
  * A stage-2 model with a new head (selection or gen, docs/theory/cyclic.md#training-variants): one parameter W (= W_kq, d×d,
- * key side i, query side j), scores K = EᵀWE, a head kernel per backend (assembly/selection.ts,
- * assembly/gen.ts, or their TypeScript twins), and GD or NGD steps with exact-zero-gradient,
+ * key side i, query side j), scores K = EᵀWE, a head kernel per backend (assembly/cyclic/selection.ts,
+ * assembly/cyclic/gen.ts, or their TypeScript twins), and GD or NGD steps with exact-zero-gradient,
  * non-finite and period-2 orbit detection (docs/theory/cyclic.md#ngd-pathologies). The embedding products (K from W, ∇W from
  * ∇K) run in TypeScript for both backends; for one-hot E they are a transpose.
  */
-import { NtpError } from '../../errors.js';
-import type { BackendName, Precision } from '../backend.js';
-import { instantiate } from '../wasm.js';
+import { NtpError } from '../../../errors.js';
+import type { BackendName, Precision } from '../../../engine/backend.js';
+import { instantiate } from '../../../engine/wasm.js';
 import type { HeadBuffers, HeadKernel, HeadReal } from './buffers.js';
 import { genBackward, genForward } from './gen.js';
 import { selectionBackward, selectionForward } from './selection.js';

@@ -1,7 +1,7 @@
 import { headExp, type HeadBuffers } from './buffers.js';
 
 /**
- * TypeScript twin of assembly/context-softmax.ts `contextSoftmax`, the attention both heads share:
+ * TypeScript twin of assembly/cyclic/context-softmax.ts `contextSoftmax`, the attention both heads share:
  * φ_l = softmax_l Kt[q, t_l] over the context at positions [start, end) of b.tokens into b.phi,
  * q the context's last token.
  */

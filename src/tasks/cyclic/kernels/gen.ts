@@ -16,7 +16,7 @@ function massAndRest(b: HeadBuffers, start: number, end: number, o: number): num
   return rest;
 }
 
-/** TypeScript twin of assembly/gen.ts `genForward`: φ per position, returns Σ_n π_n log1p(Σ_{v≠o} e^{z_v − z_o}). */
+/** TypeScript twin of assembly/cyclic/gen.ts `genForward`: φ per position, returns Σ_n π_n log1p(Σ_{v≠o} e^{z_v − z_o}). */
 export function genForward(b: HeadBuffers): number {
   const { offsets, targets, weights } = b;
   let loss = 0;

@@ -2,8 +2,8 @@
 // context of the query's row of Kt, generic over the precision T (f64 or f32), with the addressing
 // both heads use. Pointer-and-size kernels, no module state; layouts as in selection.ts.
 
-import { expShiftSum } from './exp';
-import { scale } from './vec';
+import { expShiftSum } from '../exp';
+import { scale } from '../vec';
 
 /** Entry i of an i32 array at p (offsets, tokens, targets). */
 @inline export function ld32(p: usize, i: i32): i32 {

@@ -6,7 +6,7 @@
 // Layouts as in selection.ts, plus scratch z T[V], p T[V] and dphi T[longest context].
 
 import { at, contextSoftmax, ld32 } from './context-softmax';
-import { expShift } from './exp';
+import { expShift } from '../exp';
 
 /** z = attention mass per token of sample i (from its φ), and p_v = exp(z_v − z_o); returns Σ_{v≠o} p_v. */
 function massAndRest<T>(tokens: usize, start: i32, L: i32, o: i32, f: usize, V: i32, z: usize, p: usize): T {

@@ -2,7 +2,7 @@ import type { HeadBuffers } from './buffers.js';
 import { contextSoftmax } from './context-softmax.js';
 
 /**
- * TypeScript twin of assembly/selection.ts `selectionForward`: φ per position into b.phi, returns
+ * TypeScript twin of assembly/cyclic/selection.ts `selectionForward`: φ per position into b.phi, returns
  * Σ_n π_n log1p(Σ_{l∉O} φ_l / Σ_{l∈O} φ_l).
  */
 export function selectionForward(b: HeadBuffers): number {
