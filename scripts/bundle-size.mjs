@@ -5,7 +5,8 @@
 //   npm run build && node scripts/bundle-size.mjs
 //
 // Prints the minified and gzipped bytes (gzip level 6, the gzip command's default) and the
-// package's largest modules in the bundle; the other families must not appear (tree-shaken).
+// package's largest modules in the bundle (TOP=N of them, default 6); the other families must
+// not appear (tree-shaken).
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -36,7 +37,7 @@ try {
   console.log(`core page (train + predict): ${js.length.toLocaleString('en')} bytes minified, ${gz.toLocaleString('en')} bytes gzip`);
   console.log(`other families' modules in it: ${families.length === 0 ? 'none' : families.map(([p]) => p).join(', ')}`);
   console.log('largest modules (bytes in the minified bundle):');
-  for (const [p, b] of inputs.slice(0, 6)) console.log(`  ${String(b).padStart(7)}  ${p}`);
+  for (const [p, b] of inputs.slice(0, +(process.env.TOP ?? 6))) console.log(`  ${String(b).padStart(7)}  ${p}`);
   if (families.length > 0) process.exitCode = 1;
 } finally {
   await rm(dir, { recursive: true, force: true });
