@@ -68,64 +68,11 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
   return createEngineModel(packDataset(dataset, analysis.collocation), { embedding: dataset.embedding, ...opts });
 }
 
-// Sweeps run on Node's worker threads and file system: loaded on first call, so that a browser
-// bundle of this entry point never pulls them in.
+// The sweep engine (worker threads, files) is Node-only: `ntp-dynamics/node` (src/node.ts), which
+// Node also gets for this entry through the package's `node` export condition.
 export type { SweepFamily, RunResult, RunRecord, MetricValue } from './sweep/family.js';
-export type { SweepFile, SweepRun, RunConfig, AxisRange } from './sweep/spec.js';
-export type { SweepRunOptions, SweepRunSummary, SweepProgress } from './sweep/run.js';
-export type { MergeOptions, MergeSummary } from './sweep/merge.js';
-export type { SweepReport, GroupSummary, SeriesPoint, Stats } from './sweep/report.js';
-export type { RunLine } from './sweep/store.js';
-
-/**
- * Runs a sweep (`{ base, grid, list }`) on a pool of worker threads (one per core by default),
- * appending one line per run to `out/runs.jsonl`; resumable. See `ntp sweep run`.
- */
-export async function runSweep(sweep: import('./sweep/spec.js').SweepFile, opts: import('./sweep/run.js').SweepRunOptions): Promise<import('./sweep/run.js').SweepRunSummary> {
-  return (await import('./sweep/run.js')).runSweep(sweep, opts);
-}
-
-/** The runs of a sweep, in order, with their stable ids and resolved configs (validated). */
-export async function expandSweep(sweep: import('./sweep/spec.js').SweepFile, opts: { yes?: boolean; limit?: number; modules?: string[] } = {}): Promise<import('./sweep/spec.js').SweepRun[]> {
-  const [{ expandSweep: expand }, { loadFamilies, DEFAULT_FAMILY }] = await Promise.all([import('./sweep/spec.js'), import('./sweep/families.js')]);
-  return expand(sweep, { families: await loadFamilies(opts.modules), defaultFamily: DEFAULT_FAMILY, yes: opts.yes, limit: opts.limit });
-}
-
-/** Joins the directories of a sweep's shards into `out`, reporting missing and duplicate runs. See `ntp sweep merge`. */
-export async function mergeSweeps(dirs: readonly string[], out: string, opts?: import('./sweep/merge.js').MergeOptions): Promise<import('./sweep/merge.js').MergeSummary> {
-  return (await import('./sweep/merge.js')).mergeSweeps(dirs, out, opts);
-}
-
 export type { RunMany } from './tasks/run-many.js';
-export type { SweepRunnerOptions } from './sweep/results.js';
 export { runInThisThread } from './tasks/run-many.js';
-
-/**
- * Makes the runs of an experiment (`runGlobalConvergence`, `localConvergenceExperiment`,
- * `rankStudy`: their `runMany` option) on the sweep engine's worker pool, every core by default
- * (Node only; the experiments run in this thread without it).
- */
-export function sweepRunner(opts?: import('./sweep/results.js').SweepRunnerOptions): import('./tasks/run-many.js').RunMany {
-  return async (family, configs, every) => (await import('./sweep/results.js')).sweepRunner(opts)(family, configs, every);
-}
-
-/**
- * Stops the worker threads that finished sweeps keep warm for the next sweep of this process
- * (they stop by themselves after 10 s idle and never keep the process alive).
- */
-export async function closeSweepWorkers(): Promise<void> {
-  return (await import('./sweep/pool.js')).closeSweepWorkers();
-}
-
-/** Mean ± std, min and max per axis value of every metric of a sweep directory, final and over steps. See `ntp sweep report`. */
-export async function summarizeSweep(dir: string): Promise<import('./sweep/report.js').SweepReport> {
-  return (await import('./sweep/report.js')).summarizeSweep(dir);
-}
-
-/** Mean ± std, min and max over runs (results of a family's `run`, one per seed) of the final metrics and of every metric per step. */
-export async function summarizeResults(results: ReadonlyArray<{ final: Record<string, import('./sweep/family.js').MetricValue>; records: readonly import('./sweep/family.js').RunRecord[] }>): Promise<ReturnType<typeof import('./sweep/report.js').summarizeResults>> {
-  return (await import('./sweep/report.js')).summarizeResults(results);
-}
 export type { GeneralizationResult, QueryRanking } from './train/generalization.js';
 export type { MaxMarginMethod, SolveMaxMarginOptions, ColumnQPResult } from './maxmargin/types.js';
 export { MAX_LISTED_VIOLATIONS, type ViolationKind, type GeneralizationOptions } from './dataset/analyze.js';

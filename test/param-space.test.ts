@@ -105,7 +105,7 @@ describe('parameter space: wasm against js, blocks and threads', () => {
 
   it('2 and 3 threads give the one-thread trajectory bit for bit (stage 1, stage 2, joint; f64 and f32)', async () => {
     const ds = generateRealizable({ vocab: 96, seed: 7 });
-    const numbers = (r: TrainResult) => [...r.stage1.map((x) => x.loss), ...r.stage2.flatMap((x) => [x.loss, x.accuracy, x.optimalAttention]), ...r.parameters.Wov, ...r.parameters.Wkq];
+    const numbers = (r: TrainResult) => [...r.stage1.map((x) => x.loss), ...r.stage2.flatMap((x) => [x.loss, x.accuracy, x.optimalAttention]), ...Array.from(r.parameters.Wov), ...Array.from(r.parameters.Wkq)];
     for (const precision of ['f64', 'f32'] as const) {
       for (const algorithm of ['two-stage', 'joint'] as const) {
         const opts = { t0: 40, t1: 40, every: 10, embedding: 'gaussian' as const, d: 20, precision, algorithm, skipMaxMargin: true };

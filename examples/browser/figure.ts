@@ -21,6 +21,8 @@ export class LiveFigure {
   private stage1: Stage1Point[] = [];
   private stage2: Stage2Point[] = [];
   private title = '';
+  // what stage 2's direction is measured against: W*_kq, or W_svm on cyclic data
+  private reference: 'W*_kq' | 'W_svm' = 'W*_kq';
   private view: View | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastRender = 0;
@@ -37,6 +39,13 @@ export class LiveFigure {
     this.stage1 = [];
     this.stage2 = [];
     this.title = title;
+    this.reference = 'W*_kq';
+    this.request();
+  }
+
+  /** Names stage 2's reference in its direction panel (the worker knows it once the run starts). */
+  setReference(reference: 'W*_kq' | 'W_svm'): void {
+    this.reference = reference;
     this.request();
   }
 
@@ -73,7 +82,7 @@ export class LiveFigure {
 
   private async render(): Promise<void> {
     const start = performance.now();
-    const spec = await compileFigure2({ stage1: thin(this.stage1), stage2: thin(this.stage2), title: this.title });
+    const spec = await compileFigure2({ stage1: thin(this.stage1), stage2: thin(this.stage2), title: this.title, reference: this.reference });
     // Draw off-document, then swap: the old figure stays up until the new one is complete.
     const target = document.createElement('div');
     const view = new View(parse(spec), { renderer: 'svg', container: target });

@@ -8,7 +8,9 @@ import { renderHeatmaps } from './heatmap.js';
 import { renderPrediction } from './prediction.js';
 import type { FromWorker, RunSettings, ToWorker } from './protocol.js';
 import { renderStructure, violationMessages } from './structure.js';
-import { cyclicData, finitePart, graphSvm } from 'ntp-dynamics';
+import { references as cyclicReferences } from './families/cyclic.js';
+import { mountNav } from './nav.js';
+import { mountThreadControl } from './threads.js';
 
 /** What an automated test reads (test/browser/lab.test.ts): set from the worker's messages only. */
 interface LabStatus {
@@ -43,6 +45,8 @@ const ui = {
   t1: byId<HTMLInputElement>('t1'),
   backend: byId<HTMLSelectElement>('backend'),
   precision: byId<HTMLSelectElement>('precision'),
+  threads: byId<HTMLSelectElement>('threads'),
+  threadNote: byId('thread-note'),
   train: byId<HTMLButtonElement>('train'),
   stop: byId<HTMLButtonElement>('stop'),
   resume: byId<HTMLButtonElement>('resume'),
@@ -78,6 +82,8 @@ let runState: RunState = 'idle';
 // each data load gets a number, so a slow upload cannot overwrite a later choice
 let loadSeq = 0;
 
+mountNav('core');
+const threadCount = mountThreadControl(ui.threads, ui.threadNote);
 const figure = new LiveFigure(byId('figure'));
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (msg: ToWorker) => worker.postMessage(msg);
@@ -156,6 +162,7 @@ function settings(): RunSettings {
     t1: ui.t1.valueAsNumber,
     backend: ui.backend.value as BackendName,
     precision: ui.precision.value as Precision,
+    threads: threadCount(),
   };
 }
 
@@ -221,6 +228,7 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
     case 'ready': {
       if (run === null) return;
       Object.assign(run, { d: msg.d, E: msg.E, target: msg.target });
+      if (msg.target) figure.setReference(msg.target.label);
       lab.backendUsed = msg.backend;
       ui.backendUsed.textContent = `${msg.backend} ${msg.precision}${msg.fallback ? ' (fallback)' : ''}`;
       if (msg.fallback) showErrors('WebAssembly is unavailable here, so the js backend runs:', [msg.fallback], 'warning');
@@ -278,16 +286,6 @@ function endNote(outcome: { stage1: StageOutcome | null; stage2: StageOutcome | 
   if (parts.length === 0) return '';
   const converged = [outcome.stage1, outcome.stage2].every((o) => !o || o.status === 'completed' || o.status === 'converged');
   return converged ? `${parts.join(', ')} (loss below what the precision resolves)` : `stopped early: ${parts.join(', ')}`;
-}
-
-/** For cyclic data: the graph-SVM W_svm and the selection head's finite part W_fin, as token scores (docs/theory/cyclic.md). */
-function cyclicReferences(ds: Dataset, E: Float64Array | null, d: number): Array<{ title: string; values: Float64Array }> {
-  const analysis = analyze(ds);
-  if (analysis.acyclic || !analysis.trainable || ds.vocab.length > 256) return [];
-  const data = cyclicData(ds, analysis, E, d);
-  const svm = graphSvm(data);
-  const out = svm.status === 'optimal' ? [{ title: 'graph-SVM W_svm', values: svm.K }] : [];
-  return [...out, { title: 'finite part W_fin (selection head)', values: finitePart(data).K }];
 }
 
 async function showResult(generalization: number | null): Promise<void> {

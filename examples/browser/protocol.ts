@@ -8,6 +8,8 @@ export interface RunSettings {
   t1: number;
   backend: BackendName;
   precision: Precision;
+  /** threads the steps may run on (the engine uses fewer on small data, and says why) */
+  threads: number;
 }
 
 export interface Progress {

@@ -1,8 +1,11 @@
-// The recall lab page: pick model, attention, κ and α, train on the main thread in chunks (the
-// run yields at every record), and watch the loss approach h(α). docs/theory/recall.md.
-import { recall } from 'ntp-dynamics';
-import { renderVegaLiteSvg } from 'ntp-dynamics/figure';
-import { byId } from './dom.js';
+// The recall page: pick a configuration, train it in a Web Worker (family-worker.ts) and watch
+// the held-out loss approach the Bayes risk h(α), docs/theory/recall.md.
+import { byId, fmt, h } from './dom.js';
+import { LiveChart } from './chart.js';
+import { FamilyRun } from './family-run.js';
+import { DEFAULT_EXAMPLE, describe, emptyTrajectory, EXAMPLES, spec, type RecallRecord, type RecallResult, type RecallSettings } from './families/recall.js';
+import { mountNav } from './nav.js';
+import { mountThreadControl } from './threads.js';
 
 /** What an automated test reads (test/browser/recall-lab.test.ts). */
 interface RecallLabStatus {
@@ -11,6 +14,7 @@ interface RecallLabStatus {
   bayesRisk: number | null;
   lossHat: number | null;
   status: string | null;
+  steps: number | null;
 }
 
 declare global {
@@ -19,91 +23,105 @@ declare global {
   }
 }
 
-const lab: RecallLabStatus = { done: false, error: null, bayesRisk: null, lossHat: null, status: null };
+const lab: RecallLabStatus = { done: false, error: null, bayesRisk: null, lossHat: null, status: null, steps: null };
 window.__ntpRecallLab = lab;
+
+mountNav('recall');
+mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'), 'one thread: the recall kernels have no threaded build');
 
 const input = (id: string) => byId<HTMLInputElement>(id);
 const select = (id: string) => byId<HTMLSelectElement>(id);
-const ui = { run: byId<HTMLButtonElement>('run'), stop: byId<HTMLButtonElement>('stop'), error: byId('error'), figure: byId('figure') };
-const show = (id: string, text: string) => {
-  byId(id).textContent = text;
-};
-const fmt = (x: number) => (Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(3) : x.toFixed(6));
+const show = (id: string, text: string) => void (byId(id).textContent = text);
+const errorBox = byId('error');
 
-let stopRequested = false;
-let lastDraw = 0;
-
-async function draw(t: recall.RecallTrajectory): Promise<void> {
-  ui.figure.innerHTML = await renderVegaLiteSvg(recall.runSpec(t));
+function showError(msg: string): void {
+  errorBox.hidden = false;
+  errorBox.textContent = msg;
 }
 
-async function train(): Promise<void> {
-  ui.error.hidden = true;
-  ui.run.disabled = true;
-  ui.stop.disabled = false;
-  stopRequested = false;
-  Object.assign(lab, { done: false, error: null, lossHat: null, status: null });
-  const options: recall.RecallRunOptions = {
-    model: select('model').value as recall.RecallModelKind,
-    attention: select('attention').value as recall.RecallAttention,
+// the run drawn so far: the worker's records under the run's resolved label and h(α)
+let trajectory: RecallResult | null = null;
+const chart = new LiveChart(byId('figure'), () => (trajectory ? spec(trajectory) : null));
+
+const example = select('example');
+example.replaceChildren(...Object.entries(EXAMPLES).map(([k, e]) => h('option', { value: k }, e.label)));
+example.value = DEFAULT_EXAMPLE;
+const FIELDS = ['model', 'attention', 'kappa', 'alpha', 'vocab', 'context', 'batch', 'steps', 'eta', 'backend', 'precision'] as const;
+function applyExample(): void {
+  const s = EXAMPLES[example.value].settings as unknown as Record<string, unknown>;
+  for (const f of FIELDS) if (s[f] !== undefined) (byId<HTMLInputElement | HTMLSelectElement>(f)).value = String(s[f]);
+}
+example.addEventListener('change', applyExample);
+applyExample();
+
+function settings(): RecallSettings {
+  return {
+    model: select('model').value as RecallSettings['model'],
+    attention: select('attention').value as RecallSettings['attention'],
     kappa: Number(select('kappa').value) as 0 | 1,
-    alpha: Number(input('alpha').value),
-    vocab: Number(input('vocab').value),
-    context: Number(input('context').value),
-    batch: Number(input('batch').value),
-    steps: Number(input('steps').value),
-    eta: Number(input('eta').value),
+    alpha: input('alpha').valueAsNumber,
+    vocab: input('vocab').valueAsNumber,
+    context: input('context').valueAsNumber,
+    batch: input('batch').valueAsNumber,
+    steps: input('steps').valueAsNumber,
+    eta: input('eta').valueAsNumber,
     backend: select('backend').value as 'wasm' | 'js',
     precision: select('precision').value as 'f64' | 'f32',
     every: 10,
     evalSize: 256,
     testSize: 128,
   };
+}
+
+function showRecord(r: RecallRecord, steps: number): void {
+  show('step', `${r.step} / ${steps}`);
+  show('losshat', fmt(r.lossHat, 6));
+  show('excess', fmt(r.excessRisk, 6));
+  show('test', fmt(r.testLoss, 6));
+}
+
+let planned = 0;
+const runner = new FamilyRun<RecallSettings, RecallRecord, RecallResult>(
+  'recall',
+  { train: byId<HTMLButtonElement>('run'), stop: byId<HTMLButtonElement>('stop'), resume: byId<HTMLButtonElement>('resume'), status: byId('status') },
+  {
+    onRecord(r) {
+      if (trajectory) trajectory.records.push(r);
+      showRecord(r, planned);
+      chart.request();
+    },
+    async onResult(t) {
+      trajectory = t;
+      showRecord(t.final, planned);
+      show('step', `${t.steps} / ${planned}`);
+      await chart.flush();
+      for (const w of t.warnings) showError(w);
+      Object.assign(lab, { lossHat: t.final.lossHat, status: t.status, steps: t.steps, done: true });
+    },
+    onError(message) {
+      showError(message);
+      Object.assign(lab, { error: message, done: true });
+    },
+  },
+);
+
+byId('run').addEventListener('click', () => {
+  errorBox.hidden = true;
+  Object.assign(lab, { done: false, error: null, lossHat: null, status: null, steps: null });
+  const s = settings();
   try {
-    const resolved = recall.resolveRecallRun(options);
-    lab.bayesRisk = recall.binaryEntropy(resolved.alpha);
-    show('bayes', fmt(lab.bayesRisk));
-    show('status', 'training');
-    const label = recall.modelLabel(resolved.model, resolved.attention, resolved.kappa);
-    const records: recall.RecallRecord[] = [];
-    const t = await recall.runRecall(options, async (r) => {
-      records.push(r);
-      show('step', `${r.step} / ${resolved.steps}`);
-      show('losshat', fmt(r.lossHat));
-      show('excess', fmt(r.excessRisk));
-      show('test', fmt(r.testLoss));
-      // redraw a few times a second; yield to the page at every record
-      if (performance.now() - lastDraw > 300) {
-        lastDraw = performance.now();
-        await draw({ label, config: resolved, bayesRisk: lab.bayesRisk!, records } as recall.RecallTrajectory);
-      } else await new Promise((r) => setTimeout(r, 0));
-      return !stopRequested;
-    });
-    await draw(t);
-    show('step', `${t.steps} / ${resolved.steps}`);
-    show('losshat', fmt(t.final.lossHat));
-    show('excess', fmt(t.final.excessRisk));
-    show('test', fmt(t.final.testLoss));
-    show('status', t.status);
-    Object.assign(lab, { lossHat: t.final.lossHat, status: t.status });
-    for (const w of t.warnings) showError(w);
+    // checked here, so that a refused configuration is named before any worker starts
+    const { bayesRisk, steps } = describe(s);
+    planned = steps;
+    lab.bayesRisk = bayesRisk;
+    show('bayes', fmt(bayesRisk, 6));
+    for (const id of ['step', 'losshat', 'excess', 'test']) show(id, '—');
+    trajectory = emptyTrajectory(s);
+    runner.start(s);
   } catch (e) {
-    showError((e as Error).message);
-    lab.error = (e as Error).message;
+    const message = e instanceof Error ? e.message : String(e);
+    showError(message);
     show('status', 'error');
-  } finally {
-    ui.run.disabled = false;
-    ui.stop.disabled = true;
-    lab.done = true;
+    Object.assign(lab, { error: message, done: true });
   }
-}
-
-function showError(msg: string): void {
-  ui.error.hidden = false;
-  ui.error.textContent = msg;
-}
-
-ui.run.addEventListener('click', () => void train());
-ui.stop.addEventListener('click', () => {
-  stopRequested = true;
 });

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+// the lab's pages, as nav.ts links them
+const PAGES = ['index', 'cyclic', 'factorized', 'recall', 'autoregressive'];
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 // Cross-origin isolation, so that the page gets SharedArrayBuffer and trains on several threads
@@ -35,7 +37,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 1200,
-    // every page of the lab (a page missing here is left out of the build)
-    rollupOptions: { input: { index: `${here}index.html`, recall: `${here}recall.html` } },
+    // every page of the lab, one per task family (a page missing here is left out of the build)
+    rollupOptions: { input: Object.fromEntries(PAGES.map((page) => [page, `${here}${page}.html`])) },
   },
 });

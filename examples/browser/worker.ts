@@ -1,7 +1,8 @@
 // Runs Algorithm 1 off the main thread so the page stays responsive. The Trainer advances in
 // short chunks; between chunks the worker yields to its message queue, which is where a
 // "stop" gets in, and "resume" continues the very same Trainer.
-import { finish, NtpError, Trainer, type TrainerOptions } from 'ntp-dynamics';
+import { finish, type Trainer } from 'ntp-dynamics';
+import { createTrainer } from './families/core.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /** Wall time one chunk should take: short enough for a prompt stop, long enough to amortize posting. */
@@ -29,24 +30,10 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
-async function createTrainer(msg: Extract<ToWorker, { type: 'start' }>): Promise<{ trainer: Trainer; fallback: string | null }> {
-  const { dataset, settings } = msg;
-  const opts: TrainerOptions = { ...settings };
-  try {
-    return { trainer: await Trainer.create(dataset, opts), fallback: null };
-  } catch (e) {
-    // A browser without WebAssembly SIMD still gets a run, and the page says which backend it was.
-    if (settings.backend === 'wasm' && e instanceof NtpError && (e.code === 'no-simd' || e.code === 'no-wasm')) {
-      return { trainer: await Trainer.create(dataset, { ...opts, backend: 'js' }), fallback: e.message };
-    }
-    throw e;
-  }
-}
-
 async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   current?.trainer.dispose();
   current = null;
-  const { trainer, fallback } = await createTrainer(msg);
+  const { trainer, fallback } = await createTrainer(msg.dataset, { ...msg.settings });
   const run: Run = { trainer, paused: false, looping: false };
   current = run;
   const { model, embedding, maxMargin, reference } = trainer;

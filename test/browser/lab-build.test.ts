@@ -1,5 +1,5 @@
-// `npm run lab:build` builds every page of the lab: the built output has index.html and
-// recall.html with their scripts, and the built recall page trains in headless Chromium.
+// `npm run lab:build` builds every page of the lab: the built output has one page per family
+// with its scripts, and the built recall page trains in headless Chromium.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,8 +34,8 @@ function assetsOf(html: string): string[] {
 }
 
 describe('lab:build', () => {
-  it('writes index.html and recall.html, each with the scripts it loads', () => {
-    for (const page of ['index.html', 'recall.html']) {
+  it('writes every page (core, cyclic, factorized, recall, autoregressive), each with the scripts it loads', () => {
+    for (const page of ['index.html', 'cyclic.html', 'factorized.html', 'recall.html', 'autoregressive.html']) {
       const file = join(outDir, page);
       expect(existsSync(file), page).toBe(true);
       const html = readFileSync(file, 'utf8');
@@ -43,7 +43,7 @@ describe('lab:build', () => {
       expect(assets.some((a) => a.endsWith('.js')), `${page} loads a script`).toBe(true);
       for (const a of assets) expect(existsSync(join(outDir, a)), `${page} → ${a}`).toBe(true);
       // the sources are not referenced: the page runs without Vite
-      expect(html).not.toMatch(/src="\.\/(main|recall)\.ts"/);
+      expect(html).not.toMatch(/src="\.\/\w+\.ts"/);
     }
     expect(readFileSync(join(outDir, 'recall.html'), 'utf8')).toContain('data-testid="run"');
   });
@@ -69,6 +69,11 @@ describe('lab:build', () => {
     expect(lab.bayesRisk).toBeCloseTo(Math.log(2), 12);
     // L̂_200 = ln 2 + ln(1 + 29e^{−20}) (docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms), as in the dev-server test
     expect(Math.abs(lab.lossHat - Math.log(2) - Math.log1p(29 * Math.exp(-20)))).toBeLessThan(1e-12);
+    // every built page is served cross-origin isolated by `vite preview`: threads, stop and resume
+    for (const file of ['index.html', 'cyclic.html', 'factorized.html', 'recall.html', 'autoregressive.html']) {
+      await page.goto(`${base}${file}`);
+      expect(await page.evaluate(() => crossOriginIsolated), file).toBe(true);
+    }
     expect(errors).toEqual([]);
   }, 120_000);
 });

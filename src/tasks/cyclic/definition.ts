@@ -72,8 +72,10 @@ async function runnerFor(workers: number | undefined, ctx: RunContext): Promise<
     if (workers !== undefined) throw new NtpError('invalid-option', `option workers (${workers}) needs Node's worker threads; here the runs are made in this thread (workers 1)`);
     return inThisThread(ctx.progress);
   }
-  // loaded only here: the family does not depend on the engine that runs sweeps unless it runs one
-  const { sweepRunner } = await import('../../sweep/results.js');
+  // loaded only here, by a specifier in a variable: browser bundles of the main entry must not reach
+  // the sweep engine (Node built-ins), which a literal import() would pull in (test/bundle.test.ts)
+  const specifier = '../../sweep/results.js';
+  const { sweepRunner } = (await import(/* @vite-ignore */ specifier)) as typeof import('../../sweep/results.js');
   return sweepRunner({ workers, onProgress: ctx.progress });
 }
 

@@ -1,0 +1,152 @@
+// The autoregressive page: a causal transformer trained in a Web Worker (family-worker.ts), its
+// losses live, then its in-context error curve beside CKD's and least squares',
+// docs/theory/autoregressive.md.
+import type { TopLevelSpec } from 'vega-lite';
+import { drawSpec, LiveChart } from './chart.js';
+import { byId, fmt, h } from './dom.js';
+import { FamilyRun } from './family-run.js';
+import { DEFAULT_EXAMPLE, EXAMPLES, type AutoregressiveRecord, type AutoregressiveResult, type AutoregressiveSettings } from './families/autoregressive.js';
+import { mountNav } from './nav.js';
+import { pageStatus, showError } from './page-status.js';
+import { mountThreadControl } from './threads.js';
+
+const status = pageStatus();
+mountNav('autoregressive');
+mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'), 'one thread: the causal-attention kernels have no threaded build');
+
+const input = (id: string) => byId<HTMLInputElement>(id);
+const select = (id: string) => byId<HTMLSelectElement>(id);
+const errorBox = byId('error');
+const example = select('example');
+example.replaceChildren(...Object.entries(EXAMPLES).map(([k, e]) => h('option', { value: k }, e.label)));
+example.value = DEFAULT_EXAMPLE;
+const FIELDS = ['process', 'd', 'length', 'attention', 'layers', 'heads', 'steps'] as const;
+function applyExample(): void {
+  const s = EXAMPLES[example.value].settings as unknown as Record<string, unknown>;
+  for (const f of FIELDS) if (s[f] !== undefined) byId<HTMLInputElement | HTMLSelectElement>(f).value = String(s[f]);
+}
+example.addEventListener('change', applyExample);
+applyExample();
+
+function settings(): AutoregressiveSettings {
+  const base = EXAMPLES[example.value].settings;
+  return {
+    ...base,
+    process: select('process').value as AutoregressiveSettings['process'],
+    d: input('d').valueAsNumber,
+    length: input('length').valueAsNumber,
+    attention: select('attention').value as AutoregressiveSettings['attention'],
+    layers: input('layers').valueAsNumber,
+    heads: input('heads').valueAsNumber,
+    steps: input('steps').valueAsNumber,
+    eta: input('eta').valueAsNumber,
+    batch: input('batch').valueAsNumber,
+    backend: select('backend').value as AutoregressiveSettings['backend'],
+    precision: select('precision').value as AutoregressiveSettings['precision'],
+  };
+}
+
+let records: AutoregressiveRecord[] = [];
+let title = '';
+
+function lossSpec(): TopLevelSpec | null {
+  const values: Array<{ step: number; value: number; set: string }> = [];
+  for (const r of records) {
+    if (r.loss !== null && r.loss > 0) values.push({ step: r.step, value: r.loss, set: 'training (mean over the last steps)' });
+    if (r.testLoss !== null && r.testLoss > 0) values.push({ step: r.step, value: r.testLoss, set: 'test' });
+  }
+  if (values.length === 0) return null;
+  return {
+    title,
+    width: 620,
+    height: 220,
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'optimiser step' },
+      y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'loss (mean ‖u_t − x_{t+1}‖²)' },
+      color: { field: 'set', type: 'nominal', title: 'loss' },
+    },
+  } as TopLevelSpec;
+}
+
+const chart = new LiveChart(byId('figure'), lossSpec);
+
+function curvesSpec(res: AutoregressiveResult): TopLevelSpec {
+  const values: Array<{ t: number; value: number; predictor: string }> = [];
+  const named: Array<[string, (number | null)[]]> = [
+    ['trained transformer', res.curves.model.squared],
+    [`CKD, ${res.kernel} kernel, Kaczmarz limit (η = 1)`, res.curves.ckd.squared],
+    ['least squares', res.curves.leastSquares.squared],
+  ];
+  // least squares is exact once the context spans the space (e(t) ≈ 1e-30): such points would
+  // flatten every other curve on the log scale, so they are left out and named in the legend
+  const EXACT = 1e-12;
+  for (const [name, curve] of named) {
+    const exactFrom = curve.findIndex((v) => v !== null && v < EXACT);
+    const label = exactFrom >= 0 ? `${name} (exact, e < 1e-12, from t = ${exactFrom + 1})` : name;
+    curve.forEach((v, i) => v !== null && v >= EXACT && values.push({ t: i + 1, value: v, predictor: label }));
+  }
+  return {
+    width: 620,
+    height: 240,
+    data: { values },
+    mark: { type: 'line', point: true, strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 't', type: 'quantitative', title: 'position t' },
+      y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'e(t) = mean ‖u_t − x_{t+1}‖²' },
+      color: { field: 'predictor', type: 'nominal', title: 'predictor' },
+    },
+  } as TopLevelSpec;
+}
+
+async function showResult(res: AutoregressiveResult): Promise<void> {
+  await drawSpec(byId('curves'), curvesSpec(res));
+  const T = res.curves.model.squared.length;
+  const at = (c: (number | null)[]) => c[T - 1] ?? null;
+  const row = (term: string, value: string, testid: string) => [h('dt', {}, term), h('dd', { 'data-testid': testid }, value)];
+  byId('curve-summary').replaceChildren(
+    ...row(`e(${T}), trained transformer`, fmt(at(res.curves.model.squared), 6), 'e-model'),
+    ...row(`e(${T}), CKD (${res.kernel})`, fmt(at(res.curves.ckd.squared), 6), 'e-ckd'),
+    ...row(`e(${T}), least squares`, fmt(at(res.curves.leastSquares.squared), 6), 'e-ls'),
+    ...row('curves', `${res.curves.model.status} / ${res.curves.ckd.status} / ${res.curves.leastSquares.status}`, 'curve-status'),
+  );
+  const first = records.find((r) => r.testLoss !== null)?.testLoss ?? null;
+  const last = records[records.length - 1]?.testLoss ?? null;
+  status.summary = { firstTestLoss: first, lastTestLoss: last, steps: res.steps, runStatus: res.status, T, ckd: res.curves.ckd.squared, model: res.curves.model.squared };
+}
+
+let planned = 0;
+const runner = new FamilyRun<AutoregressiveSettings, AutoregressiveRecord, AutoregressiveResult>(
+  'autoregressive',
+  { train: byId<HTMLButtonElement>('train'), stop: byId<HTMLButtonElement>('stop'), resume: byId<HTMLButtonElement>('resume'), status: byId('status') },
+  {
+    onRecord(r) {
+      records.push(r);
+      byId('step').textContent = `${r.step} / ${planned}`;
+      byId('loss').textContent = fmt(r.loss, 6);
+      byId('test-loss').textContent = fmt(r.testLoss, 6);
+      chart.request();
+    },
+    async onResult(res) {
+      await Promise.all([chart.flush(), showResult(res)]);
+      status.done = true;
+    },
+    onError(message) {
+      showError(errorBox, message);
+      Object.assign(status, { error: message, done: true });
+    },
+  },
+);
+
+byId('train').addEventListener('click', () => {
+  showError(errorBox, null);
+  Object.assign(status, { done: false, error: null, summary: {} });
+  const s = settings();
+  records = [];
+  planned = s.steps ?? 0;
+  title = `${s.process}, d = ${s.d}, T = ${s.length}, ${s.attention} attention, ${s.layers} layers × ${s.heads} heads, ${s.backend} ${s.precision}`;
+  byId('curves').replaceChildren(h('p', { class: 'meta' }, 'Shown when the run ends.'));
+  byId('curve-summary').replaceChildren();
+  runner.start(s);
+});
