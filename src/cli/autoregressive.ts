@@ -10,6 +10,7 @@ import { curvesSpec, renderSvg } from '../tasks/autoregressive/figures.js';
 import { curveFromPredictions, errorCurve, type ErrorCurve } from '../tasks/autoregressive/metrics.js';
 import { checkKernelInputs, ckdPredictions, leastSquaresPredictions, type KernelName } from '../tasks/autoregressive/references.js';
 import { trainAutoregressive } from '../tasks/autoregressive/train.js';
+import { planReference } from '../tasks/autoregressive/limits.js';
 import { type CliIO, EXIT_USAGE, parseChoiceFlag, parseCommandArgs, parseFloatFlag, parseIntFlag, processIO, runCommand } from './io.js';
 
 export const AUTOREGRESSIVE_USAGE = `Usage: ntp autoregressive reference|train|experiment [options]
@@ -72,10 +73,17 @@ async function reference(argv: string[], io: CliIO): Promise<number> {
   const eta = parseFloatFlag('--eta', values.eta) ?? 1;
   const theta = parseFloatFlag('--theta', values.theta);
   if (family !== 'rotation' && theta !== undefined) throw new NtpError('usage', 'option --theta applies to --family rotation only');
+  const length = parseIntFlag('--length', values.length) ?? 50;
+  const sequences = parseIntFlag('--sequences', values.sequences) ?? (family === 'rotation' && theta !== undefined ? 1 : 256);
+  const dFlag = parseIntFlag('--d', values.d);
+  // sizes that are not positive integers are left to generateSequences, which names them
+  if ([length, sequences, dFlag ?? 1].every((v) => Number.isInteger(v) && v >= 1)) {
+    planReference({ d: family === 'rotation' ? 2 : dFlag ?? 5, length, sequences, method, depth });
+  }
   const data = generateSequences({
-    family, theta, d: parseIntFlag('--d', values.d), period: parseIntFlag('--period', values.period),
-    length: parseIntFlag('--length', values.length) ?? 50,
-    sequences: parseIntFlag('--sequences', values.sequences) ?? (family === 'rotation' && theta !== undefined ? 1 : 256),
+    family, theta, d: dFlag, period: parseIntFlag('--period', values.period),
+    length,
+    sequences,
     start: parseChoiceFlag('--start', values.start, ['sphere', 'ones', 'e1'] as const) ?? (family === 'rotation' ? 'e1' : 'sphere'),
     seed: parseIntFlag('--seed', values.seed) ?? 0,
   });

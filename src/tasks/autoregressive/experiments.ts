@@ -13,6 +13,7 @@ import { errorCurve, geometricRate, predictorDistance, curveFromPredictions, typ
 import { ckdPredictions, leastSquaresPredictions, type KernelName } from './references.js';
 import { trainAutoregressive } from './train.js';
 import { constructionAlignment } from './construction.js';
+import { planReference } from './limits.js';
 
 /** What every experiment returns. */
 export interface ExperimentResult {
@@ -30,6 +31,12 @@ const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '
 
 function ckdCurve(data: Sequences, kernel: KernelName, depth: number, eta = 1): ErrorCurve {
   return errorCurve((x, d, T) => ckdPredictions(x, d, T, { kernel, depth, eta }), data);
+}
+
+/** Refuses a Monte Carlo experiment (d = 5, T = 50) whose sequences do not fit; other values are left to generateSequences to name. */
+function planSequences(name: string, sequences: number | undefined, depth: number): void {
+  const S = sequences ?? 256;
+  if (Number.isInteger(S) && S >= 1) planReference({ d: 5, length: 50, sequences: S, method: 'ckd', depth }, name);
 }
 
 /** E-C1: the rotation θ = π/3 from x_1 = (1, 0), linear kernel, η = 1; u^n_t for n = 1, 2, 3, ∞. */
@@ -76,6 +83,7 @@ const C2_T = [2, 5, 10, 20, 30, 50];
 
 /** E-C2: Haar(O(5)), x_1 on S⁴, T = 50, linear kernel, 256 sequences. */
 export function experimentC2(opts: { sequences?: number; seed?: number } = {}): ExperimentResult {
+  planSequences('experiment E-C2', opts.sequences, 49);
   const data = generateSequences({ family: 'haar', d: 5, length: 50, sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 });
   const runs: [string, ErrorCurve][] = [
     ['CKD n = 49, η = 1', ckdCurve(data, 'linear', 49, 1)],
@@ -114,6 +122,7 @@ const C3_T = [1, 5, 10, 20, 30, 40, 50];
 
 /** E-C3: periodic sequences, exponential vs linear kernel, n = T − 1 (= Kaczmarz), η = 1. */
 export function experimentC3(opts: { sequences?: number; seed?: number } = {}): ExperimentResult {
+  planSequences('experiment E-C3', opts.sequences, Infinity);
   const lines = ['E-C3 (reconstruction R-C): periodic sequences, n = T − 1 (Kaczmarz), η = 1'];
   const det = periodicSequence(Float64Array.of(1, 0, 0, 1, -1, 0), 2, 16);
   const detData: Sequences = { d: 2, L: 16, S: 1, x: det };

@@ -7,6 +7,7 @@ import type { BackendName, Precision } from '../../engine/backend.js';
 import { ATTENTION_KINDS, type AttentionKind } from '../../engine/causal/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { planTrain } from './limits.js';
 import { trainTestSets, type Family, type Sequences } from './data.js';
 import { curveFromPredictions, type ErrorCurve } from './metrics.js';
 import { CausalTransformer } from './transformer.js';
@@ -98,6 +99,7 @@ export function resolveTrainConfig(config: Readonly<Record<string, unknown>>): A
 /** Trains one model; `onRecord` sees each record as it is taken. */
 export async function trainAutoregressive(config: Readonly<Record<string, unknown>> = {}, every = 10, onRecord?: (r: TrainRecordAR) => void): Promise<AutoregressiveTrainResult> {
   const c = resolveTrainConfig(config);
+  planTrain(c);
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer ≥ 1 (got ${every})`);
   const { train, test } = trainTestSets({ family: c.family, d: c.d, length: c.length, period: c.period, theta: c.theta, trainSequences: c.trainSequences, testSequences: c.testSequences, seed: c.seed });
   const model = await CausalTransformer.create({ d: c.d, T: c.length, layers: c.layers, heads: c.heads, attention: c.attention, tied: c.tied, backend: c.backend, precision: c.precision, train, test, seed: c.seed, initScale: c.initScale });

@@ -15,6 +15,8 @@ import { createCausalKernels } from '../../engine/causal/create.js';
 import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels } from '../../engine/causal/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { planMemory } from '../../engine/plan.js';
+import { transformerBytes } from './limits.js';
 import { gaussian, type Sequences } from './data.js';
 
 /** Options of {@link CausalTransformer.create}. */
@@ -150,6 +152,7 @@ export class CausalTransformer {
       const bad = s.x.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new NtpError('invalid-data', `${name} sequence ${Math.floor(bad / (s.L * d)) + 1}, token ${Math.floor((bad % (s.L * d)) / d) + 1} is not finite`);
     }
+    planMemory({ name: 'the causal transformer', bytes: transformerBytes({ d, length: T, layers, heads, tied, precision, trainSequences: opts.train?.S ?? 0, testSequences: opts.test?.S ?? 0 }), work: `d = ${d}, T = ${T}, layers = ${layers}, heads = ${heads}, ${opts.train?.S ?? 0} train + ${opts.test?.S ?? 0} test sequences` });
     const D = 4 * d;
     const nSets = tied ? 1 : layers;
     const nP = nSets * heads * 3 * D * D;
