@@ -1,4 +1,5 @@
 import { NtpError } from '../../errors.js';
+import { planLocalConvergence, planRankStudy } from './limits.js';
 import type { RunResult } from '../family.js';
 import { inThisThread, type RunMany } from '../run-many.js';
 import { validateLocalConvergence, type LocalConvergenceConfig } from './local-convergence.js';
@@ -60,6 +61,7 @@ export async function localConvergenceExperiment(opts: LocalConvergenceExperimen
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be a positive integer, got ${every}`);
   const base = validateLocalConvergence({ ...rest, seed: 0 });
+  planLocalConvergence({ ...base, runs, every });
   const { seed: _seed, ...config } = base;
   const t0 = performance.now();
   const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
@@ -159,6 +161,10 @@ export async function rankStudy(opts: RankStudyOptions = {}): Promise<RankPoint[
   const ds = opts.ds ?? [1, 2, 3, 4, 5, 10, 15, 20];
   const runs = opts.runs ?? 100;
   if (!Number.isInteger(runs) || runs < 1) throw new NtpError('invalid-option', `option runs must be a positive integer, got ${runs}`);
+  const ns = opts.ns ?? [5, 10, 15];
+  const Ts = opts.Ts ?? [5, 10, 15];
+  // lists with other values are left to the instance's checks, which name them
+  if ([ns, Ts, ds].every((l) => Array.isArray(l) && l.every((x) => Number.isInteger(x) && x >= 1))) planRankStudy({ ns, Ts, ds, runs });
   // the point n = T = 5 is in both series: one run per instance
   const sizes = [...new Map(grid.map((g) => [`${g.n},${g.T}`, { n: g.n, T: g.T }])).values()];
   const configs = sizes.flatMap(({ n, T }) => ds.flatMap((d) => Array.from({ length: runs }, (_, seed) => ({ n, T, d, seed }))));

@@ -1,4 +1,6 @@
 import { NtpError } from '../../errors.js';
+import { planMemory } from '../../engine/plan.js';
+import { runBytes } from './limits.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
 import type { MetricValue, RunRecord, RunResult } from '../family.js';
@@ -62,6 +64,7 @@ export function validateLocalConvergence(config: Readonly<Record<string, unknown
   if (c.normalized !== undefined && typeof c.normalized !== 'boolean') throw new NtpError('invalid-option', `option normalized must be true or false, got ${JSON.stringify(c.normalized)}`);
   if (c.threshold !== undefined && !(c.threshold > 0 && c.threshold < 1)) throw new NtpError('invalid-option', `option threshold must be in (0, 1), got ${c.threshold}`);
   if (c.band !== undefined && !(c.band > 0 && c.band <= (c.threshold ?? 1e-2))) throw new NtpError('invalid-option', `option band must be in (0, threshold], got ${c.band}`);
+  planMemory({ name: 'a factorized run', bytes: runBytes(c), work: `n = ${c.n}, T = ${c.T}, d = ${c.d}${c.m === undefined ? '' : `, m = ${c.m}`}` });
   return c;
 }
 

@@ -1,8 +1,10 @@
+import { planMemory } from '../../engine/plan.js';
+import { runBytes } from './limits.js';
 import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
 import type { RunResult, SweepFamily } from '../family.js';
-import { generateAttentionData } from './data.js';
+import { generateAttentionData, checkDataOptions } from './data.js';
 import { globalSelection, selectionConstraints } from './local-svm.js';
 import { numericalRank } from './metrics.js';
 
@@ -27,6 +29,8 @@ function validate(config: Readonly<Record<string, unknown>>): void {
  */
 export function rankInstance(config: { n: number; T: number; d: number; seed: number }): RunResult {
   const { n, T, d, seed } = config;
+  checkDataOptions({ n, T, d, seed });
+  planMemory({ name: 'a factorized rank instance', bytes: runBytes({ n, T, d }), work: `n = ${n}, T = ${T}, d = ${d}` });
   const data = generateAttentionData({ n, T, d, seed });
   try {
     // in d = 1 two unit tokens can coincide, which makes a constraint ⟨0, W⟩ ≥ 1: infeasible too
