@@ -10,6 +10,7 @@ import type { RunResult } from '../family.js';
 import { runInThisThread, type RunMany } from '../run-many.js';
 import { NtpError } from '../../errors.js';
 import { cyclicFamily, GLOBAL_CONVERGENCE, type CyclicRunConfig } from './sweep.js';
+import { planExperiment } from './limits.js';
 
 /** Options of {@link runGlobalConvergence}. */
 export interface GlobalConvergenceOptions {
@@ -68,6 +69,7 @@ export async function runGlobalConvergence(opts: GlobalConvergenceOptions = {}):
   if (!Number.isInteger(every) || every < 1) throw new NtpError('invalid-option', `option every must be an integer >= 1 (got ${every})`);
   const run = { ...GLOBAL_CONVERGENCE, ...(opts.run ?? {}) };
   cyclicFamily.validate(run);
+  planExperiment({ datasets, steps: run.steps ?? 4000, every });
   const seeds = Array.from({ length: datasets }, (_, k) => firstSeed + k);
   const runs = await (opts.runMany ?? runInThisThread)(cyclicFamily, seeds.map((seed) => ({ ...run, seed })), every);
   return aggregate(runs.map((r, k) => ({ seed: seeds[k], ...r })), { ...run, datasets, firstSeed, every });

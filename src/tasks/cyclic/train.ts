@@ -13,6 +13,8 @@ import { createHeadModel, packHeadData } from '../../engine/heads/model.js';
 import { packDataset } from '../../engine/packed.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { checkDatasetArgument } from '../../dataset/validate.js';
+import { planRun } from './limits.js';
 import { cyclicData, type CyclicData } from '../../dataset/cyclic-orders.js';
 import { finitePart, type FinitePart } from './finite.js';
 import { graphSvm, type GraphSvm } from '../../maxmargin/graph-svm.js';
@@ -136,6 +138,10 @@ function scoresOf(data: CyclicData, W: ArrayLike<number>): Float64Array {
  *   collocation that is not a function or not injective.
  */
 export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): Promise<CyclicTrainResult> {
+  // a hand-built dataset gets the checks a parsed file gets: ids in range, positive counts
+  checkDatasetArgument(ds);
+  if (typeof opts !== 'object' || opts === null) throw new NtpError('invalid-option', `trainCyclic() options must be an object (got ${opts === null ? 'null' : typeof opts})`);
+  planRun(ds, opts.precision === 'f32' ? 'f32' : 'f64');
   const emb = embeddingOf(ds);
   const o = resolveCyclicOptions(opts, emb.d);
   const analysis = analyze(ds);
