@@ -104,6 +104,18 @@ export function parseChoiceFlag<T extends string>(flag: string, value: string | 
   return value as T;
 }
 
+/** The messages of V8's RangeErrors for an allocation the process could not make. */
+const ALLOCATION_FAILED = /Array buffer allocation failed|could not allocate memory|Out of memory|WebAssembly\.Memory\(\): /i;
+
+/**
+ * An allocation that failed (a typed array or WebAssembly memory the process could not get, e.g.
+ * under `ulimit -v`) becomes NtpError('out-of-memory'): bad luck with the machine, not a bug.
+ */
+export function asOutOfMemory(e: unknown): unknown {
+  if (e instanceof RangeError && ALLOCATION_FAILED.test(e.message)) return new NtpError('out-of-memory', `out of memory: ${e.message}; the run needs more memory than this process may use (ulimit -v, container limit); reduce its sizes`);
+  return e;
+}
+
 /**
  * Runs a command body and maps failures to exit codes: NtpError → message on stderr and 1
  * (2 for usage errors, with a pointer to --help). Other errors are bugs and propagate.
@@ -111,7 +123,8 @@ export function parseChoiceFlag<T extends string>(flag: string, value: string | 
 export async function runCommand(command: string, io: CliIO, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
-  } catch (e) {
+  } catch (caught) {
+    const e = asOutOfMemory(caught);
     if (!(e instanceof NtpError)) throw e;
     io.stderr(`error: ${e.message}\n`);
     if (e.code === 'usage') {

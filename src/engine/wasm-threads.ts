@@ -10,7 +10,8 @@ import type { PackedData } from './packed.js';
 import { planThreads, type ThreadShare } from './thread-plan.js';
 import { isNode } from './threads.js';
 import { tinyProblem, WARM_STEPS } from './warm-up.js';
-import { decodeBase64, WasmModel, type WasmExports } from './wasm.js';
+import { decodeBase64, WasmModel, wasmBytes, type WasmExports } from './wasm.js';
+import { formatBytes } from './limits.js';
 import { wasmThreadsBase64 } from './wasm-threads-embedded.js';
 
 /** The threaded build's exports beyond WasmExports (assembly/index-threads.ts). */
@@ -201,7 +202,15 @@ export class ThreadedWasmModel extends WasmModel {
    */
   static async create(data: PackedData, emb: Embedding, precision: Precision, threads: number): Promise<ThreadedWasmModel> {
     const module = await initThreadedWasm();
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    // A shared memory cannot move, so the engine reserves its maximum up front: reserve what this
+    // model will lay out (rounded up), not 4 GiB per model, which an address-space limit refuses.
+    const maximum = threadedPages(data, emb, precision, threads);
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: 1, maximum, shared: true });
+    } catch (e) {
+      throw new NtpError('out-of-memory', `could not reserve ${formatBytes(maximum * PAGE)} of shared WebAssembly memory for ${threads} threads (|V| = ${data.V}, d = ${emb.d}, ${data.N} samples, ${precision}): ${(e as Error).message}`);
+    }
     const instance = await WebAssembly.instantiate(module, {
       env: {
         memory,
@@ -234,6 +243,23 @@ export class ThreadedWasmModel extends WasmModel {
     this.workers = [];
     this.disposeWithoutPooling();
   }
+}
+
+const PAGE = 65536;
+
+/**
+ * Pages of shared memory a threaded model lays out: the model (modelBytes), each thread's
+ * descriptors, shares and scratch rows, the workers' partial |V|×|V| gradients, and the module's
+ * static data, with slack for the allocator's alignment. Capped at WebAssembly's 65536 pages.
+ */
+export function threadedPages(data: PackedData, emb: Embedding, precision: Precision, threads: number): number {
+  const s = precision === 'f32' ? 4 : 8;
+  const model = wasmBytes(data.V, emb.d, data, precision, emb.E === null);
+  const control = DESCRIPTORS + threads * DESCRIPTOR_BYTES + 8 * Math.max(data.N, data.colX.length, 1);
+  const shares = 4 * 2 * 3 * (data.N + data.tokens.length + data.colX.length + data.V + 64 * threads);
+  const perWorker = (threads - 1) * (2 * (data.V * s + 16) + 2 * (data.maxLength * s + 16) + data.V * data.V * s);
+  const bytes = model + control + shares + perWorker;
+  return Math.min(65536, Math.ceil((bytes * 1.0625) / PAGE) + 64);
 }
 
 /** {@link ThreadedWasmModel.create}, with the threaded build's warm-up first (once per precision). */

@@ -122,14 +122,30 @@ export async function instantiate(): Promise<WasmExports> {
   const reused = pool.pop();
   if (reused) return reused;
   const module = await initWasm();
-  const instance = await WebAssembly.instantiate(module, {
-    env: {
-      abort(_msg: number, _file: number, line: number, col: number) {
-        throw new NtpError('wasm-abort', `WebAssembly aborted at ${line}:${col}`);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number) {
+          throw new NtpError('wasm-abort', `WebAssembly aborted at ${line}:${col}`);
+        },
       },
-    },
-  });
+    });
+  } catch (e) {
+    if (e instanceof RangeError) throw outOfAddressSpace(e);
+    throw e;
+  }
   return instance.exports as unknown as WasmExports;
+}
+
+/**
+ * The error for a memory the runtime refused to reserve. V8 reserves about 10 GiB of address space
+ * per WebAssembly memory (guard regions that replace bounds checks), which a `ulimit -v` of a few
+ * GiB refuses even for a one-page memory; Node's --disable-wasm-trap-handler reserves only what a
+ * memory may grow to (the ntp command relaunches itself with it under such a limit).
+ */
+export function outOfAddressSpace(e: Error): NtpError {
+  return new NtpError('out-of-memory', `could not reserve WebAssembly memory (${e.message}); under an address-space limit (ulimit -v) run node with --disable-wasm-trap-handler, or raise the limit`);
 }
 
 /** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack). */

@@ -4,6 +4,7 @@
 
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
+import { planRecall } from './limits.js';
 import { createRng } from '../../dataset/random.js';
 import { ATTENTION_CODES, MODEL_KINDS, isNoisy, validateTask, type RecallAttention, type RecallModelKind, type RecallTask } from './config.js';
 import { FixedSentences, RecallGenerator, STREAMS, allocBatch, streamSeed, type RecallBatch } from './data.js';
@@ -175,6 +176,7 @@ export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | Recal
   const held = (r.batch + r.evalSize + r.testSize + r.samples) * r.context;
   if (held > MAX_TOKENS) bad(`options ${nameOf('batch')} + ${nameOf('evalSize')} + ${nameOf('testSize')} + ${nameOf('samples')} (${r.batch + r.evalSize + r.testSize + r.samples} sentences) × ${nameOf('context')} (${r.context}) = ${held} tokens exceed the ${MAX_TOKENS} a run may hold in memory`);
   if (r.vocab > MAX_VOCAB) bad(`option ${nameOf('vocab')} must be <= ${MAX_VOCAB} (got ${r.vocab}): W alone has (2N)² entries`);
+  planRecall(r);
   if (model === 'origin' && attention === 'linear' && kappa === 0) {
     throw new NtpError('frozen-attention', `${modelLabel(model, attention, kappa)} (${nameOf('model')} origin, ${nameOf('attention')} linear, ${nameOf('kappa')} 0) never trains attention from zero init: W = 0 gives a = 0, so ∇V = 0 and ∇W = Vᵀg = 0 at every step (SPEC §11.5); only F would train, a pure feed-forward model. Use ${nameOf('kappa')} 1 or relu/softmax attention`);
   }
