@@ -13,6 +13,8 @@ import { initWasm } from './engine/wasm.js';
 import { checkDatasetArgument } from './dataset/validate.js';
 import { checkOptionKeys, ENGINE_OPTION_KEYS } from './api/options.js';
 import { checkPlannedSize } from './engine/planned-size.js';
+import { describeValue, objectArg } from './api/arguments.js';
+import { NtpError } from './errors.js';
 
 export type { Dataset, Sample } from './dataset/types.js';
 export { parseDataset, stringifyDataset, datasetToJSON, fromArrays, fromSentences, fromText } from './dataset/format.js';
@@ -75,6 +77,9 @@ export type { RunLine } from './sweep/store.js';
  * appending one line per run to `out/runs.jsonl`; resumable. See `ntp sweep run`.
  */
 export async function runSweep(sweep: import('./sweep/spec.js').SweepFile, opts: import('./sweep/run.js').SweepRunOptions): Promise<import('./sweep/run.js').SweepRunSummary> {
+  objectArg(sweep, 'runSweep(sweep, options): sweep');
+  objectArg(opts, 'runSweep(sweep, options): options');
+  if (typeof opts.out !== 'string' || opts.out.trim() === '') throw new NtpError('invalid-argument', `runSweep(sweep, options): options.out must name the output directory (got ${describeValue(opts.out)})`);
   return (await import('./sweep/run.js')).runSweep(sweep, opts);
 }
 

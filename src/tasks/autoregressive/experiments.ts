@@ -4,6 +4,7 @@
  * Vega-Lite figures. SPEC's Monte Carlo numbers come from numpy's default_rng(0); ours from the
  * package's seeded generator, so their digits differ and their shape should not.
  */
+import { intArg, optionsArg } from '../../api/arguments.js';
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { BackendName } from '../../engine/backend.js';
 import type { AttentionKind } from '../../engine/causal/kernels.js';
@@ -41,6 +42,7 @@ function planSequences(name: string, sequences: number | undefined, depth: numbe
 
 /** E-C1: the rotation θ = π/3 from x_1 = (1, 0), linear kernel, η = 1; u^n_t for n = 1, 2, 3, ∞. */
 export function experimentC1(T = 12): ExperimentResult {
+  intArg(T, 'experimentC1(T)', 2);
   const x = new Float64Array(2 * (T + 1));
   x[0] = 1;
   iterateLinear(rotation(Math.PI / 3), 2, T + 1, x);
@@ -82,7 +84,8 @@ export const SPEC_C2: Record<string, (number | null)[]> = {
 const C2_T = [2, 5, 10, 20, 30, 50];
 
 /** E-C2: Haar(O(5)), x_1 on S⁴, T = 50, linear kernel, 256 sequences. */
-export function experimentC2(opts: { sequences?: number; seed?: number } = {}): ExperimentResult {
+export function experimentC2(options: { sequences?: number; seed?: number } = {}): ExperimentResult {
+  const opts = optionsArg(options, 'experimentC2(options)');
   planSequences('experiment E-C2', opts.sequences, 49);
   const data = generateSequences({ family: 'haar', d: 5, length: 50, sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 });
   const runs: [string, ErrorCurve][] = [
@@ -121,7 +124,8 @@ export const SPEC_C3_DEPTH = [1.343, 4.321, 9.767, 10.616, 6.614, 2.517, 0.607, 
 const C3_T = [1, 5, 10, 20, 30, 40, 50];
 
 /** E-C3: periodic sequences, exponential vs linear kernel, n = T − 1 (= Kaczmarz), η = 1. */
-export function experimentC3(opts: { sequences?: number; seed?: number } = {}): ExperimentResult {
+export function experimentC3(options: { sequences?: number; seed?: number } = {}): ExperimentResult {
+  const opts = optionsArg(options, 'experimentC3(options)');
   planSequences('experiment E-C3', opts.sequences, Infinity);
   const lines = ['E-C3 (reconstruction R-C): periodic sequences, n = T − 1 (Kaczmarz), η = 1'];
   const det = periodicSequence(Float64Array.of(1, 0, 0, 1, -1, 0), 2, 16);
@@ -178,7 +182,8 @@ export interface C4Options {
  * linear kernel) and on periodic p = 3 data (exp attention, exp kernel); e(t) of trained, CKD(n),
  * Kaczmarz and LS on the test set, and Δ(t) between trained and CKD(n).
  */
-export async function experimentC4(opts: C4Options = {}, progress?: (line: string) => void): Promise<ExperimentResult> {
+export async function experimentC4(options: C4Options = {}, progress?: (line: string) => void): Promise<ExperimentResult> {
+  const opts = optionsArg(options, 'experimentC4(options)');
   const layers = opts.layers ?? [1, 2, 4];
   const lines = [`E-C4 (reconstruction R-C): trained vs constructed; d = ${opts.d ?? 3}, T = ${opts.length ?? 20}, ${opts.steps ?? 300} Adam steps (lr ${opts.lr ?? 1e-2}), batch ${opts.batch ?? 64}`];
   const figures: Record<string, TopLevelSpec> = {};

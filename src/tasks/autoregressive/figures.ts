@@ -3,6 +3,7 @@
  * and Δ(t). Pure Vega-Lite specs; the caller renders them with renderVegaLiteSvg (dynamically
  * imported, so the CLI loads vega only when it draws).
  */
+import { arrayArg, objectArg } from '../../api/arguments.js';
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 
 /** One named curve, index t − 1 for position t; null or non-positive values are left out (log axis). */
@@ -13,6 +14,8 @@ export interface Curve {
 
 /** A line chart of curves against position t (or another index: xTitle) with a logarithmic y axis. */
 export function curvesSpec(title: string, yTitle: string, curves: readonly Curve[], xTitle = 'position t'): TopLevelSpec {
+  arrayArg(curves, 'curvesSpec(title, yTitle, curves): curves');
+  curves.forEach((c, i) => arrayArg(objectArg(c, `curvesSpec(title, yTitle, curves): curve ${i}`).values, `curvesSpec(title, yTitle, curves): curve ${i}'s values`));
   const values: { t: number; value: number; curve: string }[] = [];
   for (const c of curves) {
     c.values.forEach((v, i) => {

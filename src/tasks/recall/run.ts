@@ -2,6 +2,7 @@
 // streamed) or finite-sample runs (M fixed sentences, reshuffled each epoch), with records of
 // the metrics of SPEC §11.2 on held-out population sentences and unseen-output sentences.
 
+import { optionsArg } from '../../api/arguments.js';
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
 import { planRecall } from './limits.js';
@@ -135,7 +136,7 @@ const DEFAULTS: Omit<ResolvedRecallRun, 'd' | 'every'> = {
  * and ∇W = 0 forever (SPEC §11.5), so attention provably never trains.
  */
 export function resolveRecallRun(opts: Readonly<Record<string, unknown>> | RecallRunOptions, nameOf: (key: string) => string = (k) => k): ResolvedRecallRun {
-  const o = opts as Record<string, unknown>;
+  const o = optionsArg(opts as Record<string, unknown>, 'the recall run\'s options');
   for (const k of Object.keys(o)) if (!(RUN_OPTIONS as readonly string[]).includes(k) && o[k] !== undefined) throw new NtpError('invalid-option', `unknown option ${nameOf(k)}`);
   const bad = (msg: string): never => {
     throw new NtpError('invalid-option', msg);
