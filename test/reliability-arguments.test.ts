@@ -22,7 +22,7 @@ describe('bad arguments at the public boundary', () => {
   const calls: Array<[string, (...a: unknown[]) => unknown, unknown[][]]> = [
     ['recall.runRecall', api.recall.runRecall as never, [[null], [42], [''], [[1]]]],
     ['packDataset', api.packDataset as never, [[svop], [svop, null], [svop, 42], [svop, [0]], ...BAD]],
-    ['svd', api.svd as never, [[new Float64Array(3), 2, 2], [[1, 2, 3, NaN], 2, 2], [null, 2, 2], [[1], 0, 1], [[1], 1.5, 1], ...BAD]],
+    ['svd', api.svd as never, [[new Float64Array(3), 2, 2], [new Float64Array(5), 2, 2], [null, 2, 2], [[1], 0, 1], [[1], 1.5, 1], ...BAD]],
     ['runSweep', api.runSweep as never, [[{ base: {} }, { out: '' }], [{ base: {} }, null], [{ base: {} }], [null, { out: 'x' }]]],
     ['autoregressive.experimentC1', api.autoregressive.experimentC1 as never, [[null], [''], [1.5], [1]]],
     ['autoregressive.experimentC2', api.autoregressive.experimentC2 as never, [[null], [42], [''], [[1]]]],

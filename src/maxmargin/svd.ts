@@ -32,7 +32,6 @@ export function svd(X: ArrayLike<number>, rows: number, cols: number): Svd {
   intArg(rows, 'svd(X, rows, cols): rows', 1);
   intArg(cols, 'svd(X, rows, cols): cols', 1);
   if (X.length !== rows * cols) throw new NtpError('invalid-argument', `svd(X, rows, cols): X has ${X.length} entries; a ${rows}×${cols} matrix has ${rows * cols}`);
-  for (let i = 0; i < X.length; i++) if (!Number.isFinite(X[i])) throw new NtpError('invalid-argument', `svd(X, rows, cols): entry ${i} of X is ${X[i]}, not a finite number`);
   // Work on k = min(rows, cols) vectors of length n = max(rows, cols): the columns of X when it is
   // tall (rows ≥ cols), its rows otherwise; each is stored contiguously in Y (k×n).
   const tall = rows >= cols;
