@@ -36,13 +36,17 @@ export const EXIT_FAILURE = 1;
 /** Exit code for a malformed command line (unknown option, missing argument). */
 export const EXIT_USAGE = 2;
 
+/** Options whose value is a path: an empty one is a usage error. */
+const PATH_OPTIONS = ['out', 'out-dir', 'data', 'model', 'dir'] as const;
+
 /**
  * Runs node:util parseArgs (strict) and turns its TypeErrors into NtpError('usage') naming the
  * option, so every command reports command-line mistakes the same way.
  */
 export function parseCommandArgs<R>(command: string, parse: () => R): R {
+  let parsed: R;
   try {
-    return parse();
+    parsed = parse();
   } catch (e) {
     const err = e as { code?: string; message?: string };
     const quoted = /'([^']+)'/.exec(err.message ?? '')?.[1];
@@ -60,6 +64,12 @@ export function parseCommandArgs<R>(command: string, parse: () => R): R {
         throw e;
     }
   }
+  // a path option given as "" names no file: a malformed command line, not a failure to write
+  const values = (parsed as { values?: Record<string, unknown> }).values ?? {};
+  for (const name of PATH_OPTIONS) {
+    if (values[name] === '') throw new NtpError('usage', `option --${name} needs a file or directory name, not "" (ntp ${command})`);
+  }
+  return parsed;
 }
 
 const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
