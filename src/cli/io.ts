@@ -67,7 +67,7 @@ export function parseCommandArgs<R>(command: string, parse: () => R): R {
   // a path option given as "" names no file: a malformed command line, not a failure to write
   const values = (parsed as { values?: Record<string, unknown> }).values ?? {};
   for (const name of PATH_OPTIONS) {
-    if (values[name] === '') throw new NtpError('usage', `option --${name} needs a file or directory name, not "" (ntp ${command})`);
+    if (values[name] === '') throw new NtpError('usage', `option --${name} needs a directory name or file name (got an empty string; ntp ${command})`);
   }
   return parsed;
 }
