@@ -25,7 +25,20 @@ export type { SweepRunnerOptions } from './sweep/results.js';
  * Runs a sweep (`{ base, grid, list }`) on a pool of worker threads (one per core by default),
  * appending one line per run to `out/runs.jsonl`; resumable. See `ntp sweep run`.
  */
-export { runSweep } from './sweep/run.js';
+import { runSweep as runSweepIn } from './sweep/run.js';
+import { describeValue, objectArg } from './api/arguments.js';
+import { NtpError } from './errors.js';
+
+/**
+ * Runs a sweep (`{ base, grid, list }`) on a pool of worker threads (one per core by default),
+ * appending one line per run to `out/runs.jsonl`; resumable. See `ntp sweep run`.
+ */
+export async function runSweep(sweep: import('./sweep/spec.js').SweepFile, opts: import('./sweep/run.js').SweepRunOptions): Promise<import('./sweep/run.js').SweepRunSummary> {
+  objectArg(sweep, 'runSweep(sweep, options): sweep');
+  objectArg(opts, 'runSweep(sweep, options): options');
+  if (typeof opts.out !== 'string' || opts.out.trim() === '') throw new NtpError('invalid-argument', `runSweep(sweep, options): options.out must name the output directory (got ${describeValue(opts.out)})`);
+  return runSweepIn(sweep, opts);
+}
 
 /** Joins the directories of a sweep's shards into `out`, reporting missing and duplicate runs. See `ntp sweep merge`. */
 export { mergeSweeps } from './sweep/merge.js';

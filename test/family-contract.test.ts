@@ -94,7 +94,8 @@ describe('options schema', () => {
       expect(e, JSON.stringify(input)).toBeInstanceOf(NtpError);
       expect((e as Error).message).toMatch(re);
     }
-    expect(() => resolveOptions(schema, null, { fn: 'f' })).not.toThrow();
+    expect(() => resolveOptions(schema, undefined, { fn: 'f' })).not.toThrow();
+    expect(() => resolveOptions(schema, null, { fn: 'f' })).toThrow(/the options of f must be an object \(got null\)/);
     expect(() => resolveOptions(schema, 3, { fn: 'f' })).toThrow(/the options of f must be an object \(got number\)/);
     expect(() => resolveOptions(schema, [], { fn: 'f' })).toThrow(/got an array/);
   });

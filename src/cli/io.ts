@@ -36,13 +36,17 @@ export const EXIT_FAILURE = 1;
 /** Exit code for a malformed command line (unknown option, missing argument). */
 export const EXIT_USAGE = 2;
 
+/** Options whose value is a path: an empty one is a usage error. */
+const PATH_OPTIONS = ['out', 'out-dir', 'data', 'model', 'dir'] as const;
+
 /**
  * Runs node:util parseArgs (strict) and turns its TypeErrors into NtpError('usage') naming the
  * option, so every command reports command-line mistakes the same way.
  */
 export function parseCommandArgs<R>(command: string, parse: () => R): R {
+  let parsed: R;
   try {
-    return parse();
+    parsed = parse();
   } catch (e) {
     const err = e as { code?: string; message?: string };
     const quoted = /'([^']+)'/.exec(err.message ?? '')?.[1];
@@ -60,6 +64,12 @@ export function parseCommandArgs<R>(command: string, parse: () => R): R {
         throw e;
     }
   }
+  // a path option given as "" names no file: a malformed command line, not a failure to write
+  const values = (parsed as { values?: Record<string, unknown> }).values ?? {};
+  for (const name of PATH_OPTIONS) {
+    if (values[name] === '') throw new NtpError('usage', `option --${name} needs a directory name or file name (got an empty string; ntp ${command})`);
+  }
+  return parsed;
 }
 
 const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$)/;
@@ -104,6 +114,18 @@ export function parseChoiceFlag<T extends string>(flag: string, value: string | 
   return value as T;
 }
 
+/** The messages of V8's RangeErrors for an allocation the process could not make. */
+const ALLOCATION_FAILED = /Array buffer allocation failed|could not allocate memory|Out of memory|WebAssembly\.Memory\(\): /i;
+
+/**
+ * An allocation that failed (a typed array or WebAssembly memory the process could not get, e.g.
+ * under `ulimit -v`) becomes NtpError('out-of-memory'): bad luck with the machine, not a bug.
+ */
+export function asOutOfMemory(e: unknown): unknown {
+  if (e instanceof RangeError && ALLOCATION_FAILED.test(e.message)) return new NtpError('out-of-memory', `out of memory: ${e.message}; the run needs more memory than this process may use (ulimit -v, container limit); reduce its sizes`);
+  return e;
+}
+
 /**
  * Runs a command body and maps failures to exit codes: NtpError → message on stderr and 1
  * (2 for usage errors, with a pointer to --help). Other errors are bugs and propagate.
@@ -111,7 +133,8 @@ export function parseChoiceFlag<T extends string>(flag: string, value: string | 
 export async function runCommand(command: string, io: CliIO, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
-  } catch (e) {
+  } catch (caught) {
+    const e = asOutOfMemory(caught);
     if (!(e instanceof NtpError)) throw e;
     io.stderr(`error: ${e.message}\n`);
     if (e.code === 'usage') {

@@ -81,7 +81,12 @@ if (invoked === import.meta.url) {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
-  main(process.argv.slice(2)).then(
+  // Under an address-space limit (ulimit -v) V8's guard regions make every WebAssembly memory
+  // fail to reserve; the same command in a node without them runs in what it actually uses.
+  const { needsNoGuardRegions, relaunchWithoutGuards } = await import('./relaunch.js');
+  const command = process.argv[2];
+  const usesWasm = command !== undefined && Object.hasOwn(COMMANDS, command) && !['generate', 'example'].includes(command);
+  (usesWasm && needsNoGuardRegions() ? relaunchWithoutGuards() : main(process.argv.slice(2))).then(
     (code) => {
       process.exitCode = code;
     },

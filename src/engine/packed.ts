@@ -1,4 +1,6 @@
 import type { Dataset } from '../dataset/types.js';
+import { arrayArg } from '../api/arguments.js';
+import { checkDatasetArgument } from '../dataset/validate.js';
 import { NtpError } from '../errors.js';
 
 /**
@@ -30,6 +32,9 @@ export interface PackedData {
  * as produced by the dataset analysis.
  */
 export function packDataset(ds: Dataset, next: ArrayLike<number>): PackedData {
+  checkDatasetArgument(ds);
+  arrayArg(next, 'packDataset(dataset, collocation): the collocation (analyze(dataset).collocation)');
+  if (next.length !== ds.vocab.length) throw new NtpError('invalid-argument', `packDataset(dataset, collocation): the collocation has ${next.length} entries; the vocabulary has ${ds.vocab.length} tokens`);
   const V = ds.vocab.length;
   const N = ds.samples.length;
   if (N === 0) throw new NtpError('empty-dataset', 'the dataset has no samples');

@@ -125,26 +125,35 @@ export async function instantiate(): Promise<WasmExports> {
   const reused = pool.pop();
   if (reused) return reused;
   const module = await initWasm();
-  const instance = await WebAssembly.instantiate(module, {
-    env: {
-      abort(_msg: number, _file: number, line: number, col: number) {
-        throw new NtpError('wasm-abort', `WebAssembly aborted at ${line}:${col}`);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number) {
+          throw new NtpError('wasm-abort', `WebAssembly aborted at ${line}:${col}`);
+        },
       },
-    },
-  }).catch(reservationError);
+    });
+  } catch (e) {
+    reservationError(e);
+  }
   return instance.exports as unknown as WasmExports;
 }
 
 /**
- * A memory the runtime could not reserve becomes an NtpError that says why: Node reserves about
- * 10 GiB of address space per WebAssembly memory (guard regions for its trap handler), which a
- * virtual-memory limit (ulimit -v) refuses however small the model.
+ * A memory the runtime could not reserve becomes an NtpError that says why: V8 reserves about
+ * 10 GiB of address space per WebAssembly memory (guard regions that replace bounds checks), which
+ * a `ulimit -v` of a few GiB refuses even for a one-page memory; Node's --disable-wasm-trap-handler
+ * reserves only what a memory may grow to (the ntp command relaunches itself with it under such a limit).
  */
 export function reservationError(e: unknown): never {
-  if (e instanceof RangeError) {
-    throw new NtpError('out-of-memory', `the runtime could not reserve WebAssembly memory (${e.message}); under a virtual-memory limit (ulimit -v), run Node with --disable-wasm-trap-handler (NODE_OPTIONS=--disable-wasm-trap-handler), which reserves only what a model uses`);
-  }
+  if (e instanceof RangeError) throw outOfAddressSpace(e);
   throw e;
+}
+
+/** The NtpError of a reservation the runtime refused. */
+export function outOfAddressSpace(e: Error): NtpError {
+  return new NtpError('out-of-memory', `could not reserve WebAssembly memory (${e.message}); under an address-space limit (ulimit -v) run node with --disable-wasm-trap-handler (NODE_OPTIONS=--disable-wasm-trap-handler), or raise the limit`);
 }
 
 /** Bytes the layout of assembly/state.ts takes for these sizes (with alignment slack). */

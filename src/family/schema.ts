@@ -256,9 +256,9 @@ export function checkKeys(input: object, known: readonly string[], ctx: ResolveC
  * Computed defaults see the options declared before them.
  */
 export function resolveOptions<S extends Schema>(schema: S, input: unknown, ctx: ResolveContext): ResolvedOf<S> {
-  if (input === undefined || input === null) input = {};
-  if (typeof input !== 'object' || Array.isArray(input)) {
-    throw new NtpError(ctx.code ?? 'invalid-option', `the options of ${ctx.fn} must be an object (got ${Array.isArray(input) ? 'an array' : typeof input})`);
+  if (input === undefined) input = {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new NtpError(ctx.code ?? 'invalid-option', `the options of ${ctx.fn} must be an object (got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input})`);
   }
   const given = Object.fromEntries(Object.entries(input as Record<string, unknown>).filter(([, v]) => v !== undefined));
   checkKeys(given, Object.keys(schema), ctx);

@@ -1,5 +1,5 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NtpError } from '../errors.js';
 
 /** A file of an output directory: its name in the directory and its whole text. */
@@ -101,11 +101,34 @@ export async function replaceDirectoryAtomic(dir: string, fill: (fresh: string) 
   if (abs === parent || abs === process.cwd() || process.cwd().startsWith(abs + '/')) {
     throw new NtpError('io', `the output directory ${JSON.stringify(dir)} is the current directory or one of its parents; give a directory of its own`);
   }
+  let createdTop: string | undefined;
   try {
-    await mkdir(parent, { recursive: true });
+    createdTop = await mkdir(parent, { recursive: true });
   } catch (e) {
     throw ioError('create the directory', parent, e);
   }
+  try {
+    await writeInto(dir, abs, parent, base, fill, check);
+  } catch (e) {
+    // a failed write (a full disk) leaves no parent directory it created behind
+    if (createdTop !== undefined) await removeEmptyUpTo(parent, createdTop);
+    throw e;
+  }
+}
+
+/** Removes `dir` and its parents up to `top` (inclusive) while they are empty. */
+async function removeEmptyUpTo(dir: string, top: string): Promise<void> {
+  for (let d = dir; d === top || d.startsWith(top + sep); d = dirname(d)) {
+    try {
+      await rmdir(d);
+    } catch {
+      return;
+    }
+    if (d === top) return;
+  }
+}
+
+async function writeInto(dir: string, abs: string, parent: string, base: string, fill: (fresh: string) => Promise<void>, check: (current: string[]) => void | Promise<void>): Promise<void> {
   let current: string[] | null = null;
   try {
     current = await readdir(abs);

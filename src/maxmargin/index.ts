@@ -317,12 +317,13 @@ export function solveMaxMargin(problem: MaxMarginProblem, opts: SolveMaxMarginOp
   if (norm !== 'frobenius' && norm !== 'nuclear') throw new NtpError('invalid-option', `option norm must be frobenius or nuclear (got ${JSON.stringify(norm)})`);
   const { V } = problem;
   if (!Number.isInteger(V) || V < 1) throw new NtpError('invalid-problem', `V = ${V} is not a positive integer`);
+  if (problem.embedding) checkEmbeddingScale(problem.embedding.E);
   const c = collect(problem); // checks every token id before the graphs are built from them
   const E = problem.embedding?.E ?? null;
   const d = problem.embedding?.d ?? V;
   const graphs = constraintGraphs(problem, E, d);
   const cyclic = graphsHaveCycle(graphs);
-  const sol = cyclic ? solveGraphSvm(problem, graphs, opts) : solveFrobenius(problem, opts);
+  const sol = checkSolution(cyclic ? solveGraphSvm(problem, graphs, opts) : solveFrobenius(problem, opts));
   if (norm === 'frobenius') return sol;
   const Et = E === null ? null : tokenRows(E, d, V);
   const ov = solveFrobenius({ ...problem, attention: [] }, opts);
@@ -400,6 +401,46 @@ function withNuclear(sol: MaxMarginSolution, ovKkt: number, c: MarginConstraints
     margins: { ov: sol.margins.ov, kq: minMargin(c, n.W) },
     nuclear: { status: n.status, nuclearNorm: n.nuclearNorm, lowerBound: n.lowerBound, relativeGap: n.relativeGap, rank: n.rank, iterations: n.iterations },
   };
+}
+
+/** 2^-1022: below it a float64 is subnormal and keeps fewer than 52 bits. */
+const MIN_NORMAL = 2 ** -1022;
+/** W*_kq scales as 1/s² and its Gram entries as s⁴: past these token scales they leave float64's range. */
+const MIN_SCALE = 1e-75;
+const MAX_SCALE = 1e75;
+
+/**
+ * Refuses an embedding whose scale makes the max-margin problem unrepresentable in float64
+ * (docs/theory/core.md#max-margin): a subnormal entry has lost its precision, and a largest entry
+ * outside [1e-75, 1e75] puts W*_kq = W'/s² or the constraints' Gram matrix (∝ s⁴) past
+ * float64's range, where a solver returns zeros or infinities that no certificate can vouch for.
+ */
+export function checkEmbeddingScale(E: ArrayLike<number>): void {
+  let m = 0;
+  for (let k = 0; k < E.length; k++) {
+    const a = Math.abs(E[k]);
+    if (a !== 0 && a < MIN_NORMAL) {
+      throw new NtpError('embedding-scale', `the embedding's entry ${k} is ${E[k]}, a subnormal float64 that keeps fewer than 52 bits: the max-margin problem of this embedding cannot be represented; rescale the embedding`);
+    }
+    if (a > m) m = a;
+  }
+  if (m > 0 && (m < MIN_SCALE || m > MAX_SCALE)) {
+    throw new NtpError('embedding-scale', `the embedding's largest entry is ${m.toExponential(3)}, outside [${MIN_SCALE}, ${MAX_SCALE}]: W*_kq scales as 1/scale² and its constraints' Gram matrix as scale⁴, past float64's range; rescale the embedding`);
+  }
+}
+
+/** A certificate is printed only when it was computed from finite numbers: anything else is refused. */
+function checkSolution(sol: MaxMarginSolution): MaxMarginSolution {
+  const bad = (what: string, values: ArrayLike<number> | null): void => {
+    if (!values) return;
+    for (let k = 0; k < values.length; k++) {
+      if (!Number.isFinite(values[k])) throw new NtpError('embedding-scale', `the max-margin solution's ${what} entry ${k} is ${values[k]}: not representable in float64 for this embedding; rescale the embedding`);
+    }
+  };
+  bad('W*_ov', sol.Wov);
+  bad('W*_kq', sol.Wkq);
+  if (!Number.isFinite(sol.kktResidual)) throw new NtpError('numerical', `the max-margin solution's KKT residual is ${sol.kktResidual}: no certificate was computed`);
+  return sol;
 }
 
 function solveFrobenius(problem: MaxMarginProblem, opts: SolveMaxMarginOptions): MaxMarginSolution {

@@ -5,6 +5,8 @@
  * what the nuclear-norm SVM needs for singular-value thresholding and for its certificate. Meant for
  * d ≤ 64 (O(sweeps·k²·max(r,c)) work); no allocation beyond the result.
  */
+import { arrayArg, intArg } from '../api/arguments.js';
+import { NtpError } from '../errors.js';
 
 const EPS = 2.220446049250313e-16;
 const MAX_SWEEPS = 80;
@@ -26,6 +28,10 @@ export interface Svd {
 
 /** SVD of X (rows×cols, row-major). */
 export function svd(X: ArrayLike<number>, rows: number, cols: number): Svd {
+  arrayArg(X, 'svd(X, rows, cols): X');
+  intArg(rows, 'svd(X, rows, cols): rows', 1);
+  intArg(cols, 'svd(X, rows, cols): cols', 1);
+  if (X.length !== rows * cols) throw new NtpError('invalid-argument', `svd(X, rows, cols): X has ${X.length} entries; a ${rows}×${cols} matrix has ${rows * cols}`);
   // Work on k = min(rows, cols) vectors of length n = max(rows, cols): the columns of X when it is
   // tall (rows ≥ cols), its rows otherwise; each is stored contiguously in Y (k×n).
   const tall = rows >= cols;

@@ -6,6 +6,7 @@
  * head_pred (query = q-slot) adds +η·value to the u-slot; head_corr (query = k-slot) adds −η·value
  * to the r-slot. κ₀ = k(x, x) for the data's constant norm, which the construction needs.
  */
+import { arrayArg, describeValue, intArg, objectArg } from '../../api/arguments.js';
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
 import { checkKernelInputs, type KernelName } from './references.js';
@@ -72,6 +73,10 @@ export interface CkdTransformerOptions {
  * `predict` gives u^n_t for any sequence of that norm (check it with constantSquaredNorm).
  */
 export async function createCkdTransformer(d: number, T: number, squaredNorm: number, opts: CkdTransformerOptions): Promise<CausalTransformer> {
+  objectArg(opts, 'createCkdTransformer(d, T, squaredNorm, options): options');
+  intArg(d, 'createCkdTransformer(d, T, squaredNorm, options): d', 1);
+  intArg(T, 'createCkdTransformer(d, T, squaredNorm, options): T', 1);
+  if (typeof squaredNorm !== 'number') throw new NtpError('invalid-argument', `createCkdTransformer(d, T, squaredNorm, options): squaredNorm must be a number (got ${typeof squaredNorm})`);
   const kernel = opts.kernel ?? 'linear';
   if (!Number.isInteger(opts.depth) || opts.depth < 1) throw new NtpError('invalid-option', `the transformer realisation needs a depth ≥ 1 (got ${opts.depth})`);
   const kappa0 = kernel === 'linear' ? squaredNorm : Math.exp(squaredNorm);
@@ -83,6 +88,8 @@ export async function createCkdTransformer(d: number, T: number, squaredNorm: nu
 
 /** u^n_t computed by the transformer realisation (T×d), for one sequence of ≥ T tokens. */
 export async function ckdTransformerPredictions(x: Float64Array, d: number, T: number, opts: CkdTransformerOptions): Promise<Float64Array> {
+  objectArg(opts, 'ckdTransformerPredictions(x, d, T, options): options');
+  arrayArg(x, 'ckdTransformerPredictions(x, d, T, options): x');
   checkKernelInputs(x, d, T, opts.kernel ?? 'linear');
   const model = await createCkdTransformer(d, T, constantSquaredNorm(x, d, T), opts);
   return model.predict(x);
@@ -124,6 +131,7 @@ function cosine(a: Float64Array, b: Float64Array): number {
  * with those cosines and the V cosines. Scale-free, so κ₀ and η do not matter.
  */
 export function constructionAlignment(model: CausalTransformer): ConstructionAlignment {
+  if (!(model instanceof CausalTransformer)) throw new NtpError('invalid-argument', `constructionAlignment(model) needs a CausalTransformer (got ${describeValue(model)})`);
   if (model.heads !== 2) throw new NtpError('invalid-option', 'the construction has 2 heads');
   const { D } = model;
   const p = model.getParams();

@@ -3,6 +3,7 @@
  * and Δ(t). Pure Vega-Lite specs; the caller renders them with renderVegaLiteSvg (dynamically
  * imported, so the CLI loads vega only when it draws).
  */
+import { arrayArg, objectArg } from '../../api/arguments.js';
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import { cutDiverged, divergedMarks, logFloor, seriesEncoding, themed } from '../../figure/theme.js';
 
@@ -19,6 +20,8 @@ export interface Curve {
  * least-squares error of 1e-30 would otherwise squash every other curve).
  */
 export function curvesSpec(title: string, yTitle: string, curves: readonly Curve[], xTitle = 'position t'): TopLevelSpec {
+  arrayArg(curves, 'curvesSpec(title, yTitle, curves): curves');
+  curves.forEach((c, i) => arrayArg(objectArg(c, `curvesSpec(title, yTitle, curves): curve ${i}`).values, `curvesSpec(title, yTitle, curves): curve ${i}'s values`));
   const values: { t: number; value: number; curve: string }[] = [];
   const marks: { x: number; y: number; series: string }[] = [];
   for (const c of curves) {

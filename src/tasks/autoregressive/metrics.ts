@@ -4,6 +4,8 @@
  * predictors. Curves carry a status so that the finite-depth blow-up of causal kernel descent
  * (E-C2) is reported, never averaged into NaN.
  */
+import { arrayArg, describeValue, intArg, objectArg } from '../../api/arguments.js';
+import { NtpError } from '../../errors.js';
 import { fitLine, type LineFit } from '../../train/metrics.js';
 import type { Sequences } from './data.js';
 
@@ -31,8 +33,19 @@ export interface ErrorCurve {
 /** Predictions u_1 … u_T (T×d) of one sequence x (L×d, L ≥ T + 1). */
 export type Predictor = (x: Float64Array, d: number, T: number) => Float64Array;
 
+/** A Sequences argument: d, L ≥ 2 and S integers, and x holding S·L·d values. */
+function checkSequencesArg(data: Sequences, where: string): void {
+  objectArg(data, where);
+  intArg(data.d, `${where}.d`, 1);
+  intArg(data.L, `${where}.L`, 2);
+  intArg(data.S, `${where}.S`, 1);
+  if (arrayArg(data.x, `${where}.x`).length !== data.S * data.L * data.d) throw new NtpError('invalid-argument', `${where}.x has ${data.x.length} values; S·L·d = ${data.S * data.L * data.d}`);
+}
+
 /** e(t) of a predictor over every sequence of `data`, T = L − 1 positions. */
 export function errorCurve(predict: Predictor, data: Sequences): ErrorCurve {
+  if (typeof predict !== 'function') throw new NtpError('invalid-argument', `errorCurve(predict, data): predict must be a function (got ${describeValue(predict)})`);
+  checkSequencesArg(data, 'errorCurve(predict, data): data');
   const { d, L, S } = data;
   const T = L - 1;
   const preds: Float64Array[] = [];
@@ -42,6 +55,12 @@ export function errorCurve(predict: Predictor, data: Sequences): ErrorCurve {
 
 /** e(t) from precomputed predictions (one T×d array per sequence). */
 export function curveFromPredictions(preds: readonly Float64Array[], data: Sequences): ErrorCurve {
+  checkSequencesArg(data, 'curveFromPredictions(predictions, data): data');
+  arrayArg(preds, 'curveFromPredictions(predictions, data): predictions');
+  if (preds.length !== data.S) throw new NtpError('invalid-argument', `curveFromPredictions(predictions, data): ${preds.length} predictions for ${data.S} sequences`);
+  preds.forEach((u, s) => {
+    if (arrayArg(u, `curveFromPredictions(predictions, data): prediction ${s}`).length < (data.L - 1) * data.d) throw new NtpError('invalid-argument', `curveFromPredictions(predictions, data): prediction ${s} has ${u.length} values; T·d = ${(data.L - 1) * data.d}`);
+  });
   const { d, L, S } = data;
   const T = L - 1;
   const sq = new Float64Array(T);

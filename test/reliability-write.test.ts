@@ -1,0 +1,70 @@
+// An empty path is a malformed command line (exit 2); a command that fails to write (a full disk)
+// removes the parent directories it created; trainCyclic checks a hand-built dataset.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { NtpError } from '../src/errors.js';
+import { svopExample } from '../src/dataset/svop.js';
+import { trainCyclic } from '../src/tasks/cyclic/train.js';
+import { capture } from './helpers/cli.js';
+
+describe('an empty path on the command line', () => {
+  for (const args of [['generate', '--out', ''], ['example', 'svop', '--out', ''], ['train', '--data', ''], ['cyclic', '--out-dir', ''], ['autoregressive', 'train', '--out', '']]) {
+    it(`ntp ${args.join(' ')} exits 2 naming the option`, async () => {
+      const io = capture();
+      expect(await main(args, io)).toBe(2);
+      expect(io.err).toMatch(/^error: option --[a-z-]+ needs a directory name or file name \(got an empty string/);
+      expect(io.out).toBe('');
+    });
+  }
+});
+
+// a 64 KiB tmpfs: root can mount one in this sandbox; elsewhere the test is skipped
+const base = mkdtempSync(join(tmpdir(), 'ntp-full-'));
+const tiny = join(base, 'tiny');
+let mounted = false;
+beforeAll(() => {
+  mkdirSync(tiny);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', tiny], { stdio: 'ignore' });
+    mounted = true;
+  } catch {
+    mounted = false;
+  }
+});
+afterAll(() => {
+  if (mounted) execFileSync('umount', [tiny]);
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('a full disk', () => {
+  it('leaves no parent directory behind: ntp generate (one file) and ntp train (a directory)', async (ctx) => {
+    if (!mounted) ctx.skip();
+    for (const args of [['generate', '--vocab', '300', '--out', join(tiny, 'a', 'b', 'c', 'ds.json')], ['train', '--vocab', '300', '--out', join(tiny, 'x', 'y', 'run')]]) {
+      const io = capture();
+      expect(await main(args, io)).toBe(1);
+      expect(io.err).toMatch(/no space left on the device/);
+      expect(readdirSync(tiny)).toEqual([]);
+    }
+  }, 120_000);
+});
+
+describe('trainCyclic checks a hand-built dataset as train() does', () => {
+  it('refuses no samples, a count of 0 and an id out of range with NtpError naming them', async () => {
+    const ds = svopExample();
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...ds, samples: [], counts: [] }, /no samples|empty/],
+      [{ ...ds, counts: ds.counts.map((c, i) => (i === 0 ? 0 : c)) }, /sample 0: count must be a positive integer \(got 0\)/],
+      [{ ...ds, samples: ds.samples.map((s, i) => (i === 2 ? { ...s, next: 9 } : s)) }, /sample 2: next token id 9 is out of range/],
+      [null, /the dataset must be an object/],
+    ];
+    for (const [bad, pattern] of cases) {
+      const err = await trainCyclic(bad as never).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(NtpError);
+      expect((err as Error).message).toMatch(pattern);
+    }
+  });
+});
