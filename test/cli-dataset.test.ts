@@ -105,10 +105,10 @@ describe('ntp example', () => {
     const out = join(dir, 'x.json');
     const io = capture();
     expect(await runExample(['abc', '--out', out], io)).toBe(2);
-    expect(io.err).toContain('error: unknown example "abc" (available: svop)');
+    expect(io.err).toContain('error: unknown example "abc" (available: svop, cyclic-1, cyclic-2, cyclic-3, cyclic-4, cyclic-5)');
     const io2 = capture();
     expect(await runExample(['--out', out], io2)).toBe(2);
-    expect(io2.err).toContain('error: ntp example needs an example name (available: svop)');
+    expect(io2.err).toContain('error: ntp example needs an example name (available: svop, cyclic-1, cyclic-2, cyclic-3, cyclic-4, cyclic-5)');
     const io3 = capture();
     expect(await runExample(['toString'], io3)).toBe(2);
     expect(await readdir(dir)).toEqual([]);
