@@ -157,8 +157,8 @@ export { defaultThreads, threadsUnavailable } from './engine/threads.js';
 
 // The one-library contract: define a family once (its options, commands, figures) and get the
 // typed API, the run-time checks, the CLI grammar, the output protocol and the sweep adapter.
-export { opt, resolveOptions, optionsTable, type OptionsOf, type ResolvedOf, type Schema, type OptionSpec, type IntSpec, type NumberSpec, type ChoiceSpec, type BoolSpec, type StringSpec, type IntListSpec, type CustomSpec, type ComputedDefault, type ResolveContext, type NameOf } from './family/schema.js';
+export { opt, resolveOptions, optionsTable, type OptionsOf, type ResolvedOf, type Schema, type OptionSpec, type IntSpec, type NumberSpec, type ChoiceSpec, type BoolSpec, type StringSpec, type IntListSpec, type CustomSpec, type ComputedDefault, type ResolveContext, type NameOf, type TypeOfSpec, type IsOptional, type Common as OptionCommon, type SpecBase } from './family/schema.js';
 export { defineCommand, defineFamily, type CommandDefinition, type FamilyDefinition, type AnyCommand, type Presentation, type Plan, type RunContext, type SweepView, type OutputFile as FamilyOutputFile } from './family/definition.js';
-export { trainFunction, trainOnDataFunction, experimentFunction, type CallHooks } from './family/api.js';
+export { trainFunction, trainOnDataFunction, experimentFunction, type CallHooks, type ResultOf, type SchemaOf } from './family/api.js';
 export { bandOf, worstStatus, RUN_STATUSES, type RunStatus, type Band, type ExperimentResult, type Figure, type SummaryRow } from './family/result.js';
 export { MAX_RUN_BYTES } from './family/limits.js';

@@ -16,7 +16,7 @@ import { trainAutoregressive } from '../src/tasks/autoregressive/train.js';
 import { experimentC2 } from '../src/tasks/autoregressive/experiments.js';
 import * as fz from '../src/tasks/factorized/limits.js';
 import { rankStudy } from '../src/tasks/factorized/experiments.js';
-import { validateLocalConvergence } from '../src/tasks/factorized/local-convergence.js';
+import * as factorized from '../src/tasks/factorized/index.js';
 import * as cy from '../src/tasks/cyclic/limits.js';
 import { trainCyclic } from '../src/tasks/cyclic/train.js';
 import { runGlobalConvergence } from '../src/tasks/cyclic/experiment.js';
@@ -70,34 +70,37 @@ describe('autoregressive sizes', () => {
     tooLarge(() => generateSequences({ d: 100_000 }), /d = 100000/);
     tooLarge(() => ckdPredictions(new Float64Array(25_000 * 2).fill(1), 2, 25_000, { depth: 1 }), /T×T/, /T = 25000/);
     tooLarge(() => leastSquaresPredictions(new Float64Array(2 * 20_000).fill(1), 20_000, 2), /d = 20000/);
-    await tooLargeAsync(() => trainAutoregressive({ length: 200_000 }), /T = 200000/);
-    await tooLargeAsync(() => trainAutoregressive({ d: 100_000 }), /d = 100000/);
-    tooLarge(() => experimentC2({ sequences: 100_000_000 }), /E-C2/, /100000000 sequences/);
+    await tooLargeAsync(() => trainAutoregressive({ length: 200_000 }), /length = 200000/);
+    // past an option's own range the options check names it first (an NtpError too)
+    await expect(trainAutoregressive({ d: 100_000 })).rejects.toThrow(/option d must be an integer in \[1, 4096\]/);
+    expect(() => experimentC2({ sequences: 100_000_000 })).toThrow(/option sequences must be an integer in \[1, 1000000\]/);
   });
 
   it('the CLI refuses them with exit 1 in well under a second, and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ntp-plan-'));
     try {
-      for (const args of [
-        ['autoregressive', 'reference', '--length', '10000000'],
-        ['autoregressive', 'reference', '--d', '100000'],
-        ['autoregressive', 'reference', '--sequences', '100000000'],
-        ['autoregressive', 'reference', '--length', '1000000'],
-        ['autoregressive', 'train', '--length', '200000', '--out', join(dir, 'a')],
-        ['autoregressive', 'experiment', 'c2', '--sequences', '100000000', '--out', join(dir, 'b')],
-        ['autoregressive', 'experiment', 'c4', '--length', '1000000', '--out', join(dir, 'c')],
-        ['factorized', 'local', '--n', '10000', '--T', '10000', '--out', join(dir, 'd')],
-        ['factorized', 'rank', '--runs', '1000000', '--out', join(dir, 'e')],
-        ['cyclic', '--datasets', '1000000'],
-      ]) {
+      // [command line, exit code]: 1 when the plan refuses the sizes, 2 when a flag is past its own range
+      for (const [args, want] of [
+        [['autoregressive', 'reference', '--length', '10000000'], 2],
+        [['autoregressive', 'reference', '--d', '100000'], 2],
+        [['autoregressive', 'reference', '--sequences', '100000000', '--out', join(dir, 'f')], 1],
+        [['autoregressive', 'reference', '--length', '1000000', '--out', join(dir, 'g')], 1],
+        [['autoregressive', 'train', '--length', '200000', '--out', join(dir, 'a')], 1],
+        [['autoregressive', 'experiment', 'c2', '--sequences', '100000000', '--out', join(dir, 'b')], 2],
+        [['autoregressive', 'experiment', 'c4', '--length', '1000000', '--out', join(dir, 'c')], 1],
+        [['factorized', 'experiment', 'local', '--n', '10000', '--T', '10000', '--out', join(dir, 'd')], 1],
+        [['factorized', 'experiment', 'rank', '--runs', '1000000', '--out', join(dir, 'e')], 1],
+        [['cyclic', 'experiment', 'global', '--datasets', '1000000', '--out', join(dir, 'h')], 1],
+      ] as const) {
         const io = capture();
         const t0 = performance.now();
-        const code = await main(args, io);
-        expect({ args, code }).toEqual({ args, code: 1 });
-        expect(io.err).toMatch(/^error: .* needs .* of memory \(.*\), more than the 4\.00 GiB a run may hold/);
+        const code = await main([...args], io);
+        expect({ args, code }).toEqual({ args, code: want });
+        expect(io.err).toMatch(want === 1 ? /^error: .* would need .*, more than the 4\.00 GiB a run may hold \(.* = / : /^error: option --[a-z-]+ must be /);
+        expect(io.err).not.toMatch(/\n\s+at /);
         expect(performance.now() - t0).toBeLessThan(2000);
       }
-      for (const sub of ['a', 'b', 'c', 'd', 'e']) expect(existsSync(join(dir, sub))).toBe(false);
+      for (const sub of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) expect(existsSync(join(dir, sub))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -108,8 +111,8 @@ describe('factorized, cyclic and recall sizes', () => {
   it('factorized: the local SVMs\' Gram over n(T − 1) constraints dominates; the API refuses', async () => {
     const small = fz.runBytes({ n: 6, T: 8, d: 10 });
     expect(small).toBe(8 * (480 + 60 + 6 + 144 + 20 + 8) + 8 * (800 + 400) + 8 * (42 * 20 + 42 * 42 + 168));
-    tooLarge(() => validateLocalConvergence({ n: 10_000, T: 10_000 }), /n = 10000, T = 10000/);
-    await tooLargeAsync(() => rankStudy({ runs: 1_000_000 }), /1000000 instances per point/);
+    await tooLargeAsync(() => factorized.experiment('local', { n: 10_000, T: 10_000 }), /n = 10000, T = 10000/);
+    await tooLargeAsync(() => rankStudy({ runs: 1_000_000 }), /runs = 1000000/);
   });
 
   it('cyclic: |V| = 20000 one-hot is refused before the analysis; the experiment\'s records are planned', async () => {
@@ -120,14 +123,15 @@ describe('factorized, cyclic and recall sizes', () => {
     await expect(trainCyclic(ds)).rejects.toThrow(/\|V\| = 20000/);
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(cy.experimentBytes({ datasets: 10, steps: 4000, every: 50 })).toBe(10 * (8192 + 81 * 512));
-    await tooLargeAsync(() => runGlobalConvergence({ datasets: 1_000_000 }), /1000000 datasets/);
+    await tooLargeAsync(() => runGlobalConvergence({ datasets: 1_000_000 }), /datasets = 1000000/);
   });
 
   it('recall: the weights of a large vocabulary are planned with the run', () => {
     const z = { vocab: 60, context: 256, batch: 512, evalSize: 1024, testSize: 512, samples: 0, steps: 2000, every: 20, precision: 'f64' as const };
     // (2N)² and N×2N weights with their gradients, the token ids of 2048 sentences, the batch's scratch, 101 records
     expect(recallBytes(z)).toBe(2 * 4 * 2048 * 258 + 2 * 8 * (120 * 120 + 2 * 60 * 120) + 8 * 512 * 256 * 4 + 102 * 512);
-    tooLarge(() => resolveRecallRun({ steps: 2 ** 40, every: 1 }), /recall run/, /steps/);
+    // past its own range the options check names the option (an NtpError before anything runs)
+    expect(() => resolveRecallRun({ steps: 2 ** 40, every: 1 })).toThrow(/option steps must be an integer in \[0, 1000000000\]/);
   });
 });
 
@@ -153,7 +157,7 @@ describe.runIf(existsSync(cli) && process.platform === 'linux')('the built CLI u
     for (const args of [
       'train --data svop.json --out t1',
       'train --data svop.json --threads 2 --out t2',
-      'recall --steps 20 --out r1',
+      'recall train --steps 20 --out r1',
       'autoregressive train --steps 5 --out a1',
     ]) {
       const r = await underLimit(4_000_000, args);
@@ -165,7 +169,7 @@ describe.runIf(existsSync(cli) && process.platform === 'linux')('the built CLI u
   it('a run too large for the limit is refused with exit 1 and one line, no stack trace', async () => {
     const r = await underLimit(2_000_000, 'autoregressive train --length 6000 --steps 1 --out big');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: could not grow WebAssembly memory to \d+\.\d MiB\n$/);
+    expect(r.stderr).toMatch(/^error: ("ntp autoregressive train" would need .* a run may hold .*|could not grow WebAssembly memory to \d+\.\d MiB)\n$/);
     expect(existsSync(join(work, 'big'))).toBe(false);
   }, 120_000);
 });

@@ -20,10 +20,12 @@ export interface CallHooks {
   onWarning?: (message: string) => void;
 }
 
+/** What a command's run returns. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ResultOf<C> = C extends CommandDefinition<any, infer R> ? R : never;
+export type ResultOf<C> = C extends CommandDefinition<any, infer R> ? R : never;
+/** A command's options schema. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type SchemaOf<C> = C extends CommandDefinition<infer S, any> ? S : never;
+export type SchemaOf<C> = C extends CommandDefinition<infer S, any> ? S : never;
 
 /** Resolves, checks, plans and runs a command for an API caller. */
 export async function callCommand<S extends Schema, R>(fn: string, c: CommandDefinition<S, R>, options: unknown, hooks: CallHooks = {}, dataset?: Dataset): Promise<R> {

@@ -19,7 +19,8 @@ export interface ComputedDefault<T> {
   readonly text: string;
 }
 
-interface SpecBase<T, Opt extends boolean> {
+/** What every option declaration holds. */
+export interface SpecBase<T, Opt extends boolean> {
   /** one line for `--help` and the docs */
   readonly doc: string;
   /** the CLI flag without dashes; by default the key in kebab case (`evalSize` → `eval-size`) */
@@ -106,8 +107,10 @@ export type OptionSpec =
 /** A command's options, by API key. */
 export type Schema = Readonly<Record<string, OptionSpec>>;
 
-type TypeOfSpec<S> = S extends { readonly __type?: infer T } ? T : never;
-type IsOptional<S> = S extends { readonly optional?: infer O } ? (O extends true ? true : false) : false;
+/** The TypeScript type an option declaration stands for. */
+export type TypeOfSpec<S> = S extends { readonly __type?: infer T } ? T : never;
+/** Whether an option declaration has no default (absent stays undefined). */
+export type IsOptional<S> = S extends { readonly optional?: infer O } ? (O extends true ? true : false) : false;
 
 /** What a caller may pass: every option optional, typed; unknown keys are type errors in literals. */
 export type OptionsOf<S extends Schema> = { [K in keyof S]?: TypeOfSpec<S[K]> };
@@ -115,7 +118,8 @@ export type OptionsOf<S extends Schema> = { [K in keyof S]?: TypeOfSpec<S[K]> };
 /** The options after defaults: every option present, except declared `optional` ones. */
 export type ResolvedOf<S extends Schema> = { -readonly [K in keyof S]: IsOptional<S[K]> extends true ? TypeOfSpec<S[K]> | undefined : TypeOfSpec<S[K]> };
 
-type Common<T> = Omit<SpecBase<T, boolean>, 'optional' | '__type' | 'doc'>;
+/** The settings every kind of option takes. */
+export type Common<T> = Omit<SpecBase<T, boolean>, 'optional' | '__type' | 'doc'>;
 
 /** Constructors of option declarations. Pass `optional: true` for an option without a default. */
 export const opt = {

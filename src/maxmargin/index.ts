@@ -411,7 +411,7 @@ const MAX_SCALE = 1e75;
 
 /**
  * Refuses an embedding whose scale makes the max-margin problem unrepresentable in float64
- * (docs/theory/core.md#max-margin): a subnormal entry has lost its precision, and a largest entry
+ * (docs/theory/core.md#max-margin-directions): a subnormal entry has lost its precision, and a largest entry
  * outside [1e-75, 1e75] puts W*_kq = W'/s² or the constraints' Gram matrix (∝ s⁴) past
  * float64's range, where a solver returns zeros or infinities that no certificate can vouch for.
  */

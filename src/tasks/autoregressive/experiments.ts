@@ -17,7 +17,8 @@ import { trainAutoregressive } from './train.js';
 import { constructionAlignment } from './construction.js';
 import { checkPlan } from '../../family/limits.js';
 import { resolveOptions, type OptionsOf } from '../../family/schema.js';
-import { C4_OPTIONS, planC4, type C4Schema } from './options.js';
+import { C1_OPTIONS, C4_OPTIONS, MONTE_CARLO_OPTIONS, planC4, type C4Schema } from './options.js';
+import { optionsArg } from '../../api/arguments.js';
 
 /** What every experiment returns: the common experiment result, `reconstruction: 'R-C'` in its data. */
 export type ExperimentResult = CommonExperimentResult<Record<string, unknown>>;
@@ -38,6 +39,7 @@ function ckdCurve(data: Sequences, kernel: KernelName, depth: number, eta = 1): 
 
 /** E-C1: the rotation θ = π/3 from x₁ = (1, 0), linear kernel, η = 1; u^n_t for n = 1, 2, 3, ∞. */
 export function experimentC1(T = 12): ExperimentResult {
+  T = resolveOptions(C1_OPTIONS, { length: T }, { fn: 'experimentC1(T)', nameOf: () => 'T' }).length;
   const x = new Float64Array(2 * (T + 1));
   x[0] = 1;
   iterateLinear(rotation(Math.PI / 3), 2, T + 1, x);
@@ -78,6 +80,7 @@ const C2_T = [2, 5, 10, 20, 30, 50];
 
 /** E-C2: Haar(O(5)), x_1 on S⁴, T = 50, linear kernel, 256 sequences. */
 export function experimentC2(opts: { sequences?: number; seed?: number } = {}): ExperimentResult {
+  opts = resolveOptions(MONTE_CARLO_OPTIONS, opts, { fn: 'autoregressive.experiment("c2")' });
   const data = generateSequences({ family: 'haar', d: 5, length: 50, sequences: opts.sequences ?? 256, seed: opts.seed ?? 0 });
   const runs: [string, ErrorCurve][] = [
     ['CKD n = 49, η = 1', ckdCurve(data, 'linear', 49, 1)],
@@ -114,6 +117,7 @@ const C3_T = [1, 5, 10, 20, 30, 40, 50];
 
 /** E-C3: periodic sequences, exponential vs linear kernel, n = T − 1 (= Kaczmarz), η = 1. */
 export function experimentC3(opts: { sequences?: number; seed?: number } = {}): ExperimentResult {
+  opts = resolveOptions(MONTE_CARLO_OPTIONS, opts, { fn: 'autoregressive.experiment("c3")' });
   const lines = ['E-C3 (reconstruction R-C): periodic sequences, n = T − 1 (Kaczmarz), η = 1'];
   const det = periodicSequence(Float64Array.of(1, 0, 0, 1, -1, 0), 2, 16);
   const detData: Sequences = { d: 2, L: 16, S: 1, x: det };
@@ -156,7 +160,7 @@ export type C4Options = OptionsOf<C4Schema> & { lr?: number };
  * Kaczmarz and LS on the test set, and Δ(t) between trained and CKD(n).
  */
 export async function experimentC4(opts: C4Options = {}, progress?: (line: string) => void): Promise<ExperimentResult> {
-  const { lr, ...rest } = opts;
+  const { lr, ...rest } = optionsArg(opts, 'autoregressive.experiment("c4")');
   const o = resolveOptions(C4_OPTIONS, lr !== undefined && rest.eta === undefined ? { ...rest, eta: lr } : rest, { fn: 'autoregressive.experiment("c4")' });
   checkPlan(planC4(o), 'autoregressive.experiment("c4")');
   const layers = o.layers;

@@ -17,7 +17,7 @@ export const reference = trainFunction('autoregressive.reference()', autoregress
 export const experiment = experimentFunction('autoregressive', autoregressiveDefinition.experiments);
 
 export { autoregressiveDefinition as definition };
-export { TRAIN_OPTIONS_SCHEMA as options, REFERENCE_OPTIONS as referenceOptions, C4_OPTIONS as c4Options, type AutoregressiveTrainOptions, type ReferenceOptions, type ResolvedTrainOptions } from './options.js';
+export { TRAIN_OPTIONS_SCHEMA as options, REFERENCE_OPTIONS as referenceOptions, C4_OPTIONS as c4Options, type AutoregressiveTrainOptions, type ReferenceOptions, type ResolvedTrainOptions, type AutoregressiveTrainSchema, type C4Schema, type ReferenceSchema, type ResolvedReferenceOptions } from './options.js';
 export type { ReferenceResult } from './reference-curve.js';
 export { generateSequences, trainTestSets, haarOrthogonal, rotation, periodicSequence, iterateLinear, sphere, gaussian, checkTokens, sequenceOf, type Sequences, type Family, type DataOptions } from './data.js';
 export { ckdPredictionsSet } from './ckd-set.js';

@@ -42,7 +42,10 @@ export const factorizedTrain = defineCommand({
 /** The runner of an experiment's runs: this thread for one worker or outside Node (a browser), else the sweep engine's pool. */
 async function runnerOf(workers: number | undefined, onProgress: (done: number, total: number) => void): Promise<RunMany> {
   if (workers === 1 || typeof process === 'undefined' || !process.versions?.node) return inThisThread(onProgress);
-  const { sweepRunner } = await import('../../sweep/results.js');
+  // loaded only here, by a specifier in a variable: browser bundles of the main entry must not reach
+  // the sweep engine (Node built-ins), which a literal import() would pull in (test/bundle.test.ts)
+  const specifier = '../../sweep/results.js';
+  const { sweepRunner } = (await import(/* @vite-ignore */ specifier)) as typeof import('../../sweep/results.js');
   return sweepRunner({ workers, onProgress });
 }
 

@@ -1,5 +1,7 @@
 import { instantiate, type WasmExports } from '../../engine/wasm.js';
-import { initThreadedWasm, startWorker, type ThreadHandle } from '../../engine/wasm-threads.js';
+import type { ThreadHandle } from '../../engine/wasm-threads.js';
+// the threaded engine is loaded when a model asks for threads: one-thread models (and bundles) never load it
+const threadsEngine = () => import('../../engine/wasm-threads.js');
 import { NtpError } from '../../errors.js';
 import type { RecallBackend, RecallShape, RecallTensor } from './backend.js';
 import { EVAL_FIELDS } from './kernels/step.js';
@@ -24,7 +26,7 @@ const C = { THREADS: 12, SIGMA: 24, KAPPA: 28, USE_F: 32, N: 36, H: 40, B: 44, T
 
 /** An instance of the threaded build over a new shared memory. */
 async function instantiateThreaded(): Promise<{ ex: ThreadedRecallExports; module: WebAssembly.Module; memory: WebAssembly.Memory }> {
-  const module = await initThreadedWasm();
+  const module = await (await threadsEngine()).initThreadedWasm();
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const instance = await WebAssembly.instantiate(module, {
     env: {
@@ -103,7 +105,7 @@ export async function createWasmBackend(shape: RecallShape, maxBatch: number, th
       put(C.THREADS, 1);
     };
     try {
-      for (let j = 1; j < threads; j++) workers.push(await startWorker({ module: threaded.module, memory: threaded.memory, ctl, j, loop: 'recallWorkerLoop' }));
+      for (let j = 1; j < threads; j++) workers.push(await (await threadsEngine()).startWorker({ module: threaded.module, memory: threaded.memory, ctl, j, loop: 'recallWorkerLoop' }));
     } catch (e) {
       dispose();
       throw new NtpError('no-threads', `could not start the training threads: ${(e as Error).message}`);

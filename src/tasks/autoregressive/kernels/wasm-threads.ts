@@ -8,7 +8,9 @@
 import { NtpError } from '../../../errors.js';
 import type { Precision } from '../../../engine/backend.js';
 import type { WasmExports } from '../../../engine/wasm.js';
-import { initThreadedWasm, startWorker, type ThreadHandle } from '../../../engine/wasm-threads.js';
+import type { ThreadHandle } from '../../../engine/wasm-threads.js';
+// the threaded engine is loaded when a model asks for threads: one-thread models (and bundles) never load it
+const threadsEngine = () => import('../../../engine/wasm-threads.js');
 import { ArenaPlan, type CausalKernels, type CausalLayout } from './kernels.js';
 import { layoutFields, LAY_FIELDS, type CausalExports } from './wasm.js';
 
@@ -44,7 +46,7 @@ function workerLayout(L: CausalLayout, plan: ArenaPlan, nParams: number): Causal
 
 /** Kernels over an arena of `elements` values laid out as `layout`, whose batch gradient runs on `threads` ≥ 2 threads. */
 export async function createThreadedCausalKernels(precision: Precision, elements: number, layout: CausalLayout, threads: number): Promise<CausalKernels> {
-  const module = await initThreadedWasm();
+  const module = await (await threadsEngine()).initThreadedWasm();
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const instance = await WebAssembly.instantiate(module, {
     env: {
@@ -93,7 +95,7 @@ export async function createThreadedCausalKernels(precision: Precision, elements
     i32[(ctl + C_THREADS) >> 2] = 1;
   };
   try {
-    for (let j = 1; j < threads; j++) workers.push(await startWorker({ module, memory, ctl, j, loop: 'causalWorkerLoop' }));
+    for (let j = 1; j < threads; j++) workers.push(await (await threadsEngine()).startWorker({ module, memory, ctl, j, loop: 'causalWorkerLoop' }));
   } catch (e) {
     stop();
     throw new NtpError('no-threads', `could not start the training threads: ${(e as Error).message}`);
