@@ -128,7 +128,7 @@ export function factorizedEvaluate(backward: bool, joint: bool, metrics: bool, l
   return loss;
 }
 
-// The recall family (SPEC §11): kernels over buffers the host passes by pointer and size; `f32`
+// The recall family (docs/theory/recall.md): kernels over buffers the host passes by pointer and size; `f32`
 // selects the instantiation. Host: src/tasks/recall/engine-wasm.ts.
 import { forwardBackward as recallFB, evaluate as recallEval, scratchBytes as recallScratch } from './recall/model';
 import { ngdStep as recallNgdStep } from './recall/ngd';

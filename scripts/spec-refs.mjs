@@ -239,7 +239,7 @@ function walk(dir) {
   return out;
 }
 
-const files = [...walk('README.md'), ...walk('CHANGELOG.md'), ...walk('src'), ...walk('examples'), ...walk('test'), ...walk('bench'), ...walk('docs')];
+const files = [...walk('README.md'), ...walk('CHANGELOG.md'), ...walk('src'), ...walk('examples'), ...walk('test'), ...walk('bench'), ...walk('docs'), ...walk('assembly')];
 let changed = 0;
 const unmapped = [];
 for (const file of files) {

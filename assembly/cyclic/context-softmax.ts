@@ -1,4 +1,4 @@
-// The attention both cyclic heads share (SPEC §7.7, selection.ts and gen.ts): φ = softmax over one
+// The attention both cyclic heads share (docs/theory/cyclic.md#training-variants, selection.ts and gen.ts): φ = softmax over one
 // context of the query's row of Kt, generic over the precision T (f64 or f32), with the addressing
 // both heads use. Pointer-and-size kernels, no module state; layouts as in selection.ts.
 

@@ -1,4 +1,4 @@
-// The `gen` head (SPEC §7.7, Li et al.'s `gen` + `ce` with one-hot tokens): logits z_v = attention
+// The `gen` head (docs/theory/cyclic.md#training-variants, Li et al.'s `gen` + `ce` with one-hot tokens): logits z_v = attention
 // mass on token v, cross-entropy against the target o_n; the package's frozen-M head with M the
 // collocation's permutation at scale 1. Pointer-and-size kernels, no module state; one forward and
 // one backward pass over all samples, generic over the precision T (f64 or f32): `genForward` and

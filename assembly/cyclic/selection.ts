@@ -1,4 +1,4 @@
-// The selection head (SPEC §7.7, Li et al.'s `iden` + `nll`): loss −log Σ_{l: t_l = o_n} φ_l, the
+// The selection head (docs/theory/cyclic.md#training-variants, Li et al.'s `iden` + `nll`): loss −log Σ_{l: t_l = o_n} φ_l, the
 // attention mass on the sample's target token. Pointer-and-size kernels, no module state; one
 // forward and one backward pass over all samples, generic over the precision T (f64 or f32) like
 // the core model's kernels; `selectionForward`/`selectionBackward` are the f64 instantiation,

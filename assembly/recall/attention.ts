@@ -1,4 +1,4 @@
-// Attention of the query x_H over the context for the recall family (SPEC §11.3), in the token
+// Attention of the query x_H over the context for the recall family (docs/theory/recall.md#model-and-loss), in the token
 // space "current token ⊕ previous token": the two embedding tables E and Ẽ are the index pairs
 // (z_h, N + z_{h−1}) of a 2N-dimensional one-hot space, so x_hᵀ W x_H is four gathers from W.
 // σ: 0 linear, 1 ReLU(s + 10⁻⁸), 2 softmax over h. Twin: src/tasks/recall/kernels/attention.ts.

@@ -1,4 +1,4 @@
-// The recall family's output layers (SPEC §11.3): ξ = ξ_A + ξ_F with ξ_A = V ws and
+// The recall family's output layers (docs/theory/recall.md#model-and-loss): ξ = ξ_A + ξ_F with ξ_A = V ws and
 // ξ_F = F c, c = e_q + e_{N+z_{H−1}} + κ ws; V and F are N×2N, rows of 2N contiguous entries.
 // headForward keeps ξ_A and ξ_F apart (the layer-wise logits); training uses the combined pass below.
 // Twin: src/tasks/recall/kernels/head.ts.

@@ -1,4 +1,4 @@
-// The recall family's model over a batch (SPEC §11.3): one forward and one backward per
+// The recall family's model over a batch (docs/theory/recall.md#model-and-loss): one forward and one backward per
 // sentence, reading top to bottom. Weights W (2N×2N), V and F (N×2N); tokens B×H i32.
 // Twin: src/tasks/recall/kernels/step.ts.
 

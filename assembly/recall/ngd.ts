@@ -1,4 +1,4 @@
-// Per-tensor normalized GD for the recall family (SPEC §11.4): P ← P − η ∇P / ‖∇P‖_F, each
+// Per-tensor normalized GD for the recall family (docs/theory/recall.md#training): P ← P − η ∇P / ‖∇P‖_F, each
 // tensor on its own. Twin: src/tasks/recall/kernels/ngd.ts.
 
 import { amax, scaledSumSquares, stepInto } from '../vec';
