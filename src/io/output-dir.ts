@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NtpError } from '../errors.js';
+import { makeDirectories } from './files.js';
 
 /** A file of an output directory: its name in the directory and its whole text. */
 export interface DirectoryFile {
@@ -103,7 +104,7 @@ export async function replaceDirectoryAtomic(dir: string, fill: (fresh: string) 
   }
   let createdTop: string | undefined;
   try {
-    createdTop = await mkdir(parent, { recursive: true });
+    createdTop = await makeDirectories(parent);
   } catch (e) {
     throw ioError('create the directory', parent, e);
   }
