@@ -26,6 +26,33 @@ function ioError(action: string, path: string, e: unknown): NtpError {
   return new NtpError('io', `cannot ${action} ${JSON.stringify(path)}: ${why}`);
 }
 
+/** Whether a process of this host with this pid runs (EPERM: it runs, as someone else). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the temporary files of `path` that a killed writer left (named `.NAME.PID.….tmp`, PID dead). */
+async function removeDeadTemporaries(dir: string, name: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const e of entries) {
+    if (!e.startsWith(prefix) || !e.endsWith('.tmp')) continue;
+    const pid = Number(e.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await rm(join(dir, e), { force: true }).catch(() => {});
+  }
+}
+
 /**
  * `mkdir -p`, one directory at a time: returns the top-most directory it created (undefined if
  * `dir` existed). Node's `mkdir(dir, { recursive: true })` never returns where a parent refuses a
@@ -237,6 +264,7 @@ export async function writeFilesAtomic(files: readonly OutputFile[]): Promise<vo
       const dir = dirname(resolve(f.path));
       const made = await makeDirectories(dir);
       if (made !== undefined) createdDirs.push(made);
+      else await removeDeadTemporaries(dir, basename(f.path));
       action = 'write';
       const tmp = join(dir, `.${basename(f.path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
       temps.push(tmp);

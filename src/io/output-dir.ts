@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NtpError } from '../errors.js';
-import { makeDirectories } from './files.js';
+import { makeDirectories, processAlive as alive } from './files.js';
 
 /** A file of an output directory: its name in the directory and its whole text. */
 export interface DirectoryFile {
@@ -11,16 +11,6 @@ export interface DirectoryFile {
 
 const NEW = 'ntp-new';
 const OLD = 'ntp-old';
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function ioError(action: string, path: string, e: unknown): NtpError {
   const err = e as NodeJS.ErrnoException;
