@@ -58,3 +58,13 @@ export function recallWorkerLoop(ctl: usize, j: i32): void {
 export function recallStopWorkers(ctl: usize): void {
   recallStop(ctl);
 }
+
+// The factorized family's steps with the core model's pass on threads (assembly/factorized/parallel.ts),
+// and the exports its host also calls on this instance.
+import { parallelFactorizedSteps } from './factorized/parallel';
+export { factorizedRefresh, factorizedEvaluate } from './index';
+export function factorizedRunThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64, normalized: bool, joint: bool, lambda: f64, K: usize, Q: usize, gK: usize, gQ: usize, m: i32): i32 {
+  return F32
+    ? parallelFactorizedSteps<f32>(ctl, k, etaOv, etaKq, normalized, joint, lambda, K, Q, gK, gQ, m)
+    : parallelFactorizedSteps<f64>(ctl, k, etaOv, etaKq, normalized, joint, lambda, K, Q, gK, gQ, m);
+}
