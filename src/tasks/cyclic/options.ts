@@ -5,7 +5,7 @@
 import { NtpError } from '../../errors.js';
 import type { Dataset } from '../../dataset/types.js';
 import { modelBytes } from '../../engine/limits.js';
-import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption, workersOption } from '../../family/common-options.js';
+import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption, threadsOption, workersOption } from '../../family/common-options.js';
 import type { Plan } from '../../family/definition.js';
 import { numberBytes } from '../../family/limits.js';
 import { omitOptions, opt, withDefaults, type NameOf, type OptionsOf, type ResolvedOf } from '../../family/schema.js';
@@ -33,6 +33,7 @@ export const CYCLIC_TRAIN_OPTIONS = {
   every: everyOption(100),
   precision: precisionOption(),
   backend: backendOption(),
+  threads: threadsOption(),
 };
 
 /** Options of one run on a dataset drawn from Li et al.'s generator (a sweep's run, a dataset of the global experiment). */

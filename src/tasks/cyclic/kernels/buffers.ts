@@ -44,4 +44,8 @@ const expF32 = (x: number): number => (x >= -60 ? Math.exp(x) : 0);
 export interface HeadKernel {
   forward(): number;
   backward(): void;
+  /** threads the passes run on (1 if absent) */
+  threads?: number;
+  /** ends the threads, if any */
+  dispose?(): void;
 }

@@ -8,6 +8,9 @@
 import { NtpError } from '../../../errors.js';
 import type { BackendName, Precision } from '../../../engine/backend.js';
 import { instantiate } from '../../../engine/wasm.js';
+import { byQuery } from '../../../engine/thread-plan.js';
+import { checkThreads, MAX_THREADS, MIN_WORK_PER_THREAD, threadsUnavailable } from '../../../engine/threads.js';
+import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 import type { HeadBuffers, HeadKernel, HeadReal } from './buffers.js';
 import { genBackward, genForward } from './gen.js';
 import { selectionBackward, selectionForward } from './selection.js';
@@ -59,6 +62,21 @@ export function packHeadData(V: number, contexts: readonly (readonly number[])[]
   return { V, offsets, tokens, targets: Int32Array.from(targets), weights: Float64Array.from(weights), maxLength };
 }
 
+/**
+ * A head pass's work in the unit of MIN_WORK_PER_THREAD (one multiply-add or so): per context
+ * token the softmax and the backward's few passes, and for gen per sample three passes over |V|
+ * (the masses, their exponentials, the rest) in each direction.
+ */
+export function headStepWork(head: HeadName, data: Pick<HeadData, 'V' | 'tokens' | 'targets'>): number {
+  const n = data.targets.length;
+  return 8 * data.tokens.length + (head === 'gen' ? 6 * n * data.V : 0);
+}
+
+/** The default thread count of a head: every core, but no more threads than the step has work for (MIN_WORK_PER_THREAD each). */
+export function headDefaultThreads(head: HeadName, data: Pick<HeadData, 'V' | 'tokens' | 'targets'>, cores: number): number {
+  return Math.max(1, Math.min(cores, MAX_THREADS, Math.floor(headStepWork(head, data) / MIN_WORK_PER_THREAD)));
+}
+
 /** Options of {@link createHeadModel}. */
 export interface HeadModelOptions {
   /** `wasm` (default) or `js` */
@@ -69,7 +87,27 @@ export interface HeadModelOptions {
   d?: number;
   /** `f64` (default) or `f32`: the precision of W, the scores, the attention and the gradients (losses are summed in f64) */
   precision?: Precision;
+  /**
+   * threads the head's forward and backward passes run on (WebAssembly backend; default 1): each
+   * runs whole queries' samples (assembly/cyclic/parallel.ts), so every count gives the one-thread
+   * numbers bit for bit. Where threads are unavailable the model runs on one and says why in `threadNote`.
+   */
+  threads?: number;
 }
+
+// the threaded engine is loaded when a model asks for threads: one-thread models (and bundles) never load it
+const threadsEngine = () => import('../../../engine/wasm-threads.js');
+
+/** The threaded build's head exports (assembly/index-threads.ts, assembly/cyclic/parallel.ts). */
+interface ThreadedHeadExports extends WasmHeadExports {
+  cyclicHeadForwardThreaded(f32: number, ctl: number): number;
+  cyclicHeadBackwardThreaded(f32: number, ctl: number): number;
+  cyclicStopWorkers(ctl: number): void;
+}
+
+// The control block of assembly/cyclic/parallel.ts (barrier.ts's FAILED at 20).
+const FAILED = 20;
+const C = { THREADS: 12, HEAD: 24, N: 28, V: 32, OFFSETS: 36, TOKENS: 40, TARGETS: 44, WEIGHTS: 48, KT: 52, DKT: 56, PHI: 60, LOSS: 64, DESC: 128, DESC_BYTES: 32 };
 
 interface WasmHeadExports {
   memory: WebAssembly.Memory;
@@ -90,6 +128,7 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   if (backend !== 'wasm' && backend !== 'js') throw new NtpError('invalid-option', `option backend must be "wasm" or "js", got "${String(backend)}"`);
   const precision = opts.precision ?? 'f64';
   if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be "f64" or "f32", got "${String(precision)}"`);
+  const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
   const R = precision === 'f32' ? Float32Array : Float64Array;
   const E = opts.E ?? null;
   const d = E === null ? data.V : (opts.d ?? 0);
@@ -99,7 +138,9 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   const sizes = { offsets: n + 1, tokens: data.tokens.length, targets: n, weights: n, Kt: V * V, dKt: V * V, phi: data.tokens.length, dphi: data.maxLength, z: V, p: V };
   let buffers: HeadBuffers;
   let kernel: HeadKernel;
+  let threadNote: string | null = null;
   if (backend === 'js') {
+    if (threads > 1) threadNote = `training on one thread instead of ${threads}: the js backend has no threads`;
     buffers = {
       n, V,
       offsets: data.offsets.slice(), tokens: data.tokens.slice(), targets: data.targets.slice(), weights: R.from(data.weights),
@@ -111,14 +152,28 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
       ? { forward: () => selectionForward(b), backward: () => selectionBackward(b) }
       : { forward: () => genForward(b), backward: () => genBackward(b) };
   } else {
-    const ex = (await instantiate()) as unknown as WasmHeadExports;
+    const why = threads > 1 ? threadsUnavailable() : null;
+    if (why) threadNote = `training on one thread instead of ${threads}: ${why}`;
+    const T = threads > 1 && why === null ? threads : 1;
+    // each thread's share (whole queries, ascending samples) and the scratch of the workers (thread 0's is the model's)
+    const shares = T > 1 ? byQuery({ V, N: n, offsets: data.offsets, tokens: data.tokens }, T, () => true) : [];
+    const extra: Array<[string, number]> = T > 1 ? [['ctl', C.DESC + T * C.DESC_BYTES], ['loss', 8 * n]] : [];
+    for (let j = 0; j < shares.length; j++) {
+      extra.push([`items${j}`, 4 * Math.max(1, shares[j].items.length)]);
+      if (j > 0) extra.push([`z${j}`, sizes.z * R.BYTES_PER_ELEMENT], [`p${j}`, sizes.p * R.BYTES_PER_ELEMENT], [`dphi${j}`, sizes.dphi * R.BYTES_PER_ELEMENT]);
+    }
+    const regions: Array<[string, number]> = [...Object.entries(sizes).map(([k, len]): [string, number] => [k, len * R.BYTES_PER_ELEMENT]), ...extra];
+    const span = regions.reduce((a, [, bytes]) => a + Math.ceil((bytes + 16) / 16) * 16, 0);
+    if (span > 2 ** 32 - 2 * 65536) throw new NtpError('out-of-memory', `the ${head} head needs ${(span / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, past its 4 GiB`);
+    const threaded = T > 1 ? await instantiateThreaded(Math.ceil(span / 65536) + 2) : null;
+    const ex = threaded ? threaded.ex : ((await instantiate()) as unknown as WasmHeadExports);
     // The head's buffers live past everything the module uses: grow the memory and take it from there.
     const at = ex.memory.buffer.byteLength;
     const addr: Record<string, number> = {};
     let end = at;
-    for (const [k, len] of Object.entries(sizes)) {
+    for (const [k, bytes] of regions) {
       addr[k] = end;
-      end += Math.ceil((len * R.BYTES_PER_ELEMENT + 16) / 16) * 16;
+      end += Math.ceil((bytes + 16) / 16) * 16;
     }
     const pages = Math.ceil((end - at) / 65536);
     if (end > 2 ** 32 - 65536 || ex.memory.grow(pages) < 0) throw new NtpError('out-of-memory', `could not grow WebAssembly memory by ${pages} pages for the ${head} head`);
@@ -149,8 +204,82 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
           forward: () => genF(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi, a.z, a.p),
           backward: () => genB(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt, a.z, a.p, a.dphi),
         };
+    if (threaded) kernel = await startThreads(threaded, T, head, n, V, f32, addr, shares.map((s) => s.items), kernel);
   }
-  return new HeadModel(head, backend, buffers, kernel, E, d, precision);
+  return new HeadModel(head, backend, buffers, kernel, E, d, precision, threadNote);
+}
+
+/** An instance of the threaded build over a new shared memory of at most `pages` beyond its first. */
+async function instantiateThreaded(pages: number): Promise<{ ex: ThreadedHeadExports; module: WebAssembly.Module; memory: WebAssembly.Memory }> {
+  const module = await (await threadsEngine()).initThreadedWasm();
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: Math.min(65536, 1 + pages), shared: true });
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      memory,
+      abort(_msg: number, _file: number, line: number, col: number) {
+        throw new NtpError('wasm-abort', `WebAssembly aborted at ${line}:${col}`);
+      },
+    },
+  });
+  return { ex: { ...(instance.exports as unknown as ThreadedHeadExports), memory }, module, memory };
+}
+
+/**
+ * Fills the control block of assembly/cyclic/parallel.ts (each thread's samples and scratch),
+ * starts the workers and returns the head's kernel over them.
+ */
+async function startThreads(
+  threaded: { ex: ThreadedHeadExports; module: WebAssembly.Module; memory: WebAssembly.Memory },
+  threads: number, head: HeadName, n: number, V: number, f32: boolean, a: Record<string, number>, items: Uint32Array[],
+  single: HeadKernel,
+): Promise<HeadKernel> {
+  const { ex } = threaded;
+  const ctl = a.ctl;
+  const buf = ex.memory.buffer;
+  const i32 = new Int32Array(buf);
+  const u32 = new Uint32Array(buf);
+  u32.set([threads, 0, 0, head === 'gen' ? 1 : 0, n, V, a.offsets, a.tokens, a.targets, a.weights, a.Kt, a.dKt, a.phi, a.loss], (ctl + C.THREADS) >> 2);
+  for (let j = 0; j < threads; j++) {
+    u32.set(items[j], a[`items${j}`] >> 2);
+    const scratch = j === 0 ? [a.z, a.p, a.dphi] : [a[`z${j}`], a[`p${j}`], a[`dphi${j}`]];
+    u32.set([a[`items${j}`], items[j].length, ...scratch], (ctl + C.DESC + j * C.DESC_BYTES) >> 2);
+  }
+  const workers: ThreadHandle[] = [];
+  let live = true;
+  // after dispose the head keeps working, with the one-thread kernels of the same instance
+  const stop = () => {
+    if (workers.length > 0) ex.cyclicStopWorkers(ctl);
+    for (const w of workers) w.terminate();
+    workers.length = 0;
+    live = false;
+  };
+  try {
+    for (let j = 1; j < threads; j++) workers.push(await (await threadsEngine()).startWorker({ module: threaded.module, memory: threaded.memory, ctl, j, loop: 'cyclicWorkerLoop' }));
+  } catch (e) {
+    stop();
+    throw new NtpError('no-threads', `could not start the training threads: ${(e as Error).message}`);
+  }
+  const fl = f32 ? 1 : 0;
+  const failed = () => {
+    if (Atomics.load(i32, (ctl + FAILED) >> 2) !== 0) throw new NtpError('thread-failed', 'a training thread failed; the model is unusable (dispose it)');
+  };
+  return {
+    get threads() {
+      return live ? threads : 1;
+    },
+    forward: () => {
+      if (!live) return single.forward();
+      const loss = ex.cyclicHeadForwardThreaded(fl, ctl);
+      failed();
+      return loss;
+    },
+    backward: () => {
+      if (!live) return single.backward();
+      ex.cyclicHeadBackwardThreaded(fl, ctl);
+      failed();
+    },
+    dispose: stop,
+  };
 }
 
 /** A selection or gen head bound to one packed dataset. */
@@ -171,6 +300,8 @@ export class HeadModel {
     readonly d: number,
     /** `f64` or `f32`: W and its gradient are stored at this precision, like the kernels' buffers */
     readonly precision: Precision = 'f64',
+    /** why the model runs on fewer threads than asked, if it does */
+    readonly threadNote: string | null = null,
   ) {
     const dd = d * d;
     const R = precision === 'f32' ? Float32Array : Float64Array;
@@ -183,6 +314,11 @@ export class HeadModel {
 
   get V(): number {
     return this.b.V;
+  }
+
+  /** Threads the head's passes run on. */
+  get threads(): number {
+    return this.kernel.threads ?? 1;
   }
 
   /** W as a row-major d×d copy (in f64 either way). */
@@ -327,8 +463,8 @@ export class HeadModel {
     return Math.sqrt(diff1) <= tol ? 'converged' : 'period-2';
   }
 
-  /** Releases the buffers (the WebAssembly instance is dropped with them). */
+  /** Ends the threads, if any; the buffers and the instance go with the last reference. */
   dispose(): void {
-    // Nothing to free explicitly: the instance and its memory go with the last reference.
+    this.kernel.dispose?.();
   }
 }
