@@ -28,6 +28,9 @@ export interface HeadBuffers {
   dphi: HeadReal;
   z: HeadReal;
   p: HeadReal;
+  /** W and ∇W (d×d), where the kernel's embedding products read and write them (WebAssembly with an embedding) */
+  W?: HeadReal;
+  G?: HeadReal;
 }
 
 /**
@@ -44,6 +47,10 @@ const expF32 = (x: number): number => (x >= -60 ? Math.exp(x) : 0);
 export interface HeadKernel {
   forward(): number;
   backward(): void;
+  /** K from W (the embedding products, where the backend has them as kernels; else the model's TypeScript) */
+  scores?(): void;
+  /** ∇W from dKt, likewise */
+  weightGradient?(): void;
   /** threads the passes run on (1 if absent) */
   threads?: number;
   /** ends the threads, if any */

@@ -3,7 +3,8 @@
  * key side i, query side j), scores K = EᵀWE, a head kernel per backend (assembly/cyclic/selection.ts,
  * assembly/cyclic/gen.ts, or their TypeScript twins), and GD or NGD steps with exact-zero-gradient,
  * non-finite and period-2 orbit detection (docs/theory/cyclic.md#ngd-pathologies). The embedding products (K from W, ∇W from
- * ∇K) run in TypeScript for both backends; for one-hot E they are a transpose.
+ * ∇K) are blocked SIMD matrix products in WebAssembly (assembly/cyclic/products.ts) and loops in
+ * the TypeScript twin; for one-hot E they are a transpose, in TypeScript for both backends.
  */
 import { NtpError } from '../../../errors.js';
 import type { BackendName, Precision } from '../../../engine/backend.js';
@@ -119,6 +120,8 @@ interface WasmHeadExports {
   selectionBackward32: WasmHeadExports['selectionBackward'];
   genForward32: WasmHeadExports['genForward'];
   genBackward32: WasmHeadExports['genBackward'];
+  cyclicScores(f32: number, W: number, E: number, Y: number, Kt: number, d: number, V: number): void;
+  cyclicWeightGradient(f32: number, dKt: number, E: number, Y: number, G: number, d: number, V: number): void;
 }
 
 /** Builds a head model with W = 0. */
@@ -162,6 +165,8 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
       extra.push([`items${j}`, 4 * Math.max(1, shares[j].items.length)]);
       if (j > 0) extra.push([`z${j}`, sizes.z * R.BYTES_PER_ELEMENT], [`p${j}`, sizes.p * R.BYTES_PER_ELEMENT], [`dphi${j}`, sizes.dphi * R.BYTES_PER_ELEMENT]);
     }
+    // with an embedding, W, ∇W, E and the products' scratch Y live in the instance too (assembly/cyclic/products.ts)
+    if (E !== null) extra.push(['W', d * d * R.BYTES_PER_ELEMENT], ['G', d * d * R.BYTES_PER_ELEMENT], ['E', d * V * R.BYTES_PER_ELEMENT], ['Y', d * V * R.BYTES_PER_ELEMENT]);
     const regions: Array<[string, number]> = [...Object.entries(sizes).map(([k, len]): [string, number] => [k, len * R.BYTES_PER_ELEMENT]), ...extra];
     const span = regions.reduce((a, [, bytes]) => a + Math.ceil((bytes + 16) / 16) * 16, 0);
     if (span > 2 ** 32 - 2 * 65536) throw new NtpError('out-of-memory', `the ${head} head needs ${(span / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, past its 4 GiB`);
@@ -191,16 +196,26 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
     buffers.weights.set(data.weights);
     const a = addr;
     const f32 = precision === 'f32';
+    const products: Pick<HeadKernel, 'scores' | 'weightGradient'> = {};
+    if (E !== null) {
+      real('E', d * V).set(E);
+      buffers.W = real('W', d * d);
+      buffers.G = real('G', d * d);
+      products.scores = () => ex.cyclicScores(f32 ? 1 : 0, a.W, a.E, a.Y, a.Kt, d, V);
+      products.weightGradient = () => ex.cyclicWeightGradient(f32 ? 1 : 0, a.dKt, a.E, a.Y, a.G, d, V);
+    }
     const selF = f32 ? ex.selectionForward32 : ex.selectionForward;
     const selB = f32 ? ex.selectionBackward32 : ex.selectionBackward;
     const genF = f32 ? ex.genForward32 : ex.genForward;
     const genB = f32 ? ex.genBackward32 : ex.genBackward;
     kernel = head === 'selection'
       ? {
+          ...products,
           forward: () => selF(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi),
           backward: () => selB(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt),
         }
       : {
+          ...products,
           forward: () => genF(a.offsets, a.tokens, a.targets, a.weights, n, a.Kt, V, a.phi, a.z, a.p),
           backward: () => genB(a.offsets, a.tokens, a.targets, a.weights, n, a.phi, V, a.dKt, a.z, a.p, a.dphi),
         };
@@ -264,6 +279,8 @@ async function startThreads(
     if (Atomics.load(i32, (ctl + FAILED) >> 2) !== 0) throw new NtpError('thread-failed', 'a training thread failed; the model is unusable (dispose it)');
   };
   return {
+    scores: single.scores,
+    weightGradient: single.weightGradient,
     get threads() {
       return live ? threads : 1;
     },
@@ -305,8 +322,8 @@ export class HeadModel {
   ) {
     const dd = d * d;
     const R = precision === 'f32' ? Float32Array : Float64Array;
-    this.W = new R(dd);
-    this.G = new R(dd);
+    this.W = b.W ?? new R(dd);
+    this.G = b.G ?? new R(dd);
     this.before = new R(dd);
     this.prev = new R(dd);
     this.Y = E === null ? null : new Float64Array(d * b.V);
@@ -351,6 +368,7 @@ export class HeadModel {
       for (let q = 0; q < V; q++) for (let t = 0; t < V; t++) Kt[q * V + t] = W[t * V + q];
       return;
     }
+    if (this.kernel.scores) return this.kernel.scores();
     const d = this.d;
     const Y = this.Y!; // Y = W E (d×V)
     Y.fill(0);
@@ -374,6 +392,7 @@ export class HeadModel {
       for (let q = 0; q < V; q++) for (let t = 0; t < V; t++) G[t * V + q] = dKt[q * V + t];
       return;
     }
+    if (this.kernel.weightGradient) return this.kernel.weightGradient();
     const d = this.d;
     const Y = this.Y!; // Y[i, q] = Σ_t E[i, t] dK[t, q]
     Y.fill(0);
