@@ -80,17 +80,18 @@ export const EXP_FLOP = 20;
  * FLOP of one head kernel's pass over the samples (assembly/cyclic/selection.ts, gen.ts), from the
  * operations the kernels execute: the context softmax costs 4 per token (max, shift, sum, scale)
  * and an exponential; selection's forward adds 1 per token (the mass split), its backward 4
- * (the split again, a product and a sum into ∇K); gen's forward adds the masses (1 per token)
- * and over |V| a shift, an exponential and a sum; its backward the masses again, 9 per token
- * (dφ, the centred sum, the product into ∇K).
+ * (the split again, a product and a sum into ∇K); gen's masses cost 1 per token, then a shift, an
+ * exponential and a sum per distinct context token (counted as every token) and one exponential
+ * for the tokens outside the context, in each direction; its backward adds 9 per token (dφ, the
+ * centred sum, the product into ∇K).
  */
 export function headKernelFlops(head: HeadName, pass: 'forward' | 'backward', data: Pick<HeadData, 'V' | 'tokens' | 'targets'>): number {
   const tokens = data.tokens.length;
   const n = data.targets.length;
   const softmax = (4 + EXP_FLOP) * tokens;
-  const overV = n * data.V * (2 + EXP_FLOP);
+  const masses = (3 + EXP_FLOP) * tokens + (2 + EXP_FLOP) * n;
   if (head === 'selection') return pass === 'forward' ? softmax + tokens : 4 * tokens;
-  return pass === 'forward' ? softmax + tokens + overV : tokens + overV + 9 * tokens;
+  return pass === 'forward' ? softmax + masses : masses + 9 * tokens;
 }
 
 /** FLOP of the embedding products of a step: K = EᵀWE and ∇W = E ∇K Eᵀ (2·(d²|V| + d|V|²) each; none for one-hot, a transpose). */

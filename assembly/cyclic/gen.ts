@@ -3,23 +3,45 @@
 // collocation's permutation at scale 1. Pointer-and-size kernels, no module state; one forward and
 // one backward pass over all samples, generic over the precision T (f64 or f32): `genForward` and
 // `genBackward` are the f64 instantiation, `genForward32`/`genBackward32` the f32 one.
-// Layouts as in selection.ts, plus scratch z T[V], p T[V] and dphi T[longest context].
+// Layouts as in selection.ts, plus scratch z T[V], p T[V] (read and written at context tokens only)
+// and dphi T[longest context].
 
 import { at, contextSoftmax, ld32 } from './context-softmax';
-import { expShift } from '../exp';
+import { exps } from '../exp';
 
-/** z = attention mass per token of sample i (from its φ), and p_v = exp(z_v − z_o); returns Σ_{v≠o} p_v. */
+/**
+ * z = attention mass per context token of sample i (from its φ), p_t = exp(z_t − z_o) for each
+ * distinct context token t ≠ o; returns Σ_{v≠o} p_v. Every token outside the context has z_v = 0,
+ * so its term is the one number e^{−z_o}: the sum costs O(L) exponentials, not O(|V|), and its
+ * terms are all positive (no cancellation, exact when tiny). Touches z and p at the context's tokens only.
+ */
 function massAndRest<T>(tokens: usize, start: i32, L: i32, o: i32, f: usize, V: i32, z: usize, p: usize): T {
-  memory.fill(z, 0, (<usize>V) * sizeof<T>());
+  for (let l = 0; l < L; l++) store<T>(at<T>(z, ld32(tokens, start + l)), <T>0);
+  let zo = <T>0;
   for (let l = 0; l < L; l++) {
-    const a = at<T>(z, ld32(tokens, start + l));
-    store<T>(a, load<T>(a) + load<T>(at<T>(f, l)));
+    const t = ld32(tokens, start + l);
+    const a = at<T>(z, t);
+    const m = load<T>(a) + load<T>(at<T>(f, l));
+    store<T>(a, m);
+    if (t == o) zo = m;
   }
   // z ∈ [0, 1]: shifting by z_o keeps exp in range
-  expShift<T>(p, z, V, load<T>(at<T>(z, o)));
   let rest = <T>0;
-  for (let v = 0; v < V; v++) if (v != o) rest += load<T>(at<T>(p, v));
-  return rest;
+  let seen = 0;
+  for (let l = 0; l < L; l++) {
+    const t = ld32(tokens, start + l);
+    if (t == o) continue;
+    const a = at<T>(z, t);
+    const m = load<T>(a);
+    // a mass is ≥ 0: −1 marks a token already counted
+    if (m < <T>0) continue;
+    const e = exps<T>(m - zo);
+    store<T>(at<T>(p, t), e);
+    rest += e;
+    store<T>(a, <T>-1);
+    seen++;
+  }
+  return rest + <T>(V - 1 - seen) * exps<T>(-zo);
 }
 
 /** Sample i's φ into phi; returns π_i CE(z_i, o_i) = π_i log1p(Σ_{v≠o} e^{z_v − z_o}). */
