@@ -72,7 +72,7 @@ export function factorizedRunThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64
 // The cyclic family's selection and gen heads on threads (assembly/cyclic/parallel.ts), and the
 // one-thread head kernels its host also calls on this instance.
 import { parallelHeadForward, parallelHeadBackward, workerLoop as headLoop, stopWorkers as headStop } from './cyclic/parallel';
-export { selectionForward, selectionBackward, genForward, genBackward, selectionForward32, selectionBackward32, genForward32, genBackward32, cyclicScores, cyclicWeightGradient } from './index';
+export { selectionForward, selectionBackward, genForward, genBackward, selectionForward32, selectionBackward32, genForward32, genBackward32, cyclicScores, cyclicWeightGradient, cyclicNgdStep } from './index';
 export function cyclicHeadForwardThreaded(f32: bool, ctl: usize): f64 {
   return f32 ? parallelHeadForward<f32>(ctl) : parallelHeadForward<f64>(ctl);
 }

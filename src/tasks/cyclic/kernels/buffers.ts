@@ -31,6 +31,9 @@ export interface HeadBuffers {
   /** W and ∇W (d×d), where the kernel's embedding products read and write them (WebAssembly with an embedding) */
   W?: HeadReal;
   G?: HeadReal;
+  /** the update's copies of the last two iterates (d×d), where the kernel's update reads them (WebAssembly) */
+  before?: HeadReal;
+  prev?: HeadReal;
 }
 
 /**
@@ -51,8 +54,17 @@ export interface HeadKernel {
   scores?(): void;
   /** ∇W from dKt, likewise */
   weightGradient?(): void;
+  /**
+   * The update of W from ∇W with the orbit test (assembly/cyclic/ngd.ts), where the backend has it
+   * as a kernel (else the model's TypeScript): a STEP_* code; the gradient norm in `stepNorm()`.
+   */
+  ngdStep?(eta: number, normalized: boolean, hasPrev: boolean): number;
+  stepNorm?(): number;
   /** threads the passes run on (1 if absent) */
   threads?: number;
   /** ends the threads, if any */
   dispose?(): void;
 }
+
+/** Codes of `ngdStep` (assembly/cyclic/ngd.ts STEP_*). */
+export const STEP = { RUNNING: 0, ZERO_GRADIENT: 1, DIVERGED: 2, PERIOD_2: 3, FIXED_POINT: 4 } as const;

@@ -12,7 +12,7 @@ import { instantiate } from '../../../engine/wasm.js';
 import { byQuery } from '../../../engine/thread-plan.js';
 import { checkThreads, MAX_THREADS, MIN_WORK_PER_THREAD, threadsUnavailable } from '../../../engine/threads.js';
 import type { ThreadHandle } from '../../../engine/wasm-threads.js';
-import type { HeadBuffers, HeadKernel, HeadReal } from './buffers.js';
+import { STEP, type HeadBuffers, type HeadKernel, type HeadReal } from './buffers.js';
 import { genBackward, genForward } from './gen.js';
 import { selectionBackward, selectionForward } from './selection.js';
 
@@ -122,6 +122,7 @@ interface WasmHeadExports {
   genBackward32: WasmHeadExports['genBackward'];
   cyclicScores(f32: number, W: number, E: number, Y: number, Kt: number, d: number, V: number): void;
   cyclicWeightGradient(f32: number, dKt: number, E: number, Y: number, G: number, d: number, V: number): void;
+  cyclicNgdStep(f32: number, W: number, G: number, before: number, prev: number, n: number, eta: number, normalized: number, hasPrev: number, out: number): number;
 }
 
 /** Builds a head model with W = 0. */
@@ -167,6 +168,8 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
     }
     // with an embedding, W, ∇W, E and the products' scratch Y live in the instance too (assembly/cyclic/products.ts)
     if (E !== null) extra.push(['W', d * d * R.BYTES_PER_ELEMENT], ['G', d * d * R.BYTES_PER_ELEMENT], ['E', d * V * R.BYTES_PER_ELEMENT], ['Y', d * V * R.BYTES_PER_ELEMENT]);
+    // the update's two earlier iterates and its gradient norm (assembly/cyclic/ngd.ts)
+    extra.push(['before', d * d * R.BYTES_PER_ELEMENT], ['prev', d * d * R.BYTES_PER_ELEMENT], ['out', 8]);
     const regions: Array<[string, number]> = [...Object.entries(sizes).map(([k, len]): [string, number] => [k, len * R.BYTES_PER_ELEMENT]), ...extra];
     const span = regions.reduce((a, [, bytes]) => a + Math.ceil((bytes + 16) / 16) * 16, 0);
     if (span > 2 ** 32 - 2 * 65536) throw new NtpError('out-of-memory', `the ${head} head needs ${(span / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, past its 4 GiB`);
@@ -196,7 +199,16 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
     buffers.weights.set(data.weights);
     const a = addr;
     const f32 = precision === 'f32';
-    const products: Pick<HeadKernel, 'scores' | 'weightGradient'> = {};
+    buffers.before = real('before', d * d);
+    buffers.prev = real('prev', d * d);
+    const norm = new Float64Array(buf, addr.out, 1);
+    // one-hot heads keep W and ∇W as Kt and dKt (see HeadModel)
+    const pW = E === null ? a.Kt : a.W;
+    const pG = E === null ? a.dKt : a.G;
+    const products: Pick<HeadKernel, 'scores' | 'weightGradient' | 'ngdStep' | 'stepNorm'> = {
+      ngdStep: (eta, normalized, hasPrev) => ex.cyclicNgdStep(f32 ? 1 : 0, pW, pG, a.before, a.prev, d * d, eta, normalized ? 1 : 0, hasPrev ? 1 : 0, a.out),
+      stepNorm: () => norm[0],
+    };
     if (E !== null) {
       real('E', d * V).set(E);
       buffers.W = real('W', d * d);
@@ -281,6 +293,8 @@ async function startThreads(
   return {
     scores: single.scores,
     weightGradient: single.weightGradient,
+    ngdStep: single.ngdStep,
+    stepNorm: single.stepNorm,
     get threads() {
       return live ? threads : 1;
     },
@@ -299,9 +313,16 @@ async function startThreads(
   };
 }
 
-/** A selection or gen head bound to one packed dataset. */
+/**
+ * A selection or gen head bound to one packed dataset. For one-hot E the scores are W itself
+ * (K = W), so W and ∇W are kept in the kernels' transposed layout, as the buffers Kt and dKt:
+ * a step then needs no product and no transpose (the update, its norms and the orbit test are
+ * elementwise or sums over every entry); getW, setW and gradient transpose at the boundary.
+ */
 export class HeadModel {
+  /** W (d×d row-major), or for one-hot Wᵀ = Kt */
   private readonly W: HeadReal;
+  /** ∇W, or for one-hot ∇Wᵀ = dKt */
   private readonly G: HeadReal;
   private readonly before: HeadReal;
   private readonly prev: HeadReal;
@@ -322,10 +343,10 @@ export class HeadModel {
   ) {
     const dd = d * d;
     const R = precision === 'f32' ? Float32Array : Float64Array;
-    this.W = b.W ?? new R(dd);
-    this.G = b.G ?? new R(dd);
-    this.before = new R(dd);
-    this.prev = new R(dd);
+    this.W = E === null ? b.Kt : (b.W ?? new R(dd));
+    this.G = E === null ? b.dKt : (b.G ?? new R(dd));
+    this.before = b.before ?? new R(dd);
+    this.prev = b.prev ?? new R(dd);
     this.Y = E === null ? null : new Float64Array(d * b.V);
   }
 
@@ -340,14 +361,28 @@ export class HeadModel {
 
   /** W as a row-major d×d copy (in f64 either way). */
   getW(): Float64Array {
-    return Float64Array.from(this.W);
+    return this.rowMajor(this.W);
   }
 
   /** Sets W (d×d row-major); forgets the orbit history. */
   setW(w: ArrayLike<number>): void {
     if (w.length !== this.W.length) throw new NtpError('invalid-option', `W has ${w.length} entries, expected d×d = ${this.W.length}`);
-    this.W.set(w);
+    if (this.E === null) {
+      const V = this.b.V;
+      for (let q = 0; q < V; q++) for (let t = 0; t < V; t++) this.W[q * V + t] = w[t * V + q];
+    } else {
+      this.W.set(w);
+    }
     this.hasPrev = false;
+  }
+
+  /** A row-major f64 copy of W or ∇W as stored (transposed back for one-hot). */
+  private rowMajor(a: HeadReal): Float64Array {
+    if (this.E !== null) return Float64Array.from(a);
+    const V = this.b.V;
+    const out = new Float64Array(V * V);
+    for (let q = 0; q < V; q++) for (let t = 0; t < V; t++) out[t * V + q] = a[q * V + t];
+    return out;
   }
 
   /** Scores K = EᵀWE at the current W, as K[v·V + q] (a copy). */
@@ -364,10 +399,8 @@ export class HeadModel {
     const { V, Kt } = this.b;
     const W = this.W;
     const E = this.E;
-    if (E === null) {
-      for (let q = 0; q < V; q++) for (let t = 0; t < V; t++) Kt[q * V + t] = W[t * V + q];
-      return;
-    }
+    // one-hot: W is stored as Kt
+    if (E === null) return;
     if (this.kernel.scores) return this.kernel.scores();
     const d = this.d;
     const Y = this.Y!; // Y = W E (d×V)
@@ -388,10 +421,8 @@ export class HeadModel {
     const { V, dKt } = this.b;
     const G = this.G;
     const E = this.E;
-    if (E === null) {
-      for (let q = 0; q < V; q++) for (let t = 0; t < V; t++) G[t * V + q] = dKt[q * V + t];
-      return;
-    }
+    // one-hot: ∇W is stored as dKt
+    if (E === null) return;
     if (this.kernel.weightGradient) return this.kernel.weightGradient();
     const d = this.d;
     const Y = this.Y!; // Y[i, q] = Σ_t E[i, t] dK[t, q]
@@ -420,7 +451,7 @@ export class HeadModel {
     this.b.dKt.fill(0);
     this.kernel.backward();
     this.gradFromK();
-    return { loss, W: Float64Array.from(this.G) };
+    return { loss, W: this.rowMajor(this.G) };
   }
 
   /**
@@ -440,6 +471,19 @@ export class HeadModel {
       this.b.dKt.fill(0);
       this.kernel.backward();
       this.gradFromK();
+      const k = this.kernel;
+      if (k.ngdStep && k.stepNorm) {
+        // the same update as below, as a SIMD kernel (assembly/cyclic/ngd.ts)
+        if (!Number.isFinite(loss)) return { status: 'diverged', steps: s, loss, gradNorm: NaN };
+        const code = k.ngdStep(eta, normalized, this.hasPrev);
+        if (code === STEP.DIVERGED) return { status: 'diverged', steps: s, loss, gradNorm: NaN };
+        if (code === STEP.ZERO_GRADIENT) return { status: 'converged', steps: s, loss, gradNorm: 0 };
+        gradNorm = k.stepNorm();
+        this.hasPrev = true;
+        if (code === STEP.PERIOD_2) return { status: 'period-2', steps: s + 1, loss, gradNorm };
+        if (code === STEP.FIXED_POINT) return { status: 'converged', steps: s + 1, loss, gradNorm };
+        continue;
+      }
       let m = 0;
       for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(G[i]));
       if (!Number.isFinite(loss) || !Number.isFinite(m)) return { status: 'diverged', steps: s, loss, gradNorm: NaN };
