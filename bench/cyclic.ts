@@ -175,6 +175,13 @@ export async function cyclicHeadBench(quick: boolean, compare?: string): Promise
                 k.kernel.backward();
               }, iterations);
               add({ what: 'backward pass (+ zero ∇K)', head, size, precision, threads, ...b, gflop: bwd / 1e9 });
+              if (products > 0 && threads === 1) {
+                const p = await bestTimes(() => {
+                  k.kernel.scores?.();
+                  k.kernel.weightGradient?.();
+                }, iterations);
+                add({ what: 'embedding products', head, size, precision, threads, ...p, gflop: products / 1e9 });
+              }
             }
             const t = await bestTimes(() => m.steps(1, 1e-3), iterations);
             add({ what: `step${label}`, head, size, precision, threads, ...t, gflop: stepFlop });

@@ -64,17 +64,17 @@ export function packHeadData(V: number, contexts: readonly (readonly number[])[]
 }
 
 /**
- * A head pass's work in the unit of MIN_WORK_PER_THREAD (one multiply-add or so): per context
- * token the softmax and the backward's few passes, and for gen per sample three passes over |V|
- * (the masses, their exponentials, the rest) in each direction.
+ * A head step's passes (forward and backward) in the unit of MIN_WORK_PER_THREAD (2^22 of them
+ * ~1 ms): both are O(context tokens), about 70 units per token for selection and 190 for gen, as
+ * measured by `node dist/bench/cyclic.js --heads` (0.29 ms and 0.75 ms per step over 16,640
+ * tokens at |V| = 256, f64, one thread).
  */
-export function headStepWork(head: HeadName, data: Pick<HeadData, 'V' | 'tokens' | 'targets'>): number {
-  const n = data.targets.length;
-  return 8 * data.tokens.length + (head === 'gen' ? 6 * n * data.V : 0);
+export function headStepWork(head: HeadName, data: Pick<HeadData, 'tokens'>): number {
+  return (head === 'gen' ? 190 : 70) * data.tokens.length;
 }
 
 /** The default thread count of a head: every core, but no more threads than the step has work for (MIN_WORK_PER_THREAD each). */
-export function headDefaultThreads(head: HeadName, data: Pick<HeadData, 'V' | 'tokens' | 'targets'>, cores: number): number {
+export function headDefaultThreads(head: HeadName, data: Pick<HeadData, 'tokens'>, cores: number): number {
   return Math.max(1, Math.min(cores, MAX_THREADS, Math.floor(headStepWork(head, data) / MIN_WORK_PER_THREAD)));
 }
 
