@@ -12,7 +12,7 @@ import { stringifyDataset } from '../src/dataset/format.js';
 import type { Precision } from '../src/engine/backend.js';
 import { analyze } from '../src/dataset/analyze.js';
 import { generateLiCyclic, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
-import { createHeadModel, type HeadName } from '../src/tasks/cyclic/kernels/model.js';
+import { createHeadModel, headDefaultThreads, type HeadName } from '../src/tasks/cyclic/kernels/model.js';
 import { packed } from './helpers/cyclic-examples.js';
 import { capture } from './helpers/cli.js';
 
@@ -54,6 +54,15 @@ describe('cyclic heads on threads', () => {
       });
     }
   }
+
+  it('the default stays on one thread where a step is short (~1 ms of work per thread) and takes the cores where it is long', () => {
+    for (const head of ['selection', 'gen'] as HeadName[]) {
+      expect(headDefaultThreads(head, packed(oneHot), 8)).toBe(1);
+      expect(headDefaultThreads(head, { tokens: new Int32Array(1_000_000) }, 2)).toBe(2);
+    }
+    expect(headDefaultThreads('selection', { tokens: new Int32Array(100_000) }, 8)).toBe(1);
+    expect(headDefaultThreads('gen', { tokens: new Int32Array(100_000) }, 8)).toBe(4);
+  });
 
   it('after dispose a threaded head keeps working on one thread, with the same numbers', async () => {
     const m = await createHeadModel('gen', packed(oneHot), { threads: 2 });
