@@ -180,8 +180,8 @@ export function cyclicScores(f32: bool, W: usize, E: usize, Y: usize, Kt: usize,
   if (f32) headScores<f32>(W, E, Y, Kt, d, V); else headScores<f64>(W, E, Y, Kt, d, V);
 }
 import { headNgdStep } from './cyclic/ngd';
-export function cyclicNgdStep(f32: bool, W: usize, G: usize, before: usize, prev: usize, n: i32, eta: f64, normalized: bool, hasPrev: bool, out: usize): i32 {
-  return f32 ? headNgdStep<f32>(W, G, before, prev, n, eta, normalized, hasPrev, out) : headNgdStep<f64>(W, G, before, prev, n, eta, normalized, hasPrev, out);
+export function cyclicNgdStep(f32: bool, W: usize, G: usize, prev: usize, n: i32, eta: f64, normalized: bool, hasPrev: bool, out: usize): i32 {
+  return f32 ? headNgdStep<f32>(W, G, prev, n, eta, normalized, hasPrev, out) : headNgdStep<f64>(W, G, prev, n, eta, normalized, hasPrev, out);
 }
 export function cyclicWeightGradient(f32: bool, dKt: usize, E: usize, Y: usize, G: usize, d: i32, V: i32): void {
   if (f32) headWeightGradient<f32>(dKt, E, Y, G, d, V); else headWeightGradient<f64>(dKt, E, Y, G, d, V);

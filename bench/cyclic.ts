@@ -116,11 +116,16 @@ export interface HeadBenchRow {
   peakFraction: number;
 }
 
-/** The heads' data at the section's sizes: |V| = 256, n = 2048, T = 8, one-hot and Gaussian d = 32. */
+/**
+ * The heads' data at the section's sizes: |V| = 256, n = 2048, T = 8, one-hot and Gaussian d = 32
+ * (a step of well under 1 ms of passes: the default stays on one thread), and one-hot |V| = 1024,
+ * n = 16384, T = 16 (passes of several ms: the default takes every core).
+ */
 function headCases(): Array<{ size: string; data: CyclicData }> {
   return [
     { size: 'one-hot |V| 256, n 2048, T 8', data: dataset(256, 2048, 8, 1) },
     { size: 'Gaussian d 32, |V| 256, n 2048, T 8', data: dataset(256, 2048, 8, 1, 32) },
+    { size: 'one-hot |V| 1024, n 16384, T 16', data: dataset(1024, 16384, 16, 1) },
   ];
 }
 

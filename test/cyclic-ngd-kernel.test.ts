@@ -8,7 +8,7 @@ import { STEP } from '../src/tasks/cyclic/kernels/buffers.js';
 
 interface NgdExports {
   memory: WebAssembly.Memory;
-  cyclicNgdStep(f32: number, W: number, G: number, before: number, prev: number, n: number, eta: number, normalized: number, hasPrev: number, out: number): number;
+  cyclicNgdStep(f32: number, W: number, G: number, prev: number, n: number, eta: number, normalized: number, hasPrev: number, out: number): number;
 }
 
 describe('cyclic heads: the update kernel', () => {
@@ -20,12 +20,12 @@ describe('cyclic heads: the update kernel', () => {
       const n = 5;
       const at = ex.memory.buffer.byteLength;
       ex.memory.grow(1);
-      const [pW, pG, pBefore, pPrev, pOut] = [0, 1, 2, 3, 4].map((i) => at + 64 * i);
+      const [pW, pG, pPrev, pOut] = [0, 1, 2, 3].map((i) => at + 64 * i);
       const W = new R(ex.memory.buffer, pW, n);
       const G = new R(ex.memory.buffer, pG, n);
       const prev = new R(ex.memory.buffer, pPrev, n);
       const out = new Float64Array(ex.memory.buffer, pOut, 1);
-      const step = (eta: number, normalized: boolean, hasPrev: boolean) => ex.cyclicNgdStep(f32, pW, pG, pBefore, pPrev, n, eta, normalized ? 1 : 0, hasPrev ? 1 : 0, pOut);
+      const step = (eta: number, normalized: boolean, hasPrev: boolean) => ex.cyclicNgdStep(f32, pW, pG, pPrev, n, eta, normalized ? 1 : 0, hasPrev ? 1 : 0, pOut);
 
       W.set([1, 2, 3, 4, 5]);
       G.set([3, 0, 0, 4, 0]);

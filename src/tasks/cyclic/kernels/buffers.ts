@@ -31,8 +31,7 @@ export interface HeadBuffers {
   /** W and ∇W (d×d), where the kernel's embedding products read and write them (WebAssembly with an embedding) */
   W?: HeadReal;
   G?: HeadReal;
-  /** the update's copies of the last two iterates (d×d), where the kernel's update reads them (WebAssembly) */
-  before?: HeadReal;
+  /** the iterate before last (d×d), where the kernel's update keeps it (WebAssembly) */
   prev?: HeadReal;
 }
 

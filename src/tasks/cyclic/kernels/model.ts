@@ -122,7 +122,7 @@ interface WasmHeadExports {
   genBackward32: WasmHeadExports['genBackward'];
   cyclicScores(f32: number, W: number, E: number, Y: number, Kt: number, d: number, V: number): void;
   cyclicWeightGradient(f32: number, dKt: number, E: number, Y: number, G: number, d: number, V: number): void;
-  cyclicNgdStep(f32: number, W: number, G: number, before: number, prev: number, n: number, eta: number, normalized: number, hasPrev: number, out: number): number;
+  cyclicNgdStep(f32: number, W: number, G: number, prev: number, n: number, eta: number, normalized: number, hasPrev: number, out: number): number;
 }
 
 /** Builds a head model with W = 0. */
@@ -168,8 +168,8 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
     }
     // with an embedding, W, ∇W, E and the products' scratch Y live in the instance too (assembly/cyclic/products.ts)
     if (E !== null) extra.push(['W', d * d * R.BYTES_PER_ELEMENT], ['G', d * d * R.BYTES_PER_ELEMENT], ['E', d * V * R.BYTES_PER_ELEMENT], ['Y', d * V * R.BYTES_PER_ELEMENT]);
-    // the update's two earlier iterates and its gradient norm (assembly/cyclic/ngd.ts)
-    extra.push(['before', d * d * R.BYTES_PER_ELEMENT], ['prev', d * d * R.BYTES_PER_ELEMENT], ['out', 8]);
+    // the update's iterate before last and its gradient norm (assembly/cyclic/ngd.ts)
+    extra.push(['prev', d * d * R.BYTES_PER_ELEMENT], ['out', 8]);
     const regions: Array<[string, number]> = [...Object.entries(sizes).map(([k, len]): [string, number] => [k, len * R.BYTES_PER_ELEMENT]), ...extra];
     const span = regions.reduce((a, [, bytes]) => a + Math.ceil((bytes + 16) / 16) * 16, 0);
     if (span > 2 ** 32 - 2 * 65536) throw new NtpError('out-of-memory', `the ${head} head needs ${(span / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, past its 4 GiB`);
@@ -199,14 +199,13 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
     buffers.weights.set(data.weights);
     const a = addr;
     const f32 = precision === 'f32';
-    buffers.before = real('before', d * d);
     buffers.prev = real('prev', d * d);
     const norm = new Float64Array(buf, addr.out, 1);
     // one-hot heads keep W and ∇W as Kt and dKt (see HeadModel)
     const pW = E === null ? a.Kt : a.W;
     const pG = E === null ? a.dKt : a.G;
     const products: Pick<HeadKernel, 'scores' | 'weightGradient' | 'ngdStep' | 'stepNorm'> = {
-      ngdStep: (eta, normalized, hasPrev) => ex.cyclicNgdStep(f32 ? 1 : 0, pW, pG, a.before, a.prev, d * d, eta, normalized ? 1 : 0, hasPrev ? 1 : 0, a.out),
+      ngdStep: (eta, normalized, hasPrev) => ex.cyclicNgdStep(f32 ? 1 : 0, pW, pG, a.prev, d * d, eta, normalized ? 1 : 0, hasPrev ? 1 : 0, a.out),
       stepNorm: () => norm[0],
     };
     if (E !== null) {
@@ -345,7 +344,8 @@ export class HeadModel {
     const R = precision === 'f32' ? Float32Array : Float64Array;
     this.W = E === null ? b.Kt : (b.W ?? new R(dd));
     this.G = E === null ? b.dKt : (b.G ?? new R(dd));
-    this.before = b.before ?? new R(dd);
+    // the update kernel, where there is one, needs no copy of the last iterate
+    this.before = new R(kernel.ngdStep ? 0 : dd);
     this.prev = b.prev ?? new R(dd);
     this.Y = E === null ? null : new Float64Array(d * b.V);
   }
