@@ -37,3 +37,16 @@ export function intArg(v: unknown, where: string, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new NtpError('invalid-argument', `${where} must be an integer ≥ ${min} (got ${describeValue(v)})`);
   return v;
 }
+
+/** A random stream argument (`createRng(seed)`): an object with `next()`. */
+export function rngArg<T extends { next(): number }>(v: T | undefined | null, where: string): T {
+  if (typeof v !== 'object' || v === null || typeof (v as { next?: unknown }).next !== 'function') throw new NtpError('invalid-argument', `${where} must be a random stream from createRng(seed) (got ${describeValue(v)})`);
+  return v;
+}
+
+/** A Float64Array argument holding at least `length` numbers. */
+export function float64Arg(v: unknown, where: string, length = 0): Float64Array {
+  if (!(v instanceof Float64Array)) throw new NtpError('invalid-argument', `${where} must be a Float64Array (got ${describeValue(v)})`);
+  if (v.length < length) throw new NtpError('invalid-argument', `${where} holds ${v.length} numbers; it needs ${length}`);
+  return v;
+}

@@ -6,6 +6,7 @@
  */
 import { createRng, type Rng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
+import { float64Arg, intArg, objectArg, rngArg } from '../../api/arguments.js';
 import { refuseTooLarge } from '../../engine/limits.js';
 import { sequencesBytes } from './limits.js';
 
@@ -43,6 +44,7 @@ export interface DataOptions {
 
 /** A standard normal draw (Box–Muller on the seeded uniform stream). */
 export function gaussian(rng: Rng): number {
+  rngArg(rng, 'gaussian(rng)');
   let u = rng.next();
   while (u === 0) u = rng.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
@@ -50,6 +52,10 @@ export function gaussian(rng: Rng): number {
 
 /** A point uniform on the unit sphere S^{d−1}, written into out[o … o+d). */
 export function sphere(rng: Rng, d: number, out: Float64Array, o = 0): void {
+  rngArg(rng, 'sphere(rng, d, out, o)');
+  intArg(d, 'sphere(rng, d, out, o): d', 1);
+  intArg(o, 'sphere(rng, d, out, o): o', 0);
+  float64Arg(out, 'sphere(rng, d, out, o): out', o + d);
   for (;;) {
     let n2 = 0;
     for (let i = 0; i < d; i++) {
@@ -71,6 +77,8 @@ export function sphere(rng: Rng, d: number, out: Float64Array, o = 0): void {
  * is not Haar.
  */
 export function haarOrthogonal(rng: Rng, d: number): Float64Array {
+  rngArg(rng, 'haarOrthogonal(rng, d)');
+  intArg(d, 'haarOrthogonal(rng, d): d', 1);
   const A = new Float64Array(d * d);
   for (let i = 0; i < d * d; i++) A[i] = gaussian(rng);
   const Q = new Float64Array(d * d);
@@ -117,6 +125,11 @@ export function rotation(theta: number): Float64Array {
 
 /** Writes x_{i+1} = A x_i for i = 1 … L−1 from x_1 already at x[o … o+d). */
 export function iterateLinear(A: Float64Array, d: number, L: number, x: Float64Array, o = 0): void {
+  intArg(d, 'iterateLinear(A, d, L, x, o): d', 1);
+  intArg(L, 'iterateLinear(A, d, L, x, o): L', 1);
+  intArg(o, 'iterateLinear(A, d, L, x, o): o', 0);
+  float64Arg(A, 'iterateLinear(A, d, L, x, o): A', d * d);
+  float64Arg(x, 'iterateLinear(A, d, L, x, o): x', o + L * d);
   for (let i = 1; i < L; i++) {
     const src = o + (i - 1) * d;
     const dst = o + i * d;
@@ -133,6 +146,11 @@ export function iterateLinear(A: Float64Array, d: number, L: number, x: Float64A
  * Refuses points that make f not a function: a repeated point whose successors differ.
  */
 export function periodicSequence(points: Float64Array, d: number, L: number, out?: Float64Array, o = 0): Float64Array {
+  float64Arg(points, 'periodicSequence(points, d, L): points');
+  intArg(d, 'periodicSequence(points, d, L): d', 1);
+  intArg(L, 'periodicSequence(points, d, L): L', 1);
+  intArg(o, 'periodicSequence(points, d, L, out, o): o', 0);
+  if (out !== undefined) float64Arg(out, 'periodicSequence(points, d, L, out, o): out', o + L * d);
   const p = points.length / d;
   if (!Number.isInteger(p) || p < 1) throw new NtpError('invalid-data', `periodic points: ${points.length} values is not a whole number of ${d}-dimensional points`);
   for (let i = 0; i < p; i++) {
@@ -207,6 +225,9 @@ export function trainTestSets(opts: DataOptions & { trainSequences?: number; tes
 
 /** Sequence s as a view (L×d). */
 export function sequenceOf(data: Sequences, s: number): Float64Array {
+  objectArg(data, 'sequenceOf(data, s): data');
+  intArg(s, 'sequenceOf(data, s): s', 0);
+  if (s >= data.S) throw new NtpError('invalid-argument', `sequenceOf(data, s): s = ${s} is past the ${data.S} sequences`);
   return data.x.subarray(s * data.L * data.d, (s + 1) * data.L * data.d);
 }
 
