@@ -13,6 +13,7 @@ import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
 import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
 import { bestTimes, simdPeak } from './peak.js';
+import { agree, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
 
 export interface AutoregressiveBenchRow {
   size: string;
@@ -90,6 +91,12 @@ export interface AutoregressiveTargetRow {
   gflops: number;
   /** gflops over the measured SIMD peak of one thread (× threads) */
   peakFraction: number;
+  /** PyTorch rows: its CPU time over the package's on one thread (how many times faster the package is) */
+  speedup?: number;
+  /** PyTorch rows: largest deviation from the package's loss and gradient (or predictions), relative to their largest value */
+  deviation?: number;
+  /** PyTorch rows: why the row has no time (the check failed or the script did) */
+  error?: string;
 }
 
 /** A build to compare against (another checkout's dist/, e.g. main's): its transformer and its CKD reference. */
@@ -104,20 +111,47 @@ async function loadCompare(root: string) {
  * batched PyTorch), linear, exp and softmax attention, f64 and f32, on 1 and 2 threads; and
  * causal kernel descent at finite depth over 256 sequences, the TS reference against the
  * WebAssembly set. With `compare`, the same rows from another checkout's build (its dist/).
- * PyTorch is not installed here: its rows are not measured.
+ * Where `/usr/bin/python3 -c 'import torch'` works, each one-thread row has a PyTorch row beside
+ * it (bench/pytorch/autoregressive.py, one thread), checked to compute the same loss and
+ * gradient (predictions for CKD) on the same weights and batch before its time is reported.
  */
 export async function autoregressiveTargetBench(quick: boolean, compare?: string): Promise<{ peak: { f64: number; f32: number }; rows: AutoregressiveTargetRow[] }> {
   const d = 5, T = 50, B = 256, layers = 2, heads = 2;
   const peak = await simdPeak();
   console.log(`\nautoregressive step at d = ${d}, T = ${T}, B = ${B}, ${layers} layers, ${heads} heads; SIMD peak of one thread (assembly/peak.ts, CPU time): f64x2 ${peak.f64.toFixed(2)} GFLOP/s, f32x4 ${peak.f32.toFixed(2)} GFLOP/s`);
-  console.log('PyTorch rows: not measured (PyTorch is not installed on this machine)');
+  const torch = torchVersion();
+  const torchInfo = torch ? runTorch('autoregressive.py', ['--mode', 'ckd', '--d', String(d), '--T', String(T), '--B', '1', '--iterations', '1']) : null;
+  console.log(torchInfo ? `PyTorch ${torch} rows: bench/pytorch/autoregressive.py, ${torchInfo.threads} thread, BLAS ${torchInfo.blas.join(', ') || 'none loaded'}; ratio = PyTorch CPU time / the package's` : 'PyTorch rows: not measured (PyTorch is not installed: /usr/bin/python3 -c "import torch" fails)');
   const train = generateSequences({ family: 'haar', d, length: T, sequences: B, seed: 1 });
   const batch = Int32Array.from({ length: B }, (_, i) => i);
   const gflop = stepFlops(d, T, heads, B, layers) / 1e9;
   const rows: AutoregressiveTargetRow[] = [];
   const iterations = quick ? 3 : 10;
   const print = (r: AutoregressiveTargetRow) =>
-    console.log(`${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak`);
+    console.log(
+      r.error
+        ? `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision}  FAILED: ${r.error}`
+        : `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak` +
+            (r.speedup === undefined ? '' : `  package ${r.speedup.toFixed(2)}× faster (CPU), check ${r.deviation!.toExponential(1)}`),
+    );
+  // a PyTorch row beside a package row `ours` (one thread): the check first, then the time
+  const torchRow = (what: string, ours: AutoregressiveTargetRow, args: string[], check: object, expected: Record<string, ArrayLike<number>>): void => {
+    const base = { what, attention: ours.attention, precision: ours.precision, threads: 1, gflop: ours.gflop };
+    try {
+      const r = runTorch('autoregressive.py', [...args, '--d', String(d), '--T', String(T), '--B', String(B), '--precision', ours.precision, '--iterations', String(iterations)], check);
+      let deviation = 0;
+      for (const [key, want] of Object.entries(expected)) deviation = Math.max(deviation, agree(`${what} ${ours.attention} ${ours.precision}: ${key}`, want, [r[key]].flat() as number[], CHECK_RTOL[ours.precision]));
+      const gflops = ours.gflop / (r.cpuMs / 1e3);
+      const row = { ...base, wallMs: r.wallMs, cpuMs: r.cpuMs, gflops, peakFraction: gflops / peak[ours.precision], speedup: r.cpuMs / ours.cpuMs, deviation };
+      rows.push(row);
+      print(row);
+    } catch (e) {
+      const row = { ...base, wallMs: NaN, cpuMs: NaN, gflops: NaN, peakFraction: NaN, error: (e as Error).message };
+      rows.push(row);
+      print(row);
+      process.exitCode = 1;
+    }
+  };
   const builds: Array<[string, typeof CausalTransformer]> = [['step', CausalTransformer]];
   const other = compare ? await loadCompare(compare) : null;
   if (other) builds.push([`step (${compare})`, other.CausalTransformer]);
@@ -126,12 +160,19 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       for (const precision of ['f64', 'f32'] as const) {
         for (const threads of Model === CausalTransformer ? [1, 2] : [1]) {
           const model = await Model.create({ d, T, layers, heads, attention, precision, train, seed: 1, ...(threads > 1 ? { threads } : {}) });
+          // the package's loss and gradient at the initial weights, for PyTorch's check
+          const withTorch = torch !== null && Model === CausalTransformer && threads === 1;
+          const params = withTorch ? model.getParams() : null;
+          const expected = withTorch ? model.gradient('train', batch) : null;
           const t = await bestTimes(() => model.step(batch, { lr: 1e-4 }), iterations);
           (model as { dispose?: () => void }).dispose?.();
           const gflops = threads === 1 ? gflop / (t.cpuMs / 1e3) : gflop / (t.wallMs / 1e3);
           const row = { what, attention, precision, threads, ...t, gflop, gflops, peakFraction: gflops / (threads * peak[precision]) };
           rows.push(row);
           print(row);
+          if (params && expected) {
+            torchRow('PyTorch step', row, ['--mode', 'step', '--layers', String(layers), '--heads', String(heads), '--attention', attention, '--lr', '1e-4'], { x: Array.from(train.x), params: Array.from(params) }, { loss: [expected.loss], grad: expected.grad });
+          }
         }
       }
     }
@@ -154,6 +195,12 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
         const row = { what, attention: kernel, precision: 'f64' as Precision, threads: 1, ...t, gflop: g, gflops: g / (t.cpuMs / 1e3), peakFraction: g / (t.cpuMs / 1e3) / peak.f64 };
         rows.push(row);
         print(row);
+        if (torch && what.endsWith('WASM set')) {
+          const u = await ckdPredictionsSet(train, T, { kernel, depth });
+          const flat = new Float64Array(B * T * d);
+          u.forEach((ui, s) => flat.set(ui, s * T * d));
+          torchRow(`CKD n = ${depth}, PyTorch`, row, ['--mode', 'ckd', '--kernel', kernel, '--depth', String(depth)], { x: Array.from(train.x) }, { u: flat });
+        }
       }
     }
   }
