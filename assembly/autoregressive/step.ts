@@ -76,7 +76,10 @@ function maskScores<T>(S: usize, T: i32): void {
   }
 }
 
-/** The forward pass of the sequence at x (T + 1 tokens; the first T are read): fills E, QKV, A. */
+/**
+ * The forward pass of the sequence at x (T + 1 tokens; the first T are read): fills E, QKV, A
+ * (of the top layer: v and e^n in the first d columns, the u-slot the loss reads).
+ */
 export function forwardSequence<T>(lay: usize, x: usize): void {
   const s = <usize>sizeof<T>();
   const kind = field(lay, LAY_KIND);
@@ -98,7 +101,11 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
     memory.copy(next, e, eSize);
     // e^0's u-slot (its first d columns) is 0: layer 0's projection starts past it
     const k0 = l == 0 ? d : 0;
-    gemm<T>(qkv, n3, e + (<usize>k0) * s, D, 1, WT + (<usize>(k0 * n3)) * s, n3, T, n3, D - k0, false, BAND_FULL);
+    // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
+    // (e^n past the u-slot is left as e^{n−1}; nothing reads it)
+    const vOut = l == layers - 1 ? d : D;
+    if (vOut == D) gemm<T>(qkv, n3, e + (<usize>k0) * s, D, 1, WT + (<usize>(k0 * n3)) * s, n3, T, n3, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm<T>(qkv + (<usize>(3 * h * D)) * s, n3, e + (<usize>k0) * s, D, 1, WT + (<usize>(k0 * n3 + 3 * h * D)) * s, n3, T, 2 * D + vOut, D - k0, false, BAND_FULL);
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
       const q = qkv + (<usize>(3 * h * D)) * s;
@@ -108,7 +115,7 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
       maskScores<T>(A, T);
       if (kind == 1) expAttentionForward<T>(A, T);
       else if (kind == 2) softmaxAttentionForward<T>(A, T);
-      gemm<T>(next, D, A, T, 1, q + (<usize>(2 * D)) * s, n3, T, D, T, true, BAND_LOWER_A);
+      gemm<T>(next, D, A, T, 1, q + (<usize>(2 * D)) * s, n3, T, vOut, T, true, BAND_LOWER_A);
     }
   }
 }

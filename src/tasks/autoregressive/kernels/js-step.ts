@@ -72,7 +72,10 @@ export function forwardSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: numb
     buf.copyWithin(next, e, e + T * D);
     // e^0's u-slot (its first d columns) is 0: layer 0's projection starts past it
     const k0 = l === 0 ? d : 0;
-    gemm(buf, qkv, n3, e + k0, D, 1, WT + k0 * n3, n3, T, n3, D - k0, false, BAND_FULL);
+    // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
+    const vOut = l === L.layers - 1 ? d : D;
+    if (vOut === D) gemm(buf, qkv, n3, e + k0, D, 1, WT + k0 * n3, n3, T, n3, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm(buf, qkv + 3 * h * D, n3, e + k0, D, 1, WT + k0 * n3 + 3 * h * D, n3, T, 2 * D + vOut, D - k0, false, BAND_FULL);
     for (let h = 0; h < H; h++) {
       const A = L.A + (l * H + h) * T * T;
       const q = qkv + 3 * h * D;
@@ -81,7 +84,7 @@ export function forwardSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: numb
       gemm(buf, A, T, q, n3, 1, L.kT, T, T, T, D, false, BAND_LOWER_C);
       maskScores(buf, A, T);
       sigma.forward(A, T);
-      gemm(buf, next, D, A, T, 1, q + 2 * D, n3, T, D, T, true, BAND_LOWER_A);
+      gemm(buf, next, D, A, T, 1, q + 2 * D, n3, T, vOut, T, true, BAND_LOWER_A);
     }
   }
 }
