@@ -147,7 +147,8 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
     // the input e^0 is not trained: layer 0 needs no input gradient
     if (l > 0) memory.copy(dPrev, dE, eSize);
     // the loss reads only the u-slot: the top layer's dOut is 0 past its first d columns, so
-    // its dA sums over d of them and its dV has d nonzero columns (dropped terms are exact zeros)
+    // its dA sums over d of them and its dV has d nonzero columns, the only ones computed and
+    // read (dropped terms are exact zeros)
     const kOut = l == layers - 1 ? d : D;
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
@@ -160,7 +161,6 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       gemm<T>(dA, T, dE, D, 1, vT, T, T, T, kOut, false, BAND_LOWER_C);
       maskScores<T>(dA, T);
       gemm<T>(dv, n3, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
-      if (kOut < D) for (let t = 0; t < T; t++) memory.fill(dv + ((<usize>t) * (<usize>n3) + (<usize>kOut)) * s, 0, (<usize>(D - kOut)) * s);
       if (kind == 1) expAttentionBackward<T>(dA, A, T);
       else if (kind == 2) softmaxAttentionBackward<T>(dA, A, T);
       // dQ = dS·K, dK = dSᵀ·Q
@@ -171,8 +171,20 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
     // (layer 0: e^0's zero u-slot adds nothing to its first d columns; the columns skipped stay a
     // multiple of 4 so that the rest are whole vectors)
     const g0 = l == 0 ? d & ~3 : 0;
-    gemm<T>(ptr(lay, LAY_G) + set * wSize + (<usize>g0) * s, D, dQKV, 1, n3, e + (<usize>g0) * s, D, n3, D - g0, T, true, BAND_FULL);
-    if (l > 0) gemm<T>(dPrev, D, dQKV, n3, 1, ptr(lay, LAY_P) + set * wSize, D, T, D, n3, true, BAND_FULL);
+    const G = ptr(lay, LAY_G) + set * wSize;
+    const W = ptr(lay, LAY_P) + set * wSize;
+    if (kOut == D) {
+      gemm<T>(G + (<usize>g0) * s, D, dQKV, 1, n3, e + (<usize>g0) * s, D, n3, D - g0, T, true, BAND_FULL);
+      if (l > 0) gemm<T>(dPrev, D, dQKV, n3, 1, W, D, T, D, n3, true, BAND_FULL);
+    } else {
+      // top layer: each head's dV is 0 past its first d columns, so per head the products run over
+      // its q, k and the d live v rows (2D + d), accumulating in the same order as one product
+      for (let h = 0; h < H; h++) {
+        const col = 3 * h * D;
+        gemm<T>(G + (<usize>(col * D + g0)) * s, D, dQKV + (<usize>col) * s, 1, n3, e + (<usize>g0) * s, D, 2 * D + kOut, D - g0, T, true, BAND_FULL);
+        if (l > 0) gemm<T>(dPrev, D, dQKV + (<usize>col) * s, n3, 1, W + (<usize>(col * D)) * s, D, T, D, 2 * D + kOut, true, BAND_FULL);
+      }
+    }
     const tmp = dE;
     dE = dPrev;
     dPrev = tmp;

@@ -117,7 +117,6 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
       gemm(buf, L.dA, T, dE, D, 1, L.vT, T, T, T, kOut, false, BAND_LOWER_C);
       maskScores(buf, L.dA, T);
       gemm(buf, dq + 2 * D, n3, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
-      for (let t = 0; t < T && kOut < D; t++) buf.fill(0, dq + 2 * D + t * n3 + kOut, dq + 3 * D + t * n3);
       sigma.backward(L.dA, A, T);
       // dQ = dS·K, dK = dSᵀ·Q
       gemm(buf, dq, n3, L.dA, T, 1, k, n3, T, D, T, false, BAND_LOWER_A);
@@ -126,8 +125,19 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
     // G += dQKVᵀ·e (every head's Q, K, V at once), dPrev += dQKV·W
     // (layer 0: e^0's zero u-slot adds nothing to its first d columns; a multiple of 4 skipped, as in WASM)
     const g0 = l === 0 ? d & ~3 : 0;
-    gemm(buf, L.G + set * n3 * D + g0, D, L.dQKV, 1, n3, e + g0, D, n3, D - g0, T, true, BAND_FULL);
-    if (l > 0) gemm(buf, dPrev, D, L.dQKV, n3, 1, L.P + set * n3 * D, D, T, D, n3, true, BAND_FULL);
+    const G = L.G + set * n3 * D;
+    const W = L.P + set * n3 * D;
+    if (kOut === D) {
+      gemm(buf, G + g0, D, L.dQKV, 1, n3, e + g0, D, n3, D - g0, T, true, BAND_FULL);
+      if (l > 0) gemm(buf, dPrev, D, L.dQKV, n3, 1, W, D, T, D, n3, true, BAND_FULL);
+    } else {
+      // top layer: per head over its q, k and the d live v rows, as in WASM
+      for (let h = 0; h < H; h++) {
+        const col = 3 * h * D;
+        gemm(buf, G + col * D + g0, D, L.dQKV + col, 1, n3, e + g0, D, 2 * D + kOut, D - g0, T, true, BAND_FULL);
+        if (l > 0) gemm(buf, dPrev, D, L.dQKV + col, n3, 1, W + col * D, D, T, D, 2 * D + kOut, true, BAND_FULL);
+      }
+    }
     const tmp = dE;
     dE = dPrev;
     dPrev = tmp;
