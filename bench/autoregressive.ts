@@ -32,6 +32,29 @@ export function stepFlops(d: number, T: number, H: number, B: number, layers: nu
   return 2 * 3 * macForward * B * layers;
 }
 
+/**
+ * FLOP the kernels execute in one step (docs/theory/autoregressive.md#compute): the count above
+ * without the exact zeros they skip (layer 0's input gradient, e^0's zero u-slot in layer 0's
+ * projection and weight gradient, and in the top layer every column past the u-slot the loss
+ * reads); causal products over the lower triangle T(T+1)/2.
+ */
+export function executedStepFlops(d: number, T: number, H: number, B: number, layers: number): number {
+  const D = 4 * d;
+  const n3 = 3 * H * D;
+  const tri = (T * (T + 1)) / 2;
+  let mac = 0;
+  for (let l = 0; l < layers; l++) {
+    const top = l === layers - 1;
+    const out = top ? d : D; // columns of v, dOut and the attention output the loss depends on
+    const rows = top ? H * (2 * D + d) : n3; // live rows of W: q, k and v of every head
+    const k0 = l === 0 ? d : 0;
+    const g0 = l === 0 ? d & ~3 : 0;
+    mac += T * (D - k0) * rows + H * tri * (D + out); // forward: projection, scores, A·V
+    mac += H * tri * (2 * out + 2 * D) + rows * (D - g0) * T + (l > 0 ? T * D * rows : 0); // dA, dV, dQ, dK, G, dPrev
+  }
+  return 2 * mac * B;
+}
+
 const SIZES = [
   { name: 'CI (d=3, T=20, B=64)', d: 3, T: 20, B: 64, attentions: ['linear', 'exp', 'softmax'] as AttentionKind[] },
   { name: 'default (d=5, T=50, B=1024)', d: 5, T: 50, B: 1024, attentions: ['linear', 'softmax'] as AttentionKind[] },
@@ -55,7 +78,7 @@ export async function autoregressiveBench(quick: boolean): Promise<Autoregressiv
   for (const s of SIZES) {
     const train = generateSequences({ family: 'haar', d: s.d, length: s.T, sequences: s.B, seed: 1 });
     const batch = Int32Array.from({ length: s.B }, (_, i) => i);
-    const gflop = stepFlops(s.d, s.T, 2, s.B, 1) / 1e9;
+    const gflop = executedStepFlops(s.d, s.T, 2, s.B, 1) / 1e9;
     for (const attention of s.attentions) {
       for (const precision of ['f64', 'f32'] as const) {
         for (const backend of ['wasm', 'js'] as const) {
@@ -124,7 +147,12 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
   console.log(torchInfo ? `PyTorch ${torch} rows: bench/pytorch/autoregressive.py, ${torchInfo.threads} thread, BLAS ${torchInfo.blas.join(', ') || 'none loaded'}; ratio = PyTorch CPU time / the package's` : 'PyTorch rows: not measured (PyTorch is not installed: /usr/bin/python3 -c "import torch" fails)');
   const train = generateSequences({ family: 'haar', d, length: T, sequences: B, seed: 1 });
   const batch = Int32Array.from({ length: B }, (_, i) => i);
-  const gflop = stepFlops(d, T, heads, B, layers) / 1e9;
+  // GFLOP/s of this build's rows on the FLOP its kernels execute; of the compare build's and
+  // PyTorch's on the model's count (what the compare build's kernels execute up to layer 0's input
+  // gradient; PyTorch's dense products execute more)
+  const gflop = executedStepFlops(d, T, heads, B, layers) / 1e9;
+  const nominal = stepFlops(d, T, heads, B, layers) / 1e9;
+  console.log(`FLOP per step: ${(gflop * 1e3).toFixed(1)} MFLOP executed by these kernels, ${(nominal * 1e3).toFixed(1)} MFLOP in the model's count (docs/theory/autoregressive.md#compute); lower bound at the SIMD peak: f64 ${((gflop / peak.f64) * 1e3).toFixed(1)} ms, f32 ${((gflop / peak.f32) * 1e3).toFixed(1)} ms`);
   const rows: AutoregressiveTargetRow[] = [];
   const iterations = quick ? 3 : 10;
   const print = (r: AutoregressiveTargetRow) =>
@@ -136,12 +164,12 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
     );
   // a PyTorch row beside a package row `ours` (one thread): the check first, then the time
   const torchRow = (what: string, ours: AutoregressiveTargetRow, args: string[], check: object, expected: Record<string, ArrayLike<number>>): void => {
-    const base = { what, attention: ours.attention, precision: ours.precision, threads: 1, gflop: ours.gflop };
+    const base = { what, attention: ours.attention, precision: ours.precision, threads: 1, gflop: what.startsWith('CKD') ? ours.gflop : nominal };
     try {
       const r = runTorch('autoregressive.py', [...args, '--d', String(d), '--T', String(T), '--B', String(B), '--precision', ours.precision, '--iterations', String(iterations)], check);
       let deviation = 0;
       for (const [key, want] of Object.entries(expected)) deviation = Math.max(deviation, agree(`${what} ${ours.attention} ${ours.precision}: ${key}`, want, [r[key]].flat() as number[], CHECK_RTOL[ours.precision]));
-      const gflops = ours.gflop / (r.cpuMs / 1e3);
+      const gflops = base.gflop / (r.cpuMs / 1e3);
       const row = { ...base, wallMs: r.wallMs, cpuMs: r.cpuMs, gflops, peakFraction: gflops / peak[ours.precision], speedup: r.cpuMs / ours.cpuMs, deviation };
       rows.push(row);
       print(row);
@@ -166,8 +194,9 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
           const expected = withTorch ? model.gradient('train', batch) : null;
           const t = await bestTimes(() => model.step(batch, { lr: 1e-4 }), iterations);
           (model as { dispose?: () => void }).dispose?.();
-          const gflops = threads === 1 ? gflop / (t.cpuMs / 1e3) : gflop / (t.wallMs / 1e3);
-          const row = { what, attention, precision, threads, ...t, gflop, gflops, peakFraction: gflops / (threads * peak[precision]) };
+          const g = Model === CausalTransformer ? gflop : nominal;
+          const gflops = threads === 1 ? g / (t.cpuMs / 1e3) : g / (t.wallMs / 1e3);
+          const row = { what, attention, precision, threads, ...t, gflop: g, gflops, peakFraction: gflops / (threads * peak[precision]) };
           rows.push(row);
           print(row);
           if (params && expected) {
