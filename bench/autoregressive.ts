@@ -78,7 +78,7 @@ export async function autoregressiveBench(quick: boolean): Promise<Autoregressiv
   for (const s of SIZES) {
     const train = generateSequences({ family: 'haar', d: s.d, length: s.T, sequences: s.B, seed: 1 });
     const batch = Int32Array.from({ length: s.B }, (_, i) => i);
-    const gflop = executedStepFlops(s.d, s.T, 2, s.B, 1) / 1e9;
+    const gflop = stepFlops(s.d, s.T, 2, s.B, 1) / 1e9;
     for (const attention of s.attentions) {
       for (const precision of ['f64', 'f32'] as const) {
         for (const backend of ['wasm', 'js'] as const) {
