@@ -122,11 +122,12 @@ export interface AutoregressiveTargetRow {
   error?: string;
 }
 
-/** A build to compare against (another checkout's dist/, e.g. main's): its transformer and its CKD reference. */
+/** A build to compare against (another checkout's dist/, e.g. main's): its transformer, its CKD reference and its CKD set. */
 async function loadCompare(root: string) {
   const t = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/transformer.js`).href)) as { CausalTransformer: typeof CausalTransformer };
   const r = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/references.js`).href)) as { ckdPredictions: typeof ckdPredictions };
-  return { CausalTransformer: t.CausalTransformer, ckdPredictions: r.ckdPredictions };
+  const c = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/ckd-set.js`).href)) as { ckdPredictionsSet: typeof ckdPredictionsSet };
+  return { CausalTransformer: t.CausalTransformer, ckdPredictions: r.ckdPredictions, ckdPredictionsSet: c.ckdPredictionsSet };
 }
 
 /**
@@ -217,7 +218,7 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
         [`CKD n = ${depth}, TS reference`, one(ckdPredictions)],
         [`CKD n = ${depth}, WASM set`, () => ckdPredictionsSet(train, T, { kernel, depth })],
       ];
-      if (other) runs.push([`CKD n = ${depth} (${compare})`, one(other.ckdPredictions)]);
+      if (other) runs.push([`CKD n = ${depth}, TS ref. (${compare})`, one(other.ckdPredictions)], [`CKD n = ${depth}, WASM set (${compare})`, () => other.ckdPredictionsSet(train, T, { kernel, depth })]);
       for (const [what, fn] of runs) {
         const t = await bestTimes(fn, iterations);
         const g = ckdFlop(depth);
