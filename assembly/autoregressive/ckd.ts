@@ -12,9 +12,9 @@ import { expShift } from '../exp';
   return s;
 }
 
-/** Bytes of scratch ckdSet needs: Kq, Kr (T×T), κ (T), r, s (T×d). */
+/** Bytes of scratch ckdSet needs: Kq, Kr (T×T), κ (T), r, s (T×d), xᵀ (d×T). */
 export function ckdScratchBytes(d: i32, T: i32): usize {
-  return ((<usize>(2 * T * T + T + 2 * T * d)) << 3) + 64;
+  return ((<usize>(2 * T * T + T + 3 * T * d)) << 3) + 64;
 }
 
 /**
@@ -29,16 +29,26 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
   const kappa = Kr + (TT << 3);
   const r = kappa + ((<usize>T) << 3);
   const sv = r + (Td << 3);
+  const xT = sv + (Td << 3); // xT[c, i] = x[i, c]
   const row = (<usize>d) << 3;
+  const col = (<usize>T) << 3;
   for (let i = 0; i < count; i++) {
     const xi = x + (<usize>i) * (<usize>stride) * 8;
     const ui = u + (<usize>i) * (Td << 3);
     memory.fill(Kq, 0, TT << 4);
+    for (let t = 0; t < T; t++) for (let c = 0; c < d; c++) store<f64>(xT + (<usize>c) * col + ((<usize>t) << 3), load<f64>(xi + (<usize>t) * row + ((<usize>c) << 3)));
     for (let p = 1; p < T; p++) {
       const xp = xi + (<usize>p) * row;
       store<f64>(kappa + ((<usize>p) << 3), dot(xp - row, xp - row, d));
       const q = Kq + ((<usize>p) * (<usize>T) << 3);
-      for (let j = 1; j <= p; j++) store<f64>(q + ((<usize>j) << 3), dot(xi + (<usize>(j - 1)) * row, xp, d));
+      // Kq[p, j] = ⟨x[j−1], x[p]⟩ for two keys j at a time: each lane sums over c in the same order as dot()
+      let j = 1;
+      for (; j + 1 <= p; j += 2) {
+        let acc = f64x2.splat(0);
+        for (let c = 0; c < d; c++) acc = f64x2.add(acc, f64x2.mul(v128.load(xT + (<usize>c) * col + ((<usize>(j - 1)) << 3)), f64x2.splat(load<f64>(xp + ((<usize>c) << 3)))));
+        v128.store(q + ((<usize>j) << 3), acc);
+      }
+      if (j <= p) store<f64>(q + ((<usize>j) << 3), dot(xi + (<usize>(j - 1)) * row, xp, d));
       if (kernel == 1) expShift<f64>(q + 8, q + 8, p, 0);
     }
     if (kernel == 1) expShift<f64>(kappa + 8, kappa + 8, T - 1, 0);

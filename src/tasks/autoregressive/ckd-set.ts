@@ -33,7 +33,7 @@ export async function ckdPredictionsSet(data: Sequences, T: number, opts: CkdOpt
   if (depth === Infinity || opts.backend === 'js') return Array.from({ length: S }, (_, s) => ckdPredictions(seq(s), d, T, { kernel, depth, eta }));
   const inBytes = S * L * d * 8;
   const outBytes = S * T * d * 8;
-  const scratchBytes = 8 * (2 * T * T + T + 2 * T * d) + 64;
+  const scratchBytes = 8 * (2 * T * T + T + 3 * T * d) + 64;
   if (inBytes + outBytes + scratchBytes + 3 * 64 > MAX_BYTES) throw new NtpError('too-large', `causal kernel descent over ${S} sequences needs ${((inBytes + outBytes) / 2 ** 30).toFixed(2)} GiB of WebAssembly memory, more than its 4 GiB limit; split the set`);
   const ex = (await instantiate()) as CkdExports;
   try {
