@@ -58,3 +58,30 @@ export function recallWorkerLoop(ctl: usize, j: i32): void {
 export function recallStopWorkers(ctl: usize): void {
   recallStop(ctl);
 }
+
+// The factorized family's steps with the core model's pass on threads (assembly/factorized/parallel.ts),
+// and the exports its host also calls on this instance.
+import { parallelFactorizedSteps } from './factorized/parallel';
+export { factorizedRefresh, factorizedEvaluate } from './index';
+export function factorizedRunThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64, normalized: bool, joint: bool, lambda: f64, K: usize, Q: usize, gK: usize, gQ: usize, m: i32): i32 {
+  return F32
+    ? parallelFactorizedSteps<f32>(ctl, k, etaOv, etaKq, normalized, joint, lambda, K, Q, gK, gQ, m)
+    : parallelFactorizedSteps<f64>(ctl, k, etaOv, etaKq, normalized, joint, lambda, K, Q, gK, gQ, m);
+}
+
+// The cyclic family's selection and gen heads on threads (assembly/cyclic/parallel.ts), and the
+// one-thread head kernels its host also calls on this instance.
+import { parallelHeadForward, parallelHeadBackward, workerLoop as headLoop, stopWorkers as headStop } from './cyclic/parallel';
+export { selectionForward, selectionBackward, genForward, genBackward, selectionForward32, selectionBackward32, genForward32, genBackward32, cyclicScores, cyclicWeightGradient, cyclicNgdStep } from './index';
+export function cyclicHeadForwardThreaded(f32: bool, ctl: usize): f64 {
+  return f32 ? parallelHeadForward<f32>(ctl) : parallelHeadForward<f64>(ctl);
+}
+export function cyclicHeadBackwardThreaded(f32: bool, ctl: usize): bool {
+  return f32 ? parallelHeadBackward<f32>(ctl) : parallelHeadBackward<f64>(ctl);
+}
+export function cyclicWorkerLoop(ctl: usize, j: i32): void {
+  headLoop(ctl, j);
+}
+export function cyclicStopWorkers(ctl: usize): void {
+  headStop(ctl);
+}

@@ -174,6 +174,18 @@ export function causalAxpy(f32: bool, y: usize, a: f64, x: usize, n: i32): void 
 // f32 instantiations of the cyclic family's heads (the f64 ones are exported above).
 export { selectionForward32, selectionBackward32 } from './cyclic/selection';
 export { genForward32, genBackward32 } from './cyclic/gen';
+// The heads' embedding products (assembly/cyclic/products.ts), f64 or f32 by `f32`.
+import { headScores, headWeightGradient } from './cyclic/products';
+export function cyclicScores(f32: bool, W: usize, E: usize, Y: usize, Kt: usize, d: i32, V: i32): void {
+  if (f32) headScores<f32>(W, E, Y, Kt, d, V); else headScores<f64>(W, E, Y, Kt, d, V);
+}
+import { headNgdStep } from './cyclic/ngd';
+export function cyclicNgdStep(f32: bool, W: usize, G: usize, prev: usize, n: i32, eta: f64, normalized: bool, hasPrev: bool, out: usize): i32 {
+  return f32 ? headNgdStep<f32>(W, G, prev, n, eta, normalized, hasPrev, out) : headNgdStep<f64>(W, G, prev, n, eta, normalized, hasPrev, out);
+}
+export function cyclicWeightGradient(f32: bool, dKt: usize, E: usize, Y: usize, G: usize, d: i32, V: i32): void {
+  if (f32) headWeightGradient<f32>(dKt, E, Y, G, d, V); else headWeightGradient<f64>(dKt, E, Y, G, d, V);
+}
 
 // The SIMD ceiling the benchmarks compare against (assembly/peak.ts).
 import { peakMulAdd } from './peak';

@@ -257,7 +257,7 @@ function gatherMetrics(ctl: usize, withFixed: bool): void {
 }
 
 /** What a loss function returns when a worker failed (no loss is ever −∞). */
-const FAILED_LOSS: f64 = -Infinity;
+export const FAILED_LOSS: f64 = -Infinity;
 
 /** Coordinator: one part of a parameter-space block on every thread; false if a worker failed. */
 function paramPart<T>(ctl: usize, command: i32): bool {
@@ -318,7 +318,7 @@ function stage1LossThreaded<T>(ctl: usize): f64 {
 }
 
 /** L with dK (and dM when joint), as stage2Loss computes it. */
-function stage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64 {
+export function stage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64 {
   if (PARAM) return paramStage2LossThreaded<T>(ctl, joint, metrics);
   if (!joint) fixedPart<T>();
   if (!pass<T>(ctl, joint ? JOINT : STAGE2, metrics)) return FAILED_LOSS;

@@ -52,7 +52,7 @@ describe('the cyclic sweep family and the §7.9 experiment', () => {
     expect(() => cyclicFamily.validate({ bogus: 1 })).toThrow(/unknown option "bogus" of the cyclic family/);
     expect(() => cyclicFamily.validate({ head: 'x' })).toThrow(/option head must be one of/);
     expect(() => cyclicFamily.validate({ embedding: 'onehot', d: 8 })).toThrow(/option d applies to the gaussian embedding only/);
-    expect(cyclicFamily.options).toEqual(['seed', 'samples', 'length', 'vocab', 'embedding', 'd', 'rho', 'head', 'optimizer', 'eta', 'steps', 'init', 't0', 'eta0', 'precision', 'backend']);
+    expect(cyclicFamily.options).toEqual(['seed', 'samples', 'length', 'vocab', 'embedding', 'd', 'rho', 'head', 'optimizer', 'eta', 'steps', 'init', 't0', 'eta0', 'precision', 'backend', 'threads']);
     const a = await cyclicFamily.run({ seed: 2, steps: 200 }, 100);
     const b = await cyclicFamily.run({ seed: 2, steps: 200 }, 100);
     expect(a).toEqual(b);

@@ -108,7 +108,7 @@ describe('the API: options typed and checked', () => {
     expect(typeof cyclic.experiment).toBe('function');
     expect(cyclic.definition.name).toBe('cyclic');
     expect(Object.keys(cyclic.definition.experiments)).toEqual(['global']);
-    expect(Object.keys(cyclic.options)).toEqual(['head', 'optimizer', 'eta', 'steps', 'init', 't0', 'eta0', 'seed', 'every', 'precision', 'backend']);
+    expect(Object.keys(cyclic.options)).toEqual(['head', 'optimizer', 'eta', 'steps', 'init', 't0', 'eta0', 'seed', 'every', 'precision', 'backend', 'threads']);
   });
 });
 

@@ -71,7 +71,7 @@ describe('sizes the engine refuses before allocating', () => {
   it('a model beyond WebAssembly\'s 4 GiB names its size', async () => {
     // d = 20000: W_kq and its gradient alone are 2·d²·8 bytes = 6.0 GiB
     const emb = { kind: 'gaussian' as const, d: 20000, E: new Float64Array(20000 * V) };
-    await expect(createEngineModel(data, { embedding: emb })).rejects.toThrow(/needs 5\.96 GiB of WebAssembly memory, more than its 4 GiB limit \(\|V\| = 7, d = 20000/);
+    await expect(createEngineModel(data, { embedding: emb })).rejects.toThrow(/this model would need 5\.96 GiB, more than the 4\.00 GiB a run may hold \(\|V\| = 7, d = 20000/);
   });
 
   it.each(['wasm', 'js'] as const)('%s: an index overflow (d·d > 2^31) is refused by name', async (backend) => {

@@ -14,6 +14,7 @@ import { outputFiles } from '../src/family/output.js';
 import { bandOf, worstStatus } from '../src/family/result.js';
 import { didYouMean, opt, optionsTable, resolveOptions, withDefaults } from '../src/family/schema.js';
 import { capture } from './helpers/cli.js';
+import { main } from '../src/cli/main.js';
 
 const schema = {
   model: opt.choice(['a', 'b'] as const, 'which model', { default: 'a' }),
@@ -69,6 +70,30 @@ describe('options schema', () => {
     const o = resolveOptions(schema, { alpha: 0, steps: 3 }, { fn: 'toy.train()' });
     expect(o).toEqual({ model: 'a', alpha: 0, steps: 3, eta: 0.1, width: 6, tied: true, layers: [1, 2], theta: undefined });
     expect(resolveOptions(schema, { width: 1, tied: false }, { fn: 'f' })).toMatchObject({ width: 1, tied: false });
+  });
+
+  it('an option that applies only with some values of another is refused elsewhere, and help and docs say so', async () => {
+    const s2 = {
+      method: opt.choice(['ckd', 'ls'] as const, 'the predictor', { default: 'ckd' }),
+      depth: opt.int('depth', { min: 1, optional: true, only: { method: ['ckd'] } }),
+      kernel: opt.choice(['linear', 'exp'] as const, 'kernel', { default: 'linear', only: { method: ['ckd'] } }),
+    };
+    expect(resolveOptions(s2, { method: 'ckd', depth: 3, kernel: 'exp' }, { fn: 'f' })).toEqual({ method: 'ckd', depth: 3, kernel: 'exp' });
+    expect(() => resolveOptions(s2, { method: 'ls', depth: 3 }, { fn: 'f' })).toThrow(/^option depth applies only with method ckd \(method is ls\); leave it out$/);
+    expect(() => resolveOptions(s2, { method: 'ls', kernel: 'exp' }, { fn: 'f' })).toThrow(/option kernel applies only with method ckd/);
+    // a resolved object handed on carries the default, which changes nothing
+    expect(resolveOptions(s2, { method: 'ls', kernel: 'linear' }, { fn: 'f' })).toEqual({ method: 'ls', depth: undefined, kernel: 'linear' });
+    expect(optionsTable(s2)).toMatch(/\| `--depth` \| `depth` \| .* \| depth \(only with --method ckd\) \|/);
+    // the families declare theirs: the CLI refuses with exit 2, naming both flags
+    for (const [args, re] of [
+      [['autoregressive', 'reference', '--method', 'ls', '--depth', '3'], /^error: option --depth applies only with --method ckd or transformer \(--method is ls\)/],
+      [['autoregressive', 'train', '--theta', '1'], /^error: option --theta applies only with --process rotation \(--process is haar\)/],
+      [['recall', 'train', '--backend', 'js', '--threads', '2'], /^error: option --threads applies only with --backend wasm \(--backend is js\)/],
+    ] as Array<[string[], RegExp]>) {
+      const io = capture();
+      expect(await main(args, io), args.join(' ')).toBe(2);
+      expect(io.err).toMatch(re);
+    }
   });
 
   it('an unknown key is named with the nearest known one; a wrong type or range names the option', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { FamilyDefinition } from '../src/family/definition.js';
 import { resolveOptions } from '../src/family/schema.js';
 import { figure2Spec } from '../src/figure/spec.js';
-import { renderVegaLiteSvg } from '../src/figure/svg.js';
+import { renderVegaLiteSvg, vegaLiteWarnings } from '../src/figure/svg.js';
 import { cutDiverged, figureProblems, logFloor, naturalOrder, seriesEncoding } from '../src/figure/theme.js';
 import { autoregressiveDefinition } from '../src/tasks/autoregressive/definition.js';
 import { recallDefinition } from '../src/tasks/recall/definition.js';
@@ -77,6 +77,7 @@ describe('the figure theme', () => {
     const r = await train(generateRealizable({ vocab: 6, seed: 1 }), { t0: 20, t1: 20, every: 5 });
     const spec = figure2Spec({ stage1: r.stage1, stage2: r.stage2, title: 'tiny', reference: r.reference.label });
     expect(figureProblems(spec)).toEqual([]);
+    expect(await vegaLiteWarnings(spec)).toEqual([]);
     expect(await renderVegaLiteSvg(spec)).toMatch(/^<svg/);
   });
 
@@ -88,6 +89,7 @@ describe('the figure theme', () => {
     expect(p.figures?.length, 'at least one figure').toBeGreaterThan(0);
     for (const f of p.figures!) {
       expect(figureProblems(f.spec), f.name).toEqual([]);
+      expect(await vegaLiteWarnings(f.spec), f.name).toEqual([]);
       expect(await renderVegaLiteSvg(f.spec), f.name).toMatch(/^<svg/);
     }
   });

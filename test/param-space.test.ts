@@ -121,7 +121,7 @@ describe('parameter-space sizes', () => {
   it('Brown news at d = 256 fits in parameter space and not in token space', () => {
     // |V| = 12,446 words, 80,212 samples of at most 32 tokens (the figures)
     const z = { V: 12446, d: 256, N: 80212, totalTokens: 80212 * 32, C: 12446, maxLength: 32, precision: 'f64' as const, oneHot: false };
-    expect(() => checkModelSize({ ...z, space: 'token' })).toThrow(/needs 4\.\d\d GiB/);
+    expect(() => checkModelSize({ ...z, space: 'token' })).toThrow(/would need 4\.\d\d GiB/);
     expect(() => checkModelSize({ ...z, space: 'parameter' })).not.toThrow();
     // O(|V|·d): the six |V|×d matrices dominate, about 153 MB
     expect(modelBytes({ ...z, space: 'parameter' })).toBeLessThan(2 ** 28);

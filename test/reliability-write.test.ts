@@ -9,6 +9,7 @@ import { main } from '../src/cli/main.js';
 import { NtpError } from '../src/errors.js';
 import { svopExample } from '../src/dataset/svop.js';
 import { trainCyclic } from '../src/tasks/cyclic/train.js';
+import { makeDirectories } from '../src/io/files.js';
 import { capture } from './helpers/cli.js';
 
 describe('an empty path on the command line', () => {
@@ -67,4 +68,26 @@ describe('trainCyclic checks a hand-built dataset as train() does', () => {
       expect((err as Error).message).toMatch(pattern);
     }
   });
+});
+
+describe('a parent directory that refuses a child (under /proc)', () => {
+  // Node's own recursive mkdir retries such a parent for ever; every writer must fail instead.
+  it('makeDirectories fails with ENOENT instead of looping, and creates what it can', async () => {
+    await expect(makeDirectories('/proc/ntp-no-such/out')).rejects.toMatchObject({ code: 'ENOENT' });
+    const dir = mkdtempSync(join(tmpdir(), 'ntp-mk-'));
+    expect(await makeDirectories(join(dir, 'a', 'b'))).toBe(join(dir, 'a'));
+    expect(await makeDirectories(join(dir, 'a', 'b'))).toBeUndefined();
+    rmSync(dir, { recursive: true });
+  });
+  for (const args of [
+    ['generate', '--vocab', '8', '--out', '/proc/ntp-no-such/d.txt'],
+    ['recall', 'train', '--steps', '1', '--out', '/proc/ntp-no-such/r'],
+    ['sweep', 'run', join(__dirname, 'fixtures', 'sweep-tiny.json'), '--out', '/proc/ntp-no-such/s'],
+  ]) {
+    it(`ntp ${args.slice(0, 2).join(' ')} --out /proc/…: exit 1 naming the directory`, async () => {
+      const io = capture();
+      expect(await main(args, io)).toBe(1);
+      expect(io.err).toMatch(/cannot (create|write)[^\n]*\/proc\/ntp-no-such/);
+    }, 20_000);
+  }
 });

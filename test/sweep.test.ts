@@ -9,6 +9,8 @@ import { NtpError } from '../src/errors.js';
 import { DEFAULT_FAMILY, loadFamilies } from '../src/sweep/families.js';
 import { mergeSweeps } from '../src/sweep/merge.js';
 import { ntpFamily } from '../src/sweep/ntp.js';
+import { figureProblems } from '../src/figure/theme.js';
+import { vegaLiteWarnings } from '../src/figure/svg.js';
 import { bandFigureSpec, stats, summarizeResults, summarizeRuns, summarizeSweep } from '../src/sweep/report.js';
 import { runSweep } from '../src/sweep/run.js';
 import { countRuns, expandSweep, parseShard, parseSweepFile, runId, shardOf, type SweepFile } from '../src/sweep/spec.js';
@@ -414,7 +416,7 @@ describe('the scheduler examples', () => {
 });
 
 describe('sweep report', () => {
-  it('computes mean, sample std, min and max; groups by the whole config minus the seed', () => {
+  it('computes mean, sample std, min and max; groups by the whole config minus the seed', async () => {
     expect(stats([1, 2, 3, 4, null, NaN])).toEqual({ n: 4, mean: 2.5, std: Math.sqrt(5 / 3), min: 1, max: 4 });
     expect(stats([7])).toEqual({ n: 1, mean: 7, std: 0, min: 7, max: 7 });
     expect(stats([null])).toBeNull();
@@ -446,6 +448,9 @@ describe('sweep report', () => {
     const spec = bandFigureSpec(r, 'loss') as unknown as Rows;
     expect(spec.data.values[0]).toEqual({ group: 'eta0 = 0.1', stage: 'stage 1', step: 0, mean: 3, lo: 2, hi: 4 });
     expect(spec.data.values.find((v) => v.group === 'eta0 = 0.2')).toEqual({ group: 'eta0 = 0.2', stage: 'stage 1', step: 0, mean: 6, lo: 6, hi: 6 });
+    // the report's figure is in the house theme (colour and dash, step axis, title) and Vega-Lite has nothing to warn about
+    expect(figureProblems(spec)).toEqual([]);
+    expect(await vegaLiteWarnings(spec as never)).toEqual([]);
     // within [min, max] the band is mean ± std; the cosine is drawn as 1 − cos, so its band flips
     const g4 = { config: { d: 4 }, n: 3, failed: 0, statuses: {}, final: {}, series: [{ stage: 2, step: 10, metrics: { norm: { n: 3, mean: 3, std: 0.5, min: 1, max: 5 }, cosine: { n: 3, mean: 0.75, std: 0.125, min: 0.5, max: 1 } } }] };
     const byD = { varying: ['d'], groups: [g4] };

@@ -52,30 +52,44 @@ export function factorizedSteps<T>(
   k: i32, etaOv: f64, etaKq: f64, normalized: bool, joint: bool, lambda: f64,
   K: usize, Q: usize, gK: usize, gQ: usize, m: i32,
 ): i32 {
-  const count = D * m;
   for (let t = 0; t < k; t++) {
     outSteps = t;
     const loss = factorizedLoss<T>(K, Q, gK, gQ, m, lambda, true, joint, t == 0);
-    outLoss = loss;
-    if (t == 0) outFirstLoss = loss;
-    if (!isFinite(loss)) return DIVERGED;
-    const sK = step<T>(K, gK, count, etaKq, normalized);
-    const nK = outGradNorm;
-    const sQ = step<T>(Q, gQ, count, etaKq, normalized);
-    const nQ = outGradNorm;
-    let sOv = CONVERGED;
-    let nOv: f64 = 0;
-    if (joint) {
-      sOv = step<T>(WovT, gWovT, D * V, etaOv, normalized);
-      nOv = outGradNorm;
-    }
-    if (sK == DIVERGED || sQ == DIVERGED || sOv == DIVERGED) return DIVERGED;
-    if (sK == OVERFLOW || sQ == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
-    if (sK == CONVERGED && sQ == CONVERGED && sOv == CONVERGED) return CONVERGED;
-    outGradNorm = Math.hypot(Math.hypot(nK, nQ), nOv);
-    factorProductForward<T>(K, Q, m);
-    if (joint) refreshM<T>();
+    const status = factorizedUpdate<T>(t, loss, etaOv, etaKq, normalized, joint, K, Q, gK, gQ, m);
+    if (status != RUNNING) return status;
   }
   outSteps = k;
+  return RUNNING;
+}
+
+/**
+ * Step t's update from its loss and the gradients in gK, gQ (and gWovT when joint): the per-factor
+ * steps, the new product and, when joint, the new M. Shared by the one-thread loop above and the
+ * threaded one (assembly/factorized/parallel.ts), so both take the same update.
+ */
+export function factorizedUpdate<T>(
+  t: i32, loss: f64, etaOv: f64, etaKq: f64, normalized: bool, joint: bool,
+  K: usize, Q: usize, gK: usize, gQ: usize, m: i32,
+): i32 {
+  const count = D * m;
+  outLoss = loss;
+  if (t == 0) outFirstLoss = loss;
+  if (!isFinite(loss)) return DIVERGED;
+  const sK = step<T>(K, gK, count, etaKq, normalized);
+  const nK = outGradNorm;
+  const sQ = step<T>(Q, gQ, count, etaKq, normalized);
+  const nQ = outGradNorm;
+  let sOv = CONVERGED;
+  let nOv: f64 = 0;
+  if (joint) {
+    sOv = step<T>(WovT, gWovT, D * V, etaOv, normalized);
+    nOv = outGradNorm;
+  }
+  if (sK == DIVERGED || sQ == DIVERGED || sOv == DIVERGED) return DIVERGED;
+  if (sK == OVERFLOW || sQ == OVERFLOW || sOv == OVERFLOW) return OVERFLOW;
+  if (sK == CONVERGED && sQ == CONVERGED && sOv == CONVERGED) return CONVERGED;
+  outGradNorm = Math.hypot(Math.hypot(nK, nQ), nOv);
+  factorProductForward<T>(K, Q, m);
+  if (joint) refreshM<T>();
   return RUNNING;
 }

@@ -60,9 +60,7 @@ export function checkModelSize(z: ModelSizes): void {
     if (n > 2 ** 31 - 1) throw new NtpError('too-large', `${name} = ${n} entries overflows a 32-bit index (|V| = ${V}, d = ${d})`);
   }
   const bytes = modelBytes(z);
-  if (bytes > MAX_MODEL_BYTES) {
-    throw new NtpError('too-large', `this model needs ${formatBytes(bytes)} of WebAssembly memory, more than its 4 GiB limit (|V| = ${V}, d = ${d}, ${z.N} samples, ${z.precision}, ${z.space === 'parameter' && !z.oneHot ? 'parameter' : 'token'} space)`);
-  }
+  refuseTooLarge('this model', bytes, `|V| = ${V}, d = ${d}, ${z.N} samples, ${z.precision}, ${z.space === 'parameter' && !z.oneHot ? 'parameter' : 'token'} space`, MAX_MODEL_BYTES);
 }
 
 /** The sizes of a validated dataset's model for embedding dimension d (the collocation bounded by |V|). */
@@ -78,20 +76,22 @@ export function datasetSizes(ds: Dataset, d: number, precision: Precision, oneHo
 }
 
 /**
- * Most memory one run's arrays may take, planned from its options before anything is allocated.
- * A sweep runs one run per core, each in its own thread, and WebAssembly addresses 4 GiB: a run
- * planned past this fails anyway, so it is refused when the sweep is validated rather than with
- * "Invalid typed array length" (or an out-of-memory crash) once runs have started.
+ * The most one run may plan to hold: 4 GiB, what one WebAssembly instance can address (the js
+ * backend keeps the same budget, so a run never depends on the backend to fit). Past it a run
+ * would fail anyway, so it is refused from its options, before anything is allocated or a sweep
+ * starts, rather than with "Invalid typed array length" or an out-of-memory crash.
  */
 export const MAX_RUN_BYTES = 2 ** 32;
 
 /**
- * Refuses a run whose planned arrays (`bytes`, an estimate of the largest ones from the run's
- * sizes) exceed {@link MAX_RUN_BYTES}; `sizes` names the options that made them, e.g.
- * "length = 10000000, d = 3". A non-finite estimate is refused too.
+ * The one size check every run passes before its first allocation: refuses `bytes` (planned from
+ * the options, products included) past `budget`, or not finite (a product that overflowed), with
+ * NtpError('too-large') naming `what` and the `sizes` ("length = 10000000, d = 3"); returns the bytes.
  */
-export function checkRunBytes(bytes: number, sizes: string): void {
-  if (!(bytes <= MAX_RUN_BYTES)) {
-    throw new NtpError('too-large', `a run with ${sizes} needs about ${Number.isFinite(bytes) ? formatBytes(bytes) : 'unbounded memory'} for its arrays, more than the ${formatBytes(MAX_RUN_BYTES)} one run may take`);
+export function refuseTooLarge(what: string, bytes: number, sizes: string, budget = MAX_RUN_BYTES): number {
+  if (!(bytes <= budget)) {
+    const need = Number.isFinite(bytes) ? formatBytes(bytes) : 'more memory than can be counted';
+    throw new NtpError('too-large', `${what} would need ${need}, more than the ${formatBytes(budget)} a run may hold (${sizes}); use smaller sizes`);
   }
+  return bytes;
 }

@@ -23,7 +23,7 @@ const sampleCost = (L: number) => 2 * L + 4;
  * one thread in sample order), balancing the cost greedily: queries by decreasing cost, each to
  * the least loaded thread (ties to the lower index). Rows no sample touches are dealt out in turn.
  */
-function byQuery(data: PackedData, threads: number, include: (n: number) => boolean): ThreadShare[] {
+export function byQuery(data: Pick<PackedData, 'V' | 'N' | 'offsets' | 'tokens'>, threads: number, include: (n: number) => boolean): ThreadShare[] {
   const cost = new Float64Array(data.V);
   const query = new Int32Array(data.N);
   for (let n = 0; n < data.N; n++) {

@@ -139,7 +139,8 @@ export async function startWorker(data: WorkerData): Promise<ThreadHandle> {
 /** A WasmModel whose stage-1, stage-2 and joint steps run on `threads` threads (this one and threads − 1 workers). */
 export class ThreadedWasmModel extends WasmModel {
   override readonly threads: number;
-  private readonly ctl: number;
+  /** the control block of assembly/parallel-train.ts, for layers that run their own step loops over this model's pass (factorized) */
+  readonly ctl: number;
   private readonly ex: ThreadedExports;
   private workers: ThreadHandle[] = [];
   private partialsReady = false;
@@ -187,20 +188,26 @@ export class ThreadedWasmModel extends WasmModel {
       runStage1: (k, eta, nrm) => run(ex.runStage1Threaded(ctl, k, eta, nrm ? 1 : 0)),
       runStage2: (k, eta, nrm) => run(ex.runStage2Threaded(ctl, k, eta, nrm ? 1 : 0)),
       runJoint: (k, a, b, nrm) => {
-        // each worker's partial dM (|V|×|V|) is taken at the first joint chunk, not by every model
-        // (parameter space has none: its gradient columns are split between the threads)
-        if (!this.partialsReady && space === 'token') {
-          for (let j = 1; j < threads; j++) {
-            const p = ex.scratch(V2);
-            if (p === 0) throw new NtpError('out-of-memory', `could not grow WebAssembly memory for the threads' partial gradients (${threads - 1} × ${V2} bytes)`);
-            u32()[(ctl + DESCRIPTORS + j * DESCRIPTOR_BYTES + PARTIAL_M) >> 2] = p;
-          }
-          this.partialsReady = true;
-        }
+        this.prepareJoint();
         return run(ex.runJointThreaded(ctl, k, a, b, nrm ? 1 : 0));
       },
     };
+    this.prepareJoint = () => {
+      // each worker's partial dM (|V|×|V|) is taken at the first joint chunk, not by every model
+      // (parameter space has none: its gradient columns are split between the threads)
+      if (!this.partialsReady && space === 'token') {
+        for (let j = 1; j < threads; j++) {
+          const p = ex.scratch(V2);
+          if (p === 0) throw new NtpError('out-of-memory', `could not grow WebAssembly memory for the threads' partial gradients (${threads - 1} × ${V2} bytes)`);
+          u32()[(ctl + DESCRIPTORS + j * DESCRIPTOR_BYTES + PARTIAL_M) >> 2] = p;
+        }
+        this.partialsReady = true;
+      }
+    };
   }
+
+  /** Takes the workers' partial dM before the first joint pass (growing the memory detaches views taken before). */
+  readonly prepareJoint: () => void;
 
   /**
    * A model over `data` on `threads` threads (≥ 2): instantiates the threaded build over a new
@@ -261,6 +268,8 @@ function threadedPages(data: PackedData, emb: Embedding, precision: Precision, t
   bytes += DESCRIPTORS + threads * DESCRIPTOR_BYTES + 8 * Math.max(N, data.colX.length, 1);
   bytes += threads * 3 * (4 * N + 4 * V + 64) + threads * (2 * (V * s + 16) + 2 * (data.maxLength * s + 16) + 64);
   if (space === 'token') bytes += (threads - 1) * V * V * s;
+  // four d×d buffers a layer may carve with scratch (the factorized family's K_f, Q_f and their gradients)
+  bytes += 4 * (emb.d * emb.d * s + 16);
   return Math.min(65536, Math.ceil(bytes / 65536) + 64);
 }
 

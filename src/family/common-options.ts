@@ -27,5 +27,5 @@ export const backendOption = () => opt.choice(['wasm', 'js'] as const, 'WebAssem
 /** `--workers N`: worker threads that run an experiment's runs (default: every core). */
 export const workersOption = () => opt.int('worker threads for the runs of an experiment (default: every core; 1 runs them in this thread)', { min: 1, max: 1024, optional: true });
 
-/** `--threads N`: threads of one model's steps. */
-export const threadsOption = () => opt.int('threads of one run\'s steps (default: one, or every core where a step has enough work)', { min: 1, max: 256, optional: true });
+/** `--threads N`: threads of one model's steps (WebAssembly only; a schema with it has `backend`). */
+export const threadsOption = () => opt.int('threads of one run\'s steps (default: one, or every core where a step has enough work)', { min: 1, max: 256, optional: true, only: { backend: ['wasm'] } });

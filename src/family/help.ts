@@ -5,7 +5,7 @@
  */
 import type { CommandDefinition, FamilyDefinition } from './definition.js';
 import type { CommonFlag } from './flags.js';
-import { defaultText, flagOf, valuesText, type Schema } from './schema.js';
+import { defaultText, flagOf, onlyText, valuesText, type Schema } from './schema.js';
 
 /** Wraps `text` to `width` columns, every line after the first indented by `indent`. */
 function wrap(text: string, width: number, indent: number): string {
@@ -38,7 +38,7 @@ export function optionLines(schema: Schema): string[] {
     const left = spec.kind === 'bool' ? `  --${flag}` : `  --${flag} ${spec.placeholder ?? 'VALUE'}`;
     const values = spec.kind === 'bool' ? '' : valuesText(spec);
     const def = defaultText(spec);
-    const tail = [values, def ? `default ${def}` : ''].filter(Boolean).join('; ');
+    const tail = [values, def ? `default ${def}` : '', onlyText(schema, spec, true)].filter(Boolean).join('; ');
     lines.push(row(left, `${spec.doc}${spec.unit ? ` (${spec.unit})` : ''}${tail ? ` [${tail}]` : ''}`));
     if (spec.kind === 'choice' && spec.choiceDocs) {
       for (const c of spec.choices) {

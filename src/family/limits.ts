@@ -4,23 +4,14 @@
  * allocated or expanded, with the sizes named.
  * @module
  */
-import { NtpError } from '../errors.js';
-import { formatBytes } from '../engine/limits.js';
+import { MAX_RUN_BYTES, refuseTooLarge } from '../engine/limits.js';
 import type { Plan } from './definition.js';
 
-/**
- * The most a run may plan to hold: 4 GiB, what one WebAssembly instance can address (the js
- * backend keeps the same budget, so a run never depends on the backend to fit).
- */
-export const MAX_RUN_BYTES = 2 ** 32;
+export { MAX_RUN_BYTES };
 
 /** Refuses a plan past `budget` bytes (or with a non-finite size), naming its sizes. */
 export function checkPlan(plan: Plan, what: string, budget = MAX_RUN_BYTES): void {
-  const sizes = Object.entries(plan.sizes).map(([k, v]) => `${k} = ${v}`).join(', ');
-  if (!Number.isFinite(plan.bytes) || plan.bytes > budget) {
-    const need = Number.isFinite(plan.bytes) ? formatBytes(plan.bytes) : 'more memory than can be counted';
-    throw new NtpError('too-large', `${what} would need ${need}, more than the ${formatBytes(budget)} a run may hold (${sizes}); use smaller sizes`);
-  }
+  refuseTooLarge(what, plan.bytes, Object.entries(plan.sizes).map(([k, v]) => `${k} = ${v}`).join(', '), budget);
 }
 
 /** Bytes of `n` numbers of a precision (8 for f64, 4 for f32). */

@@ -36,6 +36,11 @@ export interface SpecBase<T, Opt extends boolean> {
   readonly default?: T | ComputedDefault<T>;
   /** true: absent stays `undefined` (no default) */
   readonly optional?: Opt;
+  /**
+   * The option applies only where these options hold one of these values (`{ method: ['ckd'] }`):
+   * given elsewhere, it is refused rather than silently ignored, and `--help` and the docs say so.
+   */
+  readonly only?: Readonly<Record<string, readonly unknown[]>>;
   /** phantom: the option's TypeScript type */
   readonly __type?: T;
 }
@@ -286,7 +291,26 @@ export function resolveOptions<S extends Schema>(schema: S, input: unknown, ctx:
     const v = isComputed(d) ? d.compute(out) : d;
     out[key] = Array.isArray(v) ? [...v] : v;
   }
+  for (const key of Object.keys(given)) {
+    const only = schema[key]?.only;
+    if (!only) continue;
+    // a resolved object handed on (a CLI or an experiment calling the API) carries the defaults:
+    // the default value changes nothing, so only another value is refused
+    const d = schema[key].default;
+    if (d !== undefined && given[key] === (isComputed(d) ? d.compute(out) : d)) continue;
+    for (const [other, values] of Object.entries(only)) {
+      if (!values.includes(out[other])) {
+        throw new NtpError(ctx.code ?? 'invalid-option', `option ${name(key)} applies only with ${name(other)} ${values.map(String).join(' or ')} (${name(other)} is ${String(out[other])}); leave it out`);
+      }
+    }
+  }
   return out as ResolvedOf<S>;
+}
+
+/** Where an option applies, for `--help` and the docs: `only with --method ckd or transformer` ('' if everywhere). */
+export function onlyText(schema: Schema, spec: OptionSpec, flags: boolean): string {
+  if (!spec.only) return '';
+  return 'only with ' + Object.entries(spec.only).map(([k, values]) => `${flags && schema[k] ? `--${flagOf(k, schema[k])}` : k} ${values.map(String).join(' or ')}`).join(' and ');
 }
 
 /** The default as `--help` and the docs show it ('' when there is none). */
@@ -322,7 +346,8 @@ export function optionsTable(schema: Schema): string {
     const flag = spec.cli === false ? '(API only)' : `\`--${flagOf(key, spec)}\``;
     const unit = spec.unit ? ` (${spec.unit})` : '';
     const cell = (s: string) => s.replace(/\|/g, '\\|');
-    rows.push(`| ${flag} | \`${key}\` | ${cell(valuesText(spec))} | ${cell(defaultText(spec) || '—')} | ${cell(spec.doc + unit)} |`);
+    const only = onlyText(schema, spec, spec.cli !== false);
+    rows.push(`| ${flag} | \`${key}\` | ${cell(valuesText(spec))} | ${cell(defaultText(spec) || '—')} | ${cell(spec.doc + unit + (only ? ` (${only})` : ''))} |`);
   }
   return rows.join('\n') + '\n';
 }

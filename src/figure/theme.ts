@@ -153,7 +153,9 @@ export function figureProblems(spec: unknown): string[] {
       }
       const color = enc.color;
       if (color && color.type === 'nominal' && color.field !== undefined) {
-        const dash = enc.strokeDash;
+        // a layered panel may give the dash to its line layer alone (an area takes no dash)
+        const layers = Array.isArray(o.layer) ? (o.layer as Array<{ encoding?: Record<string, { field?: unknown }> }>) : [];
+        const dash = enc.strokeDash ?? layers.find((l) => l.encoding?.strokeDash?.field === color.field)?.encoding?.strokeDash;
         const domain = (color.scale as { domain?: string[] } | undefined)?.domain ?? (color.sort as string[] | undefined);
         const many = Array.isArray(domain) ? domain.length > 1 : true;
         const mark = (o.mark as { type?: string } | string | undefined);

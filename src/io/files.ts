@@ -1,6 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { mkdir, open, readdir, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { NtpError } from '../errors.js';
 
 /** A file to write: its path and its whole text. */
@@ -24,6 +24,59 @@ function ioError(action: string, path: string, e: unknown): NtpError {
               ? 'no space left on the device'
               : (err?.message ?? String(e));
   return new NtpError('io', `cannot ${action} ${JSON.stringify(path)}: ${why}`);
+}
+
+/** Whether a process of this host with this pid runs (EPERM: it runs, as someone else). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the temporary files of `path` that a killed writer left (named `.NAME.PID.….tmp`, PID dead). */
+async function removeDeadTemporaries(dir: string, name: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const e of entries) {
+    if (!e.startsWith(prefix) || !e.endsWith('.tmp')) continue;
+    const pid = Number(e.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) await rm(join(dir, e), { force: true }).catch(() => {});
+  }
+}
+
+/**
+ * `mkdir -p`, one directory at a time: returns the top-most directory it created (undefined if
+ * `dir` existed). Node's `mkdir(dir, { recursive: true })` never returns where a parent refuses a
+ * child with ENOENT (under /proc it retries the same two calls for ever); here such a parent is an
+ * error like any other.
+ */
+export async function makeDirectories(dir: string): Promise<string | undefined> {
+  const abs = resolve(dir);
+  const root = parse(abs).root;
+  const parts = abs.slice(root.length).split(sep).filter((p) => p !== '');
+  let path = root;
+  let first: string | undefined;
+  for (const part of parts) {
+    path = join(path, part);
+    try {
+      await mkdir(path);
+      first ??= path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const s = await stat(path);
+      if (!s.isDirectory()) throw Object.assign(new Error(`${path} is not a directory`), { code: 'ENOTDIR' });
+    }
+  }
+  return first;
 }
 
 /** Bytes a data, model or sweep file may have: far past any real one, and read before a device without end fills the memory. */
@@ -209,8 +262,9 @@ export async function writeFilesAtomic(files: readonly OutputFile[]): Promise<vo
       current = f.path;
       action = 'create the directory of';
       const dir = dirname(resolve(f.path));
-      const made = await mkdir(dir, { recursive: true });
+      const made = await makeDirectories(dir);
       if (made !== undefined) createdDirs.push(made);
+      else await removeDeadTemporaries(dir, basename(f.path));
       action = 'write';
       const tmp = join(dir, `.${basename(f.path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
       temps.push(tmp);

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { NtpError } from '../errors.js';
+import { makeDirectories, processAlive as alive } from './files.js';
 
 /** A file of an output directory: its name in the directory and its whole text. */
 export interface DirectoryFile {
@@ -10,16 +11,6 @@ export interface DirectoryFile {
 
 const NEW = 'ntp-new';
 const OLD = 'ntp-old';
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function ioError(action: string, path: string, e: unknown): NtpError {
   const err = e as NodeJS.ErrnoException;
@@ -103,7 +94,7 @@ export async function replaceDirectoryAtomic(dir: string, fill: (fresh: string) 
   }
   let createdTop: string | undefined;
   try {
-    createdTop = await mkdir(parent, { recursive: true });
+    createdTop = await makeDirectories(parent);
   } catch (e) {
     throw ioError('create the directory', parent, e);
   }

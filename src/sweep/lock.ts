@@ -2,6 +2,7 @@ import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
+import { processAlive as alive } from '../io/files.js';
 
 export const LOCK_FILE = 'sweep.lock';
 
@@ -23,16 +24,6 @@ export interface SweepLock {
   /** the pid of a dead sweep whose lock this one took over (-1: a lock left unwritten), or null */
   readonly tookOverFrom: number | null;
   release(): Promise<void>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readOwner(path: string): Promise<{ text: string; owner: LockOwner | null } | null> {

@@ -3,7 +3,7 @@ import { generateRealizable, resolveGenerateOptions } from '../dataset/random.js
 import type { Dataset } from '../dataset/types.js';
 import { NtpError } from '../errors.js';
 import { readTextFile } from '../io/files.js';
-import { checkRunBytes } from '../engine/limits.js';
+import { refuseTooLarge } from '../engine/limits.js';
 import { resolveTrainOptions } from '../train/options.js';
 import { train, type TrainResult } from '../train/run.js';
 import type { Stage1Record } from '../train/trainer.js';
@@ -49,7 +49,7 @@ function checkNtpConfig(c: Readonly<Record<string, unknown>>): void {
     // checked when it is read; the engine checks the whole model again before allocating)
     const V = typeof c.data === 'string' ? 1 : ((c.vocab as number | undefined) ?? 20);
     const d = c.d as number;
-    checkRunBytes(8 * (4 * V * d + 4 * d * d), `${typeof c.data === 'string' ? '' : `vocab = ${V}, `}d = ${d}`);
+    refuseTooLarge("this run's arrays", 8 * (4 * V * d + 4 * d * d), `${typeof c.data === 'string' ? '' : `vocab = ${V}, `}d = ${d}`);
   }
 }
 

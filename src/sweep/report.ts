@@ -1,5 +1,6 @@
 import type { VegaLiteSpec as TopLevelSpec } from '../figure/spec-type.js';
 import { NtpError } from '../errors.js';
+import { STEP_AXIS, seriesEncoding, themed } from '../figure/theme.js';
 import type { MetricValue, RunRecord } from './family.js';
 import { canonicalJSON, type ConfigValue } from './spec.js';
 import { readMeta, readRecords, readRunsLog, type RunLine } from './store.js';
@@ -184,26 +185,25 @@ export function bandFigureSpec(report: Pick<SweepReport, 'varying' | 'groups'>, 
   const yTitle = oneMinusCos ? '1 − cos(W, W*)' : metric;
   const scale = log ? { type: 'log' as const } : { zero: false };
   const by = report.varying.length ? report.varying.join(', ') : 'all runs';
-  const color = { field: 'group', type: 'nominal' as const, title: by };
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${yTitle} over iterations by ${by}: mean ± std over seeds`,
+  // the house theme: series in natural order, told apart by colour and (on the mean line) dash
+  const { color, strokeDash } = seriesEncoding('group', rows.map((r) => r.group), by);
+  const x = { field: 'step', type: 'quantitative' as const, title: STEP_AXIS };
+  return themed({
     data: { values: rows },
     facet: { column: { field: 'stage', type: 'nominal', title: null } },
     spec: {
       width: 260,
       height: 180,
+      encoding: { x, color },
       layer: [
-        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 'step', type: 'quantitative', title: 'step' }, y: { field: 'lo', type: 'quantitative', scale, title: yTitle }, y2: { field: 'hi' }, color } },
-        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative', scale }, color } },
+        { mark: { type: 'area', opacity: 0.25 }, encoding: { y: { field: 'lo', type: 'quantitative', scale, title: yTitle }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { y: { field: 'mean', type: 'quantitative', scale }, strokeDash } },
       ],
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
-    config: { background: 'white' },
-  } as TopLevelSpec;
+  }, `${yTitle} over steps by ${by}`, 'mean ± std over seeds') as TopLevelSpec;
 }
 
-/** The metrics drawn as bands: every metric in the records. */
 export function recordedMetrics(report: SweepReport): string[] {
   const keys = new Set<string>();
   for (const g of report.groups) for (const p of g.series) for (const k of Object.keys(p.metrics)) keys.add(k);

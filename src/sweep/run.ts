@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
-import { writeFilesAtomic } from '../io/files.js';
+import { makeDirectories, writeFilesAtomic } from '../io/files.js';
 import { DEFAULT_FAMILY, loadFamilies } from './families.js';
 import { LOCK_FILE, lockSweepDir, type SweepLock } from './lock.js';
 import type { RunOutcome } from './execute.js';
@@ -214,10 +213,10 @@ export async function runSweep(sweep: SweepFile, opts: SweepRunOptions): Promise
 /** Creates the output directory, or says in one line why it cannot. */
 async function createOutDir(out: string): Promise<void> {
   try {
-    await mkdir(out, { recursive: true });
+    await makeDirectories(out);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOSPC' ? 'no space left on the device' : (e as Error).message;
+    const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOENT' ? 'a parent directory refuses it (no such file or directory)' : code === 'ENOSPC' ? 'no space left on the device' : (e as Error).message;
     throw new NtpError('io', `cannot create the output directory ${JSON.stringify(out)}: ${why}`);
   }
 }

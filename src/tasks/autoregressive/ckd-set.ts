@@ -10,6 +10,7 @@ import { instantiate, release, type WasmExports } from '../../engine/wasm.js';
 import { NtpError } from '../../errors.js';
 import type { Sequences } from './data.js';
 import { checkKernelInputs, ckdPredictions, type CkdOptions } from './references.js';
+import { refuseTooLarge } from '../../engine/limits.js';
 
 interface CkdExports extends WasmExports {
   ckdSet(u: number, x: number, count: number, stride: number, d: number, T: number, kernel: number, depth: number, eta: number, scratch: number): void;
@@ -34,7 +35,7 @@ export async function ckdPredictionsSet(data: Sequences, T: number, opts: CkdOpt
   const inBytes = S * L * d * 8;
   const outBytes = S * T * d * 8;
   const scratchBytes = 8 * (2 * T * T + T + 3 * T * d) + 64;
-  if (inBytes + outBytes + scratchBytes + 3 * 64 > MAX_BYTES) throw new NtpError('too-large', `causal kernel descent over ${S} sequences needs ${((inBytes + outBytes) / 2 ** 30).toFixed(2)} GiB of WebAssembly memory, more than its 4 GiB limit; split the set`);
+  refuseTooLarge(`causal kernel descent over ${S} sequences`, inBytes + outBytes + scratchBytes + 3 * 64, `${S} sequences of T = ${T}, d = ${d}; split the set`, MAX_BYTES);
   const ex = (await instantiate()) as CkdExports;
   try {
     ex.layout(0, 0, 0, 0, 0, 0, 0, 1);

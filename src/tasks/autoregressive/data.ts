@@ -6,7 +6,7 @@
  */
 import { createRng, type Rng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
-import { planMemory } from '../../engine/plan.js';
+import { refuseTooLarge } from '../../engine/limits.js';
 import { sequencesBytes } from './limits.js';
 
 /** S sequences of L tokens in R^d, row-major: token i of sequence s at (s·L + i)·d. */
@@ -172,7 +172,7 @@ export function generateSequences(opts: DataOptions = {}): Sequences {
   if (opts.theta !== undefined && !Number.isFinite(opts.theta)) throw new NtpError('invalid-option', `option theta must be a finite number (got ${opts.theta})`);
   const start = opts.start ?? 'sphere';
   if (!['sphere', 'ones', 'e1'].includes(start)) throw new NtpError('invalid-option', `option start must be sphere, ones or e1 (got ${JSON.stringify(start)})`);
-  planMemory({ name: 'autoregressive sequences', bytes: sequencesBytes(d, T, S), work: `${S} sequences of ${T + 1} tokens, d = ${d}` });
+  refuseTooLarge('autoregressive sequences', sequencesBytes(d, T, S), `${S} sequences of ${T + 1} tokens, d = ${d}`);
   const rng = createRng(opts.seed ?? 0);
   const L = T + 1;
   const x = new Float64Array(S * L * d);

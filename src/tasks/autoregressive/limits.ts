@@ -1,9 +1,8 @@
 /**
  * Planned memory of the autoregressive family's runs, from their options alone (docs/theory/autoregressive.md):
- * each entry point passes these to planMemory before it generates a sequence or lays out a model.
+ * each entry point passes these to refuseTooLarge before it generates a sequence or lays out a model.
  */
-import { planMemory } from '../../engine/plan.js';
-import type { AutoregressiveTrainConfig } from './train.js';
+import { refuseTooLarge } from '../../engine/limits.js';
 
 const F64 = 8;
 
@@ -57,15 +56,15 @@ export function trainBytes(c: { d: number; length: number; layers: number; heads
 
 /** Refuses a reference run past the memory budget (NtpError 'too-large', naming the sizes). */
 export function planReference(z: ReferenceSizes, name = 'autoregressive reference'): void {
-  planMemory({ name, bytes: referenceBytes(z), work: `d = ${z.d}, T = ${z.length}, ${z.sequences} sequences, ${z.method ?? 'ckd'}${(z.method ?? 'ckd') === 'ckd' && z.depth !== undefined && Number.isFinite(z.depth) ? ` depth ${z.depth}` : ''}` });
+  refuseTooLarge(name, referenceBytes(z), `d = ${z.d}, T = ${z.length}, ${z.sequences} sequences, ${z.method ?? 'ckd'}${(z.method ?? 'ckd') === 'ckd' && z.depth !== undefined && Number.isFinite(z.depth) ? ` depth ${z.depth}` : ''}`);
 }
 
 /** Refuses a training run past the memory budget (NtpError 'too-large', naming the sizes). */
 export function planTrain(c: Parameters<typeof trainBytes>[0], name = 'autoregressive train'): void {
-  planMemory({ name, bytes: trainBytes(c), work: `d = ${c.d}, T = ${c.length}, layers = ${c.layers}, heads = ${c.heads}, ${c.trainSequences} train + ${c.testSequences} test sequences` });
+  refuseTooLarge(name, trainBytes(c), `d = ${c.d}, T = ${c.length}, layers = ${c.layers}, heads = ${c.heads}, ${c.trainSequences} train + ${c.testSequences} test sequences`);
 }
 
-/** Sizes of a training run (a resolved {@link AutoregressiveTrainConfig} has them all). */
+/** Sizes of a training run (a resolved AutoregressiveTrainConfig has them all). */
 export type TrainSizes = Parameters<typeof trainBytes>[0];
 
 /** The planned bytes of a run of this family, for an options schema: `reference` sizes or `train` sizes. */

@@ -23,8 +23,8 @@ export const TRAIN_OPTIONS_SCHEMA = {
   process: processOption(),
   d: opt.int('token dimension (2 for rotation)', { default: { compute: (o) => (o.process === 'rotation' ? 2 : 3), text: '3 (2 for rotation)' }, min: 1, max: MAX_DIM }),
   length: opt.int('positions T (each sequence holds T + 1 tokens)', { default: 20, min: 1, max: MAX_LENGTH, placeholder: 'T' }),
-  period: opt.int('period p of periodic sequences', { default: 3, min: 1, max: MAX_LENGTH, placeholder: 'P' }),
-  theta: opt.number('rotation angle θ (rotation only; absent: uniform per sequence)', { optional: true }),
+  period: opt.int('period p of periodic sequences', { default: 3, min: 1, max: MAX_LENGTH, placeholder: 'P', only: { process: ['periodic'] } }),
+  theta: opt.number('rotation angle θ (absent: uniform per sequence)', { optional: true, only: { process: ['rotation'] } }),
   layers: opt.int('layers n', { default: 2, min: 1, max: 64 }),
   heads: opt.int('heads per layer', { default: 2, min: 1, max: 64 }),
   attention: opt.choice(['linear', 'exp', 'softmax'] as const, 'attention nonlinearity', { default: 'linear' }),
@@ -56,7 +56,6 @@ function bad(msg: string): never {
 export function checkTrain(o: ResolvedTrainOptions, nameOf: NameOf = (k) => k): void {
   if (o.batch > o.trainSequences) bad(`option ${nameOf('batch')} (${o.batch}) must be <= ${nameOf('trainSequences')} (${o.trainSequences})`);
   if (o.process === 'rotation' && o.d !== 2) bad(`option ${nameOf('d')} must be 2 for ${nameOf('process')} rotation (got ${o.d})`);
-  if (o.theta !== undefined && o.process !== 'rotation') bad(`option ${nameOf('theta')} applies to ${nameOf('process')} rotation only`);
 }
 
 /**
@@ -78,17 +77,17 @@ export const REFERENCE_OPTIONS = {
   process: processOption(),
   d: opt.int('token dimension (2 for rotation)', { default: { compute: (o) => (o.process === 'rotation' ? 2 : 5), text: '5 (2 for rotation)' }, min: 1, max: MAX_DIM }),
   length: opt.int('positions T', { default: 50, min: 1, max: MAX_LENGTH, placeholder: 'T' }),
-  period: opt.int('period p of periodic sequences', { default: 3, min: 1, max: MAX_LENGTH, placeholder: 'P' }),
-  theta: opt.number('rotation angle θ (rotation only; absent: uniform per sequence)', { optional: true }),
+  period: opt.int('period p of periodic sequences', { default: 3, min: 1, max: MAX_LENGTH, placeholder: 'P', only: { process: ['periodic'] } }),
+  theta: opt.number('rotation angle θ (absent: uniform per sequence)', { optional: true, only: { process: ['rotation'] } }),
   sequences: opt.int('sequences', { default: { compute: (o) => (o.process === 'rotation' && o.theta !== undefined ? 1 : 256), text: '256 (1 for a rotation with --theta)' }, min: 1, max: MAX_SEQUENCES, placeholder: 'S' }),
   start: opt.choice(['sphere', 'ones', 'e1'] as const, 'the first token x_1', { default: { compute: (o) => (o.process === 'rotation' ? 'e1' : 'sphere'), text: 'sphere (e1 for rotation)' } }),
   method: opt.choice(['ckd', 'ls', 'transformer'] as const, 'the predictor', {
     default: 'ckd',
     choiceDocs: { ckd: 'causal kernel descent', ls: 'in-context least squares', transformer: 'CKD computed by its transformer realisation (2 heads, tied weights; needs --depth)' },
   }),
-  kernel: opt.choice(['linear', 'exp'] as const, 'the kernel of CKD', { default: 'linear' }),
-  depth: opt.int('CKD depth n (absent: the Kaczmarz limit n = ∞)', { min: 1, max: MAX_LENGTH, optional: true }),
-  eta: etaOption(1, 'CKD step η'),
+  kernel: opt.choice(['linear', 'exp'] as const, 'the kernel of CKD', { default: 'linear', only: { method: ['ckd', 'transformer'] } }),
+  depth: opt.int('CKD depth n (absent: the Kaczmarz limit n = ∞)', { min: 1, max: MAX_LENGTH, optional: true, only: { method: ['ckd', 'transformer'] } }),
+  eta: { ...etaOption(1, 'CKD step η'), only: { method: ['ckd', 'transformer'] } },
   seed: seedOption(0),
 };
 export type ReferenceSchema = typeof REFERENCE_OPTIONS;
@@ -98,7 +97,6 @@ export type ResolvedReferenceOptions = ResolvedOf<ReferenceSchema>;
 /** Checks between the options of `reference`. */
 export function checkReference(o: ResolvedReferenceOptions, nameOf: NameOf = (k) => k): void {
   if (o.process === 'rotation' && o.d !== 2) bad(`option ${nameOf('d')} must be 2 for ${nameOf('process')} rotation (got ${o.d})`);
-  if (o.theta !== undefined && o.process !== 'rotation') bad(`option ${nameOf('theta')} applies to ${nameOf('process')} rotation only`);
   if (o.method === 'transformer' && o.depth === undefined) bad(`option ${nameOf('method')} transformer needs a finite ${nameOf('depth')}`);
 }
 

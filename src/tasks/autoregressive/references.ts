@@ -7,7 +7,7 @@
  * magnitude (docs/theory/autoregressive.md#experiments, E-C2).
  */
 import { NtpError } from '../../errors.js';
-import { planMemory } from '../../engine/plan.js';
+import { refuseTooLarge } from '../../engine/limits.js';
 import { predictorBytes } from './limits.js';
 
 /** The kernel k of causal kernel descent: ⟨a, b⟩ or exp⟨a, b⟩. */
@@ -77,7 +77,7 @@ export function ckdPredictions(x: Float64Array, d: number, T: number, opts: CkdO
   const k = kernelFn(kernel);
   checkKernelInputs(x, d, T, kernel);
   if (n === Infinity) return kaczmarzPredictions(x, d, T, kernel);
-  planMemory({ name: 'causal kernel descent', bytes: predictorBytes(d, T, 'ckd', n), work: `two T×T kernel matrices, T = ${T}` });
+  refuseTooLarge('causal kernel descent', predictorBytes(d, T, 'ckd', n), `two T×T kernel matrices, T = ${T}`);
   // position p (0-based, t = p + 1) holds the pair (x[p−1], x[p]) for p ≥ 1
   const Kq = new Float64Array(T * T); // Kq[p, j] = k(x[j−1], x[p]), 1 ≤ j ≤ p
   const Kr = new Float64Array(T * T); // Kr[p, j] = k(x[j−1], x[p−1])
@@ -195,7 +195,7 @@ export const LS_RANK_TOL = 1e-12;
  */
 export function leastSquaresPredictions(x: Float64Array, d: number, T: number): Float64Array {
   checkShape(x, d, T);
-  planMemory({ name: 'in-context least squares', bytes: predictorBytes(d, T, 'ls'), work: `four d×d matrices, d = ${d}` });
+  refuseTooLarge('in-context least squares', predictorBytes(d, T, 'ls'), `four d×d matrices, d = ${d}`);
   for (let i = 0; i < T * d; i++) if (!Number.isFinite(x[i])) throw new NtpError('invalid-data', `sequence, token ${Math.floor(i / d) + 1} is not finite`);
   const u = new Float64Array(T * d);
   const M = new Float64Array(d * d);

@@ -5,7 +5,7 @@
 import { NtpError } from '../../errors.js';
 import type { Dataset } from '../../dataset/types.js';
 import { modelBytes } from '../../engine/limits.js';
-import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption, workersOption } from '../../family/common-options.js';
+import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption, threadsOption, workersOption } from '../../family/common-options.js';
 import type { Plan } from '../../family/definition.js';
 import { numberBytes } from '../../family/limits.js';
 import { omitOptions, opt, withDefaults, type NameOf, type OptionsOf, type ResolvedOf } from '../../family/schema.js';
@@ -33,6 +33,7 @@ export const CYCLIC_TRAIN_OPTIONS = {
   every: everyOption(100),
   precision: precisionOption(),
   backend: backendOption(),
+  threads: threadsOption(),
 };
 
 /** Options of one run on a dataset drawn from Li et al.'s generator (a sweep's run, a dataset of the global experiment). */
@@ -106,7 +107,8 @@ export interface CyclicSizes {
 
 /**
  * The memory of one run from its sizes: the head's buffers (scores K and ∇K, |V|×|V|; W and its
- * gradient and orbit copies, d×d), or Algorithm 1's model for ce-frozen, plus the f64 references
+ * gradient and orbit copies, d×d; with an embedding E and the products' scratch, d×|V|, on both
+ * sides of the WebAssembly boundary), or Algorithm 1's model for ce-frozen, plus the f64 references
  * and metrics (the graph-SVM's K and W, W_fin's K and W, the token Gram, one record's K and
  * S_fin coefficients: five |V|×|V| and eight d×d).
  */
@@ -116,7 +118,7 @@ export function planBytes(z: CyclicSizes, head: string, precision: 'f64' | 'f32'
   const dd = d * d;
   const model = head === 'ce-frozen'
     ? modelBytes({ V, d, N: z.N, totalTokens: z.tokens, C: V, maxLength: z.maxLength, precision, oneHot: z.oneHot }) + numberBytes(VV)
-    : numberBytes(2 * VV + 4 * dd + z.tokens + z.maxLength + 2 * V, precision) + 4 * (2 * z.N + z.tokens) + (z.oneHot ? 0 : numberBytes(d * V));
+    : numberBytes(2 * VV + 4 * dd + z.tokens + z.maxLength + 2 * V, precision) + 4 * (2 * z.N + z.tokens) + (z.oneHot ? 0 : numberBytes(2 * d * V) + numberBytes(2 * d * V + 2 * dd, precision));
   const references = numberBytes(5 * VV + 8 * dd + (z.oneHot ? 0 : 3 * d * V));
   return model + references;
 }

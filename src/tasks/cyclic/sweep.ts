@@ -37,7 +37,7 @@ export function resolveRun(config: unknown, fn = 'the cyclic family'): ResolvedC
 
 /** Runs one resolved config; `every` is the record interval. */
 export async function runGenerated(o: ResolvedCyclicRun, every: number): Promise<RunResult> {
-  const r = await runCyclicTrain(datasetOf(o), { head: o.head, optimizer: o.optimizer, eta: o.eta, steps: o.steps, init: o.init, t0: o.t0, eta0: o.eta0, seed: o.seed, every, precision: o.precision, backend: o.backend });
+  const r = await runCyclicTrain(datasetOf(o), { head: o.head, optimizer: o.optimizer, eta: o.eta, steps: o.steps, init: o.init, t0: o.t0, eta0: o.eta0, seed: o.seed, every, precision: o.precision, backend: o.backend, threads: o.threads ?? 1 });
   const records: RunRecord[] = r.records.map((x) => ({ ...x }));
   const { step: _s, ...final } = records[records.length - 1];
   return {

@@ -10,7 +10,8 @@ import type { Dataset } from '../../dataset/types.js';
 import { checkDatasetArgument } from '../../dataset/validate.js';
 import { createEngineModel } from '../../engine/create.js';
 import { makeEmbedding, type Embedding } from '../../engine/embedding.js';
-import { createHeadModel, packHeadData } from './kernels/model.js';
+import { createHeadModel, headDefaultThreads, packHeadData } from './kernels/model.js';
+import { availableCores, defaultThreads } from '../../engine/threads.js';
 import { packDataset } from '../../engine/packed.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
@@ -114,8 +115,13 @@ export async function runCyclicTrain(ds: Dataset, o: ResolvedCyclicTrain, onReco
   let getW: () => Float64Array;
   let step: (k: number) => { status: string; steps: number };
   let dispose = () => {};
+  // the default: one thread unless a step has the work to pay for more (the core's rule for its pass, the heads' own)
+  const cores = o.threads === undefined && o.backend === 'wasm' ? await availableCores() : 1;
+  let threadNote: string | null = null;
   if (o.head === 'ce-frozen') {
-    const model = await createEngineModel(packDataset(ds, analysis.collocation), { backend: o.backend, precision: o.precision, embedding: emb });
+    const packed = packDataset(ds, analysis.collocation);
+    const model = await createEngineModel(packed, { backend: o.backend, precision: o.precision, embedding: emb, threads: o.threads ?? defaultThreads(packed, cores) });
+    threadNote = model.threadNote ?? null;
     dispose = () => model.dispose();
     const s1 = model.stage1(t0, eta0, true); // stage 1 is Algorithm 1 whatever the stage-2 optimizer
     if (s1.status === 'diverged' || s1.status === 'overflow') throw new NtpError('diverged', `stage 1 ${s1.status} at step ${s1.steps}`);
@@ -158,7 +164,10 @@ export async function runCyclicTrain(ds: Dataset, o: ResolvedCyclicTrain, onReco
       return { status: 'running', steps: k };
     };
   } else {
-    const model = await createHeadModel(o.head, packHeadData(data.V, data.contexts, data.targets, data.weights), { backend: o.backend, precision: o.precision, E: data.E, d });
+    const hd = packHeadData(data.V, data.contexts, data.targets, data.weights);
+    const model = await createHeadModel(o.head, hd, { backend: o.backend, precision: o.precision, E: data.E, d, threads: o.threads ?? headDefaultThreads(o.head, hd, cores) });
+    threadNote = model.threadNote;
+    dispose = () => model.dispose();
     out = o.head === 'selection' ? { kind: 'selection' } : genOutput(data);
     fin = o.head === 'selection' ? finitePart(data) : finitePart({ ...data, labels: data.targets }, { head: 'ce-frozen', M: (out as { M: Float64Array }).M });
     model.setW(W0);
@@ -190,7 +199,7 @@ export async function runCyclicTrain(ds: Dataset, o: ResolvedCyclicTrain, onReco
       record(t);
     }
     if (status !== 'running' && records[records.length - 1].step !== t) record(t);
-    const warnings: string[] = [];
+    const warnings: string[] = threadNote ? [threadNote] : [];
     if (status === 'period-2') {
       warnings.push(`NGD entered an exact period-2 orbit at step ${t} (‖W_{t+2} − W_t‖ ≤ 1e-12‖W_t‖): W alternates between two points, so the run stopped there as converged; a smaller --eta shrinks the orbit`);
     }

@@ -7,8 +7,9 @@ import { NtpError } from '../../errors.js';
 import type { RunResult } from '../family.js';
 import { bandOf, worstStatus, type Band, type ExperimentResult, type RunStatus, type SummaryRow } from '../../family/result.js';
 import { resolveOptions } from '../../family/schema.js';
+import { checkPlan } from '../../family/limits.js';
 import { inThisThread, type RunMany } from '../run-many.js';
-import { LOCAL_OPTIONS, MAX_SEED, RANK_OPTIONS, checkLocalRun, rankSizes, type LocalExperimentOptions, type RankExperimentOptions, type ResolvedLocalExperiment, type ResolvedLocalRun, type ResolvedRankExperiment } from './options.js';
+import { LOCAL_OPTIONS, MAX_SEED, RANK_OPTIONS, checkLocalRun, planLocal, planRank, rankSizes, type LocalExperimentOptions, type RankExperimentOptions, type ResolvedLocalExperiment, type ResolvedLocalRun, type ResolvedRankExperiment } from './options.js';
 import { factorizedFamily } from './sweep.js';
 import { factorizedRankFamily } from './rank-sweep.js';
 
@@ -61,6 +62,7 @@ export function checkSeeds(o: { seed: number; runs: number }, nameOf = (k: strin
 export async function localConvergenceExperiment(opts: LocalExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<LocalConvergenceExperiment> {
   const o = resolveOptions(LOCAL_OPTIONS, opts, { fn: 'factorized.experiment("local")' });
   checkLocalExperiment(o);
+  checkPlan(planLocal(o), 'factorized.experiment("local")');
   const { runs, every, seed, workers: _workers, ...config } = o;
   const t0 = performance.now();
   const given = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
@@ -170,6 +172,7 @@ export type RankStudy = ExperimentResult<RankStudyData>;
 export async function rankStudy(opts: RankExperimentOptions = {}, hooks: ExperimentHooks = {}): Promise<RankStudy> {
   const o = resolveOptions(RANK_OPTIONS, opts, { fn: 'factorized.experiment("rank")' });
   checkSeeds(o);
+  checkPlan(planRank(o), 'factorized.experiment("rank")');
   // the point n = T = 5 is in both series: one run per instance
   const configs = rankSizes(o).flatMap(({ n, T }) => o.ds.flatMap((d) => Array.from({ length: o.runs }, (_, r) => ({ n, T, d, seed: o.seed + r }))));
   const results = await (hooks.runMany ?? inThisThread(hooks.onProgress))(factorizedRankFamily, configs, 1);

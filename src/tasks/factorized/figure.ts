@@ -28,18 +28,17 @@ function bandRows(e: LocalConvergenceData, series: ReadonlyArray<readonly [strin
 
 function bandPanel(title: string, yTitle: string, rows: BandRow[], yDomain?: [number, number]) {
   const scale = yDomain ? { domain: yDomain, clamp: true } : { zero: false };
+  // an area has no dash: the band takes the series' colour, the mean line its colour and dash
+  const { color, strokeDash } = seriesEncoding('series', rows.map((r) => r.series), null, { natural: false });
   return {
     title,
     width: 300,
     height: 200,
     data: { values: rows },
-    encoding: {
-      x: { field: 'step', type: 'quantitative' as const, title: STEP_AXIS },
-      ...seriesEncoding('series', rows.map((r) => r.series), null, { natural: false }),
-    },
+    encoding: { x: { field: 'step', type: 'quantitative' as const, title: STEP_AXIS }, color },
     layer: [
       { mark: { type: 'area' as const, opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative' as const, title: yTitle, scale }, y2: { field: 'hi' } } },
-      { mark: { type: 'line' as const, strokeWidth: 1.6 }, encoding: { y: { field: 'mean', type: 'quantitative' as const, scale } } },
+      { mark: { type: 'line' as const, strokeWidth: 1.6 }, encoding: { y: { field: 'mean', type: 'quantitative' as const, scale }, strokeDash } },
     ],
   };
 }

@@ -271,7 +271,19 @@ interface FactorExports extends WasmExports {
   factorizedRefresh(K: number, Q: number, m: number): void;
   factorizedRun(k: number, etaOv: number, etaKq: number, normalized: number, joint: number, lambda: number, K: number, Q: number, gK: number, gQ: number, m: number): number;
   factorizedEvaluate(backward: number, joint: number, metrics: number, lambda: number, K: number, Q: number, gK: number, gQ: number, m: number): number;
+  /** the threaded build's (assembly/index-threads.ts): the steps over the model's threaded pass */
+  factorizedRunThreaded?(ctl: number, k: number, etaOv: number, etaKq: number, normalized: number, joint: number, lambda: number, K: number, Q: number, gK: number, gQ: number, m: number): number;
 }
+
+/** What a model on several threads (src/engine/wasm-threads.ts ThreadedWasmModel) lends the factor steps. */
+interface ThreadedPass {
+  readonly threads: number;
+  readonly ctl: number;
+  prepareJoint(): void;
+}
+
+/** Step-loop status of a failed worker (assembly/parallel-train.ts THREAD_FAILED). */
+const THREAD_FAILED = 4;
 
 function wasmFactorKernels(model: WasmModel, inner: ModelInternals, d: number, m: number, lambda: number): FactorKernels {
   const ex = model.exports as FactorExports;
@@ -295,6 +307,9 @@ function wasmFactorKernels(model: WasmModel, inner: ModelInternals, d: number, m
     inner.gWkqT = new R(ex.memory.buffer, ex.ptrGradWkqT(), d * d);
   }
   const view = (p: number): Real => new R(ex.memory.buffer, p, d * m);
+  // a model on several threads: the steps run its threaded pass (the model's own ctl and workers)
+  const lent = model as unknown as Partial<ThreadedPass>;
+  const threaded = (model.threads ?? 1) > 1 && typeof lent.ctl === 'number' && ex.factorizedRunThreaded ? (lent as ThreadedPass) : null;
   return {
     // views are taken after every allocation, so no memory growth can detach them later
     K: view(pK),
@@ -302,7 +317,13 @@ function wasmFactorKernels(model: WasmModel, inner: ModelInternals, d: number, m
     gK: view(pgK),
     gQ: view(pgQ),
     refresh: () => ex.factorizedRefresh(pK, pQ, m),
-    run: (k, etaOv, etaKq, normalized, joint) => ex.factorizedRun(k, etaOv, etaKq, normalized ? 1 : 0, joint ? 1 : 0, lambda, pK, pQ, pgK, pgQ, m),
+    run: (k, etaOv, etaKq, normalized, joint) => {
+      if (threaded === null) return ex.factorizedRun(k, etaOv, etaKq, normalized ? 1 : 0, joint ? 1 : 0, lambda, pK, pQ, pgK, pgQ, m);
+      if (joint) threaded.prepareJoint();
+      const code = ex.factorizedRunThreaded!(threaded.ctl, k, etaOv, etaKq, normalized ? 1 : 0, joint ? 1 : 0, lambda, pK, pQ, pgK, pgQ, m);
+      if (code === THREAD_FAILED) throw new NtpError('thread-failed', 'a training thread failed; the model is unusable (dispose it)');
+      return code;
+    },
     evaluate: (backward, joint) => ex.factorizedEvaluate(backward ? 1 : 0, joint ? 1 : 0, 0, lambda, pK, pQ, pgK, pgQ, m),
     resultLoss: () => ex.resultLoss(),
     resultFirstLoss: () => ex.resultFirstLoss(),

@@ -4,7 +4,7 @@
 import { NtpError } from '../../errors.js';
 import type { Dataset } from '../../dataset/types.js';
 import { datasetSizes, modelBytes } from '../../engine/limits.js';
-import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption, workersOption } from '../../family/common-options.js';
+import { backendOption, etaOption, everyOption, precisionOption, seedOption, stepsOption, threadsOption, workersOption } from '../../family/common-options.js';
 import type { Plan } from '../../family/definition.js';
 import { numberBytes } from '../../family/limits.js';
 import { opt, type NameOf, type OptionsOf, type ResolvedOf } from '../../family/schema.js';
@@ -40,6 +40,7 @@ export const TRAIN_OPTIONS = {
   seed: seedOption(0, 'seed of the factors\' random initialization'),
   precision: precisionOption(),
   backend: backendOption(),
+  threads: threadsOption(),
 };
 
 export type TrainOptionsSchema = typeof TRAIN_OPTIONS;

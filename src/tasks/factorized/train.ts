@@ -8,6 +8,7 @@ import { analyze } from '../../dataset/analyze.js';
 import type { Dataset } from '../../dataset/types.js';
 import { makeEmbedding, type Embedding } from '../../engine/embedding.js';
 import { packDataset } from '../../engine/packed.js';
+import { availableCores, defaultThreads } from '../../engine/threads.js';
 import type { Status } from '../../engine/backend.js';
 import type { RunContext } from '../../family/definition.js';
 import type { RunStatus } from '../../family/result.js';
@@ -143,9 +144,12 @@ export async function trainFactorized(ds: Dataset, o: ResolvedFactorizedTrain, c
   const warn = (w: string) => warnings.push(w);
   if (N.status !== 'certified') warn(`the nuclear-norm SVM stopped after ${N.iterations} iterations with a relative duality gap of ${N.relativeGap.toExponential(2)} (not certified to 1e-9); raise svmIterations`);
 
-  const fm = await createFactorizedModel(packed, { backend: o.backend, precision: o.precision, embedding: emb, m: o.m, init: o.init, initSeed: o.seed, lambda: o.lambda });
+  // the default is the core model's rule: the stage-2 pass the threads split is the core's
+  const threads = o.threads ?? (o.backend === 'wasm' ? defaultThreads(packed, await availableCores()) : 1);
+  const fm = await createFactorizedModel(packed, { backend: o.backend, precision: o.precision, embedding: emb, m: o.m, init: o.init, initSeed: o.seed, lambda: o.lambda, threads });
   try {
     for (const w of fm.warnings) warn(w);
+    if (fm.model.threadNote) warn(fm.model.threadNote);
     const total = o.t0 + o.steps;
     const s1 = fm.model.stage1(o.t0, o.eta0);
     ctx.progress(o.t0, total, s1.loss);

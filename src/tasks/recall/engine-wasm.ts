@@ -5,6 +5,7 @@ const threadsEngine = () => import('../../engine/wasm-threads.js');
 import { NtpError } from '../../errors.js';
 import type { RecallBackend, RecallShape, RecallTensor } from './backend.js';
 import { EVAL_FIELDS } from './kernels/step.js';
+import { refuseTooLarge } from '../../engine/limits.js';
 
 /** The recall kernels of assembly/index.ts. */
 interface RecallExports extends WasmExports {
@@ -54,7 +55,7 @@ export async function createWasmBackend(shape: RecallShape, maxBatch: number, th
   const n2 = 2 * N;
   const perWorker = s * (n2 * n2 + 2 * N * n2) + ex.recallScratchBytes(N, H, f32 ? 1 : 0) + 64;
   const bytes = s * (2 * n2 * n2 + 4 * N * n2) + 4 * (maxBatch * H + 2 * maxBatch) + 8 * maxBatch * EVAL_FIELDS.length + ex.recallScratchBytes(N, H, f32 ? 1 : 0) + (threads - 1) * perWorker;
-  if (bytes > 2 ** 31) throw new NtpError('too-large', `the recall model needs ${(bytes / 2 ** 20).toFixed(0)} MiB of WebAssembly memory (N = ${N}, H = ${H}, batch ${maxBatch})`);
+  refuseTooLarge('the recall model', bytes, `N = ${N}, H = ${H}, batch ${maxBatch}, ${threads} thread${threads > 1 ? 's' : ''}`, 2 ** 31);
   if (ex.layout(1, 1, 1, 1, 1, 1, f32 ? 1 : 0, 1) === 0) throw new NtpError('out-of-memory', 'could not lay out WebAssembly memory');
   const take = (n: number): number => {
     const p = ex.scratch(n);

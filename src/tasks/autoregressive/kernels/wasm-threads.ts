@@ -13,6 +13,7 @@ import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 const threadsEngine = () => import('../../../engine/wasm-threads.js');
 import { ArenaPlan, type CausalKernels, type CausalLayout } from './kernels.js';
 import { layoutFields, LAY_FIELDS, type CausalExports } from './wasm.js';
+import { refuseTooLarge } from '../../../engine/limits.js';
 
 interface ThreadedCausalExports extends CausalExports {
   causalGradientThreaded(f32: number, ctl: number): number;
@@ -67,7 +68,7 @@ export async function createThreadedCausalKernels(precision: Precision, elements
   const layouts = [layout];
   for (let j = 1; j < threads; j++) layouts.push(workerLayout(layout, plan, nParams));
   const bytes = plan.size * s + 64;
-  if (bytes > MAX_BYTES) throw new NtpError('too-large', `the causal transformer on ${threads} threads needs ${(bytes / 2 ** 30).toFixed(2)} GiB of WebAssembly memory, more than its 4 GiB limit`);
+  refuseTooLarge(`the causal transformer on ${threads} threads`, bytes, `${plan.size} numbers, ${precision}`, MAX_BYTES);
   ex.layout(0, 0, 0, 0, 0, 0, f, 1);
   const ctl = ex.scratch(C_DESC + threads * C_DESC_BYTES);
   const lays = ex.scratch(4 * LAY_FIELDS * threads);

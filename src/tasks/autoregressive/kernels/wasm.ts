@@ -7,6 +7,7 @@ import { NtpError } from '../../../errors.js';
 import type { Precision } from '../../../engine/backend.js';
 import { instantiate, type WasmExports } from '../../../engine/wasm.js';
 import { KIND_CODE, type CausalKernels, type CausalLayout } from './kernels.js';
+import { refuseTooLarge } from '../../../engine/limits.js';
 
 /** The module's autoregressive exports (assembly/index.ts). */
 export interface CausalExports extends WasmExports {
@@ -34,7 +35,7 @@ export async function createWasmCausalKernels(precision: Precision, elements: nu
   const ex = (await instantiate()) as CausalExports;
   const s = precision === 'f32' ? 4 : 8;
   const bytes = elements * s + 64;
-  if (bytes > MAX_BYTES) throw new NtpError('too-large', `the causal transformer needs ${(bytes / 2 ** 30).toFixed(2)} GiB of WebAssembly memory, more than its 4 GiB limit`);
+  refuseTooLarge('the causal transformer', bytes, `${elements} numbers, ${precision}`, MAX_BYTES);
   // an empty model layout puts the allocator past the module's static data; the arena follows
   ex.layout(0, 0, 0, 0, 0, 0, precision === 'f32' ? 1 : 0, 1);
   const lay = ex.scratch(4 * LAY_FIELDS);

@@ -28,6 +28,11 @@ export interface HeadBuffers {
   dphi: HeadReal;
   z: HeadReal;
   p: HeadReal;
+  /** W and ∇W (d×d), where the kernel's embedding products read and write them (WebAssembly with an embedding) */
+  W?: HeadReal;
+  G?: HeadReal;
+  /** the iterate before last (d×d), where the kernel's update keeps it (WebAssembly) */
+  prev?: HeadReal;
 }
 
 /**
@@ -44,4 +49,21 @@ const expF32 = (x: number): number => (x >= -60 ? Math.exp(x) : 0);
 export interface HeadKernel {
   forward(): number;
   backward(): void;
+  /** K from W (the embedding products, where the backend has them as kernels; else the model's TypeScript) */
+  scores?(): void;
+  /** ∇W from dKt, likewise */
+  weightGradient?(): void;
+  /**
+   * The update of W from ∇W with the orbit test (assembly/cyclic/ngd.ts), where the backend has it
+   * as a kernel (else the model's TypeScript): a STEP_* code; the gradient norm in `stepNorm()`.
+   */
+  ngdStep?(eta: number, normalized: boolean, hasPrev: boolean): number;
+  stepNorm?(): number;
+  /** threads the passes run on (1 if absent) */
+  threads?: number;
+  /** ends the threads, if any */
+  dispose?(): void;
 }
+
+/** Codes of `ngdStep` (assembly/cyclic/ngd.ts STEP_*). */
+export const STEP = { RUNNING: 0, ZERO_GRADIENT: 1, DIVERGED: 2, PERIOD_2: 3, FIXED_POINT: 4 } as const;

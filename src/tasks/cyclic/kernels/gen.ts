@@ -1,19 +1,33 @@
 import { headExp, type HeadBuffers } from './buffers.js';
 import { contextSoftmax } from './context-softmax.js';
 
-/** z = attention mass per token of one sample, p_v = exp(z_v − z_o); returns Σ_{v≠o} p_v. */
+/**
+ * z = attention mass per context token of one sample, p_t = exp(z_t − z_o) for each distinct
+ * context token t ≠ o; returns Σ_{v≠o} p_v, the tokens outside the context (z_v = 0) as one term
+ * (|V| − 1 − their count)·e^{−z_o}, as assembly/cyclic/gen.ts does.
+ */
 function massAndRest(b: HeadBuffers, start: number, end: number, o: number): number {
   const { tokens, phi, z, p, V } = b;
   const exp = headExp(b);
-  z.fill(0);
-  for (let l = start; l < end; l++) z[tokens[l]] += phi[l];
-  const zo = z[o];
-  let rest = 0;
-  for (let v = 0; v < V; v++) {
-    p[v] = exp(z[v] - zo);
-    if (v !== o) rest += p[v];
+  for (let l = start; l < end; l++) z[tokens[l]] = 0;
+  let zo = 0;
+  for (let l = start; l < end; l++) {
+    const t = tokens[l];
+    z[t] += phi[l];
+    if (t === o) zo = z[t];
   }
-  return rest;
+  let rest = 0;
+  let seen = 0;
+  for (let l = start; l < end; l++) {
+    const t = tokens[l];
+    // a mass is ≥ 0: −1 marks a token already counted
+    if (t === o || z[t] < 0) continue;
+    p[t] = exp(z[t] - zo);
+    rest += p[t];
+    z[t] = -1;
+    seen++;
+  }
+  return rest + (V - 1 - seen) * exp(-zo);
 }
 
 /** TypeScript twin of assembly/cyclic/gen.ts `genForward`: φ per position, returns Σ_n π_n log1p(Σ_{v≠o} e^{z_v − z_o}). */
