@@ -143,7 +143,7 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
   for (let l = layers - 1; l >= 0; l--) {
     const e = ptr(lay, LAY_E) + (<usize>l) * eSize;
     const qkv = ptr(lay, LAY_QKV) + (<usize>l) * qkvSize;
-    const set = tied ? 0 : (<usize>l);
+    const set: usize = tied ? 0 : <usize>l;
     // the input e^0 is not trained: layer 0 needs no input gradient
     if (l > 0) memory.copy(dPrev, dE, eSize);
     // the loss reads only the u-slot: the top layer's dOut is 0 past its first d columns, so
