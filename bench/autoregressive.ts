@@ -13,6 +13,7 @@ import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
 import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
 import { bestTimes, simdPeak } from './peak.js';
+import { agree, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
 
 export interface AutoregressiveBenchRow {
   size: string;
@@ -29,6 +30,29 @@ export function stepFlops(d: number, T: number, H: number, B: number, layers: nu
   const D = 4 * d;
   const macForward = 3 * H * T * D * D + 2 * H * ((T * (T + 1)) / 2) * D;
   return 2 * 3 * macForward * B * layers;
+}
+
+/**
+ * FLOP the kernels execute in one step (docs/theory/autoregressive.md#compute): the count above
+ * without the exact zeros they skip (layer 0's input gradient, e^0's zero u-slot in layer 0's
+ * projection and weight gradient, and in the top layer every column past the u-slot the loss
+ * reads); causal products over the lower triangle T(T+1)/2.
+ */
+export function executedStepFlops(d: number, T: number, H: number, B: number, layers: number): number {
+  const D = 4 * d;
+  const n3 = 3 * H * D;
+  const tri = (T * (T + 1)) / 2;
+  let mac = 0;
+  for (let l = 0; l < layers; l++) {
+    const top = l === layers - 1;
+    const out = top ? d : D; // columns of v, dOut and the attention output the loss depends on
+    const rows = top ? H * (2 * D + d) : n3; // live rows of W: q, k and v of every head
+    const k0 = l === 0 ? d : 0;
+    const g0 = l === 0 ? d & ~3 : 0;
+    mac += T * (D - k0) * rows + H * tri * (D + out); // forward: projection, scores, A·V
+    mac += H * tri * (2 * out + 2 * D) + rows * (D - g0) * T + (l > 0 ? T * D * rows : 0); // dA, dV, dQ, dK, G, dPrev
+  }
+  return 2 * mac * B;
 }
 
 const SIZES = [
@@ -90,13 +114,20 @@ export interface AutoregressiveTargetRow {
   gflops: number;
   /** gflops over the measured SIMD peak of one thread (× threads) */
   peakFraction: number;
+  /** PyTorch rows: its CPU time over the package's on one thread (how many times faster the package is) */
+  speedup?: number;
+  /** PyTorch rows: largest deviation from the package's loss and gradient (or predictions), relative to their largest value */
+  deviation?: number;
+  /** PyTorch rows: why the row has no time (the check failed or the script did) */
+  error?: string;
 }
 
-/** A build to compare against (another checkout's dist/, e.g. main's): its transformer and its CKD reference. */
+/** A build to compare against (another checkout's dist/, e.g. main's): its transformer, its CKD reference and its CKD set. */
 async function loadCompare(root: string) {
   const t = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/transformer.js`).href)) as { CausalTransformer: typeof CausalTransformer };
   const r = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/references.js`).href)) as { ckdPredictions: typeof ckdPredictions };
-  return { CausalTransformer: t.CausalTransformer, ckdPredictions: r.ckdPredictions };
+  const c = (await import(pathToFileURL(`${root}/dist/src/tasks/autoregressive/ckd-set.js`).href)) as { ckdPredictionsSet: typeof ckdPredictionsSet };
+  return { CausalTransformer: t.CausalTransformer, ckdPredictions: r.ckdPredictions, ckdPredictionsSet: c.ckdPredictionsSet };
 }
 
 /**
@@ -104,20 +135,52 @@ async function loadCompare(root: string) {
  * batched PyTorch), linear, exp and softmax attention, f64 and f32, on 1 and 2 threads; and
  * causal kernel descent at finite depth over 256 sequences, the TS reference against the
  * WebAssembly set. With `compare`, the same rows from another checkout's build (its dist/).
- * PyTorch is not installed here: its rows are not measured.
+ * Where `/usr/bin/python3 -c 'import torch'` works, each one-thread row has a PyTorch row beside
+ * it (bench/pytorch/autoregressive.py, one thread), checked to compute the same loss and
+ * gradient (predictions for CKD) on the same weights and batch before its time is reported.
  */
 export async function autoregressiveTargetBench(quick: boolean, compare?: string): Promise<{ peak: { f64: number; f32: number }; rows: AutoregressiveTargetRow[] }> {
   const d = 5, T = 50, B = 256, layers = 2, heads = 2;
   const peak = await simdPeak();
   console.log(`\nautoregressive step at d = ${d}, T = ${T}, B = ${B}, ${layers} layers, ${heads} heads; SIMD peak of one thread (assembly/peak.ts, CPU time): f64x2 ${peak.f64.toFixed(2)} GFLOP/s, f32x4 ${peak.f32.toFixed(2)} GFLOP/s`);
-  console.log('PyTorch rows: not measured (PyTorch is not installed on this machine)');
+  const torch = torchVersion();
+  const torchInfo = torch ? runTorch('autoregressive.py', ['--mode', 'ckd', '--d', String(d), '--T', String(T), '--B', '1', '--iterations', '1']) : null;
+  console.log(torchInfo ? `PyTorch ${torch} rows: bench/pytorch/autoregressive.py, ${torchInfo.threads} thread, BLAS ${torchInfo.blas.join(', ') || 'none loaded'}; ratio = PyTorch CPU time / the package's` : 'PyTorch rows: not measured (PyTorch is not installed: /usr/bin/python3 -c "import torch" fails)');
   const train = generateSequences({ family: 'haar', d, length: T, sequences: B, seed: 1 });
   const batch = Int32Array.from({ length: B }, (_, i) => i);
-  const gflop = stepFlops(d, T, heads, B, layers) / 1e9;
+  // GFLOP/s of this build's rows on the FLOP its kernels execute; of the compare build's and
+  // PyTorch's on the model's count (what the compare build's kernels execute up to layer 0's input
+  // gradient; PyTorch's dense products execute more)
+  const gflop = executedStepFlops(d, T, heads, B, layers) / 1e9;
+  const nominal = stepFlops(d, T, heads, B, layers) / 1e9;
+  console.log(`FLOP per step: ${(gflop * 1e3).toFixed(1)} MFLOP executed by these kernels, ${(nominal * 1e3).toFixed(1)} MFLOP in the model's count (docs/theory/autoregressive.md#compute); lower bound at the SIMD peak: f64 ${((gflop / peak.f64) * 1e3).toFixed(1)} ms, f32 ${((gflop / peak.f32) * 1e3).toFixed(1)} ms`);
   const rows: AutoregressiveTargetRow[] = [];
   const iterations = quick ? 3 : 10;
   const print = (r: AutoregressiveTargetRow) =>
-    console.log(`${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak`);
+    console.log(
+      r.error
+        ? `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision}  FAILED: ${r.error}`
+        : `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak` +
+            (r.speedup === undefined ? '' : `  package ${r.speedup.toFixed(2)}× faster (CPU), check ${r.deviation!.toExponential(1)}`),
+    );
+  // a PyTorch row beside a package row `ours` (one thread): the check first, then the time
+  const torchRow = (what: string, ours: AutoregressiveTargetRow, args: string[], check: object, expected: Record<string, ArrayLike<number>>): void => {
+    const base = { what, attention: ours.attention, precision: ours.precision, threads: 1, gflop: what.startsWith('CKD') ? ours.gflop : nominal };
+    try {
+      const r = runTorch('autoregressive.py', [...args, '--d', String(d), '--T', String(T), '--B', String(B), '--precision', ours.precision, '--iterations', String(iterations)], check);
+      let deviation = 0;
+      for (const [key, want] of Object.entries(expected)) deviation = Math.max(deviation, agree(`${what} ${ours.attention} ${ours.precision}: ${key}`, want, [r[key]].flat() as number[], CHECK_RTOL[ours.precision]));
+      const gflops = base.gflop / (r.cpuMs / 1e3);
+      const row = { ...base, wallMs: r.wallMs, cpuMs: r.cpuMs, gflops, peakFraction: gflops / peak[ours.precision], speedup: r.cpuMs / ours.cpuMs, deviation };
+      rows.push(row);
+      print(row);
+    } catch (e) {
+      const row = { ...base, wallMs: NaN, cpuMs: NaN, gflops: NaN, peakFraction: NaN, error: (e as Error).message };
+      rows.push(row);
+      print(row);
+      process.exitCode = 1;
+    }
+  };
   const builds: Array<[string, typeof CausalTransformer]> = [['step', CausalTransformer]];
   const other = compare ? await loadCompare(compare) : null;
   if (other) builds.push([`step (${compare})`, other.CausalTransformer]);
@@ -126,12 +189,20 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       for (const precision of ['f64', 'f32'] as const) {
         for (const threads of Model === CausalTransformer ? [1, 2] : [1]) {
           const model = await Model.create({ d, T, layers, heads, attention, precision, train, seed: 1, ...(threads > 1 ? { threads } : {}) });
+          // the package's loss and gradient at the initial weights, for PyTorch's check
+          const withTorch = torch !== null && Model === CausalTransformer && threads === 1;
+          const params = withTorch ? model.getParams() : null;
+          const expected = withTorch ? model.gradient('train', batch) : null;
           const t = await bestTimes(() => model.step(batch, { lr: 1e-4 }), iterations);
           (model as { dispose?: () => void }).dispose?.();
-          const gflops = threads === 1 ? gflop / (t.cpuMs / 1e3) : gflop / (t.wallMs / 1e3);
-          const row = { what, attention, precision, threads, ...t, gflop, gflops, peakFraction: gflops / (threads * peak[precision]) };
+          const g = Model === CausalTransformer ? gflop : nominal;
+          const gflops = threads === 1 ? g / (t.cpuMs / 1e3) : g / (t.wallMs / 1e3);
+          const row = { what, attention, precision, threads, ...t, gflop: g, gflops, peakFraction: gflops / (threads * peak[precision]) };
           rows.push(row);
           print(row);
+          if (params && expected) {
+            torchRow('PyTorch step', row, ['--mode', 'step', '--layers', String(layers), '--heads', String(heads), '--attention', attention, '--lr', '1e-4'], { x: Array.from(train.x), params: Array.from(params) }, { loss: [expected.loss], grad: expected.grad });
+          }
         }
       }
     }
@@ -147,13 +218,19 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
         [`CKD n = ${depth}, TS reference`, one(ckdPredictions)],
         [`CKD n = ${depth}, WASM set`, () => ckdPredictionsSet(train, T, { kernel, depth })],
       ];
-      if (other) runs.push([`CKD n = ${depth} (${compare})`, one(other.ckdPredictions)]);
+      if (other) runs.push([`CKD n = ${depth}, TS ref. (${compare})`, one(other.ckdPredictions)], [`CKD n = ${depth}, WASM set (${compare})`, () => other.ckdPredictionsSet(train, T, { kernel, depth })]);
       for (const [what, fn] of runs) {
         const t = await bestTimes(fn, iterations);
         const g = ckdFlop(depth);
         const row = { what, attention: kernel, precision: 'f64' as Precision, threads: 1, ...t, gflop: g, gflops: g / (t.cpuMs / 1e3), peakFraction: g / (t.cpuMs / 1e3) / peak.f64 };
         rows.push(row);
         print(row);
+        if (torch && what.endsWith('WASM set')) {
+          const u = await ckdPredictionsSet(train, T, { kernel, depth });
+          const flat = new Float64Array(B * T * d);
+          u.forEach((ui, s) => flat.set(ui, s * T * d));
+          torchRow(`CKD n = ${depth}, PyTorch`, row, ['--mode', 'ckd', '--kernel', kernel, '--depth', String(depth)], { x: Array.from(train.x) }, { u: flat });
+        }
       }
     }
   }

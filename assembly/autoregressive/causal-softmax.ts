@@ -23,7 +23,14 @@ export function softmaxAttentionBackward<T>(dA: usize, A: usize, n: i32): void {
     const a = A + o;
     const g = dA + o;
     const r = dot<T>(a, g, t);
-    for (let j = 0; j < t; j++) {
+    const rv = v128.splat<T>(r);
+    const L = 16 / sizeof<T>();
+    let j = 0;
+    for (; j + L <= t; j += L) {
+      const q = (<usize>j) * s;
+      v128.store(g + q, v128.mul<T>(v128.load(a + q), v128.sub<T>(v128.load(g + q), rv)));
+    }
+    for (; j < t; j++) {
       const q = (<usize>j) * s;
       store<T>(g + q, load<T>(a + q) * (load<T>(g + q) - r));
     }

@@ -12,9 +12,9 @@ import { expShift } from '../exp';
   return s;
 }
 
-/** Bytes of scratch ckdSet needs: Kq, Kr (T×T), κ (T), r, s (T×d). */
+/** Bytes of scratch ckdSet needs: Kq, Kr (T×T), κ (T), r, s (T×d), xᵀ (d×T). */
 export function ckdScratchBytes(d: i32, T: i32): usize {
-  return ((<usize>(2 * T * T + T + 2 * T * d)) << 3) + 64;
+  return ((<usize>(2 * T * T + T + 3 * T * d)) << 3) + 64;
 }
 
 /**
@@ -29,27 +29,36 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
   const kappa = Kr + (TT << 3);
   const r = kappa + ((<usize>T) << 3);
   const sv = r + (Td << 3);
+  const xT = sv + (Td << 3); // xT[c, i] = x[i, c]
   const row = (<usize>d) << 3;
+  const col = (<usize>T) << 3;
   for (let i = 0; i < count; i++) {
     const xi = x + (<usize>i) * (<usize>stride) * 8;
     const ui = u + (<usize>i) * (Td << 3);
     memory.fill(Kq, 0, TT << 4);
+    for (let t = 0; t < T; t++) for (let c = 0; c < d; c++) store<f64>(xT + (<usize>c) * col + ((<usize>t) << 3), load<f64>(xi + (<usize>t) * row + ((<usize>c) << 3)));
     for (let p = 1; p < T; p++) {
       const xp = xi + (<usize>p) * row;
       store<f64>(kappa + ((<usize>p) << 3), dot(xp - row, xp - row, d));
       const q = Kq + ((<usize>p) * (<usize>T) << 3);
-      const rr = Kr + ((<usize>p) * (<usize>T) << 3);
-      for (let j = 1; j <= p; j++) {
-        const xj = xi + (<usize>(j - 1)) * row;
-        store<f64>(q + ((<usize>j) << 3), dot(xj, xp, d));
-        store<f64>(rr + ((<usize>j) << 3), dot(xj, xp - row, d));
+      // Kq[p, j] = ⟨x[j−1], x[p]⟩ for two keys j at a time: each lane sums over c in the same order as dot()
+      let j = 1;
+      for (; j + 1 <= p; j += 2) {
+        let acc = f64x2.splat(0);
+        for (let c = 0; c < d; c++) acc = f64x2.add(acc, f64x2.mul(v128.load(xT + (<usize>c) * col + ((<usize>(j - 1)) << 3)), f64x2.splat(load<f64>(xp + ((<usize>c) << 3)))));
+        v128.store(q + ((<usize>j) << 3), acc);
       }
-      if (kernel == 1) {
-        expShift<f64>(q + 8, q + 8, p, 0);
-        expShift<f64>(rr + 8, rr + 8, p, 0);
-      }
+      if (j <= p) store<f64>(q + ((<usize>j) << 3), dot(xi + (<usize>(j - 1)) * row, xp, d));
+      if (kernel == 1) expShift<f64>(q + 8, q + 8, p, 0);
     }
     if (kernel == 1) expShift<f64>(kappa + 8, kappa + 8, T - 1, 0);
+    // Kr[p, j] = k(x[j−1], x[p−1]) is Kq's row p − 1 for j < p (the same dot, the same exp) and
+    // κ[p] on the diagonal: copied, not recomputed
+    for (let p = 1; p < T; p++) {
+      const rr = Kr + ((<usize>p) * (<usize>T) << 3);
+      memory.copy(rr + 8, Kq + ((<usize>(p - 1)) * (<usize>T) << 3) + 8, (<usize>(p - 1)) << 3);
+      store<f64>(rr + ((<usize>p) << 3), load<f64>(kappa + ((<usize>p) << 3)));
+    }
     memory.fill(ui, 0, Td << 3);
     memory.fill(r, 0, row);
     memory.copy(r + row, xi + row, (Td << 3) - row);
@@ -67,23 +76,50 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
         const rp = r + (<usize>p) * row;
         const q = Kq + ((<usize>p) * (<usize>T) << 3);
         const rr = Kr + ((<usize>p) * (<usize>T) << 3);
-        for (let j = 1; j <= p; j++) {
-          const a = f64x2.splat(load<f64>(q + ((<usize>j) << 3)));
-          const b = f64x2.splat(load<f64>(rr + ((<usize>j) << 3)));
-          const sj = sv + (<usize>j) * row;
-          let c = 0;
-          for (; c + 2 <= d; c += 2) {
-            const o = (<usize>c) << 3;
-            const s2 = v128.load(sj + o);
-            v128.store(up + o, f64x2.add(v128.load(up + o), f64x2.mul(a, s2)));
-            v128.store(rp + o, f64x2.sub(v128.load(rp + o), f64x2.mul(b, s2)));
+        // u_p and r_p stay in registers over the keys j, four columns at a time: the same
+        // additions in the same order as the reference, one load and one store per column
+        let c = 0;
+        for (; c + 4 <= d; c += 4) {
+          const o = (<usize>c) << 3;
+          let u0 = v128.load(up + o), u1 = v128.load(up + o, 16);
+          let r0 = v128.load(rp + o), r1 = v128.load(rp + o, 16);
+          for (let j = 1; j <= p; j++) {
+            const a = f64x2.splat(load<f64>(q + ((<usize>j) << 3)));
+            const b = f64x2.splat(load<f64>(rr + ((<usize>j) << 3)));
+            const sj = sv + (<usize>j) * row + o;
+            const s0 = v128.load(sj), s1 = v128.load(sj, 16);
+            u0 = f64x2.add(u0, f64x2.mul(a, s0));
+            u1 = f64x2.add(u1, f64x2.mul(a, s1));
+            r0 = f64x2.sub(r0, f64x2.mul(b, s0));
+            r1 = f64x2.sub(r1, f64x2.mul(b, s1));
           }
-          for (; c < d; c++) {
-            const o = (<usize>c) << 3;
-            const s1 = load<f64>(sj + o);
-            store<f64>(up + o, load<f64>(up + o) + f64x2.extract_lane(a, 0) * s1);
-            store<f64>(rp + o, load<f64>(rp + o) - f64x2.extract_lane(b, 0) * s1);
+          v128.store(up + o, u0); v128.store(up + o, u1, 16);
+          v128.store(rp + o, r0); v128.store(rp + o, r1, 16);
+        }
+        if (c + 2 <= d) {
+          const o = (<usize>c) << 3;
+          let u0 = v128.load(up + o);
+          let r0 = v128.load(rp + o);
+          for (let j = 1; j <= p; j++) {
+            const s0 = v128.load(sv + (<usize>j) * row + o);
+            u0 = f64x2.add(u0, f64x2.mul(f64x2.splat(load<f64>(q + ((<usize>j) << 3))), s0));
+            r0 = f64x2.sub(r0, f64x2.mul(f64x2.splat(load<f64>(rr + ((<usize>j) << 3))), s0));
           }
+          v128.store(up + o, u0);
+          v128.store(rp + o, r0);
+          c += 2;
+        }
+        if (c < d) {
+          const o = (<usize>c) << 3;
+          let u0 = load<f64>(up + o);
+          let r0 = load<f64>(rp + o);
+          for (let j = 1; j <= p; j++) {
+            const s1 = load<f64>(sv + (<usize>j) * row + o);
+            u0 += load<f64>(q + ((<usize>j) << 3)) * s1;
+            r0 -= load<f64>(rr + ((<usize>j) << 3)) * s1;
+          }
+          store<f64>(up + o, u0);
+          store<f64>(rp + o, r0);
         }
       }
     }

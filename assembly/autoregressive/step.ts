@@ -76,7 +76,10 @@ function maskScores<T>(S: usize, T: i32): void {
   }
 }
 
-/** The forward pass of the sequence at x (T + 1 tokens; the first T are read): fills E, QKV, A. */
+/**
+ * The forward pass of the sequence at x (T + 1 tokens; the first T are read): fills E, QKV, A
+ * (of the top layer: v and e^n in the first d columns, the u-slot the loss reads).
+ */
 export function forwardSequence<T>(lay: usize, x: usize): void {
   const s = <usize>sizeof<T>();
   const kind = field(lay, LAY_KIND);
@@ -96,7 +99,13 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
     const qkv = ptr(lay, LAY_QKV) + (<usize>l) * qkvSize;
     const WT = ptr(lay, LAY_WT) + (tied ? 0 : (<usize>l) * wtSize);
     memory.copy(next, e, eSize);
-    gemm<T>(qkv, n3, e, D, 1, WT, n3, T, n3, D, false, BAND_FULL);
+    // e^0's u-slot (its first d columns) is 0: layer 0's projection starts past it
+    const k0 = l == 0 ? d : 0;
+    // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
+    // (e^n past the u-slot is left as e^{n−1}; nothing reads it)
+    const vOut = l == layers - 1 ? d : D;
+    if (vOut == D) gemm<T>(qkv, n3, e + (<usize>k0) * s, D, 1, WT + (<usize>(k0 * n3)) * s, n3, T, n3, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm<T>(qkv + (<usize>(3 * h * D)) * s, n3, e + (<usize>k0) * s, D, 1, WT + (<usize>(k0 * n3 + 3 * h * D)) * s, n3, T, 2 * D + vOut, D - k0, false, BAND_FULL);
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
       const q = qkv + (<usize>(3 * h * D)) * s;
@@ -106,7 +115,7 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
       maskScores<T>(A, T);
       if (kind == 1) expAttentionForward<T>(A, T);
       else if (kind == 2) softmaxAttentionForward<T>(A, T);
-      gemm<T>(next, D, A, T, 1, q + (<usize>(2 * D)) * s, n3, T, D, T, true, BAND_LOWER_A);
+      gemm<T>(next, D, A, T, 1, q + (<usize>(2 * D)) * s, n3, T, vOut, T, true, BAND_LOWER_A);
     }
   }
 }
@@ -134,20 +143,24 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
   for (let l = layers - 1; l >= 0; l--) {
     const e = ptr(lay, LAY_E) + (<usize>l) * eSize;
     const qkv = ptr(lay, LAY_QKV) + (<usize>l) * qkvSize;
-    const set = tied ? 0 : (<usize>l);
+    const set: usize = tied ? 0 : <usize>l;
     // the input e^0 is not trained: layer 0 needs no input gradient
     if (l > 0) memory.copy(dPrev, dE, eSize);
+    // the loss reads only the u-slot: the top layer's dOut is 0 past its first d columns, so
+    // its dA sums over d of them and its dV has d nonzero columns, the only ones computed and
+    // read (dropped terms are exact zeros)
+    const kOut = l == layers - 1 ? d : D;
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
       const col = (<usize>(3 * h * D)) * s;
       const q = qkv + col, k = q + (<usize>D) * s, v = q + (<usize>(2 * D)) * s;
       const dq = dQKV + col, dk = dq + (<usize>D) * s, dv = dq + (<usize>(2 * D)) * s;
       // dA = dOut·Vᵀ on the valid keys, dV = Aᵀ·dOut
-      transpose<T>(vT, v, n3, T, D);
+      transpose<T>(vT, v, n3, T, kOut);
       memory.fill(dA, 0, aSize);
-      gemm<T>(dA, T, dE, D, 1, vT, T, T, T, D, false, BAND_LOWER_C);
+      gemm<T>(dA, T, dE, D, 1, vT, T, T, T, kOut, false, BAND_LOWER_C);
       maskScores<T>(dA, T);
-      gemm<T>(dv, n3, A, 1, T, dE, D, T, D, T, false, BAND_UPPER_AT);
+      gemm<T>(dv, n3, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
       if (kind == 1) expAttentionBackward<T>(dA, A, T);
       else if (kind == 2) softmaxAttentionBackward<T>(dA, A, T);
       // dQ = dS·K, dK = dSᵀ·Q
@@ -155,8 +168,23 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       gemm<T>(dk, n3, dA, 1, T, q, n3, T, D, T, false, BAND_UPPER_AT);
     }
     // G += dQKVᵀ·e (every head's Q, K, V at once), dPrev += dQKV·W
-    gemm<T>(ptr(lay, LAY_G) + set * wSize, D, dQKV, 1, n3, e, D, n3, D, T, true, BAND_FULL);
-    if (l > 0) gemm<T>(dPrev, D, dQKV, n3, 1, ptr(lay, LAY_P) + set * wSize, D, T, D, n3, true, BAND_FULL);
+    // (layer 0: e^0's zero u-slot adds nothing to its first d columns; the columns skipped stay a
+    // multiple of 4 so that the rest are whole vectors)
+    const g0 = l == 0 ? d & ~3 : 0;
+    const G = ptr(lay, LAY_G) + set * wSize;
+    const W = ptr(lay, LAY_P) + set * wSize;
+    if (kOut == D) {
+      gemm<T>(G + (<usize>g0) * s, D, dQKV, 1, n3, e + (<usize>g0) * s, D, n3, D - g0, T, true, BAND_FULL);
+      if (l > 0) gemm<T>(dPrev, D, dQKV, n3, 1, W, D, T, D, n3, true, BAND_FULL);
+    } else {
+      // top layer: each head's dV is 0 past its first d columns, so per head the products run over
+      // its q, k and the d live v rows (2D + d), accumulating in the same order as one product
+      for (let h = 0; h < H; h++) {
+        const col = 3 * h * D;
+        gemm<T>(G + (<usize>(col * D + g0)) * s, D, dQKV + (<usize>col) * s, 1, n3, e + (<usize>g0) * s, D, 2 * D + kOut, D - g0, T, true, BAND_FULL);
+        if (l > 0) gemm<T>(dPrev, D, dQKV + (<usize>col) * s, n3, 1, W + (<usize>(col * D)) * s, D, T, D, 2 * D + kOut, true, BAND_FULL);
+      }
+    }
     const tmp = dE;
     dE = dPrev;
     dPrev = tmp;

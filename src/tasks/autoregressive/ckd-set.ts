@@ -34,7 +34,7 @@ export async function ckdPredictionsSet(data: Sequences, T: number, opts: CkdOpt
   if (depth === Infinity || opts.backend === 'js') return Array.from({ length: S }, (_, s) => ckdPredictions(seq(s), d, T, { kernel, depth, eta }));
   const inBytes = S * L * d * 8;
   const outBytes = S * T * d * 8;
-  const scratchBytes = 8 * (2 * T * T + T + 2 * T * d) + 64;
+  const scratchBytes = 8 * (2 * T * T + T + 3 * T * d) + 64;
   refuseTooLarge(`causal kernel descent over ${S} sequences`, inBytes + outBytes + scratchBytes + 3 * 64, `${S} sequences of T = ${T}, d = ${d}; split the set`, MAX_BYTES);
   const ex = (await instantiate()) as CkdExports;
   try {

@@ -70,7 +70,12 @@ export function forwardSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: numb
     const qkv = L.QKV + l * T * n3;
     const WT = L.WT + (L.tied ? 0 : l * n3 * D);
     buf.copyWithin(next, e, e + T * D);
-    gemm(buf, qkv, n3, e, D, 1, WT, n3, T, n3, D, false, BAND_FULL);
+    // e^0's u-slot (its first d columns) is 0: layer 0's projection starts past it
+    const k0 = l === 0 ? d : 0;
+    // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
+    const vOut = l === L.layers - 1 ? d : D;
+    if (vOut === D) gemm(buf, qkv, n3, e + k0, D, 1, WT + k0 * n3, n3, T, n3, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm(buf, qkv + 3 * h * D, n3, e + k0, D, 1, WT + k0 * n3 + 3 * h * D, n3, T, 2 * D + vOut, D - k0, false, BAND_FULL);
     for (let h = 0; h < H; h++) {
       const A = L.A + (l * H + h) * T * T;
       const q = qkv + 3 * h * D;
@@ -79,7 +84,7 @@ export function forwardSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: numb
       gemm(buf, A, T, q, n3, 1, L.kT, T, T, T, D, false, BAND_LOWER_C);
       maskScores(buf, A, T);
       sigma.forward(A, T);
-      gemm(buf, next, D, A, T, 1, q + 2 * D, n3, T, D, T, true, BAND_LOWER_A);
+      gemm(buf, next, D, A, T, 1, q + 2 * D, n3, T, vOut, T, true, BAND_LOWER_A);
     }
   }
 }
@@ -98,6 +103,8 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
     const set = L.tied ? 0 : l;
     // the input e^0 is not trained: layer 0 needs no input gradient
     if (l > 0) buf.copyWithin(dPrev, dE, dE + T * D);
+    // the loss reads only the u-slot: the top layer's dOut is 0 past its first d columns
+    const kOut = l === L.layers - 1 ? d : D;
     for (let h = 0; h < H; h++) {
       const A = L.A + (l * H + h) * T * T;
       const q = qkv + 3 * h * D;
@@ -105,19 +112,32 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
       const v = q + 2 * D;
       const dq = L.dQKV + 3 * h * D;
       // dA = dOut·Vᵀ on the valid keys, dV = Aᵀ·dOut
-      transpose(buf, L.vT, v, n3, T, D);
+      transpose(buf, L.vT, v, n3, T, kOut);
       buf.fill(0, L.dA, L.dA + T * T);
-      gemm(buf, L.dA, T, dE, D, 1, L.vT, T, T, T, D, false, BAND_LOWER_C);
+      gemm(buf, L.dA, T, dE, D, 1, L.vT, T, T, T, kOut, false, BAND_LOWER_C);
       maskScores(buf, L.dA, T);
-      gemm(buf, dq + 2 * D, n3, A, 1, T, dE, D, T, D, T, false, BAND_UPPER_AT);
+      gemm(buf, dq + 2 * D, n3, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
       sigma.backward(L.dA, A, T);
       // dQ = dS·K, dK = dSᵀ·Q
       gemm(buf, dq, n3, L.dA, T, 1, k, n3, T, D, T, false, BAND_LOWER_A);
       gemm(buf, dq + D, n3, L.dA, 1, T, q, n3, T, D, T, false, BAND_UPPER_AT);
     }
     // G += dQKVᵀ·e (every head's Q, K, V at once), dPrev += dQKV·W
-    gemm(buf, L.G + set * n3 * D, D, L.dQKV, 1, n3, e, D, n3, D, T, true, BAND_FULL);
-    if (l > 0) gemm(buf, dPrev, D, L.dQKV, n3, 1, L.P + set * n3 * D, D, T, D, n3, true, BAND_FULL);
+    // (layer 0: e^0's zero u-slot adds nothing to its first d columns; a multiple of 4 skipped, as in WASM)
+    const g0 = l === 0 ? d & ~3 : 0;
+    const G = L.G + set * n3 * D;
+    const W = L.P + set * n3 * D;
+    if (kOut === D) {
+      gemm(buf, G + g0, D, L.dQKV, 1, n3, e + g0, D, n3, D - g0, T, true, BAND_FULL);
+      if (l > 0) gemm(buf, dPrev, D, L.dQKV, n3, 1, W, D, T, D, n3, true, BAND_FULL);
+    } else {
+      // top layer: per head over its q, k and the d live v rows, as in WASM
+      for (let h = 0; h < H; h++) {
+        const col = 3 * h * D;
+        gemm(buf, G + col * D + g0, D, L.dQKV + col, 1, n3, e + g0, D, 2 * D + kOut, D - g0, T, true, BAND_FULL);
+        if (l > 0) gemm(buf, dPrev, D, L.dQKV + col, n3, 1, W + col * D, D, T, D, 2 * D + kOut, true, BAND_FULL);
+      }
+    }
     const tmp = dE;
     dE = dPrev;
     dPrev = tmp;

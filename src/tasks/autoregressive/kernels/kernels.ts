@@ -65,7 +65,7 @@ export interface CausalKernels {
   readonly threads: number;
   /** WT ← Wᵀ for every weight set; after every change of P, before the passes */
   prepare(): void;
-  /** forward pass of the sequence at x (T + 1 tokens, the first T read): fills E, QKV, A */
+  /** forward pass of the sequence at x (T + 1 tokens, the first T read): fills E, QKV, A (the top layer's v and e^n only in the u-slot, the first d columns: all the loss reads) */
   forward(x: number): void;
   /** forward and backward of the sequence at x: returns Σ_t ‖u_t − x_{t+1}‖² (float64) and adds scale × its gradient into G */
   gradient(x: number, scale: number): number;
