@@ -7,7 +7,7 @@
  * @module
  */
 import type { Dataset } from '../dataset/types.js';
-import type { MetricValue, RunRecord } from '../tasks/family.js';
+import type { MetricValue, RunRecord } from './sweep-family.js';
 import type { Figure, RunStatus, SummaryRow } from './result.js';
 import type { NameOf, ResolvedOf, Schema } from './schema.js';
 

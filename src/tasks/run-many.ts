@@ -1,4 +1,4 @@
-import type { RunResult, SweepFamily } from './family.js';
+import type { RunResult, SweepFamily } from '../family/sweep-family.js';
 
 /**
  * Runs configs of one family and resolves to their results in the order given. An experiment that

@@ -1,4 +1,4 @@
-import type { SweepFamily } from '../family.js';
+import type { SweepFamily } from '../../family/sweep-family.js';
 import { runLocalConvergence, validateLocalConvergence } from './local-convergence.js';
 import { checkPlan } from '../../family/limits.js';
 import { LOCAL_RUN_OPTIONS, localRunBytes, type LocalRunOptions } from './options.js';
