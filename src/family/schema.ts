@@ -2,7 +2,7 @@
  * Options schemas: each option of a family's command is declared once (type, default, range or
  * choices, unit, one-line doc, CLI flag), and everything else follows from that declaration: the
  * TypeScript types of the API ({@link OptionsOf}, {@link ResolvedOf}), the run-time check
- * ({@link resolveOptions}), the CLI flags and their `--help` text (`./cli.ts`), the sweep
+ * ({@link resolveOptions}), the CLI flags and their `--help` text (`src/cli/family.ts`), the sweep
  * validator and the docs tables ({@link optionsTable}).
  *
  * Hand-written rather than a schema library: the package needs six kinds of option, ranges that
