@@ -12,7 +12,7 @@ import { generateSequences } from '../src/tasks/autoregressive/data.js';
 import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
 import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
-import { bestTimes, simdPeak } from './peak.js';
+import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
 import { agree, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
 
 export interface AutoregressiveBenchRow {
@@ -100,20 +100,10 @@ export async function autoregressiveBench(quick: boolean): Promise<Autoregressiv
 }
 
 /** One row of the section at the size of the PyTorch comparison. */
-export interface AutoregressiveTargetRow {
+export interface AutoregressiveTargetRow extends PeakColumns {
   what: string;
   attention: string;
   precision: Precision;
-  threads: number;
-  /** best wall time of a call */
-  wallMs: number;
-  /** best CPU time of a call (all threads of the process) */
-  cpuMs: number;
-  gflop: number;
-  /** GFLOP/s of the CPU time on one thread, of the wall time on several */
-  gflops: number;
-  /** gflops over the measured SIMD peak of one thread (× threads) */
-  peakFraction: number;
   /** PyTorch rows: its CPU time over the package's on one thread (how many times faster the package is) */
   speedup?: number;
   /** PyTorch rows: largest deviation from the package's loss and gradient (or predictions), relative to their largest value */
@@ -196,8 +186,7 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
           const t = await bestTimes(() => model.step(batch, { lr: 1e-4 }), iterations);
           (model as { dispose?: () => void }).dispose?.();
           const g = Model === CausalTransformer ? gflop : nominal;
-          const gflops = threads === 1 ? g / (t.cpuMs / 1e3) : g / (t.wallMs / 1e3);
-          const row = { what, attention, precision, threads, ...t, gflop: g, gflops, peakFraction: gflops / (threads * peak[precision]) };
+          const row = { what, attention, precision, ...peakColumns(t, g, threads, peak[precision]) };
           rows.push(row);
           print(row);
           if (params && expected) {
@@ -222,7 +211,7 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       for (const [what, fn] of runs) {
         const t = await bestTimes(fn, iterations);
         const g = ckdFlop(depth);
-        const row = { what, attention: kernel, precision: 'f64' as Precision, threads: 1, ...t, gflop: g, gflops: g / (t.cpuMs / 1e3), peakFraction: g / (t.cpuMs / 1e3) / peak.f64 };
+        const row = { what, attention: kernel, precision: 'f64' as Precision, ...peakColumns(t, g, 1, peak.f64) };
         rows.push(row);
         print(row);
         if (torch && what.endsWith('WASM set')) {

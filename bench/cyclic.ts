@@ -10,7 +10,7 @@ import { Bench } from 'tinybench';
 import type { Precision } from '../src/engine/backend.js';
 import { createHeadModel, packHeadData, type HeadData, type HeadModel, type HeadName } from '../src/tasks/cyclic/kernels/model.js';
 import type { HeadKernel } from '../src/tasks/cyclic/kernels/buffers.js';
-import { bestTimes, simdPeak } from './peak.js';
+import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
 import { cyclicData, type CyclicData } from '../src/dataset/cyclic-orders.js';
 import { finitePart } from '../src/tasks/cyclic/finite.js';
 import { generateLiCyclic, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
@@ -100,20 +100,11 @@ export function headProductFlops(V: number, d: number, oneHot: boolean): number 
 }
 
 /** A row of the heads' section: one kernel of a step, or the whole step. */
-export interface HeadBenchRow {
+export interface HeadBenchRow extends PeakColumns {
   what: string;
   head: HeadName;
   size: string;
   precision: Precision;
-  threads: number;
-  /** best wall and CPU time of a call, ms */
-  wallMs: number;
-  cpuMs: number;
-  gflop: number;
-  /** GFLOP/s of the CPU time on one thread, of the wall time on several */
-  gflops: number;
-  /** gflops over the SIMD peak of one thread (× threads) */
-  peakFraction: number;
 }
 
 /**
@@ -150,8 +141,7 @@ export async function cyclicHeadBench(quick: boolean, compare?: string): Promise
   const iterations = quick ? 5 : 20;
   const other = compare ? await loadCompare(compare) : null;
   const add = (r: Omit<HeadBenchRow, 'gflops' | 'peakFraction'>) => {
-    const gflops = r.gflop / ((r.threads === 1 ? r.cpuMs : r.wallMs) / 1e3);
-    const row = { ...r, gflops, peakFraction: gflops / (r.threads * peak[r.precision]) };
+    const row = { ...r, ...peakColumns(r, r.gflop, r.threads, peak[r.precision]) };
     rows.push(row);
     console.log(`${row.head.padEnd(9)} ${row.size.padEnd(36)} ${row.what.padEnd(26)} ${row.precision} ${row.threads} thr  wall ${row.wallMs.toFixed(3).padStart(8)} ms  cpu ${row.cpuMs.toFixed(3).padStart(8)} ms  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * row.peakFraction).toFixed(0).padStart(3)} % of peak`);
   };

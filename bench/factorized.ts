@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Precision } from '../src/engine/backend.js';
 import type { PackedData } from '../src/engine/packed.js';
 import type { WasmExports } from '../src/engine/wasm.js';
-import { bestTimes, simdPeak } from './peak.js';
+import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
 import { analyze } from '../src/dataset/analyze.js';
 import { createFactorizedModel } from '../src/tasks/factorized/model.js';
 import { packDataset } from '../src/engine/packed.js';
@@ -63,16 +63,9 @@ export function factorStepFlops(d: number, m: number): number {
 }
 
 /** One row of the per-kernel section. */
-export interface FactorizedKernelRow {
+export interface FactorizedKernelRow extends PeakColumns {
   what: string;
   precision: Precision;
-  threads: number;
-  wallMs: number;
-  cpuMs: number;
-  gflop: number;
-  /** GFLOP/s of the CPU time on one thread, of the wall time on several */
-  gflops: number;
-  peakFraction: number;
 }
 
 type CreateFactorized = typeof createFactorizedModel;
@@ -93,8 +86,7 @@ export async function factorizedKernelBench(quick: boolean, compare?: string): P
   console.log(`\nfactorized stage-2 step per kernel at M (|V| = d = m = ${d}, one-hot); SIMD peak of one thread (assembly/peak.ts, CPU time): f64x2 ${peak.f64.toFixed(2)}, f32x4 ${peak.f32.toFixed(2)} GFLOP/s; an exponential counts ${EXP_FLOP} FLOP`);
   const rows: FactorizedKernelRow[] = [];
   const add = (r: Omit<FactorizedKernelRow, 'gflops' | 'peakFraction'>) => {
-    const gflops = r.gflop / ((r.threads === 1 ? r.cpuMs : r.wallMs) / 1e3);
-    const row = { ...r, gflops, peakFraction: gflops / (r.threads * peak[r.precision]) };
+    const row = { ...r, ...peakColumns(r, r.gflop, r.threads, peak[r.precision]) };
     rows.push(row);
     console.log(`  ${row.what.padEnd(40)} ${row.precision} ${row.threads} thr  wall ${row.wallMs.toFixed(3).padStart(8)} ms  cpu ${row.cpuMs.toFixed(3).padStart(8)} ms  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * row.peakFraction).toFixed(0).padStart(3)} % of peak`);
   };

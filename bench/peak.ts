@@ -46,3 +46,22 @@ export async function bestTimes(fn: () => unknown, iterations: number): Promise<
   }
   return { wallMs, cpuMs };
 }
+
+/** The columns every family's section prints for a timed kernel or step against the SIMD peak. */
+export interface PeakColumns {
+  threads: number;
+  /** best wall and CPU time of a call (CPU: all threads of the process), ms */
+  wallMs: number;
+  cpuMs: number;
+  gflop: number;
+  /** GFLOP/s of the CPU time on one thread (the machine may be shared), of the wall time on several */
+  gflops: number;
+  /** gflops over `threads` × the measured SIMD peak of one thread */
+  peakFraction: number;
+}
+
+/** The {@link PeakColumns} of a call that did `gflop` GFLOP in times `t` on `threads` threads. */
+export function peakColumns(t: { wallMs: number; cpuMs: number }, gflop: number, threads: number, onePeak: number): PeakColumns {
+  const gflops = gflop / ((threads === 1 ? t.cpuMs : t.wallMs) / 1e3);
+  return { threads, wallMs: t.wallMs, cpuMs: t.cpuMs, gflop, gflops, peakFraction: gflops / (threads * onePeak) };
+}

@@ -11,7 +11,7 @@ import type { RecallAttention, RecallModelKind } from '../src/tasks/recall/confi
 import { RecallGenerator, allocBatch } from '../src/tasks/recall/data.js';
 import { createRecallModel } from '../src/tasks/recall/model.js';
 import { modelLabel, runRecall } from '../src/tasks/recall/run.js';
-import { bestTimes, simdPeak } from './peak.js';
+import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
 import { agree, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
 
 export interface RecallBenchRow {
@@ -73,17 +73,9 @@ export async function benchRecall(quick: boolean) {
 }
 
 /** A step at the paper's size on 1 and 2 threads, against the SIMD peak of one thread. */
-export interface RecallThreadRow {
+export interface RecallThreadRow extends PeakColumns {
   name: string;
   precision: Precision;
-  threads: number;
-  wallMs: number;
-  cpuMs: number;
-  /** approximate FLOP of a step: 2·(10N² + 6H) per sentence (the dense products of the head and the attention sums) */
-  gflop: number;
-  /** GFLOP/s of the CPU time on one thread, of the wall time on two */
-  gflops: number;
-  peakFraction: number;
 }
 
 export async function recallThreadRows(quick: boolean): Promise<RecallThreadRow[]> {
@@ -102,10 +94,9 @@ export async function recallThreadRows(quick: boolean): Promise<RecallThreadRow[
         for (let i = 0; i < 3; i++) m.step(batch, 0.1);
         const t = await bestTimes(() => m.step(batch, 1e-6), quick ? 5 : 30);
         m.dispose();
-        const gflops = threads === 1 ? gflop / (t.cpuMs / 1e3) : gflop / (t.wallMs / 1e3);
-        const row = { name: `step ${modelLabel(model, attention, 1)}`, precision, threads, ...t, gflop, gflops, peakFraction: gflops / (threads * peak[precision]) };
+        const row = { name: `step ${modelLabel(model, attention, 1)}`, precision, ...peakColumns(t, gflop, threads, peak[precision]) };
         rows.push(row);
-        console.log(`${row.name.padEnd(28)} ${precision} ${threads} thr  wall ${t.wallMs.toFixed(2).padStart(8)} ms  cpu ${t.cpuMs.toFixed(2).padStart(8)} ms  ${gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * row.peakFraction).toFixed(0).padStart(3)} % of peak`);
+        console.log(`${row.name.padEnd(28)} ${precision} ${threads} thr  wall ${t.wallMs.toFixed(2).padStart(8)} ms  cpu ${t.cpuMs.toFixed(2).padStart(8)} ms  ${row.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * row.peakFraction).toFixed(0).padStart(3)} % of peak`);
       }
     }
   }

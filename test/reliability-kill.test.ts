@@ -1,7 +1,7 @@
 // Every command that writes, killed with SIGKILL at many instants while it replaces an older
 // output: what is left at the output path is the old output, the new one, or nothing, never a
-// mix; and the next complete run leaves no temporary entry behind. (`ntp train` and `ntp sweep
-// merge` have their own, longer kill tests in reliability-output and sweep-reliability.)
+// mix; and the next complete run leaves no temporary entry behind. (`ntp sweep merge` has its
+// own kill test in sweep-reliability.)
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -35,6 +35,7 @@ interface WriterCase {
 }
 
 const cases: WriterCase[] = [
+  { name: 'ntp train', args: (out, w) => ['train', '--t0', '30', '--t1', '30', '--every', '10', '--seed', w ? '2' : '1', '--out', out] },
   { name: 'ntp recall train', args: (out, w) => ['recall', 'train', '--steps', w ? '60' : '40', '--out', out] },
   { name: 'ntp autoregressive train', args: (out, w) => ['autoregressive', 'train', '--steps', w ? '30' : '20', '--out', out] },
   { name: 'ntp cyclic train', args: (out, w) => ['cyclic', 'train', '--data', join(root, 'cyclic.txt'), '--steps', w ? '60' : '40', '--out', out] },
