@@ -130,6 +130,28 @@ try { await renderFigure2Svg(input); console.log('rendered'); } catch (e) { cons
     expect(cli.out).toContain('figure.vl.json');
   });
 
+  it('without vega: every family command from the tarball writes its results and its figures as .vl.json, exit 0', async () => {
+    await bin('ntp', ['example', 'cyclic-1', '--out', 'cyclic-1.txt']);
+    await bin('ntp', ['generate', '--vocab', '8', '--out', 'd8.txt']);
+    for (const [args, json] of [
+      [['recall', 'train', '--steps', '2'], 'trajectory.json'],
+      [['autoregressive', 'train', '--steps', '2'], 'trajectory.json'],
+      [['autoregressive', 'reference', '--sequences', '4'], 'reference.json'],
+      [['cyclic', 'train', '--data', 'cyclic-1.txt', '--steps', '5'], 'run.json'],
+      [['cyclic', 'experiment', 'global', '--datasets', '2', '--steps', '5', '--workers', '1'], 'global.json'],
+      [['factorized', 'train', '--data', 'd8.txt', '--steps', '5'], 'trajectory.json'],
+      [['factorized', 'experiment', 'local', '--n', '4', '--T', '4', '--steps', '5', '--workers', '1'], 'local.json'],
+    ] as Array<[string[], string]>) {
+      const out = `fam-${args.slice(0, 2).join('-')}`;
+      const cli = await bin('ntp', [...args, '--out', out]);
+      expect({ args, code: cli.code, err: cli.err.replace(/^(warning|note): .*\n/gm, '') }).toEqual({ args, code: 0, err: '' });
+      const written = await readdir(join(project, out));
+      expect(written, args.join(' ')).toContain(json);
+      expect(written.some((f) => f.endsWith('.vl.json')), args.join(' ')).toBe(true);
+      expect(written.some((f) => f.endsWith('.svg')), args.join(' ')).toBe(false);
+    }
+  }, 120_000);
+
   it('with vega and vega-lite installed: the figure subpath renders SVG, type-checks, and the CLI writes figure.svg', async () => {
     await run('npm', ['install', ...npmFlags, 'vega@^6.4.0', 'vega-lite@^6.4.3'], { cwd: project });
     const r = await node(`import { renderFigure2Svg, renderVegaLiteSvg } from 'ntp-dynamics/figure';
