@@ -118,17 +118,20 @@ async function underLimit(kib: number, args: string): Promise<{ code: number; st
 }
 
 describe.runIf(existsSync(cli) && process.platform === 'linux')('the built CLI under ulimit -v', () => {
-  it('train (1 and 2 threads), recall and autoregressive train run at 4 GiB', async () => {
+  it('train, autoregressive train (1 and 2 threads), recall, a 2-worker sweep and a 2-worker cyclic experiment run at 4 GiB', async () => {
     expect((await underLimit(4_000_000, 'example svop --out svop.json')).code).toBe(0);
     for (const args of [
       'train --data svop.json --out t1',
       'train --data svop.json --threads 2 --out t2',
       'recall train --steps 20 --out r1',
       'autoregressive train --steps 5 --out a1',
+      'autoregressive train --steps 5 --threads 2 --out a2',
+      `sweep run ${join(__dirname, 'fixtures', 'sweep-tiny.json')} --workers 2 --out s2`,
+      'cyclic experiment global --datasets 4 --steps 20 --workers 2 --out c2',
     ]) {
       const r = await underLimit(4_000_000, args);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
-      expect(r.stdout).toMatch(/wrote/);
+      expect(r.stdout).toMatch(/wrote|runs recorded/);
     }
   }, 120_000);
 
