@@ -17,8 +17,6 @@ import * as factorizedModel from './tasks/factorized/model.js';
 import * as factorizedExperiments from './tasks/factorized/experiments.js';
 import * as factorizedLocal from './tasks/factorized/local-convergence.js';
 import * as factorizedSweep from './tasks/factorized/sweep.js';
-import { describeValue, objectArg } from './api/arguments.js';
-import { NtpError } from './errors.js';
 
 export type { Dataset, Sample } from './dataset/types.js';
 export { parseDataset, stringifyDataset, datasetToJSON, fromArrays, fromSentences, fromText } from './dataset/format.js';

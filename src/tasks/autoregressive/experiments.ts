@@ -6,7 +6,6 @@
  */
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import { worstStatus, type ExperimentResult as CommonExperimentResult, type RunStatus } from '../../family/result.js';
-import type { BackendName } from '../../engine/backend.js';
 import type { AttentionKind } from './kernels/kernels.js';
 import { generateSequences, iterateLinear, periodicSequence, rotation, type Sequences } from './data.js';
 import { curvesSpec, type Curve } from './figures.js';

@@ -2,10 +2,9 @@
 // `cyclic.train`), Li et al.'s global-convergence experiment (`ntp cyclic experiment global`,
 // `cyclic.experiment('global')`), their options and outputs.
 
-import { NtpError } from '../../errors.js';
-import { defineCommand, defineFamily, type Presentation, type RunContext } from '../../family/definition.js';
+import { defineCommand, defineFamily, type Presentation } from '../../family/definition.js';
 import type { SummaryRow } from '../../family/result.js';
-import { inThisThread, type RunMany } from '../run-many.js';
+import { experimentRunner } from '../run-many.js';
 import { globalConvergence, type GlobalConvergenceResult } from './experiment.js';
 import { runSpec } from './figure.js';
 import { CYCLIC_TRAIN_OPTIONS, GLOBAL_OPTIONS, checkRun, checkTrain, planGlobal, planTrain } from './options.js';
@@ -59,26 +58,6 @@ export const cyclicTrain = defineCommand({
   },
 });
 
-/** Whether worker threads can run the datasets (Node); a browser runs them in this thread. */
-function hasWorkerThreads(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
-}
-
-/** The runner of the datasets' runs: this thread for `workers` 1 (or a browser), else the sweep engine's worker pool. */
-async function runnerFor(workers: number | undefined, ctx: RunContext): Promise<RunMany> {
-  if (workers === 1) return inThisThread(ctx.progress);
-  if (!hasWorkerThreads()) {
-    if (workers !== undefined) throw new NtpError('invalid-option', `option workers (${workers}) needs Node's worker threads; here the runs are made in this thread (workers 1)`);
-    return inThisThread(ctx.progress);
-  }
-  // loaded only here, by a specifier in a variable: browser bundles of the main entry must not reach
-  // the sweep engine (Node built-ins), which a literal import() would pull in (test/bundle.test.ts)
-  const specifier = '../../sweep/results.js';
-  const { sweepRunner } = (await import(/* @vite-ignore */ specifier)) as typeof import('../../sweep/results.js');
-  return sweepRunner({ workers, onProgress: ctx.progress });
-}
-
 function presentGlobal(r: GlobalConvergenceResult): Presentation {
   const c = r.config;
   const band = (k: string) => {
@@ -106,7 +85,7 @@ export const globalExperiment = defineCommand({
   jsonName: 'global',
   check: (o, nameOf) => checkRun(o, nameOf),
   plan: (o) => planGlobal(o),
-  run: async (o, ctx) => globalConvergence(o, await runnerFor(o.workers, ctx)),
+  run: async (o, ctx) => globalConvergence(o, await experimentRunner(o.workers, ctx.progress)),
   present: presentGlobal,
 });
 

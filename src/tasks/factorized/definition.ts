@@ -4,8 +4,7 @@
 
 import type { Dataset } from '../../dataset/types.js';
 import { defineCommand, defineFamily, type Presentation } from '../../family/definition.js';
-import type { RunMany } from '../run-many.js';
-import { inThisThread } from '../run-many.js';
+import { experimentRunner } from '../run-many.js';
 import { checkLocalExperiment, checkSeeds, localConvergenceExperiment, localConvergenceTable, rankStudy, rankTable, type LocalConvergenceExperiment, type RankStudy } from './experiments.js';
 import { localConvergenceFigureSpec, rankStudyFigureSpec, trainFigureSpec } from './figure.js';
 import { LOCAL_OPTIONS, RANK_OPTIONS, TRAIN_OPTIONS, checkTrain, planLocal, planRank, planTrain } from './options.js';
@@ -39,16 +38,6 @@ export const factorizedTrain = defineCommand({
   },
 });
 
-/** The runner of an experiment's runs: this thread for one worker or outside Node (a browser), else the sweep engine's pool. */
-async function runnerOf(workers: number | undefined, onProgress: (done: number, total: number) => void): Promise<RunMany> {
-  if (workers === 1 || typeof process === 'undefined' || !process.versions?.node) return inThisThread(onProgress);
-  // loaded only here, by a specifier in a variable: browser bundles of the main entry must not reach
-  // the sweep engine (Node built-ins), which a literal import() would pull in (test/bundle.test.ts)
-  const specifier = '../../sweep/results.js';
-  const { sweepRunner } = (await import(/* @vite-ignore */ specifier)) as typeof import('../../sweep/results.js');
-  return sweepRunner({ workers, onProgress });
-}
-
 function presentExperiment(r: LocalConvergenceExperiment | RankStudy, lines: string[], table: { name: string; content: string }): Presentation {
   return { status: r.status, json: { name: r.name, config: r.config, summary: r.summary, ...r.data }, lines, summary: r.summary, files: [table], figures: r.figures, warnings: r.warnings };
 }
@@ -61,7 +50,7 @@ const localCommand = defineCommand({
   check: (o, nameOf) => checkLocalExperiment(o, nameOf),
   plan: (o) => planLocal(o),
   run: async (o, ctx) => {
-    const e = await localConvergenceExperiment(o, { runMany: await runnerOf(o.workers, (k, n) => ctx.progress(k, n)) });
+    const e = await localConvergenceExperiment(o, { runMany: await experimentRunner(o.workers, (k, n) => ctx.progress(k, n)) });
     return { ...e, figures: [{ name: 'local', spec: localConvergenceFigureSpec(e.data) }] };
   },
   present: (e: LocalConvergenceExperiment) =>
@@ -76,7 +65,7 @@ const rankCommand = defineCommand({
   check: (o, nameOf) => checkSeeds(o, nameOf),
   plan: (o) => planRank(o),
   run: async (o, ctx) => {
-    const e = await rankStudy(o, { runMany: await runnerOf(o.workers, (k, n) => ctx.progress(k, n)) });
+    const e = await rankStudy(o, { runMany: await experimentRunner(o.workers, (k, n) => ctx.progress(k, n)) });
     return { ...e, figures: [{ name: 'rank', spec: rankStudyFigureSpec(e.data.points) }] };
   },
   present: (e: RankStudy) => presentExperiment(e, [`rank: ${e.data.points.length} points, ${e.status}`], { name: 'rank.md', content: `# SVM rank study\n\n${rankTable(e.data.points)}` }),

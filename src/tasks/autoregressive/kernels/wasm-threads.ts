@@ -7,7 +7,6 @@
  */
 import { NtpError } from '../../../errors.js';
 import type { Precision } from '../../../engine/backend.js';
-import type { WasmExports } from '../../../engine/wasm.js';
 import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 // the threaded engine is loaded when a model asks for threads: one-thread models (and bundles) never load it
 const threadsEngine = () => import('../../../engine/wasm-threads.js');
