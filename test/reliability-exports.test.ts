@@ -95,7 +95,7 @@ describe('every public export answers junk arguments with an NtpError', () => {
       throw new Error('no error');
     };
     expect(await messageOf(() => api.analyze(null as never))).toMatch(/analyze\(.*dataset.*null/);
-    expect(await messageOf(() => api.bandOf(null as never))).toMatch(/bandOf\(.*values/);
+    expect(await messageOf(() => api.bandOf(0, 'loss', null as never))).toMatch(/bandOf\(.*values/);
     expect(await messageOf(() => api.finitePart(null as never))).toMatch(/finitePart\(/);
   });
 });
