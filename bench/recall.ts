@@ -185,11 +185,14 @@ export async function recallTorchRows(quick: boolean): Promise<RecallTorchRow[]>
 const invoked = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
 if (invoked === import.meta.url) {
   const quick = process.argv.includes('--quick');
-  // --torch: only the rows against PyTorch
-  const out = process.argv.includes('--torch') ? { date: new Date().toISOString(), quick, torchRows: await recallTorchRows(quick) } : { date: new Date().toISOString(), quick, ...(await benchRecall(quick)) };
+  // --torch: only the rows against PyTorch; --threads: only the step on 1 and 2 threads
+  const torch = process.argv.includes('--torch');
+  const threads = process.argv.includes('--threads');
+  const date = new Date().toISOString();
+  const out = torch ? { date, quick, torchRows: await recallTorchRows(quick) } : threads ? { date, quick, threadRows: await recallThreadRows(quick) } : { date, quick, ...(await benchRecall(quick)) };
   const results = new URL('../../bench/results/', import.meta.url);
   mkdirSync(results, { recursive: true });
-  const file = process.argv.includes('--torch') ? 'recall-torch.json' : 'recall.json';
+  const file = torch ? 'recall-torch.json' : threads ? 'recall-threads.json' : 'recall.json';
   writeFileSync(new URL(file, results), JSON.stringify(out, null, 1) + '\n');
   console.log(`wrote bench/results/${file}`);
 }

@@ -7,7 +7,7 @@
  */
 import { DEFAULT_FAMILY, loadFamilies } from './sweep/families.js';
 import { summarizeResults as summarize } from './sweep/report.js';
-import type { MetricValue, RunRecord } from './sweep/family.js';
+import type { MetricValue, RunRecord } from './family/sweep-family.js';
 import { sweepRunner as runner, type SweepRunnerOptions } from './sweep/results.js';
 import { expandSweep as expand, type SweepFile, type SweepRun } from './sweep/spec.js';
 import type { RunMany } from './tasks/run-many.js';

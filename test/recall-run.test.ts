@@ -140,6 +140,19 @@ describe('ntp recall', () => {
     expect(io.out).toContain('Reparam-Linear-FA');
   });
 
+  it('a step size that overflows float32 (η = 1e38, softmax): a warning naming the step, the records kept, exit 1', async () => {
+    const out = join(tmp(), 'overflow');
+    const io = capture();
+    const code = await main(['recall', 'train', '--eta', '1e38', '--attention', 'softmax', '--precision', 'f32', '--steps', '20', '--out', out], io);
+    expect(code).toBe(1);
+    expect(io.err).toMatch(/^warning: Origin-Softmax-FA: step \d+: the loss or a gradient stopped being finite; the run stopped with the last finite weights\n/);
+    expect(io.err).toMatch(/\nerror: the run diverged/);
+    const t = JSON.parse(readFileSync(join(out, 'trajectory.json'), 'utf8'));
+    expect(t.status).toBe('diverged');
+    // every recorded number is finite (JSON has no NaN): the last record is the last finite step
+    for (const r of t.records) for (const k of ['loss', 'testLoss']) expect(Number.isFinite(r[k]), `${k} at step ${r.step}`).toBe(true);
+  });
+
   it('a model that cannot train: exit 1 naming the options and no output; out-of-range or conflicting flags: exit 2 naming them', async () => {
     {
       const out = join(tmp(), 'bad');

@@ -53,6 +53,33 @@ describe('a full disk', () => {
   }, 120_000);
 });
 
+describe('a read-only file system', () => {
+  it('every writer exits 1 saying so, with no stack trace', async (ctx) => {
+    if (!mounted) ctx.skip();
+    const ro = join(base, 'ro');
+    mkdirSync(ro);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', ro], { stdio: 'ignore' });
+    } catch {
+      ctx.skip();
+    }
+    try {
+      for (const args of [
+        ['generate', '--vocab', '8', '--out', join(ro, 'g.txt')],
+        ['recall', 'train', '--steps', '1', '--out', join(ro, 'r')],
+        ['train', '--vocab', '8', '--t0', '2', '--t1', '2', '--out', join(ro, 't')],
+        ['sweep', 'run', join(__dirname, 'fixtures', 'sweep-tiny.json'), '--out', join(ro, 's')],
+      ]) {
+        const io = capture();
+        expect(await main(args, io), args.join(' ')).toBe(1);
+        expect(io.err, args.join(' ')).toMatch(/^error: cannot (create|write)[^\n]*: read-only file system\n$/);
+      }
+    } finally {
+      execFileSync('umount', [ro]);
+    }
+  }, 60_000);
+});
+
 describe('trainCyclic checks a hand-built dataset as train() does', () => {
   it('refuses no samples, a count of 0 and an id out of range with NtpError naming them', async () => {
     const ds = svopExample();

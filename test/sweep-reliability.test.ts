@@ -12,7 +12,7 @@ import { stringifyDataset } from '../src/dataset/format.js';
 import { NtpError } from '../src/errors.js';
 import { MAX_RUN_BYTES } from '../src/engine/limits.js';
 import { DEFAULT_FAMILY, loadFamilies } from '../src/sweep/families.js';
-import { RUN_STATUSES } from '../src/sweep/family.js';
+import { RUN_STATUSES } from '../src/family/sweep-family.js';
 import { MERGE_MARKER, mergeSweeps } from '../src/sweep/merge.js';
 import { runSweep } from '../src/sweep/run.js';
 import { checkRunCount, countRuns, expandSweep, HARD_RUN_LIMIT, MAX_SWEEP_DEPTH, parseSweepFile, sweepRuns, type SweepFile } from '../src/sweep/spec.js';

@@ -1,7 +1,7 @@
 // `ntp sweep report`: runs grouped by their whole config minus the seed, the JSON it prints, and
 // figures without the optional charting packages (vega and vega-lite are mocked away here, as a
 // default install lacks them; test/sweep.test.ts draws the SVGs).
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -85,5 +85,33 @@ describe('sweep report groups', () => {
     const spec = JSON.parse(await readFile(join(out, 'loss.vl.json'), 'utf8'));
     expect(spec.$schema).toContain('vega-lite');
     expect(new Set(spec.data.values.map((v: { group: string }) => v.group)).size).toBe(8);
+  });
+});
+
+describe('sweep report --out', () => {
+  it('replaces its own earlier report whole, and refuses the current directory (exit 2) and a directory of other files (exit 1)', async () => {
+    const out = join(dir, 'rep');
+    for (let i = 0; i < 2; i++) {
+      const io = capture();
+      expect(await main(['sweep', 'report', sweepDir, '--out', out, '--no-figure'], io)).toBe(0);
+    }
+    expect(await readdir(out)).toEqual(['report.json']);
+    const mine = join(dir, 'mine');
+    await mkdir(mine);
+    await writeFile(join(mine, 'report.json'), '{"notes": "mine"}');
+    const io = capture();
+    expect(await main(['sweep', 'report', sweepDir, '--out', mine, '--no-figure'], io)).toBe(1);
+    expect(io.err).toMatch(/holds "report.json", which this command did not write/);
+    expect(await readFile(join(mine, 'report.json'), 'utf8')).toBe('{"notes": "mine"}');
+    const cwd = process.cwd();
+    process.chdir(mine);
+    try {
+      const io2 = capture();
+      expect(await main(['sweep', 'report', sweepDir, '--out', '.', '--no-figure'], io2)).toBe(2);
+      expect(io2.err).toMatch(/option --out "\." is the current directory/);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(await readFile(join(mine, 'report.json'), 'utf8')).toBe('{"notes": "mine"}');
   });
 });

@@ -1,19 +1,5 @@
 import { NtpError } from '../errors.js';
-
-/** Levenshtein distance, for "did you mean" hints on misspelled option names. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
-}
+import { didYouMean } from '../did-you-mean.js';
 
 /**
  * Checks an options object handed to a public function: undefined or a plain object whose keys
@@ -27,13 +13,7 @@ export function checkOptionKeys(opts: unknown, allowed: readonly string[], fn: s
   }
   for (const key of Object.keys(opts)) {
     if (allowed.includes(key)) continue;
-    let best = '';
-    let bestD = Infinity;
-    for (const a of allowed) {
-      const dd = distance(key, a);
-      if (dd < bestD) [best, bestD] = [a, dd];
-    }
-    const hint = bestD <= 2 ? ` (did you mean "${best}"?)` : '';
+    const hint = didYouMean(key, allowed);
     throw new NtpError('invalid-option', `unknown option ${JSON.stringify(key)} of ${fn}${hint}; known options: ${allowed.join(', ')}`);
   }
 }

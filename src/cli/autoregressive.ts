@@ -1,6 +1,6 @@
 // `ntp autoregressive`: the autoregressive family's commands, derived from its definition.
 
-import { runFamilyCli } from '../family/cli.js';
+import { runFamilyCli } from './family.js';
 import { autoregressiveDefinition } from '../tasks/autoregressive/definition.js';
 import { type CliIO, processIO } from './io.js';
 

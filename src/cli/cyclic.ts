@@ -1,6 +1,6 @@
 // `ntp cyclic`: the cyclic family's commands, derived from its definition.
 
-import { runFamilyCli } from '../family/cli.js';
+import { runFamilyCli } from './family.js';
 import { cyclicDefinition } from '../tasks/cyclic/definition.js';
 import { type CliIO, processIO } from './io.js';
 

@@ -1,6 +1,6 @@
 // `ntp factorized`: the factorized family's commands, derived from its definition.
 
-import { runFamilyCli } from '../family/cli.js';
+import { runFamilyCli } from './family.js';
 import { factorizedDefinition } from '../tasks/factorized/definition.js';
 import { type CliIO, processIO } from './io.js';
 

@@ -1,6 +1,6 @@
 // `ntp recall`: the recall family's commands, derived from its definition.
 
-import { runFamilyCli } from '../family/cli.js';
+import { runFamilyCli } from './family.js';
 import { recallDefinition } from '../tasks/recall/definition.js';
 import { type CliIO, processIO } from './io.js';
 

@@ -1,13 +1,13 @@
 /**
  * A task family defined once: its commands (one run, the papers' experiments, family verbs), each
  * with its options schema, its memory plan, its run, and how its result is written. The CLI
- * (`./cli.ts`), the typed API (`./api.ts`), the run-time checks, the output protocol, the limits,
+ * (`src/cli/family.ts`), the typed API (`./api.ts`), the run-time checks, the output protocol, the limits,
  * the progress bar and the docs tables are all derived from this definition, so every family (and a
  * user's own, through `--family-module`) gets them by construction.
  * @module
  */
 import type { Dataset } from '../dataset/types.js';
-import type { MetricValue, RunRecord } from '../tasks/family.js';
+import type { MetricValue, RunRecord } from './sweep-family.js';
 import type { Figure, RunStatus, SummaryRow } from './result.js';
 import type { NameOf, ResolvedOf, Schema } from './schema.js';
 

@@ -2,7 +2,7 @@
  * Options schemas: each option of a family's command is declared once (type, default, range or
  * choices, unit, one-line doc, CLI flag), and everything else follows from that declaration: the
  * TypeScript types of the API ({@link OptionsOf}, {@link ResolvedOf}), the run-time check
- * ({@link resolveOptions}), the CLI flags and their `--help` text (`./cli.ts`), the sweep
+ * ({@link resolveOptions}), the CLI flags and their `--help` text (`src/cli/family.ts`), the sweep
  * validator and the docs tables ({@link optionsTable}).
  *
  * Hand-written rather than a schema library: the package needs six kinds of option, ranges that
@@ -12,6 +12,9 @@
  */
 import { NtpError } from '../errors.js';
 import { objectArg } from '../api/arguments.js';
+import { didYouMean, editDistance } from '../did-you-mean.js';
+
+export { didYouMean, editDistance };
 
 /** A default computed from the options resolved so far (declared earlier), with its text for help. */
 export interface ComputedDefault<T> {
@@ -160,32 +163,6 @@ export function kebab(key: string): string {
 /** The CLI flag of an option, without dashes. */
 export function flagOf(key: string, spec: OptionSpec): string {
   return spec.flag ?? kebab(key);
-}
-
-/** Edit distance (case-insensitive) counting a swap of two neighbours as one edit, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= x.length; i++) {
-    for (let j = 1; j <= y.length; j++) {
-      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[x.length][y.length];
-}
-
-/** ` (did you mean "x"?)` for the nearest known name within 2 edits (or a prefix/suffix match), else ''. */
-export function didYouMean(name: string, known: Iterable<string>, prefix = ''): string {
-  let best = '';
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(name, k);
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return bestD <= Math.max(2, Math.floor(name.length / 4)) ? ` (did you mean "${prefix}${best}"?)` : '';
 }
 
 /** How an error names an option: the API key, or the flag the user typed. */

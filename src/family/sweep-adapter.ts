@@ -6,7 +6,7 @@
  * @module
  */
 import { NtpError } from '../errors.js';
-import type { RunResult, SweepFamily } from '../tasks/family.js';
+import type { RunResult, SweepFamily } from './sweep-family.js';
 import type { AnyCommand, FamilyDefinition } from './definition.js';
 import { checkPlan } from './limits.js';
 import { resolveOptions } from './schema.js';

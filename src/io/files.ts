@@ -22,7 +22,9 @@ function ioError(action: string, path: string, e: unknown): NtpError {
             ? 'a parent of it is not a directory'
             : err?.code === 'ENOSPC'
               ? 'no space left on the device'
-              : (err?.message ?? String(e));
+              : err?.code === 'EROFS'
+                ? 'read-only file system'
+                : (err?.message ?? String(e));
   return new NtpError('io', `cannot ${action} ${JSON.stringify(path)}: ${why}`);
 }
 

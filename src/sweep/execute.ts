@@ -1,5 +1,5 @@
 import { NtpError } from '../errors.js';
-import { RUN_STATUSES, type RunResult, type SweepFamily } from './family.js';
+import { RUN_STATUSES, type RunResult, type SweepFamily } from '../family/sweep-family.js';
 import { loadFamily } from './families.js';
 import { familyOptions, type RunConfig } from './spec.js';
 

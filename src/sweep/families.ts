@@ -1,5 +1,5 @@
 import { NtpError } from '../errors.js';
-import type { SweepFamily } from './family.js';
+import type { SweepFamily } from '../family/sweep-family.js';
 
 /**
  * The task families a sweep file may name in `family`, by name, each loaded when a sweep starts.

@@ -7,7 +7,7 @@ import { refuseTooLarge } from '../engine/limits.js';
 import { resolveTrainOptions } from '../train/options.js';
 import { train, type TrainResult } from '../train/run.js';
 import type { Stage1Record } from '../train/trainer.js';
-import type { MetricValue, RunRecord, RunResult, RunStatus, SweepFamily } from './family.js';
+import type { MetricValue, RunRecord, RunResult, RunStatus, SweepFamily } from '../family/sweep-family.js';
 
 /** The options of an `ntp` run: `train()`'s, plus `vocab` and `seed` of the generated dataset, or `data`. */
 export const NTP_OPTIONS = ['vocab', 'seed', 'data', 't0', 't1', 'eta0', 'eta1', 'algorithm', 'backend', 'precision', 'embedding', 'd'] as const;

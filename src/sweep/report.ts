@@ -1,7 +1,7 @@
 import type { VegaLiteSpec as TopLevelSpec } from '../figure/spec-type.js';
 import { NtpError } from '../errors.js';
 import { STEP_AXIS, seriesEncoding, themed } from '../figure/theme.js';
-import type { MetricValue, RunRecord } from './family.js';
+import type { MetricValue, RunRecord } from '../family/sweep-family.js';
 import { canonicalJSON, type ConfigValue } from './spec.js';
 import { readMeta, readRecords, readRunsLog, type RunLine } from './store.js';
 import { stringArg } from '../api/arguments.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
-import type { RunResult, RunStatus, SweepFamily } from './family.js';
+import type { RunResult, RunStatus, SweepFamily } from '../family/sweep-family.js';
 import type { RunMany } from '../tasks/run-many.js';
 import { runSweep } from './run.js';
 import { canonicalJSON, type RunConfig, type SweepFile } from './spec.js';

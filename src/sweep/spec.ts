@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NtpError } from '../errors.js';
 import { findDuplicateKey } from '../io/json-keys.js';
-import type { SweepFamily } from './family.js';
+import type { SweepFamily } from '../family/sweep-family.js';
 
 /** A value an option of a run takes in a sweep file (a family validates its own types). */
 export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };

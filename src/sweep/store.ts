@@ -2,7 +2,7 @@ import { open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
 import { readTextFile, writeFilesAtomic } from '../io/files.js';
-import type { MetricValue, RunRecord, RunStatus } from './family.js';
+import type { MetricValue, RunRecord, RunStatus } from '../family/sweep-family.js';
 import { canonicalJSON, type RunConfig, type SweepFile } from './spec.js';
 
 /** One line of runs.jsonl: a finished run (or a failed one, with its error). */

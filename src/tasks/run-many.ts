@@ -1,4 +1,4 @@
-import type { RunResult, SweepFamily } from './family.js';
+import type { RunResult, SweepFamily } from '../family/sweep-family.js';
 import { arrayArg, objectArg } from '../api/arguments.js';
 import { NtpError } from '../errors.js';
 

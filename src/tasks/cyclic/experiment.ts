@@ -7,7 +7,7 @@
  */
 import { STEP_AXIS, themed } from '../../figure/theme.js';
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
-import type { RunResult } from '../family.js';
+import type { RunResult } from '../../family/sweep-family.js';
 import { runInThisThread, type RunMany } from '../run-many.js';
 import { bandOf, worstStatus, type Band, type ExperimentResult, type RunStatus, type SummaryRow } from '../../family/result.js';
 import { checkPlan } from '../../family/limits.js';

@@ -4,7 +4,7 @@
  * seed (dataset, embedding and initialization all derive from it). A config holds the options of
  * {@link CYCLIC_RUN_OPTIONS}; their defaults are the global-convergence run's (Li et al. 2024, §5).
  */
-import type { RunRecord, RunResult, SweepFamily } from '../family.js';
+import type { RunRecord, RunResult, SweepFamily } from '../../family/sweep-family.js';
 import type { Dataset } from '../../dataset/types.js';
 import { checkPlan } from '../../family/limits.js';
 import { resolveOptions } from '../../family/schema.js';

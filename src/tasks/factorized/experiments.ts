@@ -4,7 +4,7 @@
 // ExperimentResult; the runs go through a RunMany (this thread, or the sweep engine's worker pool).
 
 import { NtpError } from '../../errors.js';
-import type { RunResult } from '../family.js';
+import type { RunResult } from '../../family/sweep-family.js';
 import { bandOf, worstStatus, type Band, type ExperimentResult, type RunStatus, type SummaryRow } from '../../family/result.js';
 import { resolveOptions } from '../../family/schema.js';
 import { checkPlan } from '../../family/limits.js';

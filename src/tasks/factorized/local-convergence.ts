@@ -1,7 +1,7 @@
 import { NtpError } from '../../errors.js';
 import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
-import type { MetricValue, RunRecord, RunResult } from '../family.js';
+import type { MetricValue, RunRecord, RunResult } from '../../family/sweep-family.js';
 import { crossLossAndGradient, trainCrossAttention, type Parameterization } from './cross-attention.js';
 import { generateAttentionData, type AttentionData } from './data.js';
 import { resolveOptions } from '../../family/schema.js';

@@ -3,7 +3,7 @@ import { solveFrobeniusSvm, solveNuclearSvm } from '../../maxmargin/nuclear.js';
 import { svd } from '../../maxmargin/svd.js';
 import { checkPlan } from '../../family/limits.js';
 import { resolveOptions } from '../../family/schema.js';
-import type { RunResult, SweepFamily } from '../family.js';
+import type { RunResult, SweepFamily } from '../../family/sweep-family.js';
 import { generateAttentionData } from './data.js';
 import { globalSelection, selectionConstraints } from './local-svm.js';
 import { numericalRank } from './metrics.js';

@@ -1,4 +1,4 @@
-import type { SweepFamily } from '../family.js';
+import type { SweepFamily } from '../../family/sweep-family.js';
 import { runLocalConvergence, validateLocalConvergence } from './local-convergence.js';
 import { objectArg } from '../../api/arguments.js';
 import { checkPlan } from '../../family/limits.js';

@@ -1,4 +1,4 @@
-import type { SweepFamily } from '../family.js';
+import type { SweepFamily } from '../../family/sweep-family.js';
 import { sweepFamilyOf } from '../../family/sweep-adapter.js';
 import { recallDefinition } from './definition.js';
 

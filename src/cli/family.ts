@@ -8,17 +8,17 @@
  */
 import { join } from 'node:path';
 import { NtpError } from '../errors.js';
-import type { CliIO } from '../cli/io.js';
-import { EXIT_FAILURE, EXIT_USAGE } from '../cli/io.js';
-import { ProgressBar } from '../cli/progress.js';
+import type { CliIO } from './io.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './io.js';
+import { ProgressBar } from './progress.js';
 import type { Dataset } from '../dataset/types.js';
-import type { CommandDefinition, FamilyDefinition, Presentation } from './definition.js';
-import { commandHelp, familyHelp } from './help.js';
-import { parseFlags, type CommonFlag } from './flags.js';
-import { checkPlan } from './limits.js';
-import { checkOutputDir, figuresAvailable, formatResultJSON, outputFiles, resultJSON, NUMPY_FIGURES_NOTE, writeOutput } from './output.js';
-import { isTrouble } from './result.js';
-import { didYouMean, flagOf, resolveOptions } from './schema.js';
+import type { CommandDefinition, FamilyDefinition, Presentation } from '../family/definition.js';
+import { commandHelp, familyHelp } from './family-help.js';
+import { parseFlags, type CommonFlag } from './family-flags.js';
+import { checkPlan } from '../family/limits.js';
+import { checkOutputDir, figuresAvailable, formatResultJSON, outputFiles, resultJSON, NUMPY_FIGURES_NOTE, writeOutput } from '../family/output.js';
+import { isTrouble } from '../family/result.js';
+import { didYouMean, flagOf, resolveOptions } from '../family/schema.js';
 
 const COMMON: readonly CommonFlag[] = [
   { name: 'out', kind: 'string', placeholder: 'DIR', doc: 'output directory (default out/FAMILY/COMMAND); written all or nothing, and only over this command\'s own earlier output' },

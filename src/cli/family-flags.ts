@@ -7,7 +7,7 @@
  * @module
  */
 import { NtpError } from '../errors.js';
-import { didYouMean, flagOf, type OptionSpec, type Schema } from './schema.js';
+import { didYouMean, flagOf, type OptionSpec, type Schema } from '../family/schema.js';
 
 /** A flag every family command takes besides its schema's, with the kind of its value. */
 export interface CommonFlag {

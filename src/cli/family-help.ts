@@ -3,9 +3,9 @@
  * options with their values and defaults, in the same layout for every family.
  * @module
  */
-import type { CommandDefinition, FamilyDefinition } from './definition.js';
-import type { CommonFlag } from './flags.js';
-import { defaultText, flagOf, onlyText, valuesText, type Schema } from './schema.js';
+import type { CommandDefinition, FamilyDefinition } from '../family/definition.js';
+import type { CommonFlag } from './family-flags.js';
+import { defaultText, flagOf, onlyText, valuesText, type Schema } from '../family/schema.js';
 
 /** Wraps `text` to `width` columns, every line after the first indented by `indent`. */
 function wrap(text: string, width: number, indent: number): string {

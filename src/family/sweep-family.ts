@@ -4,7 +4,7 @@
  * cyclic orders, factorized attention, recall, autoregressive) exports one of these, so a sweep
  * can run, resume, shard and summarize any of them the same way.
  */
-import type { RunStatus } from '../family/result.js';
+import type { RunStatus } from './result.js';
 
 /** A JSON value in a run's record or final metrics; `null` where a metric is undefined. */
 export type MetricValue = number | null;
@@ -18,8 +18,8 @@ export interface RunRecord {
 // How a run ended is the one vocabulary of every family (src/family/result.ts): `completed` (all
 // steps taken without meeting the convergence criterion), `converged`, `diverged`, `overflow`,
 // `stopped` (ended early for another reason, named in the result's `extra`).
-export type { RunStatus } from '../family/result.js';
-export { RUN_STATUSES } from '../family/result.js';
+export type { RunStatus } from './result.js';
+export { RUN_STATUSES } from './result.js';
 
 /**
  * A training loop's status once it has ended as a {@link RunStatus}: a loop that is still
