@@ -97,5 +97,25 @@ describe('every public export answers junk arguments with an NtpError', () => {
     expect(await messageOf(() => api.analyze(null as never))).toMatch(/analyze\(.*dataset.*null/);
     expect(await messageOf(() => api.bandOf(0, 'loss', null as never))).toMatch(/bandOf\(.*values/);
     expect(await messageOf(() => api.finitePart(null as never))).toMatch(/finitePart\(/);
+    // a Dataset is checked by shape down to the sample, which is named
+    const svop = api.svopExample();
+    const broken = { ...svop, samples: [svop.samples[0], { next: 0 }] };
+    expect(await messageOf(() => api.analyze(broken as never))).toBe('analyze(dataset): dataset: sample 1 must be an object {context: array, next} (got undefined)');
+    // rows: the first bad row is named
+    expect(await messageOf(() => api.condense([[0, 1], 7] as never))).toBe('condense(edges): edges[1] must be an array (got 7)');
+    // a string is not an iterable of numbers here, though it iterates
+    expect(await messageOf(() => api.worstStatus('converged' as never))).toMatch(/^worstStatus\(statuses\): statuses must be an array or another iterable/);
+    expect(await messageOf(() => nodeApi.summarizeSweep(42 as never))).toBe('summarizeSweep(dir): dir must be a string (got 42)');
+  });
+
+  it('valid arguments still work through the new checks', () => {
+    // bandOf takes any iterable (a Set here); mean and std of {1, 3} are 2 and 1
+    const b = api.bandOf(5, 'loss', new Set([1, 3, null]));
+    expect(b?.mean).toBe(2);
+    expect(b?.n).toBe(2);
+    expect(api.worstStatus(['completed', 'diverged', 'converged'])).toBe('diverged');
+    const svop = api.svopExample();
+    expect(api.analyze(svop).collocation.length).toBe(svop.vocab.length);
+    expect(api.parseDataset(api.stringifyDataset(svop))).toEqual(api.parseDataset(JSON.stringify(api.datasetToJSON(svop))));
   });
 });
