@@ -26,7 +26,7 @@ export type { SweepRunnerOptions } from './sweep/results.js';
  * appending one line per run to `out/runs.jsonl`; resumable. See `ntp sweep run`.
  */
 import { runSweep as runSweepIn } from './sweep/run.js';
-import { describeValue, objectArg } from './api/arguments.js';
+import { describeValue, iterableArg, objectArg, optionsArg } from './api/arguments.js';
 import { NtpError } from './errors.js';
 
 /**
@@ -63,10 +63,13 @@ export { summarizeSweep } from './sweep/report.js';
 
 /** The runs of a sweep, in order, with their stable ids and resolved configs (validated). */
 export async function expandSweep(sweep: SweepFile, opts: { yes?: boolean; limit?: number; modules?: string[] } = {}): Promise<SweepRun[]> {
+  opts = optionsArg(opts, 'expandSweep(sweep, options): options');
   return expand(sweep, { families: await loadFamilies(opts.modules), defaultFamily: DEFAULT_FAMILY, yes: opts.yes, limit: opts.limit });
 }
 
 /** Mean ± std, min and max over runs (results of a family's `run`, one per seed) of the final metrics and of every metric per step. */
 export async function summarizeResults(results: ReadonlyArray<{ final: Record<string, MetricValue>; records: readonly RunRecord[] }>): Promise<ReturnType<typeof summarize>> {
+  iterableArg(results, 'summarizeResults(results): results');
+  for (const r of results) iterableArg(objectArg(r, 'summarizeResults(results): each result').records, 'summarizeResults(results): result.records');
   return summarize(results);
 }

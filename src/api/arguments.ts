@@ -50,3 +50,49 @@ export function float64Arg(v: unknown, where: string, length = 0): Float64Array 
   if (v.length < length) throw new NtpError('invalid-argument', `${where} holds ${v.length} numbers; it needs ${length}`);
   return v;
 }
+
+/** A required string argument (text to parse, a path). */
+export function stringArg(v: unknown, where: string): string {
+  if (typeof v !== 'string') throw new NtpError('invalid-argument', `${where} must be a string (got ${describeValue(v)})`);
+  return v;
+}
+
+/** A required finite number argument. */
+export function numberArg(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new NtpError('invalid-argument', `${where} must be a finite number (got ${describeValue(v)})`);
+  return v;
+}
+
+/** A required iterable argument (an array, a Set, a generator); a string is refused, it iterates characters. */
+export function iterableArg<T>(v: Iterable<T> | undefined | null, where: string): Iterable<T> {
+  if (typeof v !== 'object' || v === null || typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') throw new NtpError('invalid-argument', `${where} must be an array or another iterable (got ${describeValue(v)})`);
+  return v;
+}
+
+/** A required array of arrays (contexts, edges): the outer array and each row, the first bad row named. */
+export function rowsArg<T>(v: ReadonlyArray<ArrayLike<T>> | undefined | null, where: string): ReadonlyArray<ArrayLike<T>> {
+  if (!Array.isArray(v)) throw new NtpError('invalid-argument', `${where} must be an array of arrays (got ${describeValue(v)})`);
+  for (let i = 0; i < v.length; i++) {
+    if (!(Array.isArray(v[i]) || ArrayBuffer.isView(v[i]))) throw new NtpError('invalid-argument', `${where}[${i}] must be an array (got ${describeValue(v[i])})`);
+  }
+  return v;
+}
+
+/**
+ * A Dataset argument, by shape only (object; vocab, samples and counts arrays; each sample an
+ * object with a context array), so that what reads it meets no null. Its content (ids in range,
+ * counts) stays the business of the function, which may report rather than refuse it (analyze).
+ */
+export function datasetArg<T>(v: T | undefined | null, where: string): T {
+  const o = v as Record<string, unknown> | null | undefined;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new NtpError('invalid-dataset', `${where} must be a Dataset {vocab, samples, counts} (got ${describeValue(v)})`);
+  for (const k of ['vocab', 'samples', 'counts']) {
+    if (!Array.isArray(o[k])) throw new NtpError('invalid-dataset', `${where}.${k} must be an array (got ${describeValue(o[k])})`);
+  }
+  const samples = o.samples as unknown[];
+  for (let n = 0; n < samples.length; n++) {
+    const s = samples[n] as Record<string, unknown> | null;
+    if (typeof s !== 'object' || s === null || Array.isArray(s) || !Array.isArray(s.context)) throw new NtpError('invalid-dataset', `${where}: sample ${n} must be an object {context: array, next} (got ${describeValue(s === null || typeof s !== 'object' ? s : s.context)})`);
+  }
+  return v as T;
+}

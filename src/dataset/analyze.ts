@@ -7,6 +7,7 @@ import { NtpError } from '../errors.js';
 import { quoteToken } from './format.js';
 import type { Dataset } from './types.js';
 import { condense } from './scc.js';
+import { datasetArg, objectArg, optionsArg } from '../api/arguments.js';
 
 /** What a violation is about; all but 'assumption-3' break Assumption 1 (realizability). */
 export type ViolationKind =
@@ -115,6 +116,7 @@ function describeSample(ds: Dataset, n: number): string {
  * query, so it is fine for millions of samples.
  */
 export function analyze(ds: Dataset): Analysis {
+  datasetArg(ds, 'analyze(dataset): dataset');
   const V = ds.vocab.length;
   const N = ds.samples.length;
   const tok = (t: number) => quoteToken(ds.vocab[t]);
@@ -410,6 +412,7 @@ export function formatViolations(violations: readonly Violation[], indent = '  -
  * (up to {@link MAX_LISTED_VIOLATIONS}) unless it is realizable. Returns the analysis.
  */
 export function assertRealizable(ds: Dataset): Analysis {
+  datasetArg(ds, 'assertRealizable(dataset): dataset');
   const analysis = analyze(ds);
   if (!analysis.realizable) {
     const a1 = analysis.violations.filter((v) => v.kind !== 'assumption-3');
@@ -438,7 +441,10 @@ export interface GeneralizationOptions {
  * O_q in turn. On SVOP this gives "S P" → V and "O S P" → P among others. Throws NtpError when
  * the dataset is not realizable, where the theorem says nothing.
  */
-export function generalizationCases(ds: Dataset, analysis: Analysis = analyze(ds), opts: GeneralizationOptions = {}): GeneralizationCase[] {
+export function generalizationCases(ds: Dataset, analysis: Analysis = analyze(datasetArg(ds, 'generalizationCases(dataset, analysis, options): dataset')), opts: GeneralizationOptions = {}): GeneralizationCase[] {
+  datasetArg(ds, 'generalizationCases(dataset, analysis, options): dataset');
+  objectArg(analysis, 'generalizationCases(dataset, analysis, options): analysis');
+  opts = optionsArg(opts, 'generalizationCases(dataset, analysis, options): options');
   const maxPerQuery = opts.maxPerQuery ?? 4;
   if (!Number.isInteger(maxPerQuery) || maxPerQuery < 0) {
     throw new NtpError('invalid-option', `option maxPerQuery must be an integer >= 0 (got ${maxPerQuery})`);

@@ -8,6 +8,7 @@ import { quoteToken } from './format.js';
 import type { Dataset } from './types.js';
 import { NtpError } from '../errors.js';
 import { condense, type Condensation } from './scc.js';
+import { objectArg, datasetArg, arrayArg } from '../api/arguments.js';
 
 /** One query's token-priority graph G_q. */
 export interface QueryGraph extends Condensation {
@@ -50,7 +51,9 @@ export interface CyclicData {
  * @throws NtpError 'target-absent' naming the first sample whose target is not in its context,
  *   'not-trainable' when the collocation is not a function or not injective.
  */
-export function cyclicData(ds: Dataset, analysis: Analysis = analyze(ds), E: Float64Array | null = null, d = ds.vocab.length): CyclicData {
+export function cyclicData(ds: Dataset, analysis: Analysis = analyze(datasetArg(ds, 'cyclicData(dataset, analysis, E, d): dataset')), E: Float64Array | null = null, d = ds?.vocab?.length ?? 0): CyclicData {
+  datasetArg(ds, 'cyclicData(dataset, analysis, E, d): dataset');
+  objectArg(analysis, 'cyclicData(dataset, analysis, E, d): analysis');
   for (const v of analysis.violations) {
     if (v.kind === 'no-optimal-token') {
       const n = v.samples[0];
@@ -71,8 +74,11 @@ export function fromTargets(
   vocab: string[],
   samples: ReadonlyArray<{ context: readonly number[]; target: number; count: number; label?: number }>,
   E: Float64Array | null = null,
-  d = vocab.length,
+  d = vocab?.length ?? 0,
 ): CyclicData {
+  arrayArg(vocab, 'fromTargets(vocab, samples, E, d): vocab');
+  arrayArg(samples, 'fromTargets(vocab, samples, E, d): samples');
+  samples.forEach((s, n) => objectArg(s, `fromTargets(vocab, samples, E, d): samples[${n}]`));
   const V = vocab.length;
   const contexts: number[][] = [];
   const targets: number[] = [];
@@ -117,5 +123,6 @@ export function fromTargets(
 
 /** True when some query graph has an SCC of two or more tokens. */
 export function hasCycle(data: CyclicData): boolean {
+  arrayArg(objectArg(data, 'hasCycle(data): data').graphs, 'hasCycle(data): data.graphs');
   return data.graphs.some((g) => g.components.some((c) => c.length > 1));
 }

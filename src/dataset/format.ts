@@ -25,6 +25,7 @@ import { SampleIndex } from './sample-index.js';
 import { findDuplicateKey } from '../io/json-keys.js';
 import type { Dataset, Sample } from './types.js';
 import { windowsFromTexts, type TextOptions } from './text.js';
+import { datasetArg, stringArg } from '../api/arguments.js';
 
 /** The JSON shape of a dataset file, as {@link datasetToJSON} writes it. */
 export interface DatasetJSON {
@@ -408,6 +409,7 @@ function parseJSONText(text: string): unknown {
  * multiplicities. Throws NtpError naming the offending sample/sentence index and token.
  */
 export function parseDataset(text: string): Dataset {
+  stringArg(text, 'parseDataset(text): text');
   // A UTF-8 BOM (common from Windows editors) is not JSON whitespace.
   const json = parseJSONText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -463,6 +465,7 @@ export function validateDataset(ds: Dataset): void {
  * when it is not 1, so that `parseDataset(JSON.stringify(datasetToJSON(ds)))` equals `ds`.
  */
 export function datasetToJSON(ds: Dataset): DatasetJSON {
+  datasetArg(ds, 'datasetToJSON(dataset): dataset');
   validateDataset(ds);
   const v = ds.vocab;
   const samples = ds.samples.map((s, n) => {
@@ -483,6 +486,7 @@ export function datasetToJSON(ds: Dataset): DatasetJSON {
  * than `JSON.stringify(…, null, 2)`, which puts every token on its own line.
  */
 export function stringifyDataset(ds: Dataset): string {
+  datasetArg(ds, 'stringifyDataset(dataset): dataset');
   validateDataset(ds);
   const q = ds.vocab.map((t) => JSON.stringify(t));
   const lines: string[] = ['{', `  "vocab": [${q.join(',')}],`, '  "samples": ['];

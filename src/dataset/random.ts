@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import { SampleIndex } from './sample-index.js';
 import type { Dataset, Sample } from './types.js';
+import { optionsArg } from '../api/arguments.js';
 
 /** A seeded pseudo-random generator. */
 export interface Rng {
@@ -199,6 +200,7 @@ function drawDistinct(rng: Rng, V: number, k: number, exclude: Set<number>): num
  * when the option space is tiny) raise counts.
  */
 export function generateRealizable(opts: GenerateOptions = {}, nameOf?: (key: keyof GenerateOptions) => string): Dataset {
+  opts = optionsArg(opts, 'generateRealizable(options): options');
   const o = resolveGenerateOptions(opts, nameOf);
   const V = o.vocab;
   const L = o.maxContextLength;

@@ -1,3 +1,4 @@
+import { rowsArg, arrayArg, intArg } from '../api/arguments.js';
 /**
  * Strongly connected components of a directed graph by Tarjan's algorithm, iterative (no
  * recursion depth limit), O(nodes + edges). Used for the token-priority graphs of docs/theory/cyclic.md#token-priority-graphs-and-sccs.
@@ -18,6 +19,9 @@ export interface Components {
  * the condensation; they are renumbered so that index 0 is a source.
  */
 export function stronglyConnected(n: number, start: Int32Array, adj: Int32Array): Components {
+  intArg(n, 'stronglyConnected(n, start, adj): n', 0);
+  arrayArg(start, 'stronglyConnected(n, start, adj): start');
+  arrayArg(adj, 'stronglyConnected(n, start, adj): adj');
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
@@ -106,6 +110,7 @@ export interface Condensation {
 
 /** SCCs and condensation of a token graph given as edges [i, j] (i above j). */
 export function condense(edges: ReadonlyArray<readonly [number, number]>): Condensation {
+  rowsArg(edges, 'condense(edges): edges');
   const local = new Map<number, number>();
   const tokens: number[] = [];
   for (const [a, b] of edges) {

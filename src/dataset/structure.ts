@@ -6,6 +6,7 @@
 import type { Analysis } from './analyze.js';
 import { condense } from './scc.js';
 import type { Dataset } from './types.js';
+import { objectArg, datasetArg } from '../api/arguments.js';
 
 /** What {@link measureStructure} reports. */
 export interface StructureReport {
@@ -52,6 +53,8 @@ export interface SccStats {
 
 /** Measures a dataset's structure from its analysis; linear in the total context length. */
 export function measureStructure(ds: Dataset, analysis: Analysis): StructureReport {
+  datasetArg(ds, 'measureStructure(dataset, analysis): dataset');
+  objectArg(analysis, 'measureStructure(dataset, analysis): analysis');
   const V = ds.vocab.length;
   const N = ds.samples.length;
   let total = 0;
@@ -142,6 +145,7 @@ function sccStats(perQuery: readonly (readonly number[][])[]): SccStats {
 
 /** The report in a few lines of text (`ntp analyze`, `ntp train`). */
 export function formatStructure(r: StructureReport): string[] {
+  objectArg(r, 'formatStructure(report): report');
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const c = r.collocation;
   return [

@@ -8,6 +8,7 @@ import { warmUp } from './warm-up.js';
 import { instantiate, WasmModel } from './wasm.js';
 import { checkThreads, threadsUnavailable } from './threads.js';
 import { resolveSpace, type SpaceOption } from './space.js';
+import { objectArg, optionsArg } from '../api/arguments.js';
 
 /** Options of a model. */
 export interface EngineOptions {
@@ -37,6 +38,8 @@ export interface EngineOptions {
 
 /** Builds a model over packed data with zero weights (W_ov = 0, W_kq = 0, as Algorithm 1 starts). */
 export async function createEngineModel(data: PackedData, opts: EngineOptions = {}): Promise<Model> {
+  objectArg(data, 'createEngineModel(data, options): data');
+  opts = optionsArg(opts, 'createEngineModel(data, options): options');
   const backend = opts.backend ?? 'wasm';
   const precision = opts.precision ?? 'f64';
   if (backend !== 'wasm' && backend !== 'js') throw new NtpError('invalid-option', `option backend must be "wasm" or "js", got "${String(backend)}"`);

@@ -1,6 +1,7 @@
 // The `threads` option: its check, the default rule, and whether this runtime can run threads.
 import { NtpError } from '../errors.js';
 import type { PackedData } from './packed.js';
+import { objectArg, arrayArg, numberArg } from '../api/arguments.js';
 
 /** Most threads a model accepts (each holds its own scratch and, in joint training, a |V|×|V| partial). */
 export const MAX_THREADS = 256;
@@ -30,6 +31,8 @@ export function stepWork(data: Pick<PackedData, 'V' | 'N' | 'tokens'>): number {
  * for (MIN_WORK_PER_THREAD each), so small problems such as the paper's (|V| = 20) keep one.
  */
 export function defaultThreads(data: Pick<PackedData, 'V' | 'N' | 'tokens'>, cores: number): number {
+  arrayArg(objectArg(data, 'defaultThreads(data, cores): data').tokens, 'defaultThreads(data, cores): data.tokens');
+  numberArg(cores, 'defaultThreads(data, cores): cores');
   return Math.max(1, Math.min(cores, MAX_THREADS, Math.floor(stepWork(data) / MIN_WORK_PER_THREAD)));
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { VegaLiteSpec } from '../figure/spec-type.js';
+import { iterableArg } from '../api/arguments.js';
 
 /**
  * How a run ended:
@@ -26,6 +27,7 @@ export function isTrouble(s: RunStatus): boolean {
 
 /** The worst of several statuses (trouble first), for an experiment made of runs. */
 export function worstStatus(statuses: Iterable<RunStatus>): RunStatus {
+  iterableArg(statuses, 'worstStatus(statuses): statuses');
   let worst: RunStatus = 'completed';
   const rank: Record<RunStatus, number> = { overflow: 4, diverged: 3, stopped: 2, converged: 1, completed: 0 };
   let any = false;
@@ -50,6 +52,7 @@ export interface Band {
 
 /** Mean, sample standard deviation (0 for one value), min and max of the finite values; null when there are none. */
 export function bandOf(step: number, metric: string, values: Iterable<number | null | undefined>): Band | null {
+  iterableArg(values, 'bandOf(step, metric, values): values');
   const xs: number[] = [];
   for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) xs.push(v);
   if (xs.length === 0) return null;

@@ -11,6 +11,7 @@
  * @module
  */
 import { NtpError } from '../errors.js';
+import { objectArg } from '../api/arguments.js';
 import { didYouMean, editDistance } from '../did-you-mean.js';
 
 export { didYouMean, editDistance };
@@ -242,6 +243,8 @@ export function checkKeys(input: object, known: readonly string[], ctx: ResolveC
  * Computed defaults see the options declared before them.
  */
 export function resolveOptions<S extends Schema>(schema: S, input: unknown, ctx: ResolveContext): ResolvedOf<S> {
+  objectArg(schema, 'resolveOptions(schema, input, context): schema');
+  objectArg(ctx, 'resolveOptions(schema, input, context): context');
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new NtpError(ctx.code ?? 'invalid-option', `the options of ${ctx.fn} must be an object (got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input})`);
@@ -318,6 +321,7 @@ export function valuesText(spec: OptionSpec): string {
 
 /** A Markdown table of a schema's options: flag, API key, values, default, meaning. */
 export function optionsTable(schema: Schema): string {
+  objectArg(schema, 'optionsTable(schema): schema');
   const rows = ['| flag | option | values | default | meaning |', '| --- | --- | --- | --- | --- |'];
   for (const [key, spec] of Object.entries(schema)) {
     const flag = spec.cli === false ? '(API only)' : `\`--${flagOf(key, spec)}\``;

@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import { solveHardMarginDual } from './nnls.js';
 import type { ColumnQPResult } from './types.js';
+import { intArg, rowsArg } from '../api/arguments.js';
 
 /**
  * Exact solution of min ‖w‖² s.t. w[a] − w[b] ≥ 1 for every pair [a, b] (w ∈ R^n, untouched entries 0).
@@ -14,6 +15,8 @@ import type { ColumnQPResult } from './types.js';
  * @param pairs constraints [a, b] meaning w[a] − w[b] ≥ 1
  */
 export function solveColumnQP(n: number, pairs: Array<[number, number]>): ColumnQPResult {
+  intArg(n, 'solveColumnQP(n, pairs): n', 0);
+  rowsArg(pairs, 'solveColumnQP(n, pairs): pairs');
   const m = pairs.length;
   const a = new Int32Array(m);
   const b = new Int32Array(m);

@@ -11,6 +11,7 @@
  */
 import { NtpError } from '../errors.js';
 import { solveNnqp } from './nnls.js';
+import { optionsArg, arrayArg, intArg } from '../api/arguments.js';
 
 /** Result of {@link ldpMultipliers}. */
 export interface LdpMultipliers {
@@ -169,6 +170,10 @@ export function solveLdp(m: number, G: ArrayLike<number>, opts: LdpOptions = {})
  * result and x = Aᵀλ (zeros when infeasible).
  */
 export function solveLdpRows(A: ArrayLike<number>, m: number, n: number, opts: LdpOptions = {}): LdpResult & { x: Float64Array } {
+  arrayArg(A, 'solveLdpRows(A, m, n, options): A');
+  intArg(m, 'solveLdpRows(A, m, n, options): m', 0);
+  intArg(n, 'solveLdpRows(A, m, n, options): n', 0);
+  opts = optionsArg(opts, 'solveLdpRows(A, m, n, options): options');
   if (A.length !== m * n) throw new NtpError('invalid-problem', `LDP: A has ${A.length} entries, expected m×n = ${m * n}`);
   const G = new Float64Array(m * m);
   for (let i = 0; i < m; i++) {

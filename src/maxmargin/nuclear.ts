@@ -2,6 +2,7 @@ import { NtpError } from '../errors.js';
 import { marginProjection } from './ldp-projection.js';
 import { solveHardMarginDual, solveNnqp } from './nnls.js';
 import { nuclearNorm, recompose, svd, type Svd } from './svd.js';
+import { objectArg, arrayArg, optionsArg, rowsArg } from '../api/arguments.js';
 
 /**
  * Margin constraints ⟨A_e, W⟩ ≥ 1 with rank-one A_e = a_e z_eᵀ on W ∈ R^{rows×cols}: a_e is the
@@ -31,6 +32,9 @@ export interface MarginConstraints {
  * dropping dependent directions). Throws `infeasible` when an inequality's A_e lies in S_fin.
  */
 export function withEqualities(c: MarginConstraints, keys: ArrayLike<number>[], queries: ArrayLike<number>[]): MarginConstraints {
+  objectArg(c, 'withEqualities(constraints, keys, queries): constraints');
+  rowsArg(keys, 'withEqualities(constraints, keys, queries): keys');
+  rowsArg(queries, 'withEqualities(constraints, keys, queries): queries');
   const eq = marginConstraints(c.rows, c.cols, keys, queries);
   const size = c.rows * c.cols;
   const basis: Float64Array[] = [];
@@ -156,6 +160,8 @@ export function constraintValues(c: MarginConstraints, W: ArrayLike<number>, out
 
 /** min_e ⟨A_e, W⟩ (+∞ without constraints): the margin γ of B3 (docs/theory/factorized.md#metrics). */
 export function minMargin(c: MarginConstraints, W: ArrayLike<number>): number {
+  objectArg(c, 'minMargin(constraints, W): constraints');
+  arrayArg(W, 'minMargin(constraints, W): W');
   let g = Infinity;
   for (const v of constraintValues(c, W)) g = Math.min(g, v);
   return g;
@@ -186,7 +192,8 @@ export interface FrobeniusSvm {
 }
 
 /** W_F = argmin ‖W‖_F s.t. ⟨A_e, W⟩ ≥ 1, by the existing hard-margin dual. Throws `infeasible`. */
-export function solveFrobeniusSvm(c: MarginConstraints, G = constraintGram(c)): FrobeniusSvm {
+export function solveFrobeniusSvm(c: MarginConstraints, G = constraintGram(objectArg(c, 'solveFrobeniusSvm(constraints, G): constraints'))): FrobeniusSvm {
+  objectArg(c, 'solveFrobeniusSvm(constraints, G): constraints');
   const m = c.count;
   if (m === 0) throw new NtpError('invalid-problem', 'the SVM has no constraint');
   const diag = new Float64Array(m);
@@ -241,6 +248,8 @@ export interface NuclearSvm {
  * Throws `infeasible` when no W reaches the margins.
  */
 export function solveNuclearSvm(c: MarginConstraints, opts: NuclearSvmOptions = {}): NuclearSvm {
+  objectArg(c, 'solveNuclearSvm(constraints, options): constraints');
+  opts = optionsArg(opts, 'solveNuclearSvm(constraints, options): options');
   const rho = opts.rho ?? 1;
   const gapTol = opts.gapTol ?? 1e-9;
   const resTol = opts.residualTol ?? 1e-10;

@@ -1,5 +1,6 @@
 import { NtpError } from '../errors.js';
 import { keyScores } from './scores.js';
+import { objectArg, arrayArg } from '../api/arguments.js';
 
 /** Trained parameters in row-major form, enough to predict without a backend. */
 export interface ModelParameters {
@@ -36,6 +37,8 @@ export interface Prediction {
  * seen in training or not: this is how the generalization cases of Theorem 3 are answered.
  */
 export function predict(params: ModelParameters, context: readonly number[]): Prediction {
+  objectArg(params, 'predict(parameters, context): parameters');
+  arrayArg(context, 'predict(parameters, context): context');
   const { V, d, Wov, Wkq, E } = params;
   if (context.length === 0) throw new NtpError('empty-context', 'cannot predict from an empty context');
   context.forEach((t, i) => {

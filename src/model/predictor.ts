@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import type { ModelParameters, Prediction } from './predict.js';
 import { keyScores } from './scores.js';
+import { objectArg, rowsArg } from '../api/arguments.js';
 
 /**
  * Predicts many contexts with one set of parameters, giving the same numbers as {@link predict}
@@ -112,6 +113,8 @@ export class Predictor {
 
 /** {@link predict} for every context, through one {@link Predictor}. */
 export function predictMany(params: ModelParameters, contexts: readonly (readonly number[])[]): Prediction[] {
+  objectArg(params, 'predictMany(parameters, contexts): parameters');
+  rowsArg(contexts, 'predictMany(parameters, contexts): contexts');
   const p = new Predictor(params);
   return contexts.map((c) => p.predict(c));
 }

@@ -1,6 +1,7 @@
 import { NtpError } from '../errors.js';
 import { findDuplicateKey } from '../io/json-keys.js';
 import type { ModelParameters } from './predict.js';
+import { objectArg, arrayArg, stringArg } from '../api/arguments.js';
 
 /** The model.json format: vocabulary, W_ov (|V|×d), W_kq (d×d), embedding rows per token (null: one-hot). */
 export interface ModelJSON {
@@ -19,6 +20,8 @@ export function toRows(a: ArrayLike<number>, rows: number, cols: number): number
 
 /** A trained model as JSON-ready data. */
 export function modelToJSON(vocab: readonly string[], p: ModelParameters): ModelJSON {
+  arrayArg(vocab, 'modelToJSON(vocab, parameters): vocab');
+  objectArg(p, 'modelToJSON(vocab, parameters): parameters');
   const { V, d } = p;
   return {
     format: 'ntp-dynamics/model@1',
@@ -33,6 +36,7 @@ export function modelToJSON(vocab: readonly string[], p: ModelParameters): Model
 
 /** Parses model.json, checking every shape and value. */
 export function parseModel(text: string): { vocab: string[]; parameters: ModelParameters } {
+  stringArg(text, 'parseModel(text): text');
   let raw: unknown;
   try {
     raw = JSON.parse(text);

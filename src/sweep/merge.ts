@@ -6,6 +6,7 @@ import { DEFAULT_FAMILY, loadFamilies } from './families.js';
 import { LOCK_FILE, liveLockHolder } from './lock.js';
 import { sweepRuns } from './spec.js';
 import { META_FILE, outcomeKey, readMeta, readRunsLog, recordsPath, RUNS_FILE, sameSweep, type RunLine, type SweepMeta } from './store.js';
+import { optionsArg, arrayArg } from '../api/arguments.js';
 
 /**
  * DIR/merge.json: marks a directory `ntp sweep merge` made, and from which inputs. Merge
@@ -62,6 +63,8 @@ export interface MergeSummary {
  * is then written only with `partial` (a merged directory can be completed by `ntp sweep run`).
  */
 export async function mergeSweeps(dirs: readonly string[], out: string, opts: MergeOptions = {}): Promise<MergeSummary> {
+  arrayArg(dirs, 'mergeSweeps(dirs, out, options): dirs');
+  opts = optionsArg(opts, 'mergeSweeps(dirs, out, options): options');
   if (dirs.length === 0) throw new NtpError('usage', 'give at least one sweep directory to merge');
   if (typeof out !== 'string' || out.trim() === '') throw new NtpError('usage', `option out must name a directory (got ${JSON.stringify(out)})`);
   await checkOut(out, dirs);

@@ -4,6 +4,7 @@ import { STEP_AXIS, seriesEncoding, themed } from '../figure/theme.js';
 import type { MetricValue, RunRecord } from '../family/sweep-family.js';
 import { canonicalJSON, type ConfigValue } from './spec.js';
 import { readMeta, readRecords, readRunsLog, type RunLine } from './store.js';
+import { stringArg } from '../api/arguments.js';
 
 /** Mean, sample standard deviation (n − 1; 0 for one value), min and max of the finite values. */
 export interface Stats {
@@ -143,6 +144,7 @@ export function groupLabel(report: Pick<SweepReport, 'varying'>, g: GroupSummary
 
 /** Reads a sweep directory (runs.jsonl and records) and summarizes it. */
 export async function summarizeSweep(dir: string): Promise<SweepReport> {
+  stringArg(dir, 'summarizeSweep(dir): dir');
   if (!(await readMeta(dir))) throw new NtpError('io', `${dir} is not a sweep directory (no sweep.json)`);
   // a run recorded twice (two `sweep run` into one directory at once) counts once
   const seen = new Set<string>();

@@ -1,5 +1,7 @@
 import { NtpError } from '../errors.js';
 import type { RunResult, SweepFamily } from '../family/sweep-family.js';
+import { arrayArg, objectArg } from '../api/arguments.js';
+import { NtpError } from '../errors.js';
 
 /**
  * Runs configs of one family and resolves to their results in the order given. An experiment that
@@ -12,6 +14,8 @@ export type RunMany = (family: SweepFamily, configs: ReadonlyArray<Record<string
 /** Runs the configs one after another in this thread, calling `onProgress` after each. */
 export function inThisThread(onProgress?: (done: number, total: number) => void): RunMany {
   return async (family, configs, every) => {
+    if (typeof objectArg(family, 'runMany(family, configs, every): family').run !== 'function') throw new NtpError('invalid-argument', 'runMany(family, configs, every): family must be a SweepFamily with a run function');
+    arrayArg(configs, 'runMany(family, configs, every): configs');
     const results: RunResult[] = [];
     for (const c of configs) {
       results.push(await family.run(c, every));

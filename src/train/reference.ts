@@ -12,6 +12,7 @@ import { solveMaxMargin } from '../maxmargin/index.js';
 import type { MaxMarginProblem, MaxMarginSolution } from '../maxmargin/types.js';
 import { cyclicData } from '../dataset/cyclic-orders.js';
 import { graphSvm, type GraphSvm } from '../maxmargin/graph-svm.js';
+import { objectArg, intArg, datasetArg } from '../api/arguments.js';
 
 /** What {@link referenceDirections} found. */
 export interface ReferenceDirections {
@@ -50,6 +51,9 @@ export const NO_REFERENCE: Readonly<ReferenceDirections> = { kind: 'none', Wov: 
  * realizable, nothing on data that cannot be trained (with the reason in `message`).
  */
 export function referenceDirections(dataset: Dataset, analysis: Analysis, embedding: Embedding): ReferenceDirections {
+  datasetArg(dataset, 'referenceDirections(dataset, analysis, embedding): dataset');
+  objectArg(analysis, 'referenceDirections(dataset, analysis, embedding): analysis');
+  objectArg(embedding, 'referenceDirections(dataset, analysis, embedding): embedding');
   const V = dataset.vocab.length;
   const problem = { ...maxMarginProblem(analysis, V, embedding), vocab: dataset.vocab };
   if (analysis.realizable) {
@@ -79,6 +83,9 @@ export function referenceDirections(dataset: Dataset, analysis: Analysis, embedd
 
 /** The two max-margin problems of a realizable dataset (docs/theory/core.md#max-margin-directions), from its analysis. */
 export function maxMarginProblem(analysis: Analysis, V: number, embedding: Embedding): MaxMarginProblem {
+  objectArg(analysis, 'maxMarginProblem(analysis, V, embedding): analysis');
+  intArg(V, 'maxMarginProblem(analysis, V, embedding): V', 1);
+  objectArg(embedding, 'maxMarginProblem(analysis, V, embedding): embedding');
   const collocation: Array<[number, number]> = [];
   analysis.collocation.forEach((y, x) => {
     if (y >= 0) collocation.push([x, y]);

@@ -9,6 +9,7 @@ import type { GraphSvm } from '../maxmargin/graph-svm.js';
 import { stageRates, type StageRates } from './rates.js';
 import { Trainer, type Stage1Record, type Stage2Record, type StageOutcome, type TrainerOptions, type TrainRecord } from './trainer.js';
 import type { ModelParameters } from '../model/predict.js';
+import { objectArg } from '../api/arguments.js';
 
 /** Everything a finished run reports. */
 export interface TrainResult {
@@ -96,6 +97,7 @@ export async function train(dataset: Dataset, opts: RunOptions = {}): Promise<Tr
 
 /** Packages a finished (or stopped) trainer's run. */
 export function finish(trainer: Trainer): TrainResult {
+  if (typeof objectArg(trainer, 'finish(trainer): trainer').flush !== 'function') throw new NtpError('invalid-argument', 'finish(trainer): trainer must be a Trainer (from Trainer.create)');
   trainer.flush();
   const { model, embedding, dataset, analysis } = trainer;
   const parameters: ModelParameters = { V: model.V, d: model.d, Wov: model.getWov(), Wkq: model.getWkq(), E: embedding.E };

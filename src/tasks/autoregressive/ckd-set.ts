@@ -11,6 +11,7 @@ import { NtpError } from '../../errors.js';
 import type { Sequences } from './data.js';
 import { checkKernelInputs, ckdPredictions, type CkdOptions } from './references.js';
 import { refuseTooLarge } from '../../engine/limits.js';
+import { objectArg, optionsArg } from '../../api/arguments.js';
 
 interface CkdExports extends WasmExports {
   ckdSet(u: number, x: number, count: number, stride: number, d: number, T: number, kernel: number, depth: number, eta: number, scratch: number): void;
@@ -21,6 +22,8 @@ const MAX_BYTES = 2 ** 32 - 2 ** 24;
 
 /** u^n_t (T×d) of every sequence of `data` from its first T tokens, as {@link ckdPredictions} would give them one by one. */
 export async function ckdPredictionsSet(data: Sequences, T: number, opts: CkdOptions & { backend?: BackendName } = {}): Promise<Float64Array[]> {
+  objectArg(data, 'ckdPredictionsSet(data, T, options): data');
+  opts = optionsArg(opts, 'ckdPredictionsSet(data, T, options): options');
   const { d, L, S } = data;
   const kernel = opts.kernel ?? 'linear';
   const depth = opts.depth ?? Infinity;

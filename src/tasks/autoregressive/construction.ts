@@ -53,6 +53,7 @@ export function constructionBlocks(d: number, vScale: number): Float64Array {
 
 /** The construction's parameters for a tied 2-head model (layout of CausalTransformer.getParams). */
 export function ckdParams(model: CausalTransformer, kernel: KernelName, eta: number, kappa0: number): Float64Array {
+  objectArg(model, 'ckdParams(model, kernel, eta, kappa0): model');
   if (model.heads !== 2 || !model.tied) throw new NtpError('invalid-option', 'the CKD construction needs 2 heads with tied weights');
   const want = kernel === 'linear' ? 'linear' : 'exp';
   if (model.attention !== want) throw new NtpError('invalid-option', `the ${kernel} kernel is realised by ${want} attention (model has ${model.attention})`);

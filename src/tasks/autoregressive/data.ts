@@ -6,7 +6,7 @@
  */
 import { createRng, type Rng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
-import { float64Arg, intArg, objectArg, rngArg } from '../../api/arguments.js';
+import { float64Arg, intArg, objectArg, rngArg, optionsArg } from '../../api/arguments.js';
 import { refuseTooLarge } from '../../engine/limits.js';
 import { sequencesBytes } from './limits.js';
 
@@ -180,6 +180,7 @@ function positiveInt(name: string, v: number, min = 1): number {
 
 /** S seeded sequences of the chosen family (docs/theory/autoregressive.md#data). */
 export function generateSequences(opts: DataOptions = {}): Sequences {
+  opts = optionsArg(opts, 'generateSequences(options): options');
   const family = opts.family ?? 'haar';
   if (!['rotation', 'haar', 'periodic'].includes(family)) throw new NtpError('invalid-option', `option family must be rotation, haar or periodic (got ${JSON.stringify(family)})`);
   const d = family === 'rotation' ? 2 : positiveInt('d', opts.d ?? 5);
@@ -216,6 +217,7 @@ export function generateSequences(opts: DataOptions = {}): Sequences {
 
 /** Train and test sets from one seed: independent streams (seed and seed + 1). */
 export function trainTestSets(opts: DataOptions & { trainSequences?: number; testSequences?: number }): { train: Sequences; test: Sequences } {
+  opts = optionsArg(opts, 'trainTestSets(options): options');
   const seed = opts.seed ?? 0;
   return {
     train: generateSequences({ ...opts, sequences: opts.trainSequences ?? 2 ** 14, seed }),
@@ -236,6 +238,7 @@ export function sequenceOf(data: Sequences, s: number): Float64Array {
  * non-finite values, naming the sequence and token.
  */
 export function checkTokens(data: Sequences): void {
+  objectArg(data, 'checkTokens(data): data');
   const { d, L, S, x } = data;
   for (let s = 0; s < S; s++) {
     for (let t = 0; t < L; t++) {

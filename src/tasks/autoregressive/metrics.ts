@@ -104,6 +104,10 @@ export function curveFromPredictions(preds: readonly Float64Array[], data: Seque
  * null where a prediction is not finite.
  */
 export function predictorDistance(a: readonly Float64Array[], b: readonly Float64Array[], d: number, T: number): (number | null)[] {
+  arrayArg(a, 'predictorDistance(a, b, d, T): a');
+  arrayArg(b, 'predictorDistance(a, b, d, T): b');
+  intArg(d, 'predictorDistance(a, b, d, T): d', 1);
+  intArg(T, 'predictorDistance(a, b, d, T): T', 0);
   const out = new Array<number>(T).fill(0);
   const S = a.length;
   for (let s = 0; s < S; s++) {
@@ -131,7 +135,8 @@ export interface GeometricRate {
  * Fits ln e(t) = a + t·ln ρ over positions t ≥ from (default 2: position 1 has no pair, u_1 = 0,
  * and is left out), skipping null and non-positive values; null with fewer than 3 points.
  */
-export function geometricRate(values: readonly (number | null)[], from = 2, to = values.length): GeometricRate | null {
+export function geometricRate(values: readonly (number | null)[], from = 2, to = values?.length ?? 0): GeometricRate | null {
+  arrayArg(values, 'geometricRate(values, from, to): values');
   const ts: number[] = [];
   const ys: number[] = [];
   for (let t = Math.max(from, 1); t <= to; t++) {

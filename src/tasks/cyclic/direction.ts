@@ -10,6 +10,7 @@ import { makeEmbedding } from '../../engine/embedding.js';
 import { isOrthonormal, tokenRows } from '../../maxmargin/embedding.js';
 import { cyclicData } from '../../dataset/cyclic-orders.js';
 import { graphSvm, type GraphSvm } from '../../maxmargin/graph-svm.js';
+import { objectArg, datasetArg } from '../../api/arguments.js';
 
 /** The graph-SVM's status for a dataset, and why when it has no direction. */
 export interface SvmDirection {
@@ -23,6 +24,8 @@ export interface SvmDirection {
  * @throws NtpError from {@link cyclicData} when the dataset cannot be trained.
  */
 export function svmDirection(ds: Dataset, analysis: Analysis): SvmDirection {
+  datasetArg(ds, 'svmDirection(dataset, analysis): dataset');
+  objectArg(analysis, 'svmDirection(dataset, analysis): analysis');
   const V = ds.vocab.length;
   const emb = ds.embedding ? makeEmbedding(V, ds.embedding) : null;
   const data = cyclicData(ds, analysis, emb?.E ?? null, emb?.d ?? V);

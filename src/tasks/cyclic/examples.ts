@@ -5,9 +5,12 @@
  */
 import type { Dataset } from '../../dataset/types.js';
 import { NtpError } from '../../errors.js';
+import { arrayArg, rowsArg } from '../../api/arguments.js';
 
 /** A package dataset from target triples: collocation v → v+1 (mod |V|) plus next = n(target). */
 export function datasetFromTargets(vocab: string[], samples: ReadonlyArray<[string[], string, number]>, embedding?: number[][]): Dataset {
+  arrayArg(vocab, 'datasetFromTargets(vocab, samples, embedding): vocab');
+  rowsArg(samples, 'datasetFromTargets(vocab, samples, embedding): samples');
   const V = vocab.length;
   const id = (t: string) => {
     const i = vocab.indexOf(t);

@@ -14,6 +14,7 @@ import { checkPlan } from '../../family/limits.js';
 import { resolveOptions } from '../../family/schema.js';
 import { GLOBAL_OPTIONS, checkRun, planGlobal, type CyclicRunConfig, type ResolvedGlobal } from './options.js';
 import { cyclicFamily } from './sweep.js';
+import { objectArg, arrayArg, optionsArg } from '../../api/arguments.js';
 
 /** One dataset's run: its seed, how it ended, its final metrics and its facts (W_svm, W_fin, A10, orbit). */
 export interface GlobalRun {
@@ -69,6 +70,7 @@ export interface LegacyGlobalOptions {
  * @deprecated Use `cyclic.experiment('global', { datasets, seed, ...run })`.
  */
 export async function runGlobalConvergence(opts: LegacyGlobalOptions = {}): Promise<GlobalConvergenceResult> {
+  opts = optionsArg(opts, 'runGlobalConvergence(options): options');
   const { datasets, firstSeed, every, run, runMany } = opts;
   const o = resolveOptions(GLOBAL_OPTIONS, { ...run, datasets, seed: firstSeed, every }, { fn: 'runGlobalConvergence()' });
   checkRun(o);
@@ -134,6 +136,7 @@ const TITLES: Record<string, string> = {
 
 /** The figure: one panel per metric, mean line and ±1 std band over the datasets. */
 export function globalConvergenceSpec(result: GlobalConvergenceResult): TopLevelSpec {
+  arrayArg(objectArg(objectArg(result, 'globalConvergenceSpec(result): result').data, 'globalConvergenceSpec(result): result.data').bands, 'globalConvergenceSpec(result): result.data.bands');
   const values = result.data.bands
     .filter((b) => (BAND_METRICS as readonly string[]).includes(b.metric))
     .map((b) => ({ step: b.step, metric: TITLES[b.metric], mean: b.mean, lo: b.mean - b.std, hi: b.mean + b.std }));
@@ -154,6 +157,7 @@ export function globalConvergenceSpec(result: GlobalConvergenceResult): TopLevel
 
 /** Renders the figure to SVG (loads the charting libraries only now). */
 export async function renderGlobalConvergenceSvg(result: GlobalConvergenceResult): Promise<string> {
+  objectArg(result, 'renderGlobalConvergenceSvg(result): result');
   const { renderVegaLiteSvg } = await import('../../figure/svg.js');
   return renderVegaLiteSvg(globalConvergenceSpec(result));
 }

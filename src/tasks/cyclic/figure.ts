@@ -3,6 +3,7 @@
 import type { VegaLiteSpec } from '../../figure/spec-type.js';
 import { STEP_AXIS, themed } from '../../figure/theme.js';
 import type { CyclicTrainResult } from './train.js';
+import { objectArg, iterableArg } from '../../api/arguments.js';
 
 const PANELS = [
   ['cosSvm', 'A1: cos(W, W_svm)'],
@@ -13,6 +14,7 @@ const PANELS = [
 
 /** One panel per metric that is defined somewhere in the run (A1 is not without a W_svm, A3 without a finite W_fin). */
 export function runSpec(r: CyclicTrainResult): VegaLiteSpec {
+  iterableArg(objectArg(r, 'runSpec(result): result').records, 'runSpec(result): result.records');
   const values: Array<{ step: number; metric: string; value: number }> = [];
   for (const rec of r.records) {
     for (const [key, title] of PANELS) {

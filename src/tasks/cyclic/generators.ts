@@ -8,6 +8,7 @@ import { createRng } from '../../dataset/random.js';
 import type { Dataset } from '../../dataset/types.js';
 import { NtpError } from '../../errors.js';
 import { fromTargets, hasCycle } from '../../dataset/cyclic-orders.js';
+import { optionsArg, objectArg, arrayArg } from '../../api/arguments.js';
 
 /** Options of {@link generateLiCyclic}. */
 export interface LiCyclicOptions {
@@ -50,6 +51,7 @@ function withCollocation(vocab: string[], samples: Array<{ context: number[]; ta
  * @throws NtpError 'invalid-option' naming the option; 'no-cycle' after maxAttempts.
  */
 export function generateLiCyclic(opts: LiCyclicOptions = {}): Dataset {
+  opts = optionsArg(opts, 'generateLiCyclic(options): options');
   const n = opts.samples ?? 6;
   const T = opts.length ?? 4;
   const K = opts.vocab ?? 6;
@@ -88,6 +90,9 @@ export interface PlantedQuery {
  * every target (it may not be planted in an SCC).
  */
 export function generatePlanted(vocab: string[], plan: readonly PlantedQuery[]): Dataset {
+  arrayArg(vocab, 'generatePlanted(vocab, plan): vocab');
+  arrayArg(plan, 'generatePlanted(vocab, plan): plan');
+  plan.forEach((q, i) => objectArg(q, `generatePlanted(vocab, plan): plan[${i}]`));
   const id = (t: string, where: string) => {
     const i = vocab.indexOf(t);
     if (i < 0) throw new NtpError('invalid-option', `${where}: token ${JSON.stringify(t)} is not in the vocabulary`);

@@ -11,6 +11,7 @@ import { resolveOptions } from '../../family/schema.js';
 import { equiCorrelated, generateLiCyclic, normalizedGaussian } from './generators.js';
 import { CYCLIC_RUN_OPTIONS, checkRun, planRun, type CyclicRunConfig, type ResolvedCyclicRun } from './options.js';
 import { runCyclicTrain } from './train.js';
+import { objectArg } from '../../api/arguments.js';
 
 export type { CyclicRunConfig } from './options.js';
 
@@ -21,6 +22,7 @@ export const GLOBAL_CONVERGENCE: Readonly<CyclicRunConfig> = {
 
 /** The dataset (with its embedding rows) a resolved config describes. */
 export function datasetOf(c: Pick<ResolvedCyclicRun, 'seed' | 'samples' | 'length' | 'vocab' | 'embedding' | 'd' | 'rho'>): Dataset {
+  objectArg(c, 'datasetOf(config): config');
   const ds = generateLiCyclic({ samples: c.samples, length: c.length, vocab: c.vocab, seed: c.seed });
   if (c.embedding === 'gaussian') ds.embedding = normalizedGaussian(c.vocab, c.d ?? 8, c.seed + 0x9e3779b9);
   else if (c.embedding === 'equicorrelated') ds.embedding = equiCorrelated(c.vocab, c.rho ?? 0.5);

@@ -12,6 +12,7 @@ import { inThisThread, type RunMany } from '../run-many.js';
 import { LOCAL_OPTIONS, MAX_SEED, RANK_OPTIONS, checkLocalRun, planLocal, planRank, rankSizes, type LocalExperimentOptions, type RankExperimentOptions, type ResolvedLocalExperiment, type ResolvedLocalRun, type ResolvedRankExperiment } from './options.js';
 import { factorizedFamily } from './sweep.js';
 import { factorizedRankFamily } from './rank-sweep.js';
+import { objectArg, arrayArg } from '../../api/arguments.js';
 
 export type { Band };
 
@@ -106,6 +107,9 @@ export const TABLE_COLUMNS = [
 
 /** A markdown table of the experiment at the given steps (those recorded), mean ± std. */
 export function localConvergenceTable(e: LocalConvergenceData, at: readonly number[] = [10, 100, 300, 500, 1000, 2000]): string {
+  objectArg(objectArg(e, 'localConvergenceTable(data, at): data').series, 'localConvergenceTable(data, at): data.series');
+  arrayArg(e.steps, 'localConvergenceTable(data, at): data.steps');
+  arrayArg(at, 'localConvergenceTable(data, at): at');
   const head = `| t | ${TABLE_COLUMNS.map((c) => c[0]).join(' | ')} |`;
   const rule = `|---|${TABLE_COLUMNS.map(() => '---').join('|')}|`;
   const rows: string[] = [];
@@ -220,6 +224,8 @@ function aggregateRankStudy(results: ReadonlyArray<RunResult & { config: Readonl
 
 /** Markdown table of the rank study. */
 export function rankTable(points: readonly RankPoint[]): string {
+  arrayArg(points, 'rankTable(points): points');
+  points.forEach((p, i) => objectArg(p, `rankTable(points): points[${i}]`));
   const lines = ['| series | n | T | d | rank W_F | rank W_* | infeasible | uncertified (max gap) |', '|---|---|---|---|---|---|---|---|'];
   for (const p of points) {
     const f = (b: Band | null) => (b ? b.mean.toFixed(2) : 'n/a');

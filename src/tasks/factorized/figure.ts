@@ -2,6 +2,7 @@ import { PALETTE, STEP_AXIS, naturalOrder, seriesEncoding, themed } from '../../
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import type { LocalConvergenceData, RankPoint } from './experiments.js';
 import type { FactorizedTrainResult } from './train.js';
+import { objectArg, arrayArg } from '../../api/arguments.js';
 
 /** One row of a band chart: a series' mean ± std at a step. */
 interface BandRow {
@@ -49,6 +50,8 @@ function bandPanel(title: string, yTitle: string, rows: BandRow[], yDomain?: [nu
  * and nuclear SVMs. Like theirs it shows the first 1000 iterations by default.
  */
 export function localConvergenceFigureSpec(e: LocalConvergenceData, upTo = 1000): TopLevelSpec {
+  objectArg(objectArg(e, 'localConvergenceFigureSpec(data, upTo): data').series, 'localConvergenceFigureSpec(data, upTo): data.series');
+  arrayArg(e.steps, 'localConvergenceFigureSpec(data, upTo): data.steps');
   const soft = bandRows(e, [['W', 'W.maxAttention'], ['(K,Q)', 'KQ.maxAttention']], upTo);
   const cos = bandRows(e, [
     ['W vs W_F', 'W.cosF'],
@@ -67,6 +70,8 @@ export function localConvergenceFigureSpec(e: LocalConvergenceData, upTo = 1000)
 
 /** The rank study (their `svm_rank`): mean rank vs d, Frobenius solid and nuclear dashed. */
 export function rankStudyFigureSpec(points: readonly RankPoint[]): TopLevelSpec {
+  arrayArg(points, 'rankStudyFigureSpec(points): points');
+  points.forEach((p, i) => objectArg(p, `rankStudyFigureSpec(points): points[${i}]`));
   const rows = points.flatMap((p) => [
     { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'Frobenius', rank: p.rankF ? p.rankF.mean : null },
     { series: p.series, group: p.series === 'n' ? `n = ${p.n}` : `T = ${p.T}`, d: p.d, solver: 'nuclear', rank: p.rankStar ? p.rankStar.mean : null },
@@ -98,6 +103,7 @@ export function rankStudyFigureSpec(points: readonly RankPoint[]): TopLevelSpec 
  * and the nuclear-norm max-margin directions, against the stage-2 step.
  */
 export function trainFigureSpec(t: FactorizedTrainResult): TopLevelSpec {
+  arrayArg(objectArg(t, 'trainFigureSpec(result): result').records, 'trainFigureSpec(result): result.records');
   const loss = t.records.filter((r) => r.loss > 0).map((r) => ({ step: r.step, loss: r.loss }));
   const cos = t.records.flatMap((r) => [
     { step: r.step, series: 'cos(KQᵀ, W_F)', value: r.cosF },

@@ -1,5 +1,6 @@
 import type { SweepFamily } from '../../family/sweep-family.js';
 import { runLocalConvergence, validateLocalConvergence } from './local-convergence.js';
+import { objectArg } from '../../api/arguments.js';
 import { checkPlan } from '../../family/limits.js';
 import { LOCAL_RUN_OPTIONS, localRunBytes, type LocalRunOptions } from './options.js';
 
@@ -21,11 +22,13 @@ export const factorizedFamily: SweepFamily = {
   // `lr`: the old name of `eta`, read for one release
   options: [...Object.keys(LOCAL_RUN_OPTIONS), 'lr'],
   validate(config) {
+    objectArg(config, 'factorizedFamily.validate(config): config');
     const c = validateLocalConvergence(renamed(config));
     // the record interval is the sweep's, unknown here: the plan counts the instance and the local SVMs
     checkPlan({ bytes: localRunBytes(c, c.steps), sizes: { n: c.n, T: c.T, d: c.d } }, 'a factorized run');
   },
   async run(config, every) {
+    objectArg(config, 'factorizedFamily.run(config, every): config');
     return runLocalConvergence(renamed(config) as LocalRunOptions, every);
   },
 };

@@ -1,4 +1,5 @@
 import { NtpError } from '../../errors.js';
+import { objectArg } from '../../api/arguments.js';
 
 /** Which parameters train (docs/theory/recall.md#model-and-loss). */
 export type RecallModelKind = 'origin' | 'reparam' | 'reparam-w';
@@ -23,16 +24,17 @@ export const ATTENTION_CODES: readonly RecallAttention[] = ['linear', 'relu', 's
 export const MODEL_KINDS: readonly RecallModelKind[] = ['origin', 'reparam', 'reparam-w'];
 
 /** The noise token τ = N − 1. */
-export const noiseToken = (task: Pick<RecallTask, 'vocab'>): number => task.vocab - 1;
+export const noiseToken = (task: Pick<RecallTask, 'vocab'>): number => objectArg(task, 'noiseToken(task): task').vocab - 1;
 
 /** The noisy setting (one trigger q = 0, a (q, τ) bigram in every sentence) is α > 0. */
-export const isNoisy = (task: Pick<RecallTask, 'alpha'>): boolean => task.alpha > 0;
+export const isNoisy = (task: Pick<RecallTask, 'alpha'>): boolean => objectArg(task, 'isNoisy(task): task').alpha > 0;
 
 /**
  * Checks the task's sizes; `nameOf` maps a key to the name the user typed (a CLI flag) so the
  * error points at what to fix.
  */
 export function validateTask(task: RecallTask, nameOf: (key: string) => string = (k) => k): void {
+  objectArg(task, 'validateTask(task): task');
   const bad = (msg: string): never => {
     throw new NtpError('invalid-option', msg);
   };

@@ -4,6 +4,7 @@
 import { createRng, type Rng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
 import { isNoisy, noiseToken, validateTask, type RecallTask } from './config.js';
+import { intArg, arrayArg, rowsArg } from '../../api/arguments.js';
 
 /** B sentences of length H, row-major, with their targets and the generator's bigram output y. */
 export interface RecallBatch {
@@ -21,6 +22,8 @@ export interface RecallBatch {
 
 /** An empty batch buffer. */
 export function allocBatch(B: number, H: number): RecallBatch {
+  intArg(B, 'allocBatch(B, H): B', 0);
+  intArg(H, 'allocBatch(B, H): H', 0);
   return { B, H, tokens: new Int32Array(B * H), targets: new Int32Array(B), outputs: new Int32Array(B), triggers: new Int32Array(B) };
 }
 
@@ -124,6 +127,9 @@ export class FixedSentences {
 
 /** A batch from explicit sentences (tests and worked examples): contexts, targets, and y. */
 export function batchOf(contexts: readonly (readonly number[])[], targets: readonly number[], outputs?: readonly number[]): RecallBatch {
+  rowsArg(contexts, 'batchOf(contexts, targets, outputs): contexts');
+  arrayArg(targets, 'batchOf(contexts, targets, outputs): targets');
+  if (outputs !== undefined) arrayArg(outputs, 'batchOf(contexts, targets, outputs): outputs');
   const B = contexts.length;
   if (B === 0) throw new NtpError('invalid-option', 'a batch needs at least one sentence');
   const H = contexts[0].length;

@@ -5,6 +5,7 @@
 import type { VegaLiteSpec as TopLevelSpec } from '../../figure/spec-type.js';
 import { STEP_AXIS, logFloor, seriesEncoding, themed } from '../../figure/theme.js';
 import type { RecallRecord, RecallTrajectory } from './run.js';
+import { objectArg, arrayArg } from '../../api/arguments.js';
 
 /** One panel: a metric of the records, its title, and horizontal reference lines. */
 export interface Panel {
@@ -27,6 +28,8 @@ const HEIGHT = 180;
 
 /** Panels of metrics for several runs (one colour per run label), side by side. */
 export function panelsSpec(title: string, runs: readonly RecallTrajectory[], panels: readonly Panel[], x: 'step' | 'epoch' = 'step'): TopLevelSpec {
+  arrayArg(runs, 'panelsSpec(title, runs, panels, x): runs');
+  arrayArg(panels, 'panelsSpec(title, runs, panels, x): panels');
   // one colour-and-dash per series across every panel, in the runs' order
   const seriesNames: string[] = [];
   for (const p of panels) {
@@ -95,6 +98,7 @@ export const bayesRule = (h: number, alpha: number) => ({ value: h, label: `Baye
 
 /** The figure of a single run: losses with the Bayes risk, and Pr(output) or Pr(noise) with its expected value. */
 export function runSpec(t: RecallTrajectory): TopLevelSpec {
+  objectArg(objectArg(t, 'runSpec(trajectory): trajectory').config, 'runSpec(trajectory): trajectory.config');
   const a = t.config.alpha;
   const x = t.config.samples > 0 ? 'epoch' : 'step';
   const pr: Panel = a > 0

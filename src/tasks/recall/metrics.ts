@@ -4,6 +4,7 @@
 import type { RecallBatch } from './data.js';
 import type { RecallModel } from './model.js';
 import { EVAL_FIELDS } from './kernels/step.js';
+import { objectArg, arrayArg, numberArg } from '../../api/arguments.js';
 
 /** Means over a set of sentences. */
 export interface RecallMetrics {
@@ -30,6 +31,9 @@ export interface RecallMetrics {
  * so it stays accurate as it goes to zero.
  */
 export function evaluateSet(model: RecallModel, batches: readonly RecallBatch[], alpha: number): RecallMetrics {
+  objectArg(model, 'evaluateSet(model, batches, alpha): model');
+  arrayArg(batches, 'evaluateSet(model, batches, alpha): batches');
+  numberArg(alpha, 'evaluateSet(model, batches, alpha): alpha');
   const k = EVAL_FIELDS.length;
   const acc = new Float64Array(k + 3);
   // −ln p*(y) and −ln p*(τ): each sentence's KL is a sum of two differences of nearby numbers,

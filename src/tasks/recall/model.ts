@@ -9,6 +9,7 @@ import { createWasmBackend } from './engine-wasm.js';
 import { SIGMA } from './kernels/attention.js';
 import { frobenius } from './kernels/ngd.js';
 import { EVAL_FIELDS } from './kernels/step.js';
+import { objectArg } from '../../api/arguments.js';
 
 /** Options of {@link createRecallModel}. */
 export interface RecallModelOptions {
@@ -249,6 +250,7 @@ export class RecallModel {
 
 /** Builds a zero-initialised recall model (docs/theory/recall.md#model-and-loss) after validating the task and options. */
 export async function createRecallModel(opts: RecallModelOptions): Promise<RecallModel> {
+  objectArg(objectArg(opts, 'createRecallModel(options): options').task, 'createRecallModel(options): options.task');
   const task = opts.task;
   validateTask(task);
   const model = opts.model ?? 'origin';

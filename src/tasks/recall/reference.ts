@@ -1,6 +1,7 @@
 // The Bayes-optimal predictor and the closed forms of docs/theory/recall.md#bayes-optimal-predictor-and-closed-forms.
 
 import { noiseToken, type RecallTask } from './config.js';
+import { objectArg, arrayArg, intArg } from '../../api/arguments.js';
 
 /** h(α) = −α ln α − (1 − α) ln(1 − α), the Bayes risk; h(0) = 0. */
 export function binaryEntropy(alpha: number): number {
@@ -9,7 +10,7 @@ export function binaryEntropy(alpha: number): number {
 }
 
 /** The Bayes risk R* = h(α) of a task (cross-entropy). */
-export const bayesRisk = (task: Pick<RecallTask, 'alpha'>): number => binaryEntropy(task.alpha);
+export const bayesRisk = (task: Pick<RecallTask, 'alpha'>): number => binaryEntropy(objectArg(task, 'bayesRisk(task): task').alpha);
 
 /** γ = ln(α/(1−α)), the fixed F of the noisy Reparam models; 0 for α = 0 (the authors' code for α̂ = 0). */
 export function gammaOf(alpha: number): number {
@@ -21,6 +22,9 @@ export function gammaOf(alpha: number): number {
  * (before position H) that is not the noise token. −1 if the context has none.
  */
 export function contextOutput(tokens: Int32Array | readonly number[], o: number, H: number, tau: number): number {
+  arrayArg(tokens, 'contextOutput(tokens, o, H, tau): tokens');
+  intArg(o, 'contextOutput(tokens, o, H, tau): o', 0);
+  intArg(H, 'contextOutput(tokens, o, H, tau): H', 0);
   const q = tokens[o + H - 1];
   for (let i = 0; i < H - 2; i++) {
     if (tokens[o + i] === q && tokens[o + i + 1] !== tau) return tokens[o + i + 1];
@@ -33,6 +37,8 @@ export function contextOutput(tokens: Int32Array | readonly number[], o: number,
  * read from the context alone. Returns a vector over the vocabulary.
  */
 export function bayesPredict(task: RecallTask, context: readonly number[]): Float64Array {
+  objectArg(task, 'bayesPredict(task, context): task');
+  arrayArg(context, 'bayesPredict(task, context): context');
   const p = new Float64Array(task.vocab);
   const tau = noiseToken(task);
   const y = contextOutput(context, 0, context.length, tau);

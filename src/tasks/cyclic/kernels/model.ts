@@ -15,6 +15,7 @@ import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 import { STEP, type HeadBuffers, type HeadKernel, type HeadReal } from './buffers.js';
 import { genBackward, genForward } from './gen.js';
 import { selectionBackward, selectionForward } from './selection.js';
+import { arrayArg, intArg, rowsArg } from '../../../api/arguments.js';
 
 /** The new stage-2 heads. */
 export type HeadName = 'selection' | 'gen';
@@ -47,6 +48,10 @@ export interface HeadData {
 
 /** Packs contexts, targets and weights (π_n) for a head. */
 export function packHeadData(V: number, contexts: readonly (readonly number[])[], targets: readonly number[], weights: readonly number[]): HeadData {
+  intArg(V, 'packHeadData(V, contexts, targets, weights): V', 1);
+  rowsArg(contexts, 'packHeadData(V, contexts, targets, weights): contexts');
+  arrayArg(targets, 'packHeadData(V, contexts, targets, weights): targets');
+  arrayArg(weights, 'packHeadData(V, contexts, targets, weights): weights');
   const n = contexts.length;
   if (n === 0) throw new NtpError('empty-dataset', 'no sample has a context of two or more tokens');
   const offsets = new Int32Array(n + 1);

@@ -1,0 +1,121 @@
+// Every exported function of the package (the main entry, its family namespaces and the Node
+// entry) answers junk arguments with an NtpError (or a normal return where the junk happens to be
+// valid, e.g. a function of no arguments), never a raw TypeError/RangeError, a hang or a rejection
+// of another kind (issue #25). Classes are skipped: their constructors are checked elsewhere.
+import { describe, expect, it } from 'vitest';
+import * as api from '../src/index.js';
+import * as nodeApi from '../src/node.js';
+import { NtpError } from '../src/errors.js';
+
+const ARGS: unknown[][] = [[null], ['x'], [NaN], [null, null], [-1], [[1, 'a']]];
+const ASYNC_LIMIT_MS = 5000;
+// A synchronous call cannot be interrupted from this thread; one that takes this long on junk
+// arguments is looping on them, not failing fast.
+const SYNC_LIMIT_MS = 3000;
+
+type Fn = (...a: unknown[]) => unknown;
+
+/** Every exported function, named as a caller writes it, walking one namespace level deep. */
+function exportedFunctions(): Array<[string, Fn]> {
+  const seen = new Set<unknown>();
+  const out: Array<[string, Fn]> = [];
+  const walk = (prefix: string, obj: Record<string, unknown>, depth: number): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (typeof v === 'function') {
+        if (seen.has(v)) continue;
+        seen.add(v);
+        if (/^class\b/.test(Function.prototype.toString.call(v))) continue;
+        out.push([prefix + k, v as Fn]);
+      } else if (v && typeof v === 'object' && depth < 1 && !ArrayBuffer.isView(v) && !Array.isArray(v)) {
+        walk(`${prefix}${k}.`, v as Record<string, unknown>, depth + 1);
+      }
+    }
+  };
+  walk('', api as Record<string, unknown>, 0);
+  walk('node.', nodeApi as Record<string, unknown>, 0);
+  return out;
+}
+
+function show(args: unknown[]): string {
+  return args.map((a) => (typeof a === 'number' && Number.isNaN(a) ? 'NaN' : JSON.stringify(a))).join(', ');
+}
+
+/** Calls f(...args): undefined when the outcome is acceptable, else what went wrong. */
+async function offence(name: string, f: Fn, args: unknown[]): Promise<string | undefined> {
+  const call = `${name}(${show(args)})`;
+  const t0 = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const r = f(...args);
+    if (Date.now() - t0 > SYNC_LIMIT_MS) return `${call}: ran ${Date.now() - t0} ms synchronously`;
+    if (r && typeof (r as Promise<unknown>).then === 'function') {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`still pending after ${ASYNC_LIMIT_MS} ms`)), ASYNC_LIMIT_MS);
+      });
+      await Promise.race([r, timeout]);
+    }
+    return undefined;
+  } catch (e) {
+    if (e instanceof NtpError) return undefined;
+    return `${call}: ${(e as Error)?.constructor?.name}: ${String((e as Error)?.message).slice(0, 120)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('every public export answers junk arguments with an NtpError', () => {
+  const fns = exportedFunctions();
+
+  it('finds the exports (the walk itself is not empty)', () => {
+    const names = fns.map(([n]) => n);
+    expect(fns.length).toBeGreaterThan(150);
+    for (const n of ['analyze', 'parseDataset', 'finitePart', 'recall.bayesRisk', 'factorized.rankTable', 'autoregressive.sphere', 'node.expandSweep']) expect(names).toContain(n);
+    expect(names).not.toContain('NtpError');
+  });
+
+  it('no raw TypeError, RangeError, other rejection or hang', async () => {
+    const offenders: string[] = [];
+    for (const [name, f] of fns) {
+      for (const args of ARGS) {
+        const o = await offence(name, f, args);
+        if (o !== undefined) offenders.push(o);
+      }
+    }
+    expect(offenders, `${offenders.length} offending calls:\n${offenders.join('\n')}`).toEqual([]);
+  }, 600_000);
+
+  it('the error names the function and the argument', async () => {
+    const messageOf = async (f: () => unknown): Promise<string> => {
+      try {
+        await f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(NtpError);
+        return (e as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(await messageOf(() => api.analyze(null as never))).toMatch(/analyze\(.*dataset.*null/);
+    expect(await messageOf(() => api.bandOf(0, 'loss', null as never))).toMatch(/bandOf\(.*values/);
+    expect(await messageOf(() => api.finitePart(null as never))).toMatch(/finitePart\(/);
+    // a Dataset is checked by shape down to the sample, which is named
+    const svop = api.svopExample();
+    const broken = { ...svop, samples: [svop.samples[0], { next: 0 }] };
+    expect(await messageOf(() => api.analyze(broken as never))).toBe('analyze(dataset): dataset: sample 1 must be an object {context: array, next} (got undefined)');
+    // rows: the first bad row is named
+    expect(await messageOf(() => api.condense([[0, 1], 7] as never))).toBe('condense(edges): edges[1] must be an array (got 7)');
+    // a string is not an iterable of numbers here, though it iterates
+    expect(await messageOf(() => api.worstStatus('converged' as never))).toMatch(/^worstStatus\(statuses\): statuses must be an array or another iterable/);
+    expect(await messageOf(() => nodeApi.summarizeSweep(42 as never))).toBe('summarizeSweep(dir): dir must be a string (got 42)');
+  });
+
+  it('valid arguments still work through the new checks', () => {
+    // bandOf takes any iterable (a Set here); mean and std of {1, 3} are 2 and 1
+    const b = api.bandOf(5, 'loss', new Set([1, 3, null]));
+    expect(b?.mean).toBe(2);
+    expect(b?.n).toBe(2);
+    expect(api.worstStatus(['completed', 'diverged', 'converged'])).toBe('diverged');
+    const svop = api.svopExample();
+    expect(api.analyze(svop).collocation.length).toBe(svop.vocab.length);
+    expect(api.parseDataset(api.stringifyDataset(svop))).toEqual(api.parseDataset(JSON.stringify(api.datasetToJSON(svop))));
+  });
+});
