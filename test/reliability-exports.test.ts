@@ -1,7 +1,7 @@
 // Every exported function of the package (the main entry, its family namespaces and the Node
 // entry) answers junk arguments with an NtpError (or a normal return where the junk happens to be
 // valid, e.g. a function of no arguments), never a raw TypeError/RangeError, a hang or a rejection
-// of another kind (issue #25). Classes are skipped: their constructors are checked elsewhere.
+// of another kind. Classes are skipped: their constructors are checked elsewhere.
 import { describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import * as nodeApi from '../src/node.js';
