@@ -1,7 +1,6 @@
 import { NtpError } from '../errors.js';
 import type { RunResult, SweepFamily } from '../family/sweep-family.js';
 import { arrayArg, objectArg } from '../api/arguments.js';
-import { NtpError } from '../errors.js';
 
 /**
  * Runs configs of one family and resolves to their results in the order given. An experiment that
