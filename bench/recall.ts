@@ -91,8 +91,10 @@ export async function recallThreadRows(quick: boolean): Promise<RecallThreadRow[
     for (const precision of ['f64', 'f32'] as const) {
       for (const threads of [1, 2]) {
         const m = await createRecallModel({ task, model, attention, kappa: 1, precision, maxBatch: B, threads });
+        // enough steps for V8 to tier the kernels up (baseline code first, optimized later)
         for (let i = 0; i < 3; i++) m.step(batch, 0.1);
-        const t = await bestTimes(() => m.step(batch, 1e-6), quick ? 5 : 30);
+        for (let i = 0; i < (quick ? 5 : 40); i++) m.step(batch, 1e-6);
+        const t = await bestTimes(() => m.step(batch, 1e-6), quick ? 5 : 60);
         m.dispose();
         const row = { name: `step ${modelLabel(model, attention, 1)}`, precision, ...peakColumns(t, gflop, threads, peak[precision]) };
         rows.push(row);
