@@ -4,7 +4,7 @@
 // own kill test in sweep-reliability.)
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,12 +43,19 @@ const cases: WriterCase[] = [
   { name: 'ntp factorized train', args: (out, w) => ['factorized', 'train', '--data', join(root, 'data.txt'), '--steps', w ? '30' : '20', '--out', out] },
   { name: 'ntp factorized experiment local', args: (out, w) => ['factorized', 'experiment', 'local', '--n', '4', '--T', '4', '--steps', w ? '30' : '20', '--out', out] },
   { name: 'ntp generate', args: (out, w) => ['generate', '--vocab', '8', '--seed', w ? '2' : '1', '--out', out] },
+  { name: 'ntp text', args: (out, w) => ['text', join(root, 'words.txt'), '--window', w ? '3' : '2', '--out', out] },
+  { name: 'ntp autoregressive reference', args: (out, w) => ['autoregressive', 'reference', '--sequences', w ? '64' : '32', '--out', out] },
+  { name: 'ntp sweep report', args: (out, w) => ['sweep', 'report', join(root, w ? 'sweep-b' : 'sweep-a'), '--out', out, '--no-figure'] },
 ];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'ntp-kill-all-'));
   await run(process.execPath, [CLI, 'example', 'cyclic-1', '--out', join(root, 'cyclic.txt')]);
   await run(process.execPath, [CLI, 'generate', '--vocab', '8', '--seed', '3', '--out', join(root, 'data.txt')]);
+  await writeFile(join(root, 'words.txt'), 'the cat sat on the mat and the dog sat on the log\n'.repeat(200));
+  const tiny = new URL('fixtures/sweep-tiny.json', import.meta.url).pathname;
+  await run(process.execPath, [CLI, 'sweep', 'run', tiny, '--out', join(root, 'sweep-a'), '--workers', '1']);
+  await run(process.execPath, [CLI, 'sweep', 'run', tiny, '--out', join(root, 'sweep-b'), '--workers', '1', '--every', '1']);
 }, 60_000);
 
 /** Entries beside or inside `out` that a write in progress (or a killed one) leaves. */
@@ -63,8 +70,9 @@ describe('a writing command killed at any instant leaves the old output, the new
   for (const c of cases) {
     it(`${c.name}: 12 kills (6 over the run, 6 inside its write)`, async () => {
       const dir = await mkdtemp(join(root, 'case-'));
-      const out = join(dir, c.name.includes('generate') ? 'out.txt' : 'out');
-      const ref = join(dir, c.name.includes('generate') ? 'ref.txt' : 'ref');
+      const file = c.name.includes('generate') || c.name.includes('text');
+      const out = join(dir, file ? 'out.json' : 'out');
+      const ref = join(dir, file ? 'ref.json' : 'ref');
       const t = performance.now();
       await run(process.execPath, [CLI, ...c.args(ref, 1)]);
       const T = performance.now() - t;
