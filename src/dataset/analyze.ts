@@ -441,8 +441,9 @@ export interface GeneralizationOptions {
  * O_q in turn. On SVOP this gives "S P" → V and "O S P" → P among others. Throws NtpError when
  * the dataset is not realizable, where the theorem says nothing.
  */
-export function generalizationCases(ds: Dataset, analysis: Analysis = analyze(datasetArg(ds, 'generalizationCases(dataset, analysis, options): dataset')), opts: GeneralizationOptions = {}): GeneralizationCase[] {
+export function generalizationCases(ds: Dataset, analysis?: Analysis, opts: GeneralizationOptions = {}): GeneralizationCase[] {
   datasetArg(ds, 'generalizationCases(dataset, analysis, options): dataset');
+  if (analysis === undefined) analysis = analyze(ds);
   objectArg(analysis, 'generalizationCases(dataset, analysis, options): analysis');
   opts = optionsArg(opts, 'generalizationCases(dataset, analysis, options): options');
   const maxPerQuery = opts.maxPerQuery ?? 4;

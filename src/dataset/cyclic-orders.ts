@@ -51,8 +51,10 @@ export interface CyclicData {
  * @throws NtpError 'target-absent' naming the first sample whose target is not in its context,
  *   'not-trainable' when the collocation is not a function or not injective.
  */
-export function cyclicData(ds: Dataset, analysis: Analysis = analyze(datasetArg(ds, 'cyclicData(dataset, analysis, E, d): dataset')), E: Float64Array | null = null, d = ds?.vocab?.length ?? 0): CyclicData {
+export function cyclicData(ds: Dataset, analysis?: Analysis, E: Float64Array | null = null, d?: number): CyclicData {
   datasetArg(ds, 'cyclicData(dataset, analysis, E, d): dataset');
+  if (analysis === undefined) analysis = analyze(ds);
+  if (d === undefined) d = ds.vocab.length;
   objectArg(analysis, 'cyclicData(dataset, analysis, E, d): analysis');
   for (const v of analysis.violations) {
     if (v.kind === 'no-optimal-token') {
@@ -74,9 +76,10 @@ export function fromTargets(
   vocab: string[],
   samples: ReadonlyArray<{ context: readonly number[]; target: number; count: number; label?: number }>,
   E: Float64Array | null = null,
-  d = vocab?.length ?? 0,
+  d?: number,
 ): CyclicData {
   arrayArg(vocab, 'fromTargets(vocab, samples, E, d): vocab');
+  if (d === undefined) d = vocab.length;
   arrayArg(samples, 'fromTargets(vocab, samples, E, d): samples');
   samples.forEach((s, n) => objectArg(s, `fromTargets(vocab, samples, E, d): samples[${n}]`));
   const V = vocab.length;

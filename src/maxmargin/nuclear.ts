@@ -192,8 +192,9 @@ export interface FrobeniusSvm {
 }
 
 /** W_F = argmin ‖W‖_F s.t. ⟨A_e, W⟩ ≥ 1, by the existing hard-margin dual. Throws `infeasible`. */
-export function solveFrobeniusSvm(c: MarginConstraints, G = constraintGram(objectArg(c, 'solveFrobeniusSvm(constraints, G): constraints'))): FrobeniusSvm {
+export function solveFrobeniusSvm(c: MarginConstraints, G?: Float64Array): FrobeniusSvm {
   objectArg(c, 'solveFrobeniusSvm(constraints, G): constraints');
+  if (G === undefined) G = constraintGram(c);
   const m = c.count;
   if (m === 0) throw new NtpError('invalid-problem', 'the SVM has no constraint');
   const diag = new Float64Array(m);

@@ -42,9 +42,13 @@ export interface DataOptions {
   seed?: number;
 }
 
-/** A standard normal draw (Box–Muller on the seeded uniform stream). */
+/** A standard normal draw (Box–Muller on the seeded uniform stream); checks its argument. */
 export function gaussian(rng: Rng): number {
-  rngArg(rng, 'gaussian(rng)');
+  return normalDraw(rngArg(rng, 'gaussian(rng)'));
+}
+
+/** {@link gaussian} without the argument check, for the loops that draw d² or nP numbers. */
+export function normalDraw(rng: Rng): number {
   let u = rng.next();
   while (u === 0) u = rng.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
@@ -59,7 +63,7 @@ export function sphere(rng: Rng, d: number, out: Float64Array, o = 0): void {
   for (;;) {
     let n2 = 0;
     for (let i = 0; i < d; i++) {
-      const g = gaussian(rng);
+      const g = normalDraw(rng);
       out[o + i] = g;
       n2 += g * g;
     }
@@ -80,7 +84,7 @@ export function haarOrthogonal(rng: Rng, d: number): Float64Array {
   rngArg(rng, 'haarOrthogonal(rng, d)');
   intArg(d, 'haarOrthogonal(rng, d): d', 1);
   const A = new Float64Array(d * d);
-  for (let i = 0; i < d * d; i++) A[i] = gaussian(rng);
+  for (let i = 0; i < d * d; i++) A[i] = normalDraw(rng);
   const Q = new Float64Array(d * d);
   for (let i = 0; i < d; i++) Q[i * d + i] = 1;
   const v = new Float64Array(d);

@@ -135,8 +135,9 @@ export interface GeometricRate {
  * Fits ln e(t) = a + t·ln ρ over positions t ≥ from (default 2: position 1 has no pair, u_1 = 0,
  * and is left out), skipping null and non-positive values; null with fewer than 3 points.
  */
-export function geometricRate(values: readonly (number | null)[], from = 2, to = values?.length ?? 0): GeometricRate | null {
+export function geometricRate(values: readonly (number | null)[], from = 2, to?: number): GeometricRate | null {
   arrayArg(values, 'geometricRate(values, from, to): values');
+  if (to === undefined) to = values.length;
   const ts: number[] = [];
   const ys: number[] = [];
   for (let t = Math.max(from, 1); t <= to; t++) {

@@ -16,7 +16,7 @@ import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels, typ
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
 import { checkThreads } from '../../engine/threads.js';
-import { gaussian, type Sequences } from './data.js';
+import { normalDraw, type Sequences } from './data.js';
 
 /** Options of {@link CausalTransformer.create}. */
 export interface TransformerOptions {
@@ -173,7 +173,7 @@ export class CausalTransformer {
     const rng = createRng(opts.seed ?? 0);
     const scale = opts.initScale ?? 0.02;
     const p = new Float64Array(nP);
-    for (let i = 0; i < nP; i++) p[i] = scale * gaussian(rng);
+    for (let i = 0; i < nP; i++) p[i] = scale * normalDraw(rng);
     model.setParams(p);
     return model;
   }
