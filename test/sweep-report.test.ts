@@ -101,7 +101,7 @@ describe('sweep report --out', () => {
     await writeFile(join(mine, 'report.json'), '{"notes": "mine"}');
     const io = capture();
     expect(await main(['sweep', 'report', sweepDir, '--out', mine, '--no-figure'], io)).toBe(1);
-    expect(io.err).toMatch(/holds "report.json", which this command did not write/);
+    expect(io.err).toMatch(/holds "report.json", which "ntp sweep report" did not write/);
     expect(await readFile(join(mine, 'report.json'), 'utf8')).toBe('{"notes": "mine"}');
     const cwd = process.cwd();
     process.chdir(mine);

@@ -3,9 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSeconds } from './progress.js';
 import { NtpError } from '../errors.js';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { readTextFile } from '../io/files.js';
-import { writeDirectoryAtomic } from '../io/output-dir.js';
+import { checkOutputDirOf, writeOutputOf } from '../family/output.js';
 import { mergeSweeps } from '../sweep/merge.js';
 import { renderBandFigures, reportText, summarizeSweep } from '../sweep/report.js';
 import { runSweep, type SweepProgress } from '../sweep/run.js';
@@ -162,10 +162,11 @@ function sweepMerge(argv: string[], io: CliIO): Promise<number> {
   });
 }
 
-/** Whether a file is a report.json that ntp sweep report wrote (its top-level keys). */
-function isReportFile(path: string): boolean {
+/** Whether a directory holds an earlier `ntp sweep report`: its report.json (by its top-level keys) and figures only. */
+async function ownsReport(abs: string, entries: readonly string[]): Promise<boolean> {
+  if (!entries.includes('report.json') || !entries.every((e) => e === 'report.json' || e.endsWith('.svg') || e.endsWith('.vl.json'))) return false;
   try {
-    const r = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const r = JSON.parse(await readFile(join(abs, 'report.json'), 'utf8')) as Record<string, unknown>;
     return typeof r.runs === 'number' && Array.isArray(r.groups) && Array.isArray(r.varying);
   } catch {
     return false;
@@ -184,21 +185,13 @@ function sweepReport(argv: string[], io: CliIO): Promise<number> {
     if (positionals.length !== 1) throw new NtpError('usage', `ntp sweep report takes one sweep directory (got ${positionals.length})`);
     if (values.out !== undefined && values.out.trim() === '') throw new NtpError('usage', 'option --out must name a directory (got an empty string)');
     const dir = positionals[0];
-    if (values.out !== undefined) {
-      const abs = resolve(values.out);
-      if (abs === resolve('/') || abs === process.cwd() || process.cwd().startsWith(abs + '/')) {
-        throw new NtpError('usage', `option --out ${JSON.stringify(values.out)} is the current directory or one of its parents; give a directory of its own (the report replaces the whole directory)`);
-      }
-    }
-    const report = await summarizeSweep(dir);
     const outDir = values.out ?? join(dir, 'report');
+    // the report directory is replaced whole, as every command's output is: checked before the
+    // report is made (the current directory, a file, other files or another report.json refused)
+    await checkOutputDirOf(outDir, 'ntp sweep report', ownsReport);
+    const report = await summarizeSweep(dir);
     const { figures, missingPeer } = values['no-figure'] ? { figures: [], missingPeer: false } : await renderBandFigures(report);
-    // the report directory is replaced whole, as every command's output is: refused when it is the
-    // current directory or holds files that are not an earlier report's
-    const owns = (entries: readonly string[]) => entries.length === 0 || (entries.includes('report.json') && entries.every((e) => e === 'report.json' || e.endsWith('.svg') || e.endsWith('.vl.json')) && isReportFile(join(outDir, 'report.json')));
-    const present = existsSync(outDir) && statSync(outDir).isDirectory() ? readdirSync(outDir).filter((e) => !e.startsWith('.')) : [];
-    if (!owns(present)) throw new NtpError('io', `the output directory ${JSON.stringify(outDir)} holds ${JSON.stringify(present.find((e) => e !== 'report.json' && !e.endsWith('.svg')) ?? present[0])}, which this command did not write; the report replaces the whole directory, so give an empty or new one`);
-    await writeDirectoryAtomic(outDir, [{ name: 'report.json', content: JSON.stringify(report, null, 1) + '\n' }, ...figures.map((f) => ({ name: f.name, content: f.content }))], { owns });
+    await writeOutputOf(outDir, [{ name: 'report.json', content: JSON.stringify(report, null, 1) + '\n' }, ...figures.map((f) => ({ name: f.name, content: f.content }))], ownsReport);
     // with --json, stdout holds the report's JSON object and nothing else
     const say = (text: string) => (values.json ? io.stderr(text) : io.stdout(text));
     if (values.json) io.stdout(JSON.stringify(report) + '\n');

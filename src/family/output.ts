@@ -35,12 +35,25 @@ async function isOwnOutput(dir: string, entries: readonly string[], family: stri
   }
 }
 
+/** Tells a directory holding a command's earlier output (its absolute path and entries) from one holding other files. */
+export type OwnsOutput = (abs: string, entries: readonly string[]) => Promise<boolean>;
+
+/** The {@link OwnsOutput} of a family command: its JSON result names the family and command. */
+function familyOwns(family: string, command: string, jsonName: string): OwnsOutput {
+  return (abs, entries) => isOwnOutput(abs, entries, family, command, jsonName);
+}
+
 /**
  * Refuses an output directory before the run: the empty string (a usage error), the current
  * directory or one of its parents, a file, or a directory holding files that are not this
  * command's earlier output.
  */
 export async function checkOutputDir(dir: string, family: string, command: string, jsonName: string): Promise<void> {
+  return checkOutputDirOf(dir, `ntp ${family} ${command}`, familyOwns(family, command, jsonName));
+}
+
+/** {@link checkOutputDir} for any command that replaces a whole directory (`ntp sweep report`): `owns` recognises its earlier output. */
+export async function checkOutputDirOf(dir: string, commandLine: string, owns: OwnsOutput): Promise<void> {
   if (dir.trim() === '') throw new NtpError('usage', 'option --out needs a directory name (got an empty string)');
   const abs = resolve(dir);
   const cwd = process.cwd();
@@ -57,8 +70,8 @@ export async function checkOutputDir(dir: string, family: string, command: strin
     if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new NtpError('io', `a parent of the output path ${JSON.stringify(dir)} is a file`);
     throw new NtpError('io', `cannot read the output directory ${JSON.stringify(dir)}: ${(e as Error).message}`);
   }
-  if (entries.length === 0 || (await isOwnOutput(abs, entries, family, command, jsonName))) return;
-  throw new NtpError('io', `the output directory ${JSON.stringify(dir)} holds ${JSON.stringify(entries[0])}${entries.length > 1 ? ` and ${entries.length - 1} more` : ''}, which "ntp ${family} ${command}" did not write; it replaces the whole directory, so give an empty or new one`);
+  if (entries.length === 0 || (await owns(abs, entries))) return;
+  throw new NtpError('io', `the output directory ${JSON.stringify(dir)} holds ${JSON.stringify(entries[0])}${entries.length > 1 ? ` and ${entries.length - 1} more` : ''}, which "${commandLine}" did not write; it replaces the whole directory, so give an empty or new one`);
 }
 
 /** Whether the optional charting packages can be loaded (checked before a run, so the figure format is known up front). */
@@ -100,10 +113,15 @@ export async function outputFiles(family: string, command: string, jsonName: str
 
 /** Writes the files as one directory, all or nothing, replacing this command's earlier output. */
 export async function writeOutput(dir: string, family: string, command: string, jsonName: string, files: readonly DirectoryFile[]): Promise<void> {
+  return writeOutputOf(dir, files, familyOwns(family, command, jsonName));
+}
+
+/** {@link writeOutput} for any command that replaces a whole directory, with its own {@link OwnsOutput}. */
+export async function writeOutputOf(dir: string, files: readonly DirectoryFile[], owns: OwnsOutput): Promise<void> {
   const abs = resolve(dir);
   let owned = false;
   try {
-    owned = await isOwnOutput(abs, await readdir(abs), family, command, jsonName);
+    owned = await owns(abs, await readdir(abs));
   } catch {
     owned = false;
   }
