@@ -1,5 +1,6 @@
 import type { Real } from './model-base.js';
 import type { PackedData } from './packed.js';
+import { FixedSampleSum, SampleTally } from './sample-sum.js';
 
 /**
  * The js backend's model in parameter space (see assembly/param-space.ts): W_ov (|V|×d) and W_kq
@@ -22,13 +23,9 @@ export class JsParamSpace {
   private readonly dz: Real;
   private readonly phi: Real;
   private readonly dphi: Real;
-  // metrics of the last pass, and the reused terms of the fixed samples (as JsKernels keeps them)
-  minOpt = 1;
-  correct = 0;
-  private fixedValid = false;
-  private fixedLoss = 0;
-  private fixedMinOpt = 1;
-  private fixedCorrect = 0;
+  /** metrics of the last pass */
+  readonly tally = new SampleTally();
+  private readonly fixedSum = new FixedSampleSum();
 
   constructor(
     private readonly data: PackedData,
@@ -60,7 +57,7 @@ export class JsParamSpace {
 
   /** after every change of W_ov: the fixed samples' cached loss is stale */
   refreshM(): void {
-    this.fixedValid = false;
+    this.fixedSum.invalidate();
   }
 
   /** U[q] = W_kq x_q, after every change of W_kq */
@@ -103,7 +100,7 @@ export class JsParamSpace {
   }
 
   /** π_n ℓ_n of sample n, with its backward and metrics as asked */
-  private sampleLoss(n: number, backward: boolean, joint: boolean, metrics: boolean): number {
+  sampleLoss(n: number, backward: boolean, joint: boolean, metrics: boolean): number {
     const { ET, U, gU, h, dh, g, z, dz, phi, dphi, WovT, V, d } = this;
     const { offsets, tokens, labels, optimal } = this.data;
     const start = offsets[n];
@@ -154,46 +151,17 @@ export class JsParamSpace {
       for (let a = 0; a < d; a++) gU[q * d + a] += g[a];
       if (joint) this.accumulateWov();
     }
-    if (metrics) {
-      if (optimal[n] >= 0) {
-        let mass = 0;
-        for (let l = 0; l < L; l++) if (tokens[start + l] === optimal[n]) mass += phi[l];
-        this.minOpt = Math.min(this.minOpt, mass);
-      }
-      let strict = true;
-      for (let v = 0; v < V; v++) if (v !== y && z[v] >= z[y]) strict = false;
-      if (strict) this.correct++;
-    }
+    if (metrics) this.tally.add(tokens, start, L, optimal[n], phi, z, V, y);
     return loss;
   }
 
   /** L = Σ_n π_n ℓ_n with ∇W_kq (and ∇W_ov when `joint`); the fixed samples reused while W_ov is fixed */
   stage2Loss(backward: boolean, joint: boolean, metrics: boolean): number {
-    const { fixed, N } = this.data;
     if (backward) {
       this.gU.fill(0);
       if (joint) this.gWovT.fill(0);
     }
-    let loss = 0;
-    this.minOpt = 1;
-    this.correct = 0;
-    const reuse = !joint;
-    if (reuse) {
-      if (!this.fixedValid) {
-        this.fixedLoss = 0;
-        for (let n = 0; n < N; n++) if (fixed[n]) this.fixedLoss += this.sampleLoss(n, false, false, true);
-        this.fixedMinOpt = this.minOpt;
-        this.fixedCorrect = this.correct;
-        this.fixedValid = true;
-      }
-      loss = this.fixedLoss;
-      this.minOpt = this.fixedMinOpt;
-      this.correct = this.fixedCorrect;
-    }
-    for (let n = 0; n < N; n++) {
-      if (reuse && fixed[n]) continue;
-      loss += this.sampleLoss(n, backward, joint, metrics);
-    }
+    const loss = this.fixedSum.sum(this.data, this, this.tally, backward, joint, metrics);
     if (backward) {
       const { ET, gU, gWkqT, V, d } = this;
       // ∇W_kqᵀ[j][i] = Σ_q x_q[j] gU_q[i]

@@ -5,6 +5,7 @@ import type { Space } from './space.js';
 import { ModelBase, type Kernels, type Real } from './model-base.js';
 import type { PackedData } from './packed.js';
 import { CONVERGED, DIVERGED, OVERFLOW, RUNNING, WeightStep } from './weight-step.js';
+import { FixedSampleSum, SampleTally } from './sample-sum.js';
 /** float32 exponentials below e^FLUSH_F32 are 0, keeping subnormals out of the arithmetic */
 const FLUSH_F32 = -60;
 
@@ -65,12 +66,8 @@ class JsKernels implements Kernels {
   private outCorrect = 0;
   private outSteps = 0;
   // metrics accumulated by sampleLoss, and the reused terms of fixed-attention samples
-  private accMinOpt = 1;
-  private accCorrect = 0;
-  private fixedValid = false;
-  private fixedLoss = 0;
-  private fixedMinOpt = 1;
-  private fixedCorrect = 0;
+  private readonly tally = new SampleTally();
+  private readonly fixedSum = new FixedSampleSum();
   /** Math.exp, flushed to 0 below e^−60 in float32 as the WebAssembly kernels do (assembly/exp.ts) */
   private readonly exp: (x: number) => number;
   /** the weight update, rounding to the storage precision to test a step's result before storing it */
@@ -131,7 +128,7 @@ class JsKernels implements Kernels {
   /** Mt = Eᵀ·WovT; after every change of W_ov */
   private refreshM(): void {
     const { E, V, d } = this;
-    this.fixedValid = false;
+    this.fixedSum.invalidate();
     if (this.param) return this.param.refreshM();
     if (E) gemm(this.Mt, E, this.WovT, V, V, d, 1, V);
   }
@@ -262,7 +259,7 @@ class JsKernels implements Kernels {
   }
 
   /** π_n ℓ_n for sample n, with its backward and metrics as asked */
-  private sampleLoss(n: number, backward: boolean, joint: boolean, metrics: boolean): number {
+  sampleLoss(n: number, backward: boolean, joint: boolean, metrics: boolean): number {
     const { offsets, tokens, labels, optimal } = this.data;
     const start = offsets[n];
     const L = offsets[n + 1] - start;
@@ -273,16 +270,7 @@ class JsKernels implements Kernels {
     this.logitsForward(start, L);
     const loss = w * this.crossEntropy(this.z, 0, this.dz, 0, y, w);
     if (backward) this.attentionBackward(start, L, q, joint);
-    if (metrics) {
-      if (optimal[n] >= 0) {
-        let mass = 0;
-        for (let l = 0; l < L; l++) if (tokens[start + l] === optimal[n]) mass += this.phi[l];
-        this.accMinOpt = Math.min(this.accMinOpt, mass);
-      }
-      let strict = true;
-      for (let v = 0; v < this.V; v++) if (v !== y && this.z[v] >= this.z[y]) strict = false;
-      if (strict) this.accCorrect++;
-    }
+    if (metrics) this.tally.add(tokens, start, L, optimal[n], this.phi, this.z, this.V, y);
     return loss;
   }
 
@@ -294,43 +282,23 @@ class JsKernels implements Kernels {
     if (this.param) {
       const loss = this.param.stage2Loss(backward, joint, metrics);
       if (metrics) {
-        this.outMinOptimal = this.param.minOpt;
-        this.outCorrect = this.param.correct;
+        this.outMinOptimal = this.param.tally.minOpt;
+        this.outCorrect = this.param.tally.correct;
       }
       return loss;
     }
-    const { fixed, N } = this.data;
     if (backward) {
       this.dKt.fill(0);
       if (joint) this.dMt.fill(0);
     }
-    let loss = 0;
-    this.accMinOpt = 1;
-    this.accCorrect = 0;
-    const reuse = !joint;
-    if (reuse) {
-      if (!this.fixedValid) {
-        this.fixedLoss = 0;
-        for (let n = 0; n < N; n++) if (fixed[n]) this.fixedLoss += this.sampleLoss(n, false, false, true);
-        this.fixedMinOpt = this.accMinOpt;
-        this.fixedCorrect = this.accCorrect;
-        this.fixedValid = true;
-      }
-      loss = this.fixedLoss;
-      this.accMinOpt = this.fixedMinOpt;
-      this.accCorrect = this.fixedCorrect;
-    }
-    for (let n = 0; n < N; n++) {
-      if (reuse && fixed[n]) continue;
-      loss += this.sampleLoss(n, backward, joint, metrics);
-    }
+    const loss = this.fixedSum.sum(this.data, this, this.tally, backward, joint, metrics);
     if (backward) {
       this.gradWkq();
       if (joint) this.gradWov();
     }
     if (metrics) {
-      this.outMinOptimal = this.accMinOpt;
-      this.outCorrect = this.accCorrect;
+      this.outMinOptimal = this.tally.minOpt;
+      this.outCorrect = this.tally.correct;
     }
     return loss;
   }
