@@ -3,9 +3,10 @@
 // forward Z = H·W_ovᵀ (rows × |V|), backward dH = dZ·W_ov (rows × d), and the weight gradient
 // ∇W_ovᵀ += Hᵀ·dZ. Each output entry is summed in one fixed order whatever rows or columns a
 // call covers, so splitting a block between threads changes no bit (assembly/param-space.ts).
-// The 4-row and 2-row register blocks only share loads between entries.
+// The 4-row (block4x2 of assembly/matmul.ts) and 2-row register blocks only share loads between entries.
 
 import { lanes, hsum } from './vec';
+import { block4x2 } from './matmul';
 
 /** Bytes of a panel row of W_ovᵀ: d × PANEL_BYTES stays in L2 (256 KiB at d = 256). */
 const PANEL_BYTES = 1024;
@@ -28,31 +29,7 @@ function logitsPanel<T>(Z: usize, H: usize, Wt: usize, rows: i32, j0: i32, j1: i
     const zrow = Z + (<usize>i) * ldb;
     let j = j0;
     for (; j + W <= j1; j += W) {
-      let c00 = v128.splat<T>(<T>0), c01 = v128.splat<T>(<T>0);
-      let c10 = v128.splat<T>(<T>0), c11 = v128.splat<T>(<T>0);
-      let c20 = v128.splat<T>(<T>0), c21 = v128.splat<T>(<T>0);
-      let c30 = v128.splat<T>(<T>0), c31 = v128.splat<T>(<T>0);
-      let bp = Wt + (<usize>j) * s;
-      let ap = a0;
-      for (let p = 0; p < d; p++) {
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        const x0 = v128.splat<T>(load<T>(ap));
-        const x1 = v128.splat<T>(load<T>(ap + ar));
-        const x2 = v128.splat<T>(load<T>(ap + 2 * ar));
-        const x3 = v128.splat<T>(load<T>(ap + 3 * ar));
-        c00 = v128.add<T>(c00, v128.mul<T>(x0, b0)); c01 = v128.add<T>(c01, v128.mul<T>(x0, b1));
-        c10 = v128.add<T>(c10, v128.mul<T>(x1, b0)); c11 = v128.add<T>(c11, v128.mul<T>(x1, b1));
-        c20 = v128.add<T>(c20, v128.mul<T>(x2, b0)); c21 = v128.add<T>(c21, v128.mul<T>(x2, b1));
-        c30 = v128.add<T>(c30, v128.mul<T>(x3, b0)); c31 = v128.add<T>(c31, v128.mul<T>(x3, b1));
-        bp += ldb;
-        ap += s;
-      }
-      const cp = zrow + (<usize>j) * s;
-      v128.store(cp, c00); v128.store(cp, c01, 16);
-      v128.store(cp + ldb, c10); v128.store(cp + ldb, c11, 16);
-      v128.store(cp + 2 * ldb, c20); v128.store(cp + 2 * ldb, c21, 16);
-      v128.store(cp + 3 * ldb, c30); v128.store(cp + 3 * ldb, c31, 16);
+      block4x2<T>(zrow + (<usize>j) * s, ldb, a0, ar, s, Wt + (<usize>j) * s, ldb, d);
     }
     for (; j < j1; j++) {
       for (let r = 0; r < 4; r++) store<T>(zrow + (<usize>r) * ldb + (<usize>j) * s, column<T>(a0 + (<usize>r) * ar, Wt, j, V, d));

@@ -4,6 +4,38 @@
 import { lanes, hsum } from './vec';
 
 /**
+ * The 4-row × 2-vector register block of a product: C[0..4, 0..2L) = Σ_p A[r, p]·B[p, 0..2L), with
+ * rows of C ldc bytes apart, A[r, p] at a + r·ar + p·ac and rows of B ldb bytes apart; each B row
+ * loaded once feeds eight accumulators. Shared by gemmNN and the logits panels (assembly/logits.ts).
+ */
+@inline export function block4x2<T>(c: usize, ldc: usize, a: usize, ar: usize, ac: usize, b: usize, ldb: usize, k: i32): void {
+  let c00 = v128.splat<T>(<T>0), c01 = v128.splat<T>(<T>0);
+  let c10 = v128.splat<T>(<T>0), c11 = v128.splat<T>(<T>0);
+  let c20 = v128.splat<T>(<T>0), c21 = v128.splat<T>(<T>0);
+  let c30 = v128.splat<T>(<T>0), c31 = v128.splat<T>(<T>0);
+  let bp = b;
+  let ap = a;
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const x0 = v128.splat<T>(load<T>(ap));
+    const x1 = v128.splat<T>(load<T>(ap + ar));
+    const x2 = v128.splat<T>(load<T>(ap + 2 * ar));
+    const x3 = v128.splat<T>(load<T>(ap + 3 * ar));
+    c00 = v128.add<T>(c00, v128.mul<T>(x0, b0)); c01 = v128.add<T>(c01, v128.mul<T>(x0, b1));
+    c10 = v128.add<T>(c10, v128.mul<T>(x1, b0)); c11 = v128.add<T>(c11, v128.mul<T>(x1, b1));
+    c20 = v128.add<T>(c20, v128.mul<T>(x2, b0)); c21 = v128.add<T>(c21, v128.mul<T>(x2, b1));
+    c30 = v128.add<T>(c30, v128.mul<T>(x3, b0)); c31 = v128.add<T>(c31, v128.mul<T>(x3, b1));
+    bp += ldb;
+    ap += ac;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/**
  * C (m×n) = A·B with A[i,p] at A + (i·aRow + p·aCol)·sizeof<T>, B row-major k×n.
  * Strided A covers both A·B (aRow = k, aCol = 1) and Aᵀ·B (aRow = 1, aCol = m).
  * A 4-row × 2-vector register block: each B row loaded once feeds eight accumulators.
@@ -20,31 +52,7 @@ export function gemmNN<T>(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, 
     const a0 = a + (<usize>i) * ar;
     let j = 0;
     for (; j + W <= n; j += W) {
-      let c00 = v128.splat<T>(<T>0), c01 = v128.splat<T>(<T>0);
-      let c10 = v128.splat<T>(<T>0), c11 = v128.splat<T>(<T>0);
-      let c20 = v128.splat<T>(<T>0), c21 = v128.splat<T>(<T>0);
-      let c30 = v128.splat<T>(<T>0), c31 = v128.splat<T>(<T>0);
-      let bp = b + (<usize>j) * s;
-      let ap = a0;
-      for (let p = 0; p < k; p++) {
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp, 16);
-        const x0 = v128.splat<T>(load<T>(ap));
-        const x1 = v128.splat<T>(load<T>(ap + ar));
-        const x2 = v128.splat<T>(load<T>(ap + 2 * ar));
-        const x3 = v128.splat<T>(load<T>(ap + 3 * ar));
-        c00 = v128.add<T>(c00, v128.mul<T>(x0, b0)); c01 = v128.add<T>(c01, v128.mul<T>(x0, b1));
-        c10 = v128.add<T>(c10, v128.mul<T>(x1, b0)); c11 = v128.add<T>(c11, v128.mul<T>(x1, b1));
-        c20 = v128.add<T>(c20, v128.mul<T>(x2, b0)); c21 = v128.add<T>(c21, v128.mul<T>(x2, b1));
-        c30 = v128.add<T>(c30, v128.mul<T>(x3, b0)); c31 = v128.add<T>(c31, v128.mul<T>(x3, b1));
-        bp += bs;
-        ap += ac;
-      }
-      const cp = c + ((<usize>i) * (<usize>n) + (<usize>j)) * s;
-      v128.store(cp, c00); v128.store(cp, c01, 16);
-      v128.store(cp + bs, c10); v128.store(cp + bs, c11, 16);
-      v128.store(cp + 2 * bs, c20); v128.store(cp + 2 * bs, c21, 16);
-      v128.store(cp + 3 * bs, c30); v128.store(cp + 3 * bs, c31, 16);
+      block4x2<T>(c + ((<usize>i) * (<usize>n) + (<usize>j)) * s, bs, a0, ar, ac, b + (<usize>j) * s, bs, k);
     }
     for (; j < n; j++) {
       for (let r = 0; r < 4; r++) {
