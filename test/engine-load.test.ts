@@ -12,7 +12,7 @@ describe('loading the WebAssembly kernels', () => {
     // an engine without SIMD: the package's module fails, a module without v128 compiles
     vi.stubGlobal('WebAssembly', {
       ...WebAssembly,
-      compile: (bytes: Uint8Array) => (bytes.length > 8 ? Promise.reject(new WebAssembly.CompileError('invalid opcode 0xfd (simd)')) : compile(bytes)),
+      compile: (bytes: Uint8Array) => (bytes.length > 8 ? Promise.reject(new WebAssembly.CompileError('invalid opcode 0xfd (simd)')) : compile(bytes as Uint8Array<ArrayBuffer>)),
     });
     const { init, createModel, svopExample } = await import('../src/index.js');
     await expect(init()).rejects.toMatchObject({ code: 'no-simd', message: expect.stringContaining("use { backend: 'js' }") });

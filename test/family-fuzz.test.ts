@@ -80,7 +80,7 @@ describe('every command of every family on arbitrary options', () => {
             const ds = c.data ? datasets[f.name] : undefined;
             try {
               const o = resolveOptions(c.options, opts, { fn: `${f.name} ${name}` });
-              for (const [k, spec] of Object.entries(c.options)) {
+              for (const [k, spec] of Object.entries(c.options as Record<string, OptionSpec>)) {
                 const v = (o as Record<string, unknown>)[k];
                 if (v === undefined && spec.optional) continue;
                 expect(checkValue(spec, v), `${f.name} ${name}: ${k} = ${String(v)}`).toBeNull();
@@ -132,7 +132,7 @@ describe('ntp FAMILY train (and reference) on arbitrary flag lines', () => {
     for (const f of families) {
       const commands: Array<[string[], AnyCommand]> = [[['train'], f.train], ...Object.entries(f.verbs ?? {}).map(([n, c]) => [[n], c] as [string[], AnyCommand])];
       for (const [words, c] of commands) {
-        const flags = Object.entries(c.options).filter(([, s]) => s.cli !== false && !/^(workers|threads)$/.test(s.flag ?? ''));
+        const flags = Object.entries(c.options as Record<string, OptionSpec>).filter(([, s]) => s.cli !== false && !/^(workers|threads)$/.test(s.flag ?? ''));
         const line = fc.array(fc.oneof(...flags.map(([k, s]) => smallFlag(k, s)), fc.constantFrom(['--bogus', '1'], ['--json'], ['--no-figure'])), { maxLength: 3 });
         let i = 0;
         await fc.assert(

@@ -221,7 +221,7 @@ describe('browser lab', () => {
     const layout = await page.evaluate(() => {
       const box = document.querySelector('[data-testid=heatmaps]')!;
       const svg = box.querySelector('svg')!.getBoundingClientRect();
-      const labels = [...box.querySelectorAll('.role-axis-label text')].map((t) => t.getBoundingClientRect());
+      const labels = Array.from(box.querySelectorAll('.role-axis-label text')).map((t) => t.getBoundingClientRect());
       let overlaps = 0;
       for (let i = 0; i < labels.length; i++) {
         for (let j = i + 1; j < labels.length; j++) {
