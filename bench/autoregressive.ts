@@ -13,7 +13,7 @@ import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
 import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
 import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
-import { agree, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
+import { agree, blasName, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
 
 export interface AutoregressiveBenchRow {
   size: string;
@@ -106,6 +106,8 @@ export interface AutoregressiveTargetRow extends PeakColumns {
   precision: Precision;
   /** PyTorch rows: its CPU time over the package's on one thread (how many times faster the package is) */
   speedup?: number;
+  /** PyTorch step rows: the fraction of this machine's SIMD peak at which the package's executed FLOP would take a quarter of PyTorch's CPU time (above 1: a 4× margin is out of reach) */
+  peakFor4x?: number;
   /** PyTorch rows: largest deviation from the package's loss and gradient (or predictions), relative to their largest value */
   deviation?: number;
   /** PyTorch rows: why the row has no time (the check failed or the script did) */
@@ -129,7 +131,7 @@ async function loadCompare(root: string) {
  * it (bench/pytorch/autoregressive.py, one thread), checked to compute the same loss and
  * gradient (predictions for CKD) on the same weights and batch before its time is reported.
  */
-export async function autoregressiveTargetBench(quick: boolean, compare?: string): Promise<{ peak: { f64: number; f32: number }; rows: AutoregressiveTargetRow[] }> {
+export async function autoregressiveTargetBench(quick: boolean, compare?: string): Promise<{ peak: { f64: number; f32: number }; blas: string[] | null; rows: AutoregressiveTargetRow[] }> {
   const d = 5, T = 50, B = 256, layers = 2, heads = 2;
   const peak = await simdPeak();
   console.log(`\nautoregressive step at d = ${d}, T = ${T}, B = ${B}, ${layers} layers, ${heads} heads; SIMD peak of one thread (assembly/peak.ts, CPU time): f64x2 ${peak.f64.toFixed(2)} GFLOP/s, f32x4 ${peak.f32.toFixed(2)} GFLOP/s`);
@@ -151,7 +153,8 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       r.error
         ? `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision}  FAILED: ${r.error}`
         : `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak` +
-            (r.speedup === undefined ? '' : `  package ${r.speedup.toFixed(2)}× faster (CPU), check ${r.deviation!.toExponential(1)}`),
+            (r.speedup === undefined ? '' : `  package ${r.speedup.toFixed(2)}× faster (CPU), check ${r.deviation!.toExponential(1)}`) +
+            (r.peakFor4x === undefined ? '' : `; 4× needs ${(100 * r.peakFor4x).toFixed(0)} % of peak`),
     );
   // a PyTorch row beside a package row `ours` (one thread): the check first, then the time
   const torchRow = (what: string, ours: AutoregressiveTargetRow, args: string[], check: object, expected: Record<string, ArrayLike<number>>): void => {
@@ -161,7 +164,9 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       let deviation = 0;
       for (const [key, want] of Object.entries(expected)) deviation = Math.max(deviation, agree(`${what} ${ours.attention} ${ours.precision}: ${key}`, want, [r[key]].flat() as number[], CHECK_RTOL[ours.precision]));
       const gflops = base.gflop / (r.cpuMs / 1e3);
-      const row = { ...base, wallMs: r.wallMs, cpuMs: r.cpuMs, gflops, peakFraction: gflops / peak[ours.precision], speedup: r.cpuMs / ours.cpuMs, deviation };
+      // a step row: what a 4× margin would ask of the package's kernels (their executed FLOP in a quarter of PyTorch's time)
+      const peakFor4x = what.startsWith('CKD') ? undefined : ours.gflop / (r.cpuMs / 4 / 1e3) / peak[ours.precision];
+      const row = { ...base, wallMs: r.wallMs, cpuMs: r.cpuMs, gflops, peakFraction: gflops / peak[ours.precision], speedup: r.cpuMs / ours.cpuMs, deviation, ...(peakFor4x === undefined ? {} : { peakFor4x }) };
       rows.push(row);
       print(row);
     } catch (e) {
@@ -223,12 +228,14 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       }
     }
   }
-  return { peak, rows };
+  return { peak, blas: torchInfo ? torchInfo.blas : null, rows };
 }
 
 // `node dist/bench/autoregressive.js [--quick] [--target] [--compare DIR]` runs this section alone
 // (--target: only the rows at the PyTorch comparison's size; --compare DIR: also another
-// checkout's build, e.g. --compare /work/main for the rows before a change)
+// checkout's build, e.g. --compare /work/main for the rows before a change). PyTorch runs on the
+// BLAS its process loads: Debian's reference libblas.so.3, or OpenBLAS with LD_LIBRARY_PATH at
+// Debian's unpacked libopenblas0-pthread (docs/theory/autoregressive.md#compute).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const quick = process.argv.includes('--quick');
   const at = process.argv.indexOf('--compare');
@@ -236,6 +243,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const target = await autoregressiveTargetBench(quick, compare);
   const results = new URL('../../bench/results/', import.meta.url);
   mkdirSync(results, { recursive: true });
-  writeFileSync(new URL('autoregressive-target.json', results), JSON.stringify({ date: new Date().toISOString(), quick, compare: compare ?? null, ...target }, null, 1) + '\n');
+  // one file per BLAS PyTorch ran on (Debian's reference BLAS keeps the plain name)
+  const blas = target.blas ? blasName(target.blas) : 'reference';
+  const file = `autoregressive-target${blas === 'reference' ? '' : `-${blas}`}.json`;
+  writeFileSync(new URL(file, results), JSON.stringify({ date: new Date().toISOString(), quick, compare: compare ?? null, ...target }, null, 1) + '\n');
+  console.log(`wrote bench/results/${file}`);
   if (!process.argv.includes('--target')) await autoregressiveBench(quick);
 }

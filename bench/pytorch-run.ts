@@ -54,6 +54,16 @@ export function runTorch(script: string, args: string[], check?: object): TorchR
 }
 
 /**
+ * A short name for the BLAS a PyTorch run loaded ("openblas", "reference" for Debian's
+ * libblas.so.3 from the blas/ directory, else the library's file name), for result file names.
+ */
+export function blasName(blas: string[]): string {
+  if (blas.some((p) => /openblas/i.test(p))) return 'openblas';
+  if (blas.some((p) => /\/blas\/libblas\.so/.test(p))) return 'reference';
+  return blas.length > 0 ? blas[0].split('/').pop()!.replace(/\.so.*$/, '') : 'none';
+}
+
+/**
  * Throws unless max_i |a_i − b_i| ≤ rtol · max_i |a_i| (a: the package's values, b: PyTorch's).
  * Returns the relative deviation.
  */

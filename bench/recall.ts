@@ -12,7 +12,7 @@ import { RecallGenerator, allocBatch } from '../src/tasks/recall/data.js';
 import { createRecallModel } from '../src/tasks/recall/model.js';
 import { modelLabel, runRecall } from '../src/tasks/recall/run.js';
 import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
-import { agree, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
+import { agree, blasName, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
 
 export interface RecallBenchRow {
   name: string;
@@ -119,6 +119,8 @@ export interface RecallTorchRow {
   speedup: number;
   /** largest deviation of PyTorch's loss and gradients from the package's, relative to their largest value */
   deviation: number;
+  /** the BLAS PyTorch ran on (blasName) */
+  blas?: string;
   error?: string;
 }
 
@@ -161,7 +163,7 @@ export async function recallTorchRows(quick: boolean): Promise<RecallTorchRow[]>
           let deviation = agree(`${name} ${precision}: loss`, [g.loss], [r.loss as number], rtol);
           for (const [key, want] of [['gW', g.W!], ['gV', g.V!], ['gF', g.F!]] as const) deviation = Math.max(deviation, agree(`${name} ${precision}: ${key}`, want, r[key] as number[], rtol));
           if ((r.outside as number) !== 0) throw new Error(`PyTorch check failed: ${name} ${precision}: a gradient entry outside token space is ${r.outside}, not 0`);
-          const row = { name, precision, order, packageCpuMs: ours.cpuMs, torchCpuMs: r.cpuMs, torchWallMs: r.wallMs, speedup: r.cpuMs / ours.cpuMs, deviation };
+          const row = { name, precision, order, packageCpuMs: ours.cpuMs, torchCpuMs: r.cpuMs, torchWallMs: r.wallMs, speedup: r.cpuMs / ours.cpuMs, deviation, blas: blasName(r.blas) };
           rows.push(row);
           console.log(`${name.padEnd(28)} ${precision} PyTorch (${order.padEnd(5)}) cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  wall ${r.wallMs.toFixed(1).padStart(8)} ms  package cpu ${ours.cpuMs.toFixed(2).padStart(6)} ms  package ${row.speedup.toFixed(0).padStart(4)}× faster (CPU), check ${deviation.toExponential(1)}`);
         } catch (e) {
@@ -185,7 +187,9 @@ if (invoked === import.meta.url) {
   const out = torch ? { date, quick, torchRows: await recallTorchRows(quick) } : threads ? { date, quick, threadRows: await recallThreadRows(quick) } : { date, quick, ...(await benchRecall(quick)) };
   const results = new URL('../../bench/results/', import.meta.url);
   mkdirSync(results, { recursive: true });
-  const file = torch ? 'recall-torch.json' : threads ? 'recall-threads.json' : 'recall.json';
+  // the PyTorch rows: one file per BLAS PyTorch ran on (Debian's reference BLAS keeps the plain name)
+  const blas = ('torchRows' in out ? out.torchRows?.find((r) => r.blas)?.blas : undefined) ?? 'reference';
+  const file = torch ? `recall-torch${blas === 'reference' ? '' : `-${blas}`}.json` : threads ? 'recall-threads.json' : 'recall.json';
   writeFileSync(new URL(file, results), JSON.stringify(out, null, 1) + '\n');
   console.log(`wrote bench/results/${file}`);
 }
