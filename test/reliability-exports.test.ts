@@ -108,6 +108,47 @@ describe('every public export answers junk arguments with an NtpError', () => {
     expect(await messageOf(() => nodeApi.summarizeSweep(42 as never))).toBe('summarizeSweep(dir): dir must be a string (got 42)');
   });
 
+  it('a wrong object where structured data belongs (CyclicData, a max-margin problem) is named by its field', async () => {
+    // objects of the right kind with a field missing or of the wrong type: checked by shape down to
+    // the query graph or the constraint, never met as a TypeError inside a solver
+    const data = api.cyclicData(api.svopExample());
+    const junk: Array<[string, (d: never) => unknown]> = [
+      ['graphSvm', (d) => api.graphSvm(d)],
+      ['finitePart', (d) => api.finitePart(d)],
+      ['reducedSamples', (d) => api.reducedSamples(d)],
+      ['hasCycle', (d) => api.hasCycle(d)],
+      ['frozenComponent', (d) => api.frozenComponent(d, new Float64Array(data.d * data.d))],
+    ];
+    const wrong: Array<[unknown, RegExp]> = [
+      [{}, /data\.V must be a positive integer \(got undefined\)/],
+      [{ ...data, graphs: 'x' }, /data\.graphs must be an array \(got "x"\)/],
+      [{ ...data, graphs: [{}] }, /data\.graphs\[0\] must be a query graph/],
+      [{ ...data, contexts: [[0], 3] }, /data\.contexts\[1\] must be an array \(got 3\)/],
+      [{ ...data, E: [1, 2] }, /data\.E must be a Float64Array or null \(got an array\)/],
+    ];
+    for (const [name, f] of junk) {
+      for (const [d, message] of wrong) {
+        let caught: unknown = null;
+        try {
+          f(d as never);
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught, `${name}(${JSON.stringify(d).slice(0, 40)})`).toBeInstanceOf(NtpError);
+        expect((caught as Error).message).toMatch(new RegExp(`^${name}\\(`));
+        expect((caught as Error).message).toMatch(message);
+      }
+      // and the whole object still passes
+      expect(() => f(data as never)).not.toThrow();
+    }
+    const svop = api.svopExample();
+    const problem = api.maxMarginProblem(api.analyze(svop), svop.vocab.length, api.makeEmbedding(svop.vocab.length));
+    expect(() => api.solveMaxMargin({ ...problem, attention: [{ query: 0 }] } as never)).toThrow(/solveMaxMargin\(problem, options\): problem\.attention\[0\] must be a constraint/);
+    expect(() => api.solveMaxMargin({ ...problem, collocation: 'x' } as never)).toThrow(/problem\.collocation must be an array of arrays/);
+    expect(() => api.solveMaxMargin({ ...problem, embedding: { d: 2 } } as never)).toThrow(/problem\.embedding must be null or \{d, E: Float64Array\}/);
+    expect(api.solveMaxMargin(problem).Wkq.length).toBe(svop.vocab.length ** 2);
+  });
+
   it('valid arguments still work through the new checks', () => {
     // bandOf takes any iterable (a Set here); mean and std of {1, 3} are 2 and 1
     const b = api.bandOf(5, 'loss', new Set([1, 3, null]));

@@ -96,3 +96,43 @@ export function datasetArg<T>(v: T | undefined | null, where: string): T {
   }
   return v as T;
 }
+
+/**
+ * A CyclicData argument (what `cyclicData(dataset)` builds), by shape: the fields its readers
+ * walk, so that a hand-made or stale object is named here instead of meeting a TypeError inside
+ * a solver. The values themselves (token ids, weights) stay the business of the function.
+ */
+export function cyclicDataArg<T>(v: T | undefined | null, where: string): T {
+  const o = objectArg(v as object | null | undefined, where) as Record<string, unknown>;
+  const bad = (field: string, want: string, got: unknown) =>
+    new NtpError('invalid-argument', `${where}.${field} must be ${want} (got ${describeValue(got)}); cyclicData(dataset) builds a whole one`);
+  for (const k of ['V', 'd']) if (!Number.isInteger(o[k]) || (o[k] as number) < 1) throw bad(k, 'a positive integer', o[k]);
+  if (o.E !== null && !(o.E instanceof Float64Array)) throw bad('E', 'a Float64Array or null', o.E);
+  rowsArg(o.contexts as ReadonlyArray<ArrayLike<number>>, `${where}.contexts`);
+  for (const k of ['targets', 'labels', 'weights', 'source', 'vocab']) if (!Array.isArray(o[k])) throw bad(k, 'an array', o[k]);
+  if (!(o.graphOf instanceof Int32Array)) throw bad('graphOf', 'an Int32Array', o.graphOf);
+  if (!Array.isArray(o.graphs)) throw bad('graphs', 'an array', o.graphs);
+  o.graphs.forEach((g: Record<string, unknown> | null, i: number) => {
+    if (typeof g !== 'object' || g === null || !['edges', 'components', 'samples', 'order', 'edgeSeq'].every((k) => Array.isArray(g[k]))) {
+      throw bad(`graphs[${i}]`, 'a query graph {query, samples, components, edges, order, edgeSeq}', g);
+    }
+  });
+  return v as T;
+}
+
+/**
+ * A MaxMarginProblem argument (what `maxMarginProblem(dataset)` builds), by shape: V, the
+ * embedding, the collocation pairs and the attention constraints, the first bad entry named.
+ */
+export function maxMarginProblemArg<T>(v: T | undefined | null, where: string): T {
+  const o = objectArg(v as object | null | undefined, where) as Record<string, unknown>;
+  const bad = (field: string, want: string, got: unknown) => new NtpError('invalid-problem', `${where}.${field} must be ${want} (got ${describeValue(got)})`);
+  const e = o.embedding as Record<string, unknown> | null | undefined;
+  if (e !== null && (typeof e !== 'object' || !(e.E instanceof Float64Array) || !Number.isInteger(e.d))) throw bad('embedding', 'null or {d, E: Float64Array}', e);
+  rowsArg(o.collocation as ReadonlyArray<ArrayLike<number>>, `${where}.collocation`);
+  if (!Array.isArray(o.attention)) throw bad('attention', 'an array', o.attention);
+  o.attention.forEach((c: Record<string, unknown> | null, i: number) => {
+    if (typeof c !== 'object' || c === null || !Array.isArray(c.nonOptimal)) throw bad(`attention[${i}]`, 'a constraint {query, optimal, nonOptimal: array}', c);
+  });
+  return v as T;
+}

@@ -8,7 +8,7 @@ import { quoteToken } from './format.js';
 import type { Dataset } from './types.js';
 import { NtpError } from '../errors.js';
 import { condense, type Condensation } from './scc.js';
-import { objectArg, datasetArg, arrayArg } from '../api/arguments.js';
+import { cyclicDataArg, objectArg, datasetArg, arrayArg } from '../api/arguments.js';
 
 /** One query's token-priority graph G_q. */
 export interface QueryGraph extends Condensation {
@@ -126,6 +126,6 @@ export function fromTargets(
 
 /** True when some query graph has an SCC of two or more tokens. */
 export function hasCycle(data: CyclicData): boolean {
-  arrayArg(objectArg(data, 'hasCycle(data): data').graphs, 'hasCycle(data): data.graphs');
+  cyclicDataArg(data, 'hasCycle(data): data');
   return data.graphs.some((g) => g.components.some((c) => c.length > 1));
 }

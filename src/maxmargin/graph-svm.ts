@@ -11,7 +11,7 @@ import { solveColumnFlat } from './columnqp.js';
 import { isOrthonormal, mapKq, tokenGram, tokenRows } from './embedding.js';
 import { solveLdp } from './ldp.js';
 import type { CyclicData } from '../dataset/cyclic-orders.js';
-import { objectArg, optionsArg } from '../api/arguments.js';
+import { cyclicDataArg, optionsArg } from '../api/arguments.js';
 
 /** A cross-SCC edge i → j of G_q with its multiplier and margin. */
 export interface SvmEdge {
@@ -70,7 +70,7 @@ const q = (data: CyclicData, t: number) => JSON.stringify(data.vocab[t] ?? Strin
 
 /** Solves the graph-SVM of a dataset's token-priority graphs exactly. */
 export function graphSvm(data: CyclicData, opts: GraphSvmOptions = {}): GraphSvm {
-  objectArg(data, 'graphSvm(data, options): data');
+  cyclicDataArg(data, 'graphSvm(data, options): data');
   opts = optionsArg(opts, 'graphSvm(data, options): options');
   const { V, d } = data;
   const Et = data.E === null ? null : tokenRows(data.E, d, V);

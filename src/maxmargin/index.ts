@@ -8,7 +8,7 @@ import type { CyclicData } from '../dataset/cyclic-orders.js';
 import { constraintGraphs, graphsHaveCycle } from './graph-problem.js';
 import { graphSvm } from './graph-svm.js';
 import { marginConstraints, minMargin, solveNuclearSvm, withEqualities, type MarginConstraints } from './nuclear.js';
-import { objectArg, optionsArg } from '../api/arguments.js';
+import { maxMarginProblemArg, optionsArg } from '../api/arguments.js';
 
 export { solveColumnQP } from './columnqp.js';
 export { solveHardMarginDual } from './nnls.js';
@@ -314,7 +314,7 @@ function ovCheck(
  *   'invalid-option' (an unknown norm).
  */
 export function solveMaxMargin(problem: MaxMarginProblem, opts: SolveMaxMarginOptions = {}): MaxMarginSolution {
-  objectArg(problem, 'solveMaxMargin(problem, options): problem');
+  maxMarginProblemArg(problem, 'solveMaxMargin(problem, options): problem');
   opts = optionsArg(opts, 'solveMaxMargin(problem, options): options');
   const norm = opts.norm ?? 'frobenius';
   if (norm !== 'frobenius' && norm !== 'nuclear') throw new NtpError('invalid-option', `option norm must be frobenius or nuclear (got ${JSON.stringify(norm)})`);

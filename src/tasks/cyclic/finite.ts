@@ -9,7 +9,7 @@ import { NtpError } from '../../errors.js';
 import { mapKq, tokenGram, tokenRows } from '../../maxmargin/embedding.js';
 import type { CyclicData } from '../../dataset/cyclic-orders.js';
 import { pivotedCholesky } from '../../maxmargin/graph-svm.js';
-import { objectArg, optionsArg, arrayArg } from '../../api/arguments.js';
+import { cyclicDataArg, optionsArg } from '../../api/arguments.js';
 
 /** One reduced sample: the distinct context tokens in the target's SCC, with multiplicities. */
 export interface ReducedSample {
@@ -27,7 +27,7 @@ export interface ReducedSample {
 
 /** The reduced dataset of docs/theory/cyclic.md#the-finite-part (Li et al.'s `generate_reduced_ds`, positions kept as multiplicities). */
 export function reducedSamples(data: CyclicData): ReducedSample[] {
-  arrayArg(objectArg(data, 'reducedSamples(data): data').contexts, 'reducedSamples(data): data.contexts');
+  cyclicDataArg(data, 'reducedSamples(data): data');
   const out: ReducedSample[] = [];
   data.contexts.forEach((ctx, n) => {
     const q = ctx[ctx.length - 1];
@@ -251,7 +251,7 @@ function jacobians(space: FiniteSpace, red: ReducedSample[]): Float64Array[] {
  * @throws NtpError 'invalid-option' for 'ce-frozen' without M or labels.
  */
 export function finitePart(data: CyclicData, opts: FinitePartOptions = {}): FinitePart {
-  arrayArg(objectArg(data, 'finitePart(data, options): data').graphs, 'finitePart(data, options): data.graphs');
+  cyclicDataArg(data, 'finitePart(data, options): data');
   opts = optionsArg(opts, 'finitePart(data, options): options');
   const head = opts.head ?? 'selection';
   if (head !== 'selection' && head !== 'ce-frozen') throw new NtpError('invalid-option', `option head must be selection or ce-frozen (got ${String(head)})`);

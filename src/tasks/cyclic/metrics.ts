@@ -9,7 +9,7 @@ import type { CyclicData } from '../../dataset/cyclic-orders.js';
 import type { FinitePart } from './finite.js';
 import type { GraphSvm } from '../../maxmargin/graph-svm.js';
 import { pivotedCholesky } from '../../maxmargin/graph-svm.js';
-import { objectArg, arrayArg } from '../../api/arguments.js';
+import { cyclicDataArg, objectArg, arrayArg } from '../../api/arguments.js';
 
 /** The metrics of one record. */
 export interface CyclicMetrics {
@@ -49,7 +49,7 @@ const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 /** Computes A1–A9 at W (d×d) with token scores K = EᵀWE (K[v·V + q]) and the head's loss there. */
 export function cyclicMetrics(data: CyclicData, svm: GraphSvm, fin: FinitePart, W: Float64Array, K: Float64Array, loss: number): CyclicMetrics {
-  objectArg(data, 'cyclicMetrics(data, svm, fin, W, K, loss): data');
+  cyclicDataArg(data, 'cyclicMetrics(data, svm, fin, W, K, loss): data');
   objectArg(svm, 'cyclicMetrics(data, svm, fin, W, K, loss): svm');
   objectArg(fin, 'cyclicMetrics(data, svm, fin, W, K, loss): fin');
   arrayArg(W, 'cyclicMetrics(data, svm, fin, W, K, loss): W');
@@ -143,7 +143,7 @@ function rOf(W: Float64Array, svm: GraphSvm): number {
  * span{(E_i − E_j)E_qᵀ : i, j in a context with query q}; GD never changes it (docs/theory/cyclic.md#metrics).
  */
 export function frozenComponent(data: CyclicData, W0: Float64Array): number {
-  objectArg(data, 'frozenComponent(data, W0): data');
+  cyclicDataArg(data, 'frozenComponent(data, W0): data');
   arrayArg(W0, 'frozenComponent(data, W0): W0');
   const V = data.V;
   const d = data.d;
