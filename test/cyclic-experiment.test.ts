@@ -51,7 +51,7 @@ describe('the cyclic sweep family and the §7.9 experiment', () => {
   it('validates options by name and is deterministic from the seed', async () => {
     expect(() => cyclicFamily.validate({ bogus: 1 })).toThrow(/unknown option "bogus" of the cyclic family/);
     expect(() => cyclicFamily.validate({ head: 'x' })).toThrow(/option head must be one of/);
-    expect(() => cyclicFamily.validate({ embedding: 'onehot', d: 8 })).toThrow(/option d applies to the gaussian embedding only/);
+    expect(() => cyclicFamily.validate({ embedding: 'onehot', d: 8 })).toThrow(/option d applies only with embedding gaussian \(embedding is onehot\)/);
     expect(cyclicFamily.options).toEqual(['seed', 'samples', 'length', 'vocab', 'embedding', 'd', 'rho', 'head', 'optimizer', 'eta', 'steps', 'init', 't0', 'eta0', 'precision', 'backend', 'threads']);
     const a = await cyclicFamily.run({ seed: 2, steps: 200 }, 100);
     const b = await cyclicFamily.run({ seed: 2, steps: 200 }, 100);

@@ -68,10 +68,10 @@ describe('the API: options typed and checked', () => {
     // @ts-expect-error not a head
     await rejects(cyclic.train(ds1(), { head: 'iden' }), /option head must be one of selection, gen, ce-frozen \(got "iden"\)/);
     await rejects(cyclic.train(ds1(), { eta: -1 }), /option eta must be a finite number > 0 \(got -1\)/);
-    await rejects(cyclic.train(ds1(), { head: 'selection', t0: 10 }), /option t0 applies to the ce-frozen head's stage 1 only \(head is selection\)/);
+    await rejects(cyclic.train(ds1(), { head: 'selection', t0: 10 }), /option t0 applies only with head ce-frozen \(head is selection\); leave it out/);
     await rejects(cyclic.experiment('global', { length: 7, vocab: 6 }), /option length \(7\) must not exceed vocab \(6\)/);
-    await rejects(cyclic.experiment('global', { embedding: 'onehot', d: 8 }), /option d applies to the gaussian embedding only/);
-    await rejects(cyclic.experiment('global', { rho: 0.3 }), /option rho applies to the equicorrelated embedding only \(embedding is gaussian\)/);
+    await rejects(cyclic.experiment('global', { embedding: 'onehot', d: 8 }), /option d applies only with embedding gaussian \(embedding is onehot\)/);
+    await rejects(cyclic.experiment('global', { rho: 0.3 }), /option rho applies only with embedding equicorrelated \(embedding is gaussian\)/);
   });
 
   it('explicit values are never replaced by defaults: steps 0, seed 0', async () => {
@@ -127,8 +127,8 @@ describe('ntp cyclic: one grammar, exit codes, output', () => {
       [['train', '--data', ex1, '--optimizer', 'adam'], /option --optimizer must be one of ngd, gd \(got "adam"\)/],
       [['experiment', 'global', '--datasets', '0'], /option --datasets must be an integer in \[1, /],
       [['train', '--data', ex1, '--eta', '-1'], /option --eta must be a finite number > 0 \(got -1\)/],
-      [['experiment', 'global', '--embedding', 'onehot', '--d', '8'], /option --d applies to the gaussian embedding only \(--embedding is onehot/],
-      [['train', '--data', ex1, '--t0', '100'], /option --t0 applies to the ce-frozen head's stage 1 only \(--head is selection\)/],
+      [['experiment', 'global', '--embedding', 'onehot', '--d', '8'], /option --d applies only with --embedding gaussian \(--embedding is onehot/],
+      [['train', '--data', ex1, '--t0', '100'], /option --t0 applies only with --head ce-frozen \(--head is selection\)/],
       [['train', '--data', ex1, '--workers', '2'], /unknown option --workers for "ntp cyclic train"/],
       [['experiment', 'globl'], /unknown experiment "globl" of cyclic \(did you mean "global"\?\)/],
       [['train'], /"ntp cyclic train" needs --data FILE/],

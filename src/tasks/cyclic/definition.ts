@@ -7,7 +7,7 @@ import type { SummaryRow } from '../../family/result.js';
 import { experimentRunner } from '../run-many.js';
 import { globalConvergence, type GlobalConvergenceResult } from './experiment.js';
 import { runSpec } from './figure.js';
-import { CYCLIC_TRAIN_OPTIONS, GLOBAL_OPTIONS, checkRun, checkTrain, planGlobal, planTrain } from './options.js';
+import { CYCLIC_TRAIN_OPTIONS, GLOBAL_OPTIONS, checkRun, planGlobal, planTrain } from './options.js';
 import { runCyclicTrain, type CyclicTrainResult } from './train.js';
 
 const p5 = (x: number | null | undefined) => (typeof x === 'number' ? x.toPrecision(5) : 'n/a');
@@ -50,7 +50,6 @@ export const cyclicTrain = defineCommand({
   options: CYCLIC_TRAIN_OPTIONS,
   data: 'required',
   jsonName: 'run',
-  check: (o, nameOf) => checkTrain(o, nameOf),
   plan: (o, ds) => planTrain(o, ds!),
   run: (o, ctx) => runCyclicTrain(ctx.dataset!, o, (r) => ctx.progress(r.step, o.steps, r.loss)),
   present(r: CyclicTrainResult): Presentation {

@@ -27,8 +27,8 @@ export const CYCLIC_TRAIN_OPTIONS = {
   eta: etaOption(0.01),
   steps: stepsOption(4000),
   init: opt.choice(['zero', 'default'] as const, 'W_0 = 0, or PyTorch nn.Linear\'s U(−1/√d, 1/√d) drawn from --seed', { default: 'zero' }),
-  t0: opt.int('ce-frozen head only: stage-1 steps on W_ov (default 900)', { min: 0, max: 1e9, unit: 'steps', optional: true }),
-  eta0: opt.number('ce-frozen head only: stage-1 NGD step size (default 0.2/√d)', { min: 0, exclusiveMin: true, max: 1e12, optional: true }),
+  t0: opt.int('stage-1 steps on W_ov (default 900)', { min: 0, max: 1e9, unit: 'steps', optional: true, only: { head: ['ce-frozen'] } }),
+  eta0: opt.number('stage-1 NGD step size (default 0.2/√d)', { min: 0, exclusiveMin: true, max: 1e12, optional: true, only: { head: ['ce-frozen'] } }),
   seed: seedOption(1, 'seed of the random initialization (--init default)'),
   every: everyOption(100),
   precision: precisionOption(),
@@ -46,8 +46,8 @@ export const CYCLIC_RUN_OPTIONS = {
     default: 'gaussian',
     choiceDocs: { gaussian: 'Li et al.\'s normalized Gaussian rows in R^d', onehot: 'E = I (d = K)', equicorrelated: 'unit rows with ⟨E_i, E_j⟩ = ρ (d = K + 1)' },
   }),
-  d: opt.int('gaussian embedding only: its dimension (default 8)', { min: 1, max: BIG, optional: true }),
-  rho: opt.number('equicorrelated embedding only: ρ = ⟨E_i, E_j⟩ (default 0.5)', { min: 0, max: 1, exclusiveMax: true, optional: true }),
+  d: opt.int('dimension of the Gaussian embedding (default 8)', { min: 1, max: BIG, optional: true, only: { embedding: ['gaussian'] } }),
+  rho: opt.number('ρ = ⟨E_i, E_j⟩ of the equicorrelated embedding (default 0.5)', { min: 0, max: 1, exclusiveMax: true, optional: true, only: { embedding: ['equicorrelated'] } }),
   ...withDefaults(omitOptions(CYCLIC_TRAIN_OPTIONS, ['seed', 'every']), { init: 'default' }),
 };
 
@@ -74,21 +74,9 @@ export type ResolvedCyclicRun = ResolvedOf<CyclicRunSchema>;
 export type GlobalConvergenceOptions = OptionsOf<GlobalSchema>;
 export type ResolvedGlobal = ResolvedOf<GlobalSchema>;
 
-/** The head's stage-1 options apply to the ce-frozen head only: refuses them elsewhere rather than ignore them. */
-export function checkTrain(o: { head: string; t0?: number; eta0?: number }, nameOf: NameOf = (k) => k): void {
-  for (const k of ['t0', 'eta0'] as const) {
-    if (o[k] !== undefined && o.head !== 'ce-frozen') {
-      throw new NtpError('invalid-option', `option ${nameOf(k)} applies to the ce-frozen head's stage 1 only (${nameOf('head')} is ${o.head})`);
-    }
-  }
-}
-
-/** A generated run's options against each other: T ≤ K, and d, ρ only with the embedding they shape. */
+/** A generated run's options against each other: T ≤ K (the schema's `only` keeps d, ρ, t0 and η0 to the embedding or head they shape). */
 export function checkRun(o: ResolvedCyclicRun, nameOf: NameOf = (k) => k): void {
-  checkTrain(o, nameOf);
   if (o.length > o.vocab) throw new NtpError('invalid-option', `option ${nameOf('length')} (${o.length}) must not exceed ${nameOf('vocab')} (${o.vocab}): the tokens of a context are distinct`);
-  if (o.d !== undefined && o.embedding !== 'gaussian') throw new NtpError('invalid-option', `option ${nameOf('d')} applies to the gaussian embedding only (${nameOf('embedding')} is ${o.embedding}, whose dimension is fixed)`);
-  if (o.rho !== undefined && o.embedding !== 'equicorrelated') throw new NtpError('invalid-option', `option ${nameOf('rho')} applies to the equicorrelated embedding only (${nameOf('embedding')} is ${o.embedding})`);
 }
 
 /** The sizes a run's memory depends on. */

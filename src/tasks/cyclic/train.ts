@@ -23,7 +23,7 @@ import { finitePart, type FinitePart } from './finite.js';
 import { graphSvm, type GraphSvm } from '../../maxmargin/graph-svm.js';
 import { genOutput, headLoss, lossFloor, type HeadOutput } from './loss.js';
 import { cyclicMetrics, frozenComponent, type CyclicMetrics } from './metrics.js';
-import { CYCLIC_TRAIN_OPTIONS, checkTrain, planTrain, type CyclicTrainOptions, type ResolvedCyclicTrain } from './options.js';
+import { CYCLIC_TRAIN_OPTIONS, planTrain, type CyclicTrainOptions, type ResolvedCyclicTrain } from './options.js';
 
 export type { CyclicTrainOptions } from './options.js';
 
@@ -226,7 +226,6 @@ export async function trainCyclic(ds: Dataset, opts: CyclicTrainOptions = {}): P
   checkDatasetArgument(ds);
   const given = (opts ?? {}) as CyclicTrainOptions;
   const o = resolveOptions(CYCLIC_TRAIN_OPTIONS, { ...given, head: given.head ?? 'ce-frozen' }, { fn: 'trainCyclic()' });
-  checkTrain(o);
   checkPlan(planTrain(o, ds), 'trainCyclic()');
   return runCyclicTrain(ds, o);
 }
