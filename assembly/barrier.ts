@@ -50,3 +50,39 @@ export function awaitCommand(ctl: usize, seen: i32): i32 {
 export function finished(ctl: usize): void {
   if (atomic.sub<i32>(ctl + PENDING, 1) == 1) atomic.notify(ctl + PENDING, 1);
 }
+
+/** Where every control block keeps its thread count, the coordinator included (i32). */
+export const THREADS = 12;
+
+/**
+ * What a thread runs of a published command: its share `j` (0 the coordinator) of `command`. A
+ * plain function, not a closure: the coordinator and every worker call the same one.
+ */
+export type Share = (ctl: usize, j: i32, command: i32) => void;
+
+/** Coordinator: publishes `command`, runs its own share of it and waits for the workers' shares; false if one of them failed. */
+export function runShares(ctl: usize, command: i32, share: Share): bool {
+  const workers = load<i32>(ctl + THREADS) - 1;
+  if (workers > 0) release(ctl, workers, command);
+  share(ctl, 0, command);
+  return workers > 0 ? awaitWorkers(ctl) : true;
+}
+
+/** A worker's whole life: its share of each published command until QUIT. */
+export function serve(ctl: usize, j: i32, share: Share): void {
+  // the generation before the first command (a worker may start after it was published)
+  let seen = 0;
+  for (;;) {
+    seen = awaitCommand(ctl, seen);
+    const command = atomic.load<i32>(ctl + COMMAND);
+    if (command == QUIT) return;
+    share(ctl, j, command);
+    finished(ctl);
+  }
+}
+
+/** Coordinator: tells the workers to return. */
+export function stopWorkers(ctl: usize): void {
+  const workers = load<i32>(ctl + THREADS) - 1;
+  if (workers > 0) release(ctl, workers, QUIT);
+}

@@ -47,7 +47,7 @@ export function causalStopWorkers(ctl: usize): void {
 
 // The recall family's threaded forward and backward (assembly/recall/parallel.ts) and the
 // kernels its host also calls on this instance.
-import { parallelForwardBackward, workerLoop as recallLoop, stopWorkers as recallStop } from './recall/parallel';
+import { parallelForwardBackward, workerLoop as recallLoop } from './recall/parallel';
 export { recallScratchBytes, recallForwardBackward, recallEvaluate, recallNgd } from './index';
 export function recallForwardBackwardThreaded(f32: bool, ctl: usize): f64 {
   return f32 ? parallelForwardBackward<f32>(ctl) : parallelForwardBackward<f64>(ctl);
@@ -55,9 +55,7 @@ export function recallForwardBackwardThreaded(f32: bool, ctl: usize): f64 {
 export function recallWorkerLoop(ctl: usize, j: i32): void {
   recallLoop(ctl, j);
 }
-export function recallStopWorkers(ctl: usize): void {
-  recallStop(ctl);
-}
+export { stopWorkers as recallStopWorkers } from './barrier';
 
 // The factorized family's steps with the core model's pass on threads (assembly/factorized/parallel.ts),
 // and the exports its host also calls on this instance.
@@ -71,7 +69,7 @@ export function factorizedRunThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64
 
 // The cyclic family's selection and gen heads on threads (assembly/cyclic/parallel.ts), and the
 // one-thread head kernels its host also calls on this instance.
-import { parallelHeadForward, parallelHeadBackward, workerLoop as headLoop, stopWorkers as headStop } from './cyclic/parallel';
+import { parallelHeadForward, parallelHeadBackward, workerLoop as headLoop } from './cyclic/parallel';
 export { selectionForward, selectionBackward, genForward, genBackward, selectionForward32, selectionBackward32, genForward32, genBackward32, cyclicScores, cyclicWeightGradient, cyclicNgdStep } from './index';
 export function cyclicHeadForwardThreaded(f32: bool, ctl: usize): f64 {
   return f32 ? parallelHeadForward<f32>(ctl) : parallelHeadForward<f64>(ctl);
@@ -82,6 +80,4 @@ export function cyclicHeadBackwardThreaded(f32: bool, ctl: usize): bool {
 export function cyclicWorkerLoop(ctl: usize, j: i32): void {
   headLoop(ctl, j);
 }
-export function cyclicStopWorkers(ctl: usize): void {
-  headStop(ctl);
-}
+export { stopWorkers as cyclicStopWorkers } from './barrier';

@@ -5,12 +5,12 @@
 // order. So every thread count gives the one-thread numbers bit for bit. Rendezvous:
 // assembly/barrier.ts. Host: src/tasks/cyclic/kernels/model.ts.
 
-import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from '../barrier';
+import { runShares, serve, THREADS } from '../barrier';
 import { selectionSampleForward, selectionSampleBackward } from './selection';
 import { genSampleForward, genSampleBackward } from './gen';
 
 /** Control block: barrier.ts's fields (GEN 0, PENDING 4, COMMAND 8, FAILED 20), then these. */
-export const C_THREADS = 12; // i32, threads including the coordinator
+export const C_THREADS = THREADS; // i32, threads including the coordinator
 export const C_HEAD = 24; // i32: 0 selection, 1 gen
 export const C_N = 28; // i32, samples
 export const C_V = 32; // i32
@@ -68,12 +68,16 @@ function share<T>(ctl: usize, j: i32, backward: bool): void {
   }
 }
 
+/** Thread j's share of a command: the forward or backward pass, in the command's precision. */
+function runShare(ctl: usize, j: i32, command: i32): void {
+  const backward = (command & BACKWARD) != 0;
+  if (command & F32) share<f32>(ctl, j, backward);
+  else share<f64>(ctl, j, backward);
+}
+
 /** Coordinator: every thread's share of one pass; false if a worker failed. */
 function pass<T>(ctl: usize, backward: bool): bool {
-  const workers = load<i32>(ctl + C_THREADS) - 1;
-  if (workers > 0) release(ctl, workers, (backward ? BACKWARD : FORWARD) | (sizeof<T>() == 4 ? F32 : 0));
-  share<T>(ctl, 0, backward);
-  return workers > 0 ? awaitWorkers(ctl) : true;
+  return runShares(ctl, (backward ? BACKWARD : FORWARD) | (sizeof<T>() == 4 ? F32 : 0), runShare);
 }
 
 /** Coordinator: the head's loss Σ_n π_n ℓ_n (φ into phi), summed in sample order; NaN if a worker failed. */
@@ -93,20 +97,5 @@ export function parallelHeadBackward<T>(ctl: usize): bool {
 
 /** A worker's whole life: its share of each published pass until QUIT. */
 export function workerLoop(ctl: usize, j: i32): void {
-  let seen = 0;
-  for (;;) {
-    seen = awaitCommand(ctl, seen);
-    const command = atomic.load<i32>(ctl + COMMAND);
-    if (command == QUIT) return;
-    const backward = (command & BACKWARD) != 0;
-    if (command & F32) share<f32>(ctl, j, backward);
-    else share<f64>(ctl, j, backward);
-    finished(ctl);
-  }
-}
-
-/** Coordinator: tells the workers to return. */
-export function stopWorkers(ctl: usize): void {
-  const workers = load<i32>(ctl + C_THREADS) - 1;
-  if (workers > 0) release(ctl, workers, QUIT);
+  serve(ctl, j, runShare);
 }

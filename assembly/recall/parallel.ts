@@ -5,11 +5,11 @@
 // agrees with one thread up to the reassociation of the batch sum. Rendezvous: assembly/barrier.ts.
 // Host: src/tasks/recall/engine-wasm.ts.
 
-import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from '../barrier';
+import { runShares, serve, THREADS } from '../barrier';
 import { forwardBackwardRange } from './model';
 
 /** Control block: barrier.ts's fields (GEN 0, PENDING 4, COMMAND 8, FAILED 20), then these. */
-export const C_THREADS = 12; // i32, threads including the coordinator
+export const C_THREADS = THREADS; // i32, threads including the coordinator
 export const C_SIGMA = 24; // i32
 export const C_KAPPA = 28; // i32
 export const C_USE_F = 32; // i32
@@ -51,12 +51,16 @@ function share<T>(ctl: usize, j: i32): void {
   }
 }
 
+/** Thread j's share of a command: the pass, in the command's precision. */
+function runShare(ctl: usize, j: i32, command: i32): void {
+  if (command & F32) share<f32>(ctl, j);
+  else share<f64>(ctl, j);
+}
+
 /** Coordinator: the batch's mean loss, gradients into thread 0's buffers; NaN if a worker failed. */
 export function parallelForwardBackward<T>(ctl: usize): f64 {
+  if (!runShares(ctl, PASS | (sizeof<T>() == 4 ? F32 : 0), runShare)) return NaN;
   const workers = load<i32>(ctl + C_THREADS) - 1;
-  if (workers > 0) release(ctl, workers, PASS | (sizeof<T>() == 4 ? F32 : 0));
-  share<T>(ctl, 0);
-  if (workers > 0 && !awaitWorkers(ctl)) return NaN;
   const N = load<i32>(ctl + C_N);
   const trains = load<i32>(ctl + C_TRAINS);
   const nW = 4 * N * N;
@@ -75,19 +79,5 @@ export function parallelForwardBackward<T>(ctl: usize): f64 {
 
 /** A worker's whole life: its share of each published pass until QUIT. */
 export function workerLoop(ctl: usize, j: i32): void {
-  let seen = 0;
-  for (;;) {
-    seen = awaitCommand(ctl, seen);
-    const command = atomic.load<i32>(ctl + COMMAND);
-    if (command == QUIT) return;
-    if (command & F32) share<f32>(ctl, j);
-    else share<f64>(ctl, j);
-    finished(ctl);
-  }
-}
-
-/** Coordinator: tells the workers to return. */
-export function stopWorkers(ctl: usize): void {
-  const workers = load<i32>(ctl + C_THREADS) - 1;
-  if (workers > 0) release(ctl, workers, QUIT);
+  serve(ctl, j, runShare);
 }
