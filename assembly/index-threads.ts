@@ -28,7 +28,7 @@ export function runJointThreaded(ctl: usize, k: i32, etaOv: f64, etaKq: f64, nor
 
 /** A worker's whole life: runs its share of each published command until stopWorkers. */
 export function workerLoop(ctl: usize, j: i32): void {
-  loop(ctl, j, F32);
+  loop(ctl, j);
 }
 
 // The autoregressive family's threaded step (assembly/autoregressive/parallel.ts) and the

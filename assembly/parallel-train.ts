@@ -12,7 +12,7 @@
 
 import {
   V, D, N, C, PARAM, colX, colY, fixed, WovT, WkqT, gWovT, gWkqT, Mt, dMt, dKt,
-  outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps, useGradientM,
+  outLoss, outFirstLoss, outGradNorm, outMinOptimal, outCorrect, outSteps, useGradientM, F32,
 } from './state';
 import {
   RUNNING, CONVERGED, DIVERGED, OVERFLOW, sampleLoss, fixedPart, jointStatus,
@@ -22,7 +22,7 @@ import { fixedLoss, fixedMinOpt, fixedCorrect } from './fixed-cache';
 import { crossEntropy } from './softmax';
 import { refreshM, refreshK, gradWov, gradWkq } from './embed';
 import { axpy, amax, scaledSumSquares, stepInto } from './vec';
-import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from './barrier';
+import { runShares, serve, THREADS as THREADS_FIELD } from './barrier';
 import {
   P_STAGE1, P_VARYING, P_ALL, fillBlock, nextItem, blockRows, blockColumns, foldBlock, beginPass,
   paramFixedPart, paramGradWkq, sumLoss, sumMinOpt, sumCorrect,
@@ -47,7 +47,7 @@ export const PARAM_COLS = 17;
 export const THREAD_FAILED = 4;
 
 /** Control block (byte offsets past barrier.ts's fields). */
-export const THREADS = 12; // i32, threads including the coordinator
+export const THREADS = THREADS_FIELD; // i32, threads including the coordinator
 export const LOSS_OF = 16; // u32, T[max(N, C)]: each sample's π_n ℓ_n (stage 1: each pair's ℓ)
 // the update's arguments (parallelStep)
 export const U_W = 24; // u32
@@ -172,35 +172,24 @@ function threadPassOf(f32: bool, command: i32, ctl: usize, j: i32, desc: usize, 
   else threadPass<f64>(kind, metrics, desc, lossOf);
 }
 
+/** Thread j's share of a command (a pass, a slice of the update or of a parameter-space block), in the module's precision. */
+function runShare(ctl: usize, j: i32, command: i32): void {
+  threadPassOf(F32, command, ctl, j, ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES, <usize>load<u32>(ctl, LOSS_OF));
+}
+
 /** A worker's life: run each published command's share until QUIT. */
-export function workerLoop(ctl: usize, j: i32, f32: bool): void {
-  const desc = ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES;
-  // the generation before the first command: a worker may enter this loop after the coordinator
-  // has published its first command (it starts right after the worker says it is ready)
-  let seen = 0;
-  for (;;) {
-    seen = awaitCommand(ctl, seen);
-    const command = atomic.load<i32>(ctl + COMMAND);
-    if (command == QUIT) return;
-    threadPassOf(f32, command, ctl, j, desc, <usize>load<u32>(ctl, LOSS_OF));
-    finished(ctl);
-  }
+export function workerLoop(ctl: usize, j: i32): void {
+  serve(ctl, j, runShare);
 }
 
 /** Coordinator: every thread's share of one pass, the coordinator's included; false if a worker failed. */
 function pass<T>(ctl: usize, mode: i32, metrics: bool): bool {
-  const workers = load<i32>(ctl, THREADS) - 1;
-  if (workers > 0) release(ctl, workers, mode | (metrics ? METRICS : 0));
-  threadPass<T>(mode, metrics, ctl + DESCRIPTORS, <usize>load<u32>(ctl, LOSS_OF));
-  return workers > 0 ? awaitWorkers(ctl) : true;
+  return runShares(ctl, mode | (metrics ? METRICS : 0), runShare);
 }
 
 /** Coordinator: every thread's slice of one part of the update; false if a worker failed. */
 function updatePart<T>(ctl: usize, kind: i32): bool {
-  const workers = load<i32>(ctl, THREADS) - 1;
-  if (workers > 0) release(ctl, workers, kind);
-  threadUpdate<T>(kind, ctl, 0, ctl + DESCRIPTORS);
-  return workers > 0 ? awaitWorkers(ctl) : true;
+  return runShares(ctl, kind, runShare);
 }
 
 /**
@@ -236,11 +225,7 @@ function parallelStep<T>(ctl: usize, W: usize, g: usize, count: i32, eta: f64, n
   return RUNNING;
 }
 
-/** Coordinator: tells the workers to return from workerLoop. */
-export function stopWorkers(ctl: usize): void {
-  const workers = load<i32>(ctl, THREADS) - 1;
-  if (workers > 0) release(ctl, workers, QUIT);
-}
+export { stopWorkers } from './barrier';
 
 /** The attention metrics of every thread's last pass, with those of the fixed samples when `withFixed`. */
 function gatherMetrics(ctl: usize, withFixed: bool): void {
@@ -261,10 +246,7 @@ export const FAILED_LOSS: f64 = -Infinity;
 
 /** Coordinator: one part of a parameter-space block on every thread; false if a worker failed. */
 function paramPart<T>(ctl: usize, command: i32): bool {
-  const workers = load<i32>(ctl, THREADS) - 1;
-  if (workers > 0) release(ctl, workers, command);
-  threadParam<T>(command, ctl, 0);
-  return workers > 0 ? awaitWorkers(ctl) : true;
+  return runShares(ctl, command, runShare);
 }
 
 /** A parameter-space pass (param-space.ts pass1) with each block's rows and columns split; false if a worker failed. */
