@@ -27,7 +27,8 @@ export function headForward<T>(xi: usize, xiA: usize, xiF: usize, V: usize, F: u
 
 // The training pass multiplies by one matrix: ξ = (V + κF) ws + F[:, q] + F[:, N+z_{H−1}], and
 // ∂ws = (V + κF)ᵀ g; the outer product g wsᵀ is accumulated once and is ∇V's part and, times κ,
-// ∇F's dense part. Three passes over an N×2N matrix per sentence instead of six.
+// ∇F's dense part. assembly/recall/model.ts runs those three as matrix products over a chunk of
+// sentences; the F columns of each sentence are these two.
 
 /** M = V + κF (F only when it takes part) */
 export function combineHead<T>(M: usize, V: usize, F: usize, N: i32, kappa: i32, useF: bool): void {
@@ -36,38 +37,26 @@ export function combineHead<T>(M: usize, V: usize, F: usize, N: i32, kappa: i32,
   if (useF && kappa != 0) axpy<T>(M, <T>1, F, n);
 }
 
-/** ξ = M ws + [useF](F[:, q] + F[:, N + z_{H−1}]) */
-export function logitsForward<T>(xi: usize, M: usize, F: usize, ws: usize, N: i32, q: i32, prev: i32, useF: bool): void {
+/** ξ += F[:, q] + F[:, N + z_{H−1}] */
+export function logitsFromF<T>(xi: usize, F: usize, N: i32, q: i32, prev: i32): void {
   const s = sizeof<T>();
-  const n2 = 2 * N;
-  const row = (<usize>n2) * s;
+  const row = (<usize>(2 * N)) * s;
   for (let i = 0; i < N; i++) {
-    const r = (<usize>i) * row;
-    let x = dot<T>(M + r, ws, n2);
-    if (useF) x += load<T>(F + r + (<usize>q) * s) + load<T>(F + r + (<usize>(N + prev)) * s);
-    store<T>(xi + (<usize>i) * s, x);
+    const r = F + (<usize>i) * row;
+    const o = xi + (<usize>i) * s;
+    store<T>(o, load<T>(o) + (load<T>(r + (<usize>q) * s) + load<T>(r + (<usize>(N + prev)) * s)));
   }
 }
 
-/**
- * From g: O += g wsᵀ (when O ≠ 0), ∇F[:, q] += g and ∇F[:, N + z_{H−1}] += g (when gF ≠ 0),
- * and ∂ws = Mᵀ g (when the attention needs it).
- */
-export function logitsBackward<T>(g: usize, ws: usize, dws: usize, M: usize, O: usize, gF: usize, N: i32, q: i32, prev: i32, needDws: bool): void {
+/** ∇F[:, q] += g and ∇F[:, N + z_{H−1}] += g */
+export function columnsBackward<T>(g: usize, gF: usize, N: i32, q: i32, prev: i32): void {
   const s = sizeof<T>();
-  const n2 = 2 * N;
-  const row = (<usize>n2) * s;
-  if (needDws) memory.fill(dws, 0, row);
+  const row = (<usize>(2 * N)) * s;
   for (let i = 0; i < N; i++) {
-    const r = (<usize>i) * row;
     const gi = load<T>(g + (<usize>i) * s);
-    if (O != 0) axpy<T>(O + r, gi, ws, n2);
-    if (gF != 0) {
-      let p = gF + r + (<usize>q) * s;
-      store<T>(p, load<T>(p) + gi);
-      p = gF + r + (<usize>(N + prev)) * s;
-      store<T>(p, load<T>(p) + gi);
-    }
-    if (needDws) axpy<T>(dws, gi, M + r, n2);
+    let p = gF + (<usize>i) * row + (<usize>q) * s;
+    store<T>(p, load<T>(p) + gi);
+    p = gF + (<usize>i) * row + (<usize>(N + prev)) * s;
+    store<T>(p, load<T>(p) + gi);
   }
 }

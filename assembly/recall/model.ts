@@ -3,7 +3,8 @@
 // Twin: src/tasks/recall/kernels/step.ts.
 
 import { queryRow, attentionForward, weightedSum, attentionBackward, queryRowBackward } from './attention';
-import { headForward, combineHead, logitsForward, logitsBackward } from './head';
+import { headForward, combineHead, logitsFromF, columnsBackward } from './head';
+import { gemmNN } from '../matmul';
 import { axpy } from '../vec';
 import { crossEntropy } from '../softmax';
 
@@ -11,10 +12,17 @@ function align(p: usize): usize {
   return (p + 15) & ~(15 as usize);
 }
 
-// scratch: R, dR, ws, dws (2N), s, a, ds (H), xi, xiA, xiF, dz (N), M, O (N×2N), each 16-byte aligned
+// scratch: R, dR, ws, dws (2N), s, a, ds (H), xi, xiA, xiF, dz (N), M, O (N×2N), then Mᵀ (2N×N),
+// a product's P (N×2N) and a chunk's WS, ∂WS (CHUNK×2N), Ξ, G (CHUNK×N) and s, a (CHUNK×H); each
+// 16-byte aligned, the chunk's matrices with dense rows (the products' layout)
+/** Sentences whose output layers run as one matrix product (assembly/matmul.ts): the N×2N weights are read once per chunk, not once per sentence. */
+const CHUNK = 32;
+
 /** Bytes of scratch the kernels below need for vocabulary N and context H. */
 export function scratchBytes(N: i32, H: i32, s: usize): usize {
-  return 4 * align((<usize>(2 * N)) * s) + 3 * align((<usize>H) * s) + 4 * align((<usize>N) * s) + 2 * align((<usize>(2 * N * N)) * s);
+  const mat = align((<usize>(2 * N * N)) * s);
+  const chunk = (<usize>2) * align((<usize>(CHUNK * 2 * N)) * s) + (<usize>2) * align((<usize>(CHUNK * N)) * s) + (<usize>(2 * CHUNK)) * align((<usize>H) * s);
+  return (<usize>4) * align((<usize>(2 * N)) * s) + (<usize>3) * align((<usize>H) * s) + (<usize>4) * align((<usize>N) * s) + (<usize>4) * mat + chunk;
 }
 
 // Scratch pointers are computed, not held in an object: the module runs without a garbage
@@ -38,49 +46,88 @@ export function forwardBackward<T>(sigma: i32, kappa: i32, useF: bool, N: i32, H
 /**
  * forwardBackward's share of sentences [b0, b1) of a batch of B: their loss / B, and their part
  * of the gradients (the gradients are sums over sentences, so the parts of a partition add up to
- * the whole; assembly/recall/parallel.ts runs one part per thread).
+ * the whole; assembly/recall/parallel.ts runs one part per thread). Sentences go in chunks of
+ * CHUNK: each sentence's attention alone, then the chunk's output layers as three products,
+ * Ξ = WS·Mᵀ, ∂WS = G·M and P = Gᵀ·WS (added into ∇V's dense part O).
  */
 export function forwardBackwardRange<T>(sigma: i32, kappa: i32, useF: bool, N: i32, H: i32, B: i32, b0: i32, b1: i32, tokens: usize, targets: usize, W: usize, V: usize, F: usize, gW: usize, gV: usize, gF: usize, scratch: usize): f64 {
   const sz = sizeof<T>();
-  const R = scratch;
-  const dR = R + b2(N, sz);
-  const ws = dR + b2(N, sz);
-  const dws = ws + b2(N, sz);
-  const sv = dws + b2(N, sz);
-  const a = sv + bH(H, sz);
-  const ds = a + bH(H, sz);
-  const xi = ds + bH(H, sz);
-  const dz = xi + 3 * bN(N, sz);
-  const M = dz + bN(N, sz);
   const n2 = 2 * N;
   const nVF = N * n2;
-  const O = gV != 0 ? gV : (gF != 0 && kappa != 0 ? M + align((<usize>nVF) * sz) : 0);
+  const mat = align((<usize>nVF) * sz);
+  const R = scratch;
+  const dR = R + b2(N, sz);
+  const ds = dR + 3 * b2(N, sz) + 2 * bH(H, sz);
+  const M = ds + bH(H, sz) + 4 * bN(N, sz);
+  const O = gV != 0 ? gV : (gF != 0 && kappa != 0 ? M + mat : 0);
+  const MT = M + 2 * mat;
+  const P = MT + mat;
+  const WS = P + mat;
+  const DWS = WS + align((<usize>(CHUNK * n2)) * sz);
+  const XI = DWS + align((<usize>(CHUNK * n2)) * sz);
+  const G = XI + align((<usize>(CHUNK * N)) * sz);
+  const SV = G + align((<usize>(CHUNK * N)) * sz);
+  const A = SV + (<usize>CHUNK) * bH(H, sz);
+  const r2 = (<usize>n2) * sz;
+  const rN = (<usize>N) * sz;
   if (gW != 0) memory.fill(gW, 0, (<usize>n2) * (<usize>n2) * sz);
   if (O != 0) memory.fill(O, 0, (<usize>nVF) * sz);
   if (gF != 0) memory.fill(gF, 0, (<usize>nVF) * sz);
   combineHead<T>(M, V, F, N, kappa, useF);
+  transpose<T>(MT, M, N, n2);
   const backward = gW != 0 || gV != 0 || gF != 0;
   const w = <T>(1.0 / <f64>B);
   let loss: f64 = 0;
-  for (let b = b0; b < b1; b++) {
-    const z = tokens + (<usize>b) * (<usize>H) * 4;
-    const q = tok(z, H - 1);
-    const prev = tok(z, H - 2);
-    queryRow<T>(R, W, N, q, prev);
-    attentionForward<T>(sigma, R, z, H, N, sv, a);
-    weightedSum<T>(ws, a, z, H, N);
-    logitsForward<T>(xi, M, F, ws, N, q, prev, useF);
-    loss += crossEntropy<T>(xi, dz, N, load<i32>(targets + (<usize>b) * 4), w);
+  for (let c0 = b0; c0 < b1; c0 += CHUNK) {
+    const k = min(CHUNK, b1 - c0);
+    for (let i = 0; i < k; i++) {
+      const z = tokens + (<usize>(c0 + i)) * (<usize>H) * 4;
+      const sv = SV + (<usize>i) * bH(H, sz);
+      const a = A + (<usize>i) * bH(H, sz);
+      queryRow<T>(R, W, N, tok(z, H - 1), tok(z, H - 2));
+      attentionForward<T>(sigma, R, z, H, N, sv, a);
+      weightedSum<T>(WS + (<usize>i) * r2, a, z, H, N);
+    }
+    // Ξ = WS·Mᵀ, then each sentence's F columns and its loss
+    gemmNN<T>(XI, WS, MT, k, N, n2, n2, 1);
+    for (let i = 0; i < k; i++) {
+      const b = c0 + i;
+      const z = tokens + (<usize>b) * (<usize>H) * 4;
+      const xi = XI + (<usize>i) * rN;
+      if (useF) logitsFromF<T>(xi, F, N, tok(z, H - 1), tok(z, H - 2));
+      loss += crossEntropy<T>(xi, G + (<usize>i) * rN, N, load<i32>(targets + (<usize>b) * 4), w);
+    }
     if (!backward) continue;
-    logitsBackward<T>(dz, ws, dws, M, O, gF, N, q, prev, gW != 0);
+    if (O != 0) {
+      gemmNN<T>(P, G, WS, N, n2, k, 1, N);
+      axpy<T>(O, <T>1, P, nVF);
+    }
+    if (gF != 0) {
+      for (let i = 0; i < k; i++) {
+        const z = tokens + (<usize>(c0 + i)) * (<usize>H) * 4;
+        columnsBackward<T>(G + (<usize>i) * rN, gF, N, tok(z, H - 1), tok(z, H - 2));
+      }
+    }
     if (gW != 0) {
-      attentionBackward<T>(sigma, dws, z, H, N, sv, a, ds, dR);
-      queryRowBackward<T>(gW, dR, N, q, prev);
+      gemmNN<T>(DWS, G, M, k, n2, N, N, 1);
+      for (let i = 0; i < k; i++) {
+        const z = tokens + (<usize>(c0 + i)) * (<usize>H) * 4;
+        attentionBackward<T>(sigma, DWS + (<usize>i) * r2, z, H, N, SV + (<usize>i) * bH(H, sz), A + (<usize>i) * bH(H, sz), ds, dR);
+        queryRowBackward<T>(gW, dR, N, tok(z, H - 1), tok(z, H - 2));
+      }
     }
   }
   // ∇F's dense part is κ times ∇V's: c = e_q + e_{N+z_{H−1}} + κ ws
   if (gF != 0 && kappa != 0) axpy<T>(gF, <T>1, O, nVF);
   return loss / <f64>B;
+}
+
+/** T (n×m) = Xᵀ for X m×n row-major. */
+function transpose<T>(t: usize, x: usize, m: i32, n: i32): void {
+  const sz = sizeof<T>();
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) store<T>(t + ((<usize>j) * (<usize>m) + (<usize>i)) * sz, load<T>(x + ((<usize>i) * (<usize>n) + (<usize>j)) * sz));
+  }
 }
 
 /** −ln p(v) under softmax(ξ), in f64, as log1p(Σ_{u≠v} e^{ξ_u − ξ_v}) when v attains the max */
