@@ -153,13 +153,14 @@ export class CausalTransformer {
     const nSets = tied ? 1 : layers;
     const nP = nSets * heads * 3 * D * D;
     const plan = new ArenaPlan(precision);
-    const n3 = 3 * heads * D;
+    const n2 = 2 * heads * D;
+    const nMV = nSets * n2 * D;
     const P = plan.take(nP);
     const lay: CausalLayout = {
       attention, d, T, layers, heads, tied,
-      P, G: plan.take(nP), WT: plan.take(nP),
-      E: plan.take((layers + 1) * T * D), QKV: plan.take(layers * T * n3), A: plan.take(layers * heads * T * T),
-      dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dQKV: plan.take(T * n3), kT: plan.take(T * D), vT: plan.take(T * D),
+      P, G: plan.take(nP), MV: plan.take(nMV), MVT: plan.take(nMV), dMV: plan.take(nMV),
+      E: plan.take((layers + 1) * T * D), EMV: plan.take(layers * T * n2), A: plan.take(layers * heads * T * T),
+      dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dEMV: plan.take(T * n2), ET: plan.take(T * D), vT: plan.take(T * D),
     };
     const rest: Record<string, number> = {
       M: plan.take(nP), Vm: plan.take(nP), staging: plan.take((T + 1) * d),
