@@ -35,10 +35,11 @@ function share<T>(ctl: usize, j: i32): void {
   store<f64>(desc + 8, sum);
 }
 
+/** dMV's bytes: every weight set's 2HD × D, then layer 0's dMV0, 2HD × 2d. */
 @inline function gradientBytes<T>(lay: usize): usize {
-  const D = 4 * load<i32>(lay + (<usize>LAY_D << 2));
+  const d = load<i32>(lay + (<usize>LAY_D << 2));
   const sets = load<i32>(lay + (<usize>LAY_TIED << 2)) != 0 ? 1 : load<i32>(lay + (<usize>LAY_LAYERS << 2));
-  return (<usize>(sets * 2 * load<i32>(lay + (<usize>LAY_HEADS << 2)))) * (<usize>D) * (<usize>D) * sizeof<T>();
+  return (<usize>((sets * 4 * d + 2 * d) * 2 * load<i32>(lay + (<usize>LAY_HEADS << 2)))) * (<usize>(4 * d)) * sizeof<T>();
 }
 
 /**

@@ -8,6 +8,11 @@
 // per head dMᵀ, dV), and finishGradient turns it into the gradient with respect to Q, K, V once
 // per step: ∂L/∂Q = K·dMᵀ, ∂L/∂K = Q·dM. Attention per head is the banded gemm of gemm.ts.
 //
+// Layer 0 reads e^0_t = (0, [t≥2]·x_t, x_t, [t≥2]·x_{t−1}) through z_t = (x_t, x_{t−1}), its last
+// 2d columns: on every row that matters (t ≥ 2; row 1 has no valid key and is no valid key)
+// e^0_t = U·z_t, U copying x_t into two slots, so the layer runs on z with M0 = UᵀMU (2d×2d) and
+// V0 = V·U (D×2d), folded once per weight update (MVT0); its gradient dMV0 unfolds once per step.
+//
 // `lay` points to the layout: i32 fields (LAY_*) holding sizes and byte addresses. The buffers a
 // sequence writes (dMV, E … vT) are the caller's per thread; P, MV and MVT are shared and read
 // only, G is written by finishGradient alone.
@@ -26,8 +31,8 @@ export const LAY_TIED = 5;
 export const LAY_P = 6; // parameters [set][head][Q, K, V] D×D
 export const LAY_G = 7; // their gradient (finishGradient adds into it)
 export const LAY_MV = 8; // per set and head, Mᵀ = KᵀQ then V: 2HD × D per set
-export const LAY_MVT = 9; // per set, MVᵀ: D × 2HD
-export const LAY_DMV = 10; // the gradient with respect to MV, accumulated over the batch (per thread)
+export const LAY_MVT = 9; // per set, MVᵀ: D × 2HD; then layer 0's MVT0: 2d × 2HD
+export const LAY_DMV = 10; // the gradient with respect to MV, accumulated over the batch (per thread); then dMV0: 2HD × 2d
 export const LAY_E = 11; // e^l, l = 0 … n: T×D each
 export const LAY_EMV = 12; // per layer: T × 2HD, head h's E·M and v
 export const LAY_A = 13; // per layer and head: T×T
@@ -65,6 +70,43 @@ export function prepareWeights<T>(lay: usize): void {
     }
     transpose<T>(ptr(lay, LAY_MVT) + (<usize>l) * mvSize, MV, D, n2, D);
   }
+  foldLayer0<T>(lay);
+}
+
+/**
+ * Layer 0's weights on z = (x_t, x_{t−1}): MVT0[c', 2hD + 2d + i'] = M0[c', i'] = Σ M[a, b] over
+ * the columns a, b of e^0 that z's c', i' fill (U), MVT0[c', 2hD + D + i] = Σ_a V[i, a].
+ */
+function foldLayer0<T>(lay: usize): void {
+  const s = <usize>sizeof<T>();
+  const d = field(lay, LAY_D), H = field(lay, LAY_HEADS);
+  const D = 4 * d;
+  const n2 = 2 * H * D;
+  const MV = ptr(lay, LAY_MV);
+  const MVT0 = ptr(lay, LAY_MVT) + (<usize>(field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS))) * (<usize>n2) * (<usize>D) * s;
+  for (let h = 0; h < H; h++) {
+    for (let c = 0; c < 2 * d; c++) {
+      const row = MVT0 + (<usize>(c * n2 + 2 * h * D)) * s;
+      for (let i = 0; i < 2 * d; i++) {
+        let x: T = <T>0;
+        for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) {
+          for (let b = slot(i, d, 0); b >= 0; b = slot(i, d, b)) x += load<T>(MV + (<usize>((2 * h * D + b) * D + a)) * s);
+        }
+        store<T>(row + (<usize>(2 * d + i)) * s, x);
+      }
+      for (let i = 0; i < D; i++) {
+        let x: T = <T>0;
+        for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) x += load<T>(MV + (<usize>((2 * h * D + D + i) * D + a)) * s);
+        store<T>(row + (<usize>(D + i)) * s, x);
+      }
+    }
+  }
+}
+
+/** The columns of e^0 that z's column c fills, ascending: after `prev` (0: the first), −1 past the last. */
+@inline function slot(c: i32, d: i32, prev: i32): i32 {
+  if (prev == 0) return c < d ? d + c : 2 * d + c;
+  return c < d && prev == d + c ? 2 * d + c : -1;
 }
 
 /**
@@ -77,6 +119,7 @@ export function finishGradient<T>(lay: usize): void {
   const H = field(lay, LAY_HEADS);
   const sets = field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS);
   const DD = (<usize>D) * (<usize>D) * s;
+  unfoldLayer0<T>(lay);
   for (let i = 0; i < sets * H; i++) {
     const Q = ptr(lay, LAY_P) + (<usize>(3 * i)) * DD;
     const G = ptr(lay, LAY_G) + (<usize>(3 * i)) * DD;
@@ -95,6 +138,38 @@ export function finishGradient<T>(lay: usize): void {
       }
     }
     gemm<T>(G + DD, D, Q, D, 1, dMT, D, D, D, D, true, BAND_FULL);
+  }
+}
+
+/** dMV (layer 0's weight set) += dMV0 through U: dMᵀ[b, a] += dM0ᵀ[i', c'], dV[i, a] += dV0[i, c'] over the columns a, b that c', i' fill. */
+function unfoldLayer0<T>(lay: usize): void {
+  const s = <usize>sizeof<T>();
+  const d = field(lay, LAY_D), H = field(lay, LAY_HEADS);
+  const D = 4 * d;
+  const n2 = 2 * H * D;
+  const dMV = ptr(lay, LAY_DMV);
+  const dMV0 = dMV + (<usize>(field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS))) * (<usize>n2) * (<usize>D) * s;
+  for (let h = 0; h < H; h++) {
+    for (let i = 0; i < 2 * d; i++) {
+      for (let c = 0; c < 2 * d; c++) {
+        const x = load<T>(dMV0 + (<usize>((2 * h * D + 2 * d + i) * 2 * d + c)) * s);
+        for (let b = slot(i, d, 0); b >= 0; b = slot(i, d, b)) {
+          for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) {
+            const o = dMV + (<usize>((2 * h * D + b) * D + a)) * s;
+            store<T>(o, load<T>(o) + x);
+          }
+        }
+      }
+    }
+    for (let i = 0; i < D; i++) {
+      for (let c = 0; c < 2 * d; c++) {
+        const x = load<T>(dMV0 + (<usize>((2 * h * D + D + i) * 2 * d + c)) * s);
+        for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) {
+          const o = dMV + (<usize>((2 * h * D + D + i) * D + a)) * s;
+          store<T>(o, load<T>(o) + x);
+        }
+      }
+    }
   }
 }
 
@@ -136,6 +211,7 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
   const D = 4 * d;
   const n2 = 2 * H * D;
   const tied = field(lay, LAY_TIED) != 0;
+  const sets = tied ? 1 : layers;
   const eSize = (<usize>T) * (<usize>D) * s;
   const emvSize = (<usize>T) * (<usize>n2) * s;
   const aSize = (<usize>T) * (<usize>T) * s;
@@ -146,17 +222,15 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
     const e = ptr(lay, LAY_E) + (<usize>l) * eSize;
     const next = e + eSize;
     const emv = ptr(lay, LAY_EMV) + (<usize>l) * emvSize;
-    const MVT = ptr(lay, LAY_MVT) + (tied ? 0 : (<usize>l) * mvSize);
     memory.copy(next, e, eSize);
-    // e^0's u-slot (its first d columns) is 0: layer 0's products over e's columns start past
-    // it, and the first d columns of E·M, which would meet only those zeros in the scores, are
-    // not computed
-    const k0 = l == 0 ? d : 0;
+    // layer 0 runs on z, e^0's last 2d columns, with MVT0: E·M has 2d columns (those of z)
+    const k0 = l == 0 ? 2 * d : 0;
+    const MVT = ptr(lay, LAY_MVT) + (l == 0 ? (<usize>sets) * mvSize : tied ? 0 : (<usize>l) * mvSize);
     // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
     // (e^n past the u-slot is left as e^{n−1}; nothing reads it)
     const vOut = l == layers - 1 ? d : D;
     if (k0 == 0 && vOut == D) gemm<T>(emv, n2, e, D, 1, MVT, n2, T, n2, D, false, BAND_FULL);
-    else for (let h = 0; h < H; h++) gemm<T>(emv + (<usize>(2 * h * D + k0)) * s, n2, e + (<usize>k0) * s, D, 1, MVT + (<usize>(k0 * n2 + 2 * h * D + k0)) * s, n2, T, D - k0 + vOut, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm<T>(emv + (<usize>(2 * h * D + k0)) * s, n2, e + (<usize>k0) * s, D, 1, MVT + (<usize>(2 * h * D + k0)) * s, n2, T, D - k0 + vOut, D - k0, false, BAND_FULL);
     transpose<T>(ET + (<usize>(k0 * T)) * s, e + (<usize>k0) * s, D, T, D - k0);
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
@@ -202,8 +276,8 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
     // its dA sums over d of them and its dV has d nonzero columns, the only ones computed and
     // read (dropped terms are exact zeros)
     const kOut = l == layers - 1 ? d : D;
-    // layer 0: e^0's zero u-slot makes the first d columns of dEM zero (not computed, not read)
-    const k0 = l == 0 ? d : 0;
+    // layer 0 runs on z, e^0's last 2d columns: dEM has 2d columns
+    const k0 = l == 0 ? 2 * d : 0;
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
       const col = (<usize>(2 * h * D)) * s;
@@ -221,11 +295,9 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       gemm<T>(dem + (<usize>k0) * s, n2, dA, T, 1, e + (<usize>k0) * s, D, T, D - k0, T, false, BAND_LOWER_A);
       if (l > 0) gemm<T>(dPrev, D, dA, 1, T, em, n2, T, D, T, true, BAND_UPPER_AT);
     }
-    // dMV += dEMVᵀ·e (every head's dMᵀ and dV at once), dPrev += dEMV·MV
-    // (layer 0: e^0's zero u-slot adds nothing to its first d columns; the columns skipped stay a
-    // multiple of 4 so that the rest are whole vectors)
-    const g0 = l == 0 ? d & ~3 : 0;
-    const dMV = ptr(lay, LAY_DMV) + set * mvSize;
+    // dMV += dEMVᵀ·e (every head's dMᵀ and dV at once), dPrev += dEMV·MV; layer 0: dMV0 += dEMVᵀ·z
+    // (rows of D − k0 columns)
+    const dMV = ptr(lay, LAY_DMV) + (l == 0 ? (<usize>(tied ? 1 : layers)) * mvSize : set * mvSize);
     const MV = ptr(lay, LAY_MV) + set * mvSize;
     if (k0 == 0 && kOut == D) {
       gemm<T>(dMV, D, dEMV, 1, n2, e, D, n2, D, T, true, BAND_FULL);
@@ -235,7 +307,7 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       // first kOut (D − k0 + kOut), accumulating in the same order as one product
       for (let h = 0; h < H; h++) {
         const r0 = 2 * h * D + k0;
-        gemm<T>(dMV + (<usize>(r0 * D + g0)) * s, D, dEMV + (<usize>r0) * s, 1, n2, e + (<usize>g0) * s, D, D - k0 + kOut, D - g0, T, true, BAND_FULL);
+        gemm<T>(dMV + (<usize>(r0 * (D - k0))) * s, D - k0, dEMV + (<usize>r0) * s, 1, n2, e + (<usize>k0) * s, D, D - k0 + kOut, D - k0, T, true, BAND_FULL);
         if (l > 0) gemm<T>(dPrev, D, dEMV + (<usize>r0) * s, n2, 1, MV + (<usize>(r0 * D)) * s, D, T, D, D - k0 + kOut, true, BAND_FULL);
       }
     }

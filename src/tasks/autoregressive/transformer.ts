@@ -12,7 +12,7 @@
  */
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { createCausalKernels } from './kernels/create.js';
-import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
+import { ArenaPlan, ATTENTION_KINDS, foldedElements, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
 import { checkThreads } from '../../engine/threads.js';
@@ -154,11 +154,11 @@ export class CausalTransformer {
     const nP = nSets * heads * 3 * D * D;
     const plan = new ArenaPlan(precision);
     const n2 = 2 * heads * D;
-    const nMV = nSets * n2 * D;
+    const nFolded = foldedElements({ d, layers, heads, tied });
     const P = plan.take(nP);
     const lay: CausalLayout = {
       attention, d, T, layers, heads, tied,
-      P, G: plan.take(nP), MV: plan.take(nMV), MVT: plan.take(nMV), dMV: plan.take(nMV),
+      P, G: plan.take(nP), MV: plan.take(nSets * n2 * D), MVT: plan.take(nFolded), dMV: plan.take(nFolded),
       E: plan.take((layers + 1) * T * D), EMV: plan.take(layers * T * n2), A: plan.take(layers * heads * T * T),
       dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dEMV: plan.take(T * n2), ET: plan.take(T * D), vT: plan.take(T * D),
     };

@@ -4,7 +4,9 @@
  * S = (E·M)·Eᵀ (docs/theory/autoregressive.md#compute). The heads' Mᵀ and V of a layer are the
  * rows of one (2HD)×D matrix MV, so E·MVᵀ is every head's E·M and v at once (T × 2HD; head h's in
  * columns 2hD and 2hD + D); the backward accumulates dMV over the batch and
- * {@link finishGradient} turns it into the gradient with respect to Q, K, V.
+ * {@link finishGradient} turns it into the gradient with respect to Q, K, V. Layer 0 runs on
+ * z_t = (x_t, x_{t−1}), e^0's last 2d columns, with M0 = UᵀMU and V0 = V·U folded once per weight
+ * update (e^0_t = U·z_t on every row that matters; see the WASM file).
  */
 import type { CausalLayout, Sigma } from './kernels.js';
 import { BAND_FULL, BAND_LOWER_A, BAND_LOWER_C, BAND_UPPER_AT, gemm, transpose } from './js-gemm.js';
@@ -27,6 +29,58 @@ export function prepareWeights(buf: Buf, L: CausalLayout): void {
     }
     transpose(buf, L.MVT + l * n2 * D, MV, D, n2, D);
   }
+  foldLayer0(buf, L);
+}
+
+/** The columns of e^0 that z's column c fills, ascending: after `prev` (0: the first), −1 past the last. */
+function slot(c: number, d: number, prev: number): number {
+  if (prev === 0) return c < d ? d + c : 2 * d + c;
+  return c < d && prev === d + c ? 2 * d + c : -1;
+}
+
+/** Layer 0's weights on z: MVT0[c', 2hD + 2d + i'] = Σ M[a, b], MVT0[c', 2hD + D + i] = Σ_a V[i, a] (a, b: the columns c', i' fill). */
+function foldLayer0(buf: Buf, L: CausalLayout): void {
+  const { d, heads: H } = L;
+  const D = 4 * d;
+  const n2 = 2 * H * D;
+  const MVT0 = L.MVT + (L.tied ? 1 : L.layers) * n2 * D;
+  for (let h = 0; h < H; h++) {
+    for (let c = 0; c < 2 * d; c++) {
+      const row = MVT0 + c * n2 + 2 * h * D;
+      for (let i = 0; i < 2 * d; i++) {
+        let x = 0;
+        for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) for (let b = slot(i, d, 0); b >= 0; b = slot(i, d, b)) x += buf[L.MV + (2 * h * D + b) * D + a];
+        buf[row + 2 * d + i] = x;
+      }
+      for (let i = 0; i < D; i++) {
+        let x = 0;
+        for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) x += buf[L.MV + (2 * h * D + D + i) * D + a];
+        buf[row + D + i] = x;
+      }
+    }
+  }
+}
+
+/** dMV += dMV0 through U (layer 0's weight set): dMᵀ[b, a] += dM0ᵀ[i', c'], dV[i, a] += dV0[i, c']. */
+function unfoldLayer0(buf: Buf, L: CausalLayout): void {
+  const { d, heads: H } = L;
+  const D = 4 * d;
+  const n2 = 2 * H * D;
+  const dMV0 = L.dMV + (L.tied ? 1 : L.layers) * n2 * D;
+  for (let h = 0; h < H; h++) {
+    for (let i = 0; i < 2 * d; i++) {
+      for (let c = 0; c < 2 * d; c++) {
+        const x = buf[dMV0 + (2 * h * D + 2 * d + i) * 2 * d + c];
+        for (let b = slot(i, d, 0); b >= 0; b = slot(i, d, b)) for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) buf[L.dMV + (2 * h * D + b) * D + a] += x;
+      }
+    }
+    for (let i = 0; i < D; i++) {
+      for (let c = 0; c < 2 * d; c++) {
+        const x = buf[dMV0 + (2 * h * D + D + i) * 2 * d + c];
+        for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) buf[L.dMV + (2 * h * D + D + i) * D + a] += x;
+      }
+    }
+  }
 }
 
 /** G += the gradient with respect to Q, K, V of the batch's dMV: K·dMᵀ, Q·dM, dV per head (dMV is left overwritten). */
@@ -34,6 +88,7 @@ export function finishGradient(buf: Buf, L: CausalLayout): void {
   const D = 4 * L.d;
   const DD = D * D;
   const sets = L.tied ? 1 : L.layers;
+  unfoldLayer0(buf, L);
   for (let i = 0; i < sets * L.heads; i++) {
     const Q = L.P + 3 * i * DD;
     const G = L.G + 3 * i * DD;
@@ -103,15 +158,14 @@ export function forwardSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: numb
     const e = L.E + l * T * D;
     const next = e + T * D;
     const emv = L.EMV + l * T * n2;
-    const MVT = L.MVT + (L.tied ? 0 : l * n2 * D);
     buf.copyWithin(next, e, e + T * D);
-    // e^0's u-slot (its first d columns) is 0: layer 0's products over e's columns start past it,
-    // and the first d columns of E·M (which would meet only those zeros) are not computed
-    const k0 = l === 0 ? d : 0;
+    // layer 0 runs on z, e^0's last 2d columns, with MVT0: E·M has 2d columns (those of z)
+    const k0 = l === 0 ? 2 * d : 0;
+    const MVT = L.MVT + (l === 0 ? (L.tied ? 1 : L.layers) : L.tied ? 0 : l) * n2 * D;
     // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
     const vOut = l === L.layers - 1 ? d : D;
     if (k0 === 0 && vOut === D) gemm(buf, emv, n2, e, D, 1, MVT, n2, T, n2, D, false, BAND_FULL);
-    else for (let h = 0; h < H; h++) gemm(buf, emv + 2 * h * D + k0, n2, e + k0, D, 1, MVT + k0 * n2 + 2 * h * D + k0, n2, T, D - k0 + vOut, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm(buf, emv + 2 * h * D + k0, n2, e + k0, D, 1, MVT + 2 * h * D + k0, n2, T, D - k0 + vOut, D - k0, false, BAND_FULL);
     transpose(buf, L.ET + k0 * T, e + k0, D, T, D - k0);
     for (let h = 0; h < H; h++) {
       const A = L.A + (l * H + h) * T * T;
@@ -143,8 +197,8 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
     if (l > 0) buf.copyWithin(dPrev, dE, dE + T * D);
     // the loss reads only the u-slot: the top layer's dOut is 0 past its first d columns
     const kOut = l === L.layers - 1 ? d : D;
-    // layer 0: e^0's zero u-slot makes the first d columns of dEM zero (not computed, not read)
-    const k0 = l === 0 ? d : 0;
+    // layer 0 runs on z, e^0's last 2d columns: dEM has 2d columns
+    const k0 = l === 0 ? 2 * d : 0;
     for (let h = 0; h < H; h++) {
       const A = L.A + (l * H + h) * T * T;
       const em = emv + 2 * h * D;
@@ -161,10 +215,8 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
       gemm(buf, dem + k0, n2, L.dA, T, 1, e + k0, D, T, D - k0, T, false, BAND_LOWER_A);
       if (l > 0) gemm(buf, dPrev, D, L.dA, 1, T, em, n2, T, D, T, true, BAND_UPPER_AT);
     }
-    // dMV += dEMVᵀ·e (every head's dMᵀ and dV at once), dPrev += dEMV·MV
-    // (layer 0: e^0's zero u-slot adds nothing to its first d columns; a multiple of 4 skipped, as in WASM)
-    const g0 = l === 0 ? d & ~3 : 0;
-    const dMV = L.dMV + set * n2 * D;
+    // dMV += dEMVᵀ·e (every head's dMᵀ and dV at once), dPrev += dEMV·MV; layer 0: dMV0 += dEMVᵀ·z
+    const dMV = L.dMV + (l === 0 ? (L.tied ? 1 : L.layers) : set) * n2 * D;
     const MV = L.MV + set * n2 * D;
     if (k0 === 0 && kOut === D) {
       gemm(buf, dMV, D, L.dEMV, 1, n2, e, D, n2, D, T, true, BAND_FULL);
@@ -173,7 +225,7 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
       // layer 0 or the top layer: per head over its live rows (dMᵀ's past the first k0, dV's first kOut), as in WASM
       for (let h = 0; h < H; h++) {
         const r0 = 2 * h * D + k0;
-        gemm(buf, dMV + r0 * D + g0, D, L.dEMV + r0, 1, n2, e + g0, D, D - k0 + kOut, D - g0, T, true, BAND_FULL);
+        gemm(buf, dMV + r0 * (D - k0), D - k0, L.dEMV + r0, 1, n2, e + k0, D, D - k0 + kOut, D - k0, T, true, BAND_FULL);
         if (l > 0) gemm(buf, dPrev, D, L.dEMV + r0, n2, 1, MV + r0 * D, D, T, D, D - k0 + kOut, true, BAND_FULL);
       }
     }

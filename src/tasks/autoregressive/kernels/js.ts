@@ -4,7 +4,7 @@
  * rounds on store.
  */
 import type { Precision } from '../../../engine/backend.js';
-import type { AttentionKind, CausalKernels, CausalLayout, Sigma } from './kernels.js';
+import { foldedElements, type AttentionKind, type CausalKernels, type CausalLayout, type Sigma } from './kernels.js';
 import { jsExpSigma } from './js-exp.js';
 import { jsSoftmaxSigma } from './js-softmax.js';
 import { finishGradient, forwardSequence, gradientSequence, prepareWeights } from './js-step.js';
@@ -17,7 +17,7 @@ export function createJsCausalKernels(precision: Precision, elements: number, la
   const sigmas: Record<AttentionKind, Sigma> = { linear: linearSigma, exp: jsExpSigma(buf), softmax: jsSoftmaxSigma(buf) };
   const sigma = sigmas[layout.attention];
   const L = layout;
-  const dMVSize = (L.tied ? 1 : L.layers) * 2 * L.heads * 16 * L.d * L.d;
+  const dMVSize = foldedElements(L);
   // the batch's gradient with respect to MV, then G += its Q, K, V form
   const batch = (xs: ArrayLike<number>, scale: number): number => {
     buf.fill(0, L.dMV, L.dMV + dMVSize);

@@ -42,7 +42,11 @@ export interface CausalLayout {
   /** parameters [set][head][Q, K, V] D×D, their gradient */
   P: number;
   G: number;
-  /** per set: MV (2HD × D; per head Mᵀ = KᵀQ, V), its transpose MVT (D × 2HD), the gradient dMV (2HD × D) */
+  /**
+   * per set: MV (2HD × D; per head Mᵀ = KᵀQ, V), its transpose MVT (D × 2HD), the gradient dMV
+   * (2HD × D); MVT and dMV then hold layer 0's folded weights MVT0 (2d × 2HD) and their gradient
+   * dMV0 (2HD × 2d): {@link foldedElements} each
+   */
   MV: number;
   MVT: number;
   dMV: number;
@@ -57,6 +61,12 @@ export interface CausalLayout {
   dEMV: number;
   ET: number;
   vT: number;
+}
+
+/** Elements of MVT and of dMV: every weight set's 2HD × D, then layer 0's 2d × 2HD. */
+export function foldedElements(L: Pick<CausalLayout, 'd' | 'layers' | 'heads' | 'tied'>): number {
+  const D = 4 * L.d;
+  return ((L.tied ? 1 : L.layers) * D + 2 * L.d) * 2 * L.heads * D;
 }
 
 export const KIND_CODE: Record<AttentionKind, number> = { linear: 0, exp: 1, softmax: 2 };

@@ -10,7 +10,7 @@ import type { Precision } from '../../../engine/backend.js';
 import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 // the threaded engine is loaded when a model asks for threads: one-thread models (and bundles) never load it
 const threadsEngine = () => import('../../../engine/wasm-threads.js');
-import { ArenaPlan, type CausalKernels, type CausalLayout } from './kernels.js';
+import { ArenaPlan, foldedElements, type CausalKernels, type CausalLayout } from './kernels.js';
 import { layoutFields, LAY_FIELDS, type CausalExports } from './wasm.js';
 import { refuseTooLarge } from '../../../engine/limits.js';
 
@@ -59,8 +59,7 @@ export async function createThreadedCausalKernels(precision: Precision, elements
   const ex = { ...(instance.exports as unknown as ThreadedCausalExports), memory } as ThreadedCausalExports;
   const s = precision === 'f32' ? 4 : 8;
   const f = precision === 'f32' ? 1 : 0;
-  const D = 4 * layout.d;
-  const dMVSize = (layout.tied ? 1 : layout.layers) * layout.heads * 2 * D * D;
+  const dMVSize = foldedElements(layout);
   // the workers' buffers follow the model's arena in one allocation
   const plan = new ArenaPlan(precision);
   plan.take(elements);

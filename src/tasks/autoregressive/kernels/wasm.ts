@@ -6,7 +6,7 @@
 import { NtpError } from '../../../errors.js';
 import type { Precision } from '../../../engine/backend.js';
 import { instantiate, type WasmExports } from '../../../engine/wasm.js';
-import { KIND_CODE, type CausalKernels, type CausalLayout } from './kernels.js';
+import { foldedElements, KIND_CODE, type CausalKernels, type CausalLayout } from './kernels.js';
 import { refuseTooLarge } from '../../../engine/limits.js';
 
 /** The module's autoregressive exports (assembly/index.ts). */
@@ -46,7 +46,7 @@ export async function createWasmCausalKernels(precision: Precision, elements: nu
   const buf = precision === 'f32' ? new Float32Array(ex.memory.buffer, base, elements) : new Float64Array(ex.memory.buffer, base, elements);
   const f = precision === 'f32' ? 1 : 0;
   const p = (o: number) => base + o * s;
-  const dMVSize = (layout.tied ? 1 : layout.layers) * 2 * layout.heads * 16 * layout.d * layout.d;
+  const dMVSize = foldedElements(layout);
   // the batch's gradient with respect to MV, then G += its Q, K, V form
   const batch = (xs: ArrayLike<number>, scale: number): number => {
     buf.fill(0, layout.dMV, layout.dMV + dMVSize);
