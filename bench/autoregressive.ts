@@ -36,10 +36,10 @@ export function stepFlops(d: number, T: number, H: number, B: number, layers: nu
  * FLOP the kernels execute in one step (docs/theory/autoregressive.md#compute): the scores through
  * M = QᵀK, S = (E·M)·Eᵀ (one T×D projection per head for q and k, and in the backward dEM = dS·E,
  * dSᵀ·(E·M), dEM·Mᵀ, Eᵀ·dEM), without the exact zeros the kernels skip (layer 0's input
- * gradient, e^0's zero u-slot in layer 0's products over e's columns and the columns of E·M and
- * dEM that meet only it, and in the top layer every column past the u-slot the loss reads); causal
- * products over the lower triangle T(T+1)/2; once per step, M = QᵀK per head and weight set
- * (prepared after the update) and ∂L/∂Q = K·dMᵀ, ∂L/∂K = Q·dM from the batch's dM. `tied`: one
+ * gradient; layer 0 on z_t = (x_t, x_{t−1}), 2d columns, instead of e^0's 4d; in the top layer
+ * every column past the u-slot the loss reads); causal products over the lower triangle T(T+1)/2;
+ * once per step, M = QᵀK per head and weight set, ∂L/∂Q = K·dMᵀ and ∂L/∂K = Q·dM, and the
+ * additions that fold layer 0's weights and unfold their gradient and add dV into G. `tied`: one
  * weight set (the model's default).
  */
 export function executedStepFlops(d: number, T: number, H: number, B: number, layers: number, tied = true): number {
@@ -48,15 +48,15 @@ export function executedStepFlops(d: number, T: number, H: number, B: number, la
   let mac = 0;
   for (let l = 0; l < layers; l++) {
     const out = l === layers - 1 ? d : D; // columns of v, dOut and the attention output the loss depends on
-    const k0 = l === 0 ? d : 0; // e^0's zero u-slot: columns of e, E·M and dEM skipped in layer 0
-    const g0 = l === 0 ? d & ~3 : 0; // columns of e skipped in the weight gradient (whole vectors)
-    const rows = H * (D - k0 + out); // live columns of E·MVᵀ: E·M and v of every head
-    mac += T * (D - k0) * rows + H * tri * (D - k0 + out); // forward: projection, scores, A·V
-    mac += H * tri * (2 * out + (D - k0)) + rows * (D - g0) * T; // dA, dV, dEM = dS·E, dMV
+    const k = l === 0 ? 2 * d : D; // columns of the layer's input (z in layer 0), of E·M and of dEM
+    const rows = H * (k + out); // live columns of E·MVᵀ: E·M and v of every head
+    mac += T * k * rows + H * tri * (k + out); // forward: projection, scores, A·V
+    mac += H * tri * (2 * out + k) + rows * k * T; // dA, dV, dEM = dS·E, dMV
     if (l > 0) mac += H * tri * D + T * D * rows; // dPrev: dSᵀ·(E·M), dEMV·MV
   }
   const sets = tied ? 1 : layers;
-  return 2 * (mac * B + sets * H * 3 * D * D * D);
+  const perStep = 2 * sets * H * 3 * D * D * D + H * (2 * (9 * d * d + 3 * d * D) + sets * D * D);
+  return 2 * mac * B + perStep;
 }
 
 const SIZES = [
