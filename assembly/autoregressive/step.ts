@@ -9,7 +9,7 @@
 // per step: ∂L/∂Q = K·dMᵀ, ∂L/∂K = Q·dM. Attention per head is the banded gemm of gemm.ts.
 //
 // Layer 0 reads e^0_t = (0, [t≥2]·x_t, x_t, [t≥2]·x_{t−1}) through z_t = (x_t, x_{t−1}), its last
-// 2d columns: on every row that matters (t ≥ 2; row 1 has no valid key and is no valid key)
+// 2d columns: on every row that matters (t ≥ 2; position 1 has no valid key and is no row's valid key)
 // e^0_t = U·z_t, U copying x_t into two slots, so the layer runs on z with M0 = UᵀMU (2d×2d) and
 // V0 = V·U (D×2d), folded once per weight update (MVT0); its gradient dMV0 unfolds once per step.
 //
