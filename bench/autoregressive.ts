@@ -36,8 +36,9 @@ export function stepFlops(d: number, T: number, H: number, B: number, layers: nu
  * FLOP the kernels execute in one step (docs/theory/autoregressive.md#compute): the scores through
  * M = QᵀK, S = (E·M)·Eᵀ (one T×D projection per head for q and k, and in the backward dEM = dS·E,
  * dSᵀ·(E·M), dEM·Mᵀ, Eᵀ·dEM), without the exact zeros the kernels skip (layer 0's input
- * gradient; layer 0 on z_t = (x_t, x_{t−1}), 2d columns, instead of e^0's 4d; in the top layer
- * every column past the u-slot the loss reads); causal products over the lower triangle T(T+1)/2;
+ * gradient; layer 0 on z_t = (x_t, x_{t−1}), 2d columns, instead of e^0's 4d, and below a top
+ * layer its values through z, Out = (A·Z)·V0ᵀ; in the top layer every column past the u-slot the
+ * loss reads); causal products over the lower triangle T(T+1)/2;
  * once per step, M = QᵀK per head and weight set, ∂L/∂Q = K·dMᵀ and ∂L/∂K = Q·dM, and the
  * additions that fold layer 0's weights and unfold their gradient and add dV into G. `tied`: one
  * weight set (the model's default).
@@ -49,6 +50,11 @@ export function executedStepFlops(d: number, T: number, H: number, B: number, la
   for (let l = 0; l < layers; l++) {
     const out = l === layers - 1 ? d : D; // columns of v, dOut and the attention output the loss depends on
     const k = l === 0 ? 2 * d : D; // columns of the layer's input (z in layer 0), of E·M and of dEM
+    if (l === 0 && layers > 1) {
+      // per head: z·M0, scores, A·Z, (A·Z)·V0ᵀ; dOut·V0, dA, dV0, dEM = dS·Z, dM0
+      mac += H * (2 * T * k * k + 4 * tri * k + 3 * T * k * D);
+      continue;
+    }
     const rows = H * (k + out); // live columns of E·MVᵀ: E·M and v of every head
     mac += T * k * rows + H * tri * (k + out); // forward: projection, scores, A·V
     mac += H * tri * (2 * out + k) + rows * k * T; // dA, dV, dEM = dS·E, dMV

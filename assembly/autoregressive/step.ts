@@ -11,7 +11,9 @@
 // Layer 0 reads e^0_t = (0, [t≥2]·x_t, x_t, [t≥2]·x_{t−1}) through z_t = (x_t, x_{t−1}), its last
 // 2d columns: on every row that matters (t ≥ 2; position 1 has no valid key and is no row's valid key)
 // e^0_t = U·z_t, U copying x_t into two slots, so the layer runs on z with M0 = UᵀMU (2d×2d) and
-// V0 = V·U (D×2d), folded once per weight update (MVT0); its gradient dMV0 unfolds once per step.
+// V0 = V·U (D×2d), folded once per weight update (MVT0, MV0); its gradient dMV0 unfolds once per
+// step. Below a top layer its values go through z too: Out = A·(Z·V0ᵀ) = (A·Z)·V0ᵀ, T(T+1)/2·2d
+// and T·2d·D multiply-adds instead of T·2d·D and T(T+1)/2·D, and likewise in the backward.
 //
 // `lay` points to the layout: i32 fields (LAY_*) holding sizes and byte addresses. The buffers a
 // sequence writes (dMV, E … vT) are the caller's per thread; P, MV and MVT are shared and read
@@ -30,7 +32,7 @@ export const LAY_HEADS = 4;
 export const LAY_TIED = 5;
 export const LAY_P = 6; // parameters [set][head][Q, K, V] D×D
 export const LAY_G = 7; // their gradient (finishGradient adds into it)
-export const LAY_MV = 8; // per set and head, Mᵀ = KᵀQ then V: 2HD × D per set
+export const LAY_MV = 8; // per set and head, Mᵀ = KᵀQ then V: 2HD × D per set; then layer 0's MV0: 2HD × 2d
 export const LAY_MVT = 9; // per set, MVᵀ: D × 2HD; then layer 0's MVT0: 2d × 2HD
 export const LAY_DMV = 10; // the gradient with respect to MV, accumulated over the batch (per thread); then dMV0: 2HD × 2d
 export const LAY_E = 11; // e^l, l = 0 … n: T×D each
@@ -75,7 +77,8 @@ export function prepareWeights<T>(lay: usize): void {
 
 /**
  * Layer 0's weights on z = (x_t, x_{t−1}): MVT0[c', 2hD + 2d + i'] = M0[c', i'] = Σ M[a, b] over
- * the columns a, b of e^0 that z's c', i' fill (U), MVT0[c', 2hD + D + i] = Σ_a V[i, a].
+ * the columns a, b of e^0 that z's c', i' fill (U), MVT0[c', 2hD + D + i] = V0[i, c'] = Σ_a V[i, a],
+ * and MV0[2hD + D + i, c'] = V0[i, c'] (the backward's dOut·V0).
  */
 function foldLayer0<T>(lay: usize): void {
   const s = <usize>sizeof<T>();
@@ -83,7 +86,9 @@ function foldLayer0<T>(lay: usize): void {
   const D = 4 * d;
   const n2 = 2 * H * D;
   const MV = ptr(lay, LAY_MV);
-  const MVT0 = ptr(lay, LAY_MVT) + (<usize>(field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS))) * (<usize>n2) * (<usize>D) * s;
+  const setsSize = (<usize>(field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS))) * (<usize>n2) * (<usize>D) * s;
+  const MVT0 = ptr(lay, LAY_MVT) + setsSize;
+  const MV0 = MV + setsSize;
   for (let h = 0; h < H; h++) {
     for (let c = 0; c < 2 * d; c++) {
       const row = MVT0 + (<usize>(c * n2 + 2 * h * D)) * s;
@@ -98,6 +103,7 @@ function foldLayer0<T>(lay: usize): void {
         let x: T = <T>0;
         for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) x += load<T>(MV + (<usize>((2 * h * D + D + i) * D + a)) * s);
         store<T>(row + (<usize>(D + i)) * s, x);
+        store<T>(MV0 + (<usize>((2 * h * D + D + i) * 2 * d + c)) * s, x);
       }
     }
   }
@@ -229,8 +235,10 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
     // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
     // (e^n past the u-slot is left as e^{n−1}; nothing reads it)
     const vOut = l == layers - 1 ? d : D;
+    // layer 0 below a top layer: its values through z, Out = (A·Z)·V0ᵀ; no v
+    const viaZ = l == 0 && layers > 1;
     if (k0 == 0 && vOut == D) gemm<T>(emv, n2, e, D, 1, MVT, n2, T, n2, D, false, BAND_FULL);
-    else for (let h = 0; h < H; h++) gemm<T>(emv + (<usize>(2 * h * D + k0)) * s, n2, e + (<usize>k0) * s, D, 1, MVT + (<usize>(2 * h * D + k0)) * s, n2, T, D - k0 + vOut, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm<T>(emv + (<usize>(2 * h * D + k0)) * s, n2, e + (<usize>k0) * s, D, 1, MVT + (<usize>(2 * h * D + k0)) * s, n2, T, D - k0 + (viaZ ? 0 : vOut), D - k0, false, BAND_FULL);
     transpose<T>(ET + (<usize>(k0 * T)) * s, e + (<usize>k0) * s, D, T, D - k0);
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
@@ -241,7 +249,11 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
       maskScores<T>(A, T);
       if (kind == 1) expAttentionForward<T>(A, T);
       else if (kind == 2) softmaxAttentionForward<T>(A, T);
-      gemm<T>(next, D, A, T, 1, em + (<usize>D) * s, n2, T, vOut, T, true, BAND_LOWER_A);
+      if (viaZ) {
+        // A·Z in v's columns, then Out += (A·Z)·V0ᵀ
+        gemm<T>(em + (<usize>D) * s, n2, A, T, 1, e + (<usize>k0) * s, D, T, D - k0, T, false, BAND_LOWER_A);
+        gemm<T>(next, D, em + (<usize>D) * s, n2, 1, MVT + (<usize>(2 * h * D + D)) * s, n2, T, D, D - k0, true, BAND_FULL);
+      } else gemm<T>(next, D, A, T, 1, em + (<usize>D) * s, n2, T, vOut, T, true, BAND_LOWER_A);
     }
   }
 }
@@ -262,7 +274,8 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
   const emvSize = (<usize>T) * (<usize>n2) * s;
   const aSize = (<usize>T) * (<usize>T) * s;
   const mvSize = (<usize>n2) * (<usize>D) * s;
-  const dA = ptr(lay, LAY_DA), dEMV = ptr(lay, LAY_DEMV), vT = ptr(lay, LAY_VT);
+  const dA = ptr(lay, LAY_DA), dEMV = ptr(lay, LAY_DEMV), vT = ptr(lay, LAY_VT), ET = ptr(lay, LAY_ET);
+  const sets = tied ? 1 : layers;
   let dE = ptr(lay, LAY_DE);
   let dPrev = ptr(lay, LAY_DPREV);
   const sum = mseForwardBackward<T>(dE, ptr(lay, LAY_E) + (<usize>layers) * eSize, x + (<usize>d) * s, T, D, d, scale);
@@ -278,17 +291,30 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
     const kOut = l == layers - 1 ? d : D;
     // layer 0 runs on z, e^0's last 2d columns: dEM has 2d columns
     const k0 = l == 0 ? 2 * d : 0;
+    const viaZ = l == 0 && layers > 1;
+    const dMV = ptr(lay, LAY_DMV) + (l == 0 ? (<usize>sets) * mvSize : set * mvSize);
+    // Zᵀ again: the forward left the top layer's Eᵀ
+    if (viaZ) transpose<T>(ET + (<usize>(k0 * T)) * s, e + (<usize>k0) * s, D, T, D - k0);
     for (let h = 0; h < H; h++) {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
       const col = (<usize>(2 * h * D)) * s;
       const em = emv + col, v = em + (<usize>D) * s;
       const dem = dEMV + col, dv = dem + (<usize>D) * s;
-      // dA = dOut·Vᵀ on the valid keys, dV = Aᵀ·dOut
-      transpose<T>(vT, v, n2, T, kOut);
-      memory.fill(dA, 0, aSize);
-      gemm<T>(dA, T, dE, D, 1, vT, T, T, T, kOut, false, BAND_LOWER_C);
-      maskScores<T>(dA, T);
-      gemm<T>(dv, n2, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
+      if (viaZ) {
+        // Out = (A·Z)·V0ᵀ: dA = (dOut·V0)·Zᵀ on the valid keys (dOut·V0 in dv's columns), dV0 += dOutᵀ·(A·Z)
+        gemm<T>(dv, n2, dE, D, 1, ptr(lay, LAY_MV) + (<usize>sets) * mvSize + (<usize>((2 * h * D + D) * (D - k0))) * s, D - k0, T, D - k0, D, false, BAND_FULL);
+        memory.fill(dA, 0, aSize);
+        gemm<T>(dA, T, dv, n2, 1, ET + (<usize>(k0 * T)) * s, T, T, T, D - k0, false, BAND_LOWER_C);
+        maskScores<T>(dA, T);
+        gemm<T>(dMV + (<usize>((2 * h * D + D) * (D - k0))) * s, D - k0, dE, 1, D, v, n2, D, D - k0, T, true, BAND_FULL);
+      } else {
+        // dA = dOut·Vᵀ on the valid keys, dV = Aᵀ·dOut
+        transpose<T>(vT, v, n2, T, kOut);
+        memory.fill(dA, 0, aSize);
+        gemm<T>(dA, T, dE, D, 1, vT, T, T, T, kOut, false, BAND_LOWER_C);
+        maskScores<T>(dA, T);
+        gemm<T>(dv, n2, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
+      }
       if (kind == 1) expAttentionBackward<T>(dA, A, T);
       else if (kind == 2) softmaxAttentionBackward<T>(dA, A, T);
       // S = (E·M)·Eᵀ: dEM = dS·E on the query side, dPrev += dSᵀ·(E·M) on the key side
@@ -296,8 +322,7 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       if (l > 0) gemm<T>(dPrev, D, dA, 1, T, em, n2, T, D, T, true, BAND_UPPER_AT);
     }
     // dMV += dEMVᵀ·e (every head's dMᵀ and dV at once), dPrev += dEMV·MV; layer 0: dMV0 += dEMVᵀ·z
-    // (rows of D − k0 columns)
-    const dMV = ptr(lay, LAY_DMV) + (l == 0 ? (<usize>(tied ? 1 : layers)) * mvSize : set * mvSize);
+    // (rows of D − k0 columns; below a top layer dV0 is done)
     const MV = ptr(lay, LAY_MV) + set * mvSize;
     if (k0 == 0 && kOut == D) {
       gemm<T>(dMV, D, dEMV, 1, n2, e, D, n2, D, T, true, BAND_FULL);
@@ -307,7 +332,7 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       // first kOut (D − k0 + kOut), accumulating in the same order as one product
       for (let h = 0; h < H; h++) {
         const r0 = 2 * h * D + k0;
-        gemm<T>(dMV + (<usize>(r0 * (D - k0))) * s, D - k0, dEMV + (<usize>r0) * s, 1, n2, e + (<usize>k0) * s, D, D - k0 + kOut, D - k0, T, true, BAND_FULL);
+        gemm<T>(dMV + (<usize>(r0 * (D - k0))) * s, D - k0, dEMV + (<usize>r0) * s, 1, n2, e + (<usize>k0) * s, D, D - k0 + (viaZ ? 0 : kOut), D - k0, T, true, BAND_FULL);
         if (l > 0) gemm<T>(dPrev, D, dEMV + (<usize>r0) * s, n2, 1, MV + (<usize>(r0 * D)) * s, D, T, D, D - k0 + kOut, true, BAND_FULL);
       }
     }

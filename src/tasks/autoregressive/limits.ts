@@ -36,8 +36,8 @@ export function transformerBytes(z: { d: number; length: number; layers: number;
   const sets = z.tied ? 1 : layers;
   const nP = sets * heads * 3 * D * D;
   const n2 = 2 * heads * D;
-  // P, G, Adam's moments; MV; MVT and dMV with layer 0's folded weights (kernels/kernels.ts foldedElements)
-  const weights = 4 * nP + sets * n2 * D + 2 * (sets * D + 2 * d) * n2;
+  // P, G, Adam's moments; MV, MVT and dMV with layer 0's folded weights (kernels/kernels.ts foldedElements)
+  const weights = 4 * nP + 3 * (sets * D + 2 * d) * n2;
   // E, E·M and v, A per layer; dE, dPrev, ET, vT, dA, dEMV; the staging sequence; the data
   const elements = weights + (layers + 1) * T * D + layers * T * n2 + layers * heads * T * T + 4 * T * D + T * T + T * n2 + (T + 1) * d + (z.trainSequences + z.testSequences) * (T + 1) * d;
   return elements * (z.precision === 'f32' ? 4 : 8) + nP * F64;

@@ -158,7 +158,7 @@ export class CausalTransformer {
     const P = plan.take(nP);
     const lay: CausalLayout = {
       attention, d, T, layers, heads, tied,
-      P, G: plan.take(nP), MV: plan.take(nSets * n2 * D), MVT: plan.take(nFolded), dMV: plan.take(nFolded),
+      P, G: plan.take(nP), MV: plan.take(nFolded), MVT: plan.take(nFolded), dMV: plan.take(nFolded),
       E: plan.take((layers + 1) * T * D), EMV: plan.take(layers * T * n2), A: plan.take(layers * heads * T * T),
       dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dEMV: plan.take(T * n2), ET: plan.take(T * D), vT: plan.take(T * D),
     };

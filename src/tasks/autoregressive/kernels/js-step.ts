@@ -6,7 +6,8 @@
  * columns 2hD and 2hD + D); the backward accumulates dMV over the batch and
  * {@link finishGradient} turns it into the gradient with respect to Q, K, V. Layer 0 runs on
  * z_t = (x_t, x_{t−1}), e^0's last 2d columns, with M0 = UᵀMU and V0 = V·U folded once per weight
- * update (e^0_t = U·z_t on every row that matters; see the WASM file).
+ * update (e^0_t = U·z_t on every row that matters; see the WASM file); below a top layer its
+ * values go through z too, Out = (A·Z)·V0ᵀ.
  */
 import type { CausalLayout, Sigma } from './kernels.js';
 import { BAND_FULL, BAND_LOWER_A, BAND_LOWER_C, BAND_UPPER_AT, gemm, transpose } from './js-gemm.js';
@@ -38,12 +39,13 @@ function slot(c: number, d: number, prev: number): number {
   return c < d && prev === d + c ? 2 * d + c : -1;
 }
 
-/** Layer 0's weights on z: MVT0[c', 2hD + 2d + i'] = Σ M[a, b], MVT0[c', 2hD + D + i] = Σ_a V[i, a] (a, b: the columns c', i' fill). */
+/** Layer 0's weights on z: MVT0[c', 2hD + 2d + i'] = Σ M[a, b], MVT0[c', 2hD + D + i] = MV0[2hD + D + i, c'] = Σ_a V[i, a] (a, b: the columns c', i' fill). */
 function foldLayer0(buf: Buf, L: CausalLayout): void {
   const { d, heads: H } = L;
   const D = 4 * d;
   const n2 = 2 * H * D;
   const MVT0 = L.MVT + (L.tied ? 1 : L.layers) * n2 * D;
+  const MV0 = L.MV + (L.tied ? 1 : L.layers) * n2 * D;
   for (let h = 0; h < H; h++) {
     for (let c = 0; c < 2 * d; c++) {
       const row = MVT0 + c * n2 + 2 * h * D;
@@ -56,6 +58,7 @@ function foldLayer0(buf: Buf, L: CausalLayout): void {
         let x = 0;
         for (let a = slot(c, d, 0); a >= 0; a = slot(c, d, a)) x += buf[L.MV + (2 * h * D + D + i) * D + a];
         buf[row + D + i] = x;
+        buf[MV0 + (2 * h * D + D + i) * 2 * d + c] = x;
       }
     }
   }
@@ -164,8 +167,10 @@ export function forwardSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: numb
     const MVT = L.MVT + (l === 0 ? (L.tied ? 1 : L.layers) : L.tied ? 0 : l) * n2 * D;
     // the loss reads only the u-slot of e^n: the top layer computes v and its output there only
     const vOut = l === L.layers - 1 ? d : D;
+    // layer 0 below a top layer: its values through z, Out = (A·Z)·V0ᵀ; no v
+    const viaZ = l === 0 && L.layers > 1;
     if (k0 === 0 && vOut === D) gemm(buf, emv, n2, e, D, 1, MVT, n2, T, n2, D, false, BAND_FULL);
-    else for (let h = 0; h < H; h++) gemm(buf, emv + 2 * h * D + k0, n2, e + k0, D, 1, MVT + 2 * h * D + k0, n2, T, D - k0 + vOut, D - k0, false, BAND_FULL);
+    else for (let h = 0; h < H; h++) gemm(buf, emv + 2 * h * D + k0, n2, e + k0, D, 1, MVT + 2 * h * D + k0, n2, T, D - k0 + (viaZ ? 0 : vOut), D - k0, false, BAND_FULL);
     transpose(buf, L.ET + k0 * T, e + k0, D, T, D - k0);
     for (let h = 0; h < H; h++) {
       const A = L.A + (l * H + h) * T * T;
@@ -175,7 +180,11 @@ export function forwardSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: numb
       gemm(buf, A, T, em + k0, n2, 1, L.ET + k0 * T, T, T, T, D - k0, false, BAND_LOWER_C);
       maskScores(buf, A, T);
       sigma.forward(A, T);
-      gemm(buf, next, D, A, T, 1, em + D, n2, T, vOut, T, true, BAND_LOWER_A);
+      if (viaZ) {
+        // A·Z in v's columns, then Out += (A·Z)·V0ᵀ
+        gemm(buf, em + D, n2, A, T, 1, e + k0, D, T, D - k0, T, false, BAND_LOWER_A);
+        gemm(buf, next, D, em + D, n2, 1, MVT + 2 * h * D + D, n2, T, D, D - k0, true, BAND_FULL);
+      } else gemm(buf, next, D, A, T, 1, em + D, n2, T, vOut, T, true, BAND_LOWER_A);
     }
   }
 }
@@ -199,24 +208,37 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
     const kOut = l === L.layers - 1 ? d : D;
     // layer 0 runs on z, e^0's last 2d columns: dEM has 2d columns
     const k0 = l === 0 ? 2 * d : 0;
+    const viaZ = l === 0 && L.layers > 1;
+    const sets = L.tied ? 1 : L.layers;
+    const dMV = L.dMV + (l === 0 ? sets : set) * n2 * D;
+    // Zᵀ again: the forward left the top layer's Eᵀ
+    if (viaZ) transpose(buf, L.ET + k0 * T, e + k0, D, T, D - k0);
     for (let h = 0; h < H; h++) {
       const A = L.A + (l * H + h) * T * T;
       const em = emv + 2 * h * D;
       const v = em + D;
       const dem = L.dEMV + 2 * h * D;
-      // dA = dOut·Vᵀ on the valid keys, dV = Aᵀ·dOut
-      transpose(buf, L.vT, v, n2, T, kOut);
-      buf.fill(0, L.dA, L.dA + T * T);
-      gemm(buf, L.dA, T, dE, D, 1, L.vT, T, T, T, kOut, false, BAND_LOWER_C);
-      maskScores(buf, L.dA, T);
-      gemm(buf, dem + D, n2, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
+      if (viaZ) {
+        // Out = (A·Z)·V0ᵀ: dA = (dOut·V0)·Zᵀ on the valid keys (dOut·V0 in dv's columns), dV0 += dOutᵀ·(A·Z)
+        gemm(buf, dem + D, n2, dE, D, 1, L.MV + sets * n2 * D + (2 * h * D + D) * (D - k0), D - k0, T, D - k0, D, false, BAND_FULL);
+        buf.fill(0, L.dA, L.dA + T * T);
+        gemm(buf, L.dA, T, dem + D, n2, 1, L.ET + k0 * T, T, T, T, D - k0, false, BAND_LOWER_C);
+        maskScores(buf, L.dA, T);
+        gemm(buf, dMV + (2 * h * D + D) * (D - k0), D - k0, dE, 1, D, v, n2, D, D - k0, T, true, BAND_FULL);
+      } else {
+        // dA = dOut·Vᵀ on the valid keys, dV = Aᵀ·dOut
+        transpose(buf, L.vT, v, n2, T, kOut);
+        buf.fill(0, L.dA, L.dA + T * T);
+        gemm(buf, L.dA, T, dE, D, 1, L.vT, T, T, T, kOut, false, BAND_LOWER_C);
+        maskScores(buf, L.dA, T);
+        gemm(buf, dem + D, n2, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
+      }
       sigma.backward(L.dA, A, T);
       // S = (E·M)·Eᵀ: dEM = dS·E on the query side, dPrev += dSᵀ·(E·M) on the key side
       gemm(buf, dem + k0, n2, L.dA, T, 1, e + k0, D, T, D - k0, T, false, BAND_LOWER_A);
       if (l > 0) gemm(buf, dPrev, D, L.dA, 1, T, em, n2, T, D, T, true, BAND_UPPER_AT);
     }
     // dMV += dEMVᵀ·e (every head's dMᵀ and dV at once), dPrev += dEMV·MV; layer 0: dMV0 += dEMVᵀ·z
-    const dMV = L.dMV + (l === 0 ? (L.tied ? 1 : L.layers) : set) * n2 * D;
     const MV = L.MV + set * n2 * D;
     if (k0 === 0 && kOut === D) {
       gemm(buf, dMV, D, L.dEMV, 1, n2, e, D, n2, D, T, true, BAND_FULL);
@@ -225,7 +247,7 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
       // layer 0 or the top layer: per head over its live rows (dMᵀ's past the first k0, dV's first kOut), as in WASM
       for (let h = 0; h < H; h++) {
         const r0 = 2 * h * D + k0;
-        gemm(buf, dMV + r0 * (D - k0), D - k0, L.dEMV + r0, 1, n2, e + k0, D, D - k0 + kOut, D - k0, T, true, BAND_FULL);
+        gemm(buf, dMV + r0 * (D - k0), D - k0, L.dEMV + r0, 1, n2, e + k0, D, D - k0 + (viaZ ? 0 : kOut), D - k0, T, true, BAND_FULL);
         if (l > 0) gemm(buf, dPrev, D, L.dEMV + r0, n2, 1, MV + r0 * D, D, T, D, D - k0 + kOut, true, BAND_FULL);
       }
     }

@@ -44,8 +44,8 @@ export interface CausalLayout {
   G: number;
   /**
    * per set: MV (2HD × D; per head Mᵀ = KᵀQ, V), its transpose MVT (D × 2HD), the gradient dMV
-   * (2HD × D); MVT and dMV then hold layer 0's folded weights MVT0 (2d × 2HD) and their gradient
-   * dMV0 (2HD × 2d): {@link foldedElements} each
+   * (2HD × D); then layer 0's folded weights MV0 (2HD × 2d, its V0 rows), MVT0 (2d × 2HD) and
+   * their gradient dMV0 (2HD × 2d): {@link foldedElements} each
    */
   MV: number;
   MVT: number;
@@ -63,7 +63,7 @@ export interface CausalLayout {
   vT: number;
 }
 
-/** Elements of MVT and of dMV: every weight set's 2HD × D, then layer 0's 2d × 2HD. */
+/** Elements of MV, of MVT and of dMV: every weight set's 2HD × D, then layer 0's 2d × 2HD. */
 export function foldedElements(L: Pick<CausalLayout, 'd' | 'layers' | 'heads' | 'tied'>): number {
   const D = 4 * L.d;
   return ((L.tied ? 1 : L.layers) * D + 2 * L.d) * 2 * L.heads * D;
