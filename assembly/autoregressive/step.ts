@@ -276,6 +276,7 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
   const mvSize = (<usize>n2) * (<usize>D) * s;
   const dA = ptr(lay, LAY_DA), dEMV = ptr(lay, LAY_DEMV), vT = ptr(lay, LAY_VT), ET = ptr(lay, LAY_ET);
   const sets = tied ? 1 : layers;
+  const MV0 = ptr(lay, LAY_MV) + (<usize>sets) * mvSize;
   let dE = ptr(lay, LAY_DE);
   let dPrev = ptr(lay, LAY_DPREV);
   const sum = mseForwardBackward<T>(dE, ptr(lay, LAY_E) + (<usize>layers) * eSize, x + (<usize>d) * s, T, D, d, scale);
@@ -302,7 +303,7 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       const dem = dEMV + col, dv = dem + (<usize>D) * s;
       if (viaZ) {
         // Out = (A·Z)·V0ᵀ: dA = (dOut·V0)·Zᵀ on the valid keys (dOut·V0 in dv's columns), dV0 += dOutᵀ·(A·Z)
-        gemm<T>(dv, n2, dE, D, 1, ptr(lay, LAY_MV) + (<usize>sets) * mvSize + (<usize>((2 * h * D + D) * (D - k0))) * s, D - k0, T, D - k0, D, false, BAND_FULL);
+        gemm<T>(dv, n2, dE, D, 1, MV0 + (<usize>((2 * h * D + D) * (D - k0))) * s, D - k0, T, D - k0, D, false, BAND_FULL);
         memory.fill(dA, 0, aSize);
         gemm<T>(dA, T, dv, n2, 1, ET + (<usize>(k0 * T)) * s, T, T, T, D - k0, false, BAND_LOWER_C);
         maskScores<T>(dA, T);

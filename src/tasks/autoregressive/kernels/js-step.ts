@@ -211,6 +211,7 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
     const viaZ = l === 0 && L.layers > 1;
     const sets = L.tied ? 1 : L.layers;
     const dMV = L.dMV + (l === 0 ? sets : set) * n2 * D;
+    const MV0 = L.MV + sets * n2 * D;
     // Zᵀ again: the forward left the top layer's Eᵀ
     if (viaZ) transpose(buf, L.ET + k0 * T, e + k0, D, T, D - k0);
     for (let h = 0; h < H; h++) {
@@ -220,7 +221,7 @@ export function gradientSequence(buf: Buf, L: CausalLayout, sigma: Sigma, x: num
       const dem = L.dEMV + 2 * h * D;
       if (viaZ) {
         // Out = (A·Z)·V0ᵀ: dA = (dOut·V0)·Zᵀ on the valid keys (dOut·V0 in dv's columns), dV0 += dOutᵀ·(A·Z)
-        gemm(buf, dem + D, n2, dE, D, 1, L.MV + sets * n2 * D + (2 * h * D + D) * (D - k0), D - k0, T, D - k0, D, false, BAND_FULL);
+        gemm(buf, dem + D, n2, dE, D, 1, MV0 + (2 * h * D + D) * (D - k0), D - k0, T, D - k0, D, false, BAND_FULL);
         buf.fill(0, L.dA, L.dA + T * T);
         gemm(buf, L.dA, T, dem + D, n2, 1, L.ET + k0 * T, T, T, T, D - k0, false, BAND_LOWER_C);
         maskScores(buf, L.dA, T);
