@@ -45,7 +45,7 @@ export interface CausalLayout {
   /**
    * per set: MV (2HD × D; per head Mᵀ = KᵀQ, V), its transpose MVT (D × 2HD), the gradient dMV
    * (2HD × D); then layer 0's folded weights MV0 (2HD × 2d, its V0 rows), MVT0 (2d × 2HD) and
-   * their gradient dMV0 (2HD × 2d): {@link foldedElements} each
+   * their gradient dMV0 (2HD × 2d): `foldedElements` each
    */
   MV: number;
   MVT: number;
