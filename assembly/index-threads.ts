@@ -34,7 +34,7 @@ export function workerLoop(ctl: usize, j: i32): void {
 // The autoregressive family's threaded step (assembly/autoregressive/parallel.ts) and the
 // single-sequence kernels its host also calls on this instance.
 import { parallelGradient, workerLoop as causalLoop, stopWorkers as causalStop } from './autoregressive/parallel';
-export { causalPrepare, causalForward, causalGradient, causalAdam, causalAxpy } from './index';
+export { causalPrepare, causalForward, causalGradient, causalFinish, causalAdam, causalAxpy } from './index';
 export function causalGradientThreaded(f32: bool, ctl: usize): f64 {
   return f32 ? parallelGradient<f32>(ctl) : parallelGradient<f64>(ctl);
 }

@@ -152,7 +152,7 @@ export function recallNgd(f32: bool, w: usize, g: usize, n: i32, eta: f64): f64 
 // The autoregressive family's causal transformer (assembly/autoregressive/): a whole sequence's
 // forward and backward per call over the layout at `lay` (step.ts); `f32` picks the
 // instantiation, independent of the layout's precision.
-import { prepareWeights, forwardSequence, gradientSequence } from './autoregressive/step';
+import { prepareWeights, forwardSequence, gradientSequence, finishGradient } from './autoregressive/step';
 import { adamStep } from './autoregressive/adam';
 import { axpy } from './vec';
 
@@ -164,6 +164,9 @@ export function causalForward(f32: bool, lay: usize, x: usize): void {
 }
 export function causalGradient(f32: bool, lay: usize, x: usize, scale: f64): f64 {
   return f32 ? gradientSequence<f32>(lay, x, scale) : gradientSequence<f64>(lay, x, scale);
+}
+export function causalFinish(f32: bool, lay: usize): void {
+  if (f32) finishGradient<f32>(lay); else finishGradient<f64>(lay);
 }
 export function causalAdam(f32: bool, w: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, b1: f64, b2: f64, eps: f64, bc1: f64, bc2: f64): void {
   if (f32) adamStep<f32>(w, g, m, v, n, lr, b1, b2, eps, bc1, bc2); else adamStep<f64>(w, g, m, v, n, lr, b1, b2, eps, bc1, bc2);

@@ -33,26 +33,36 @@ export function stepFlops(d: number, T: number, H: number, B: number, layers: nu
 }
 
 /**
- * FLOP the kernels execute in one step (docs/theory/autoregressive.md#compute): the count above
- * without the exact zeros they skip (layer 0's input gradient, e^0's zero u-slot in layer 0's
- * projection and weight gradient, and in the top layer every column past the u-slot the loss
- * reads); causal products over the lower triangle T(T+1)/2.
+ * FLOP the kernels execute in one step (docs/theory/autoregressive.md#compute): the scores through
+ * M = QᵀK, S = (E·M)·Eᵀ (one T×D projection per head for q and k, and in the backward dEM = dS·E,
+ * dSᵀ·(E·M), dEM·Mᵀ, Eᵀ·dEM), without the exact zeros the kernels skip (layer 0's input
+ * gradient; layer 0 on z_t = (x_t, x_{t−1}), 2d columns, instead of e^0's 4d, and below a top
+ * layer its values through z, Out = (A·Z)·V0ᵀ; in the top layer every column past the u-slot the
+ * loss reads); causal products over the lower triangle T(T+1)/2;
+ * once per step, M = QᵀK per head and weight set, ∂L/∂Q = K·dMᵀ and ∂L/∂K = Q·dM, and the
+ * additions that fold layer 0's weights and unfold their gradient and add dV into G. `tied`: one
+ * weight set (the model's default).
  */
-export function executedStepFlops(d: number, T: number, H: number, B: number, layers: number): number {
+export function executedStepFlops(d: number, T: number, H: number, B: number, layers: number, tied = true): number {
   const D = 4 * d;
-  const n3 = 3 * H * D;
   const tri = (T * (T + 1)) / 2;
   let mac = 0;
   for (let l = 0; l < layers; l++) {
-    const top = l === layers - 1;
-    const out = top ? d : D; // columns of v, dOut and the attention output the loss depends on
-    const rows = top ? H * (2 * D + d) : n3; // live rows of W: q, k and v of every head
-    const k0 = l === 0 ? d : 0;
-    const g0 = l === 0 ? d & ~3 : 0;
-    mac += T * (D - k0) * rows + H * tri * (D + out); // forward: projection, scores, A·V
-    mac += H * tri * (2 * out + 2 * D) + rows * (D - g0) * T + (l > 0 ? T * D * rows : 0); // dA, dV, dQ, dK, G, dPrev
+    const out = l === layers - 1 ? d : D; // columns of v, dOut and the attention output the loss depends on
+    const k = l === 0 ? 2 * d : D; // columns of the layer's input (z in layer 0), of E·M and of dEM
+    if (l === 0 && layers > 1) {
+      // per head: z·M0, scores, A·Z, (A·Z)·V0ᵀ; dOut·V0, dA, dV0, dEM = dS·Z, dM0
+      mac += H * (2 * T * k * k + 4 * tri * k + 3 * T * k * D);
+      continue;
+    }
+    const rows = H * (k + out); // live columns of E·MVᵀ: E·M and v of every head
+    mac += T * k * rows + H * tri * (k + out); // forward: projection, scores, A·V
+    mac += H * tri * (2 * out + k) + rows * k * T; // dA, dV, dEM = dS·E, dMV
+    if (l > 0) mac += H * tri * D + T * D * rows; // dPrev: dSᵀ·(E·M), dEMV·MV
   }
-  return 2 * mac * B;
+  const sets = tied ? 1 : layers;
+  const perStep = 2 * sets * H * 3 * D * D * D + H * (2 * (9 * d * d + 3 * d * D) + sets * D * D);
+  return 2 * mac * B + perStep;
 }
 
 const SIZES = [

@@ -1,8 +1,10 @@
 // The causal transformer's loss and gradient against a dense reference written from the model's
-// definition (docs/theory/autoregressive.md#model-and-loss): every product over every position, no
-// causal bands, no skipped zero columns (the kernels skip e^0's zero u-slot in layer 0 and, in the
-// top layer, the columns of dOut the loss does not read). Float64; both backends, every σ, tied
-// and untied, d = 3 (a skip of 0 columns of G) and d = 5 (4 of 5, the benchmark's size).
+// definition (docs/theory/autoregressive.md#model-and-loss): q, k, v of every head and position,
+// every product over every position, no causal bands, no skipped columns. The kernels compute the
+// scores through M = QᵀK, run layer 0 on z_t = (x_t, x_{t−1}) with folded weights, and in the top
+// layer only the columns of dOut the loss reads (docs/theory/autoregressive.md#compute). Float64;
+// both backends, every σ, tied and untied, 1 to 3 heads, d = 2, 3 and 5 (the benchmark's size),
+// at the initial weights and after Adam steps (M and the folded weights formed again).
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../src/engine/backend.js';
 import type { AttentionKind } from '../src/tasks/autoregressive/kernels/kernels.js';
@@ -90,22 +92,31 @@ function denseReference(p: Float64Array, data: Sequences, T: number, layers: num
   return { loss: loss * scale, grad };
 }
 
+/** The model's loss and gradient on its whole training set against the dense definition at its current weights. */
+function expectDense(model: CausalTransformer, train: Sequences, kind: AttentionKind): void {
+  const got = model.gradient('train');
+  const want = denseReference(model.getParams(), train, model.T, model.layers, model.heads, kind, model.tied);
+  expect(Math.abs(got.loss - want.loss)).toBeLessThanOrEqual(1e-12 * want.loss);
+  const scale = Math.max(...want.grad.map(Math.abs));
+  expect(scale).toBeGreaterThan(1e-3);
+  let worst = 0;
+  for (let i = 0; i < want.grad.length; i++) worst = Math.max(worst, Math.abs(got.grad[i] - want.grad[i]));
+  expect(worst / scale).toBeLessThan(1e-12);
+}
+
 describe('causal transformer against the dense definition (f64, relative 1e-12)', () => {
-  const cases: Array<[number, number, number, boolean]> = [[5, 9, 2, true], [5, 7, 3, false], [3, 8, 1, true], [3, 6, 2, false]];
+  // d, T, layers, tied, heads
+  const cases: Array<[number, number, number, boolean, number]> = [[5, 9, 2, true, 2], [5, 7, 3, false, 2], [3, 8, 1, true, 2], [3, 6, 2, false, 2], [2, 7, 2, false, 3], [3, 5, 2, true, 1]];
   for (const backend of ['wasm', 'js'] as BackendName[]) {
     for (const attention of ['linear', 'exp', 'softmax'] as AttentionKind[]) {
-      it(`${backend} ${attention}: d, T, layers, tied ∈ ${cases.map((c) => `(${c.join(', ')})`).join(' ')}`, async () => {
-        for (const [d, T, layers, tied] of cases) {
+      it(`${backend} ${attention}: d, T, layers, tied, heads ∈ ${cases.map((c) => `(${c.join(', ')})`).join(' ')}; then after three Adam steps`, async () => {
+        for (const [d, T, layers, tied, heads] of cases) {
           const train = generateSequences({ family: 'haar', d, length: T, sequences: 3, seed: 7 });
-          const model = await CausalTransformer.create({ d, T, layers, heads: 2, attention, tied, backend, train, seed: 3, initScale: attention === 'exp' ? 0.05 : 0.2 });
-          const got = model.gradient('train');
-          const want = denseReference(model.getParams(), train, T, layers, 2, attention, tied);
-          expect(Math.abs(got.loss - want.loss)).toBeLessThanOrEqual(1e-12 * want.loss);
-          const scale = Math.max(...want.grad.map(Math.abs));
-          expect(scale).toBeGreaterThan(1e-3);
-          let worst = 0;
-          for (let i = 0; i < want.grad.length; i++) worst = Math.max(worst, Math.abs(got.grad[i] - want.grad[i]));
-          expect(worst / scale).toBeLessThan(1e-12);
+          const model = await CausalTransformer.create({ d, T, layers, heads, attention, tied, backend, train, seed: 3, initScale: attention === 'exp' ? 0.05 : 0.2 });
+          expectDense(model, train, attention);
+          // the steps change Q, K, V: the kernels' M = QᵀK and layer 0's folded weights must follow
+          for (let s = 0; s < 3; s++) expect(model.step([0, 1, 2], { lr: 0.01 }).status).toBe('running');
+          expectDense(model, train, attention);
         }
       });
     }

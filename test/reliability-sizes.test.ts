@@ -58,8 +58,8 @@ describe('autoregressive sizes', () => {
     expect(ar.predictorBytes(5, 50, 'ckd', 3)).toBe((2 * 2500 + 3 * 250 + 50) * 8);
     expect(ar.predictorBytes(5, 50, 'ckd')).toBe(2 * 250 * 8);
     expect(ar.predictorBytes(7, 50, 'ls')).toBe((4 * 49 + 14) * 8);
-    // d = 1, T = 1, one layer, one head, tied, no data: P, G, M, Vm (4·1·3·16) + E (2·4) + q,k,v (3·4) + A (1) + dE…dv (5·4) + dA (1) + staging (2), plus the f64 init vector
-    expect(ar.transformerBytes({ d: 1, length: 1, layers: 1, heads: 1, tied: true, precision: 'f64', trainSequences: 0, testSequences: 0 })).toBe((4 * 48 + 8 + 12 + 1 + 20 + 1 + 2) * 8 + 48 * 8);
+    // d = 1, T = 1, one layer, one head, tied, no data: P, G, M, Vm (4·1·3·16) + MV, MVT, dMV (3·(4 + 2)·8) + E (2·4) + E·M, v (8) + A (1) + dE, dPrev, ET, vT (4·4) + dA (1) + dEMV (8) + staging (2), plus the f64 init vector
+    expect(ar.transformerBytes({ d: 1, length: 1, layers: 1, heads: 1, tied: true, precision: 'f64', trainSequences: 0, testSequences: 0 })).toBe((4 * 48 + 144 + 8 + 8 + 1 + 16 + 1 + 8 + 2) * 8 + 48 * 8);
     expect(ar.plannedBytes('reference', { d: 5, length: 50, sequences: 256 })).toBe(ar.referenceBytes({ d: 5, length: 50, sequences: 256 }));
   });
 

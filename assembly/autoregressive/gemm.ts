@@ -1,7 +1,9 @@
 // The one matrix product of the causal transformer: C (m×n) (+)= A·B with A[i, p] at
 // a + i·aRow + p·aCol (so Aᵀ·B is a stride swap), B row-major with row stride ldb, C with row
 // stride ldc (strides in elements). A 4-row × 2-vector register block: every B row loaded once
-// feeds eight accumulators; row and column tails fall back to one vector, then scalars.
+// feeds eight accumulators; row and column tails fall back to one vector, then to one vector of
+// which only the first n mod L lanes are stored (it reads up to L − 1 values past a row of B and
+// C: every operand lies in an arena followed by 64 spare bytes; the lanes read there are dropped).
 //
 // `band` skips the products a causal mask makes zero, per block of rows [i, i + r):
 //   BAND_FULL      every p and j;
@@ -90,6 +92,24 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       v128.store(cp, x0); v128.store(cp + cs, x1); v128.store(cp + 2 * cs, x2); v128.store(cp + 3 * cs, x3);
       j += L;
     }
+    if (j < nEnd) {
+      const cp = c0 + (<usize>j) * s;
+      let x0 = v128.splat<T>(<T>0), x1 = v128.splat<T>(<T>0), x2 = v128.splat<T>(<T>0), x3 = v128.splat<T>(<T>0);
+      if (acc) { x0 = v128.load(cp); x1 = v128.load(cp + cs); x2 = v128.load(cp + 2 * cs); x3 = v128.load(cp + 3 * cs); }
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0;
+      for (let p = p0; p < p1; p++) {
+        const v0 = v128.load(bp);
+        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v0));
+        x1 = v128.add<T>(x1, v128.mul<T>(v128.splat<T>(load<T>(ap + ar)), v0));
+        x2 = v128.add<T>(x2, v128.mul<T>(v128.splat<T>(load<T>(ap + 2 * ar)), v0));
+        x3 = v128.add<T>(x3, v128.mul<T>(v128.splat<T>(load<T>(ap + 3 * ar)), v0));
+        bp += bs;
+        ap += ac;
+      }
+      const tail = nEnd - j;
+      storeLanes<T>(cp, x0, tail); storeLanes<T>(cp + cs, x1, tail); storeLanes<T>(cp + 2 * cs, x2, tail); storeLanes<T>(cp + 3 * cs, x3, tail);
+    }
   } else {
     for (; j + W <= nEnd; j += W) {
       const cp = c0 + (<usize>j) * s;
@@ -119,20 +139,27 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       v128.store(cp, x0);
       j += L;
     }
-  }
-  for (; j < nEnd; j++) {
-    for (let q = 0; q < r; q++) {
-      const cp = c0 + (<usize>q) * cs + (<usize>j) * s;
-      let x: T = acc ? load<T>(cp) : <T>0;
+    if (j < nEnd) {
+      const cp = c0 + (<usize>j) * s;
+      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
       let bp = b0 + (<usize>j) * s;
-      let ap = a0 + (<usize>q) * ar;
+      let ap = a0;
       for (let p = p0; p < p1; p++) {
-        x += load<T>(ap) * load<T>(bp);
+        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v128.load(bp)));
         bp += bs;
         ap += ac;
       }
-      store<T>(cp, x);
+      storeLanes<T>(cp, x0, nEnd - j);
     }
+  }
+}
+
+/** The first n < L lanes of x at p. */
+@inline function storeLanes<T>(p: usize, x: v128, n: i32): void {
+  store<T>(p, v128.extract_lane<T>(x, 0));
+  if (sizeof<T>() == 4) {
+    if (n > 1) store<T>(p, v128.extract_lane<T>(x, 1), 4);
+    if (n > 2) store<T>(p, v128.extract_lane<T>(x, 2), 8);
   }
 }
 

@@ -1,12 +1,12 @@
 // The autoregressive step on several threads over one shared memory (threaded build only): each
 // thread runs whole sequences of the batch, a contiguous share, into a gradient buffer of its own
-// (thread 0's is the model's G); the coordinator then adds the workers' gradients and losses to
-// its own in thread order. A thread count therefore repeats itself bit for bit, and agrees with
+// (dMV, step.ts); the coordinator then adds the workers' gradients and losses to its own in thread
+// order and turns the sum into the model's G (finishGradient). A thread count therefore repeats itself bit for bit, and agrees with
 // one thread up to the reassociation of the batch sum. Rendezvous: assembly/barrier.ts.
 // Host: src/tasks/autoregressive/kernels/wasm-threads.ts.
 
 import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from '../barrier';
-import { gradientSequence, LAY_D, LAY_HEADS, LAY_LAYERS, LAY_TIED, LAY_G } from './step';
+import { gradientSequence, finishGradient, LAY_D, LAY_HEADS, LAY_LAYERS, LAY_TIED, LAY_DMV } from './step';
 
 /** Control block: barrier.ts's fields (GEN 0, PENDING 4, COMMAND 8, FAILED 20), then these. */
 export const C_THREADS = 12; // i32, threads including the coordinator
@@ -19,15 +19,15 @@ export const C_DESC_BYTES = 16;
 const GRADIENT = 1;
 const F32 = 2;
 
-/** Thread j's share: sequences [j·count/threads, (j + 1)·count/threads), gradient into its own G. */
-function share<T>(ctl: usize, j: i32, zero: bool): void {
+/** Thread j's share: sequences [j·count/threads, (j + 1)·count/threads), gradient into its own dMV. */
+function share<T>(ctl: usize, j: i32): void {
   const threads = load<i32>(ctl + C_THREADS);
   const count = load<i32>(ctl + C_COUNT);
   const seqs = <usize>load<u32>(ctl + C_SEQS);
   const scale = load<f64>(ctl + C_SCALE);
   const desc = ctl + C_DESC + (<usize>j) * C_DESC_BYTES;
   const lay = <usize>load<u32>(desc);
-  if (zero) memory.fill(<usize>load<u32>(lay + (<usize>LAY_G << 2)), 0, gradientBytes<T>(lay));
+  memory.fill(<usize>load<u32>(lay + (<usize>LAY_DMV << 2)), 0, gradientBytes<T>(lay));
   const lo = <i32>((<i64>j * <i64>count) / <i64>threads);
   const hi = <i32>((<i64>(j + 1) * <i64>count) / <i64>threads);
   let sum: f64 = 0;
@@ -35,34 +35,36 @@ function share<T>(ctl: usize, j: i32, zero: bool): void {
   store<f64>(desc + 8, sum);
 }
 
+/** dMV's bytes: every weight set's 2HD × D, then layer 0's dMV0, 2HD × 2d. */
 @inline function gradientBytes<T>(lay: usize): usize {
-  const D = 4 * load<i32>(lay + (<usize>LAY_D << 2));
+  const d = load<i32>(lay + (<usize>LAY_D << 2));
   const sets = load<i32>(lay + (<usize>LAY_TIED << 2)) != 0 ? 1 : load<i32>(lay + (<usize>LAY_LAYERS << 2));
-  return (<usize>(sets * 3 * load<i32>(lay + (<usize>LAY_HEADS << 2)))) * (<usize>D) * (<usize>D) * sizeof<T>();
+  return (<usize>((sets * 4 * d + 2 * d) * 2 * load<i32>(lay + (<usize>LAY_HEADS << 2)))) * (<usize>(4 * d)) * sizeof<T>();
 }
 
 /**
  * Coordinator: Σ over the batch of each sequence's squared error, its gradient (× scale) added
- * into thread 0's G. NaN if a worker failed (the host reads the control block's FAILED).
+ * into the model's G (thread 0's layout). NaN if a worker failed (the host reads the control block's FAILED).
  */
 export function parallelGradient<T>(ctl: usize): f64 {
   const workers = load<i32>(ctl + C_THREADS) - 1;
   if (workers > 0) release(ctl, workers, GRADIENT | (sizeof<T>() == 4 ? F32 : 0));
-  share<T>(ctl, 0, false);
+  share<T>(ctl, 0);
   if (workers > 0 && !awaitWorkers(ctl)) return NaN;
   const lay0 = <usize>load<u32>(ctl + C_DESC);
-  const G = <usize>load<u32>(lay0 + (<usize>LAY_G << 2));
+  const G = <usize>load<u32>(lay0 + (<usize>LAY_DMV << 2));
   const n = <i32>(gradientBytes<T>(lay0) / sizeof<T>());
   let sum = load<f64>(ctl + C_DESC + 8);
   for (let j = 1; j <= workers; j++) {
     const desc = ctl + C_DESC + (<usize>j) * C_DESC_BYTES;
-    const Gj = <usize>load<u32>(<usize>load<u32>(desc) + (<usize>LAY_G << 2));
+    const Gj = <usize>load<u32>(<usize>load<u32>(desc) + (<usize>LAY_DMV << 2));
     for (let i = 0; i < n; i++) {
       const o = (<usize>i) * sizeof<T>();
       store<T>(G + o, load<T>(G + o) + load<T>(Gj + o));
     }
     sum += load<f64>(desc + 8);
   }
+  finishGradient<T>(lay0);
   return sum;
 }
 
@@ -74,8 +76,8 @@ export function workerLoop(ctl: usize, j: i32): void {
     seen = awaitCommand(ctl, seen);
     const command = atomic.load<i32>(ctl + COMMAND);
     if (command == QUIT) return;
-    if (command & F32) share<f32>(ctl, j, true);
-    else share<f64>(ctl, j, true);
+    if (command & F32) share<f32>(ctl, j);
+    else share<f64>(ctl, j);
     finished(ctl);
   }
 }

@@ -33,8 +33,13 @@ export function predictorBytes(d: number, length: number, method: 'ckd' | 'ls', 
 export function transformerBytes(z: { d: number; length: number; layers: number; heads: number; tied: boolean; precision: 'f64' | 'f32'; trainSequences: number; testSequences: number }): number {
   const { d, length: T, layers, heads } = z;
   const D = 4 * d;
-  const nP = (z.tied ? 1 : layers) * heads * 3 * D * D;
-  const elements = 4 * nP + (layers + 1) * T * D + 3 * layers * heads * T * D + layers * heads * T * T + 5 * T * D + T * T + (T + 1) * d + (z.trainSequences + z.testSequences) * (T + 1) * d;
+  const sets = z.tied ? 1 : layers;
+  const nP = sets * heads * 3 * D * D;
+  const n2 = 2 * heads * D;
+  // P, G, Adam's moments; MV, MVT and dMV with layer 0's folded weights (kernels/kernels.ts foldedElements)
+  const weights = 4 * nP + 3 * (sets * D + 2 * d) * n2;
+  // E, E·M and v, A per layer; dE, dPrev, ET, vT, dA, dEMV; the staging sequence; the data
+  const elements = weights + (layers + 1) * T * D + layers * T * n2 + layers * heads * T * T + 4 * T * D + T * T + T * n2 + (T + 1) * d + (z.trainSequences + z.testSequences) * (T + 1) * d;
   return elements * (z.precision === 'f32' ? 4 : 8) + nP * F64;
 }
 

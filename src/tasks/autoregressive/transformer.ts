@@ -12,7 +12,7 @@
  */
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { createCausalKernels } from './kernels/create.js';
-import { ArenaPlan, ATTENTION_KINDS, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
+import { ArenaPlan, ATTENTION_KINDS, foldedElements, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
 import { checkThreads } from '../../engine/threads.js';
@@ -62,6 +62,17 @@ export interface StepOptions {
 export interface StepResult {
   status: 'running' | 'diverged';
   loss: number;
+}
+
+/**
+ * β^k by repeated squaring, the same bits in every JavaScript engine: `**` is not (Node's V8 and
+ * Chromium's give 0.9 ** 4 and 0.999 ** 16 one ulp apart), and a run in a browser must give the
+ * numbers it gives in Node.
+ */
+function powSteps(beta: number, k: number): number {
+  let r = 1;
+  for (let b = beta, n = k; n > 0; n >>= 1, b *= b) if (n & 1) r *= b;
+  return r;
 }
 
 export type Which = 'Q' | 'K' | 'V';
@@ -153,13 +164,14 @@ export class CausalTransformer {
     const nSets = tied ? 1 : layers;
     const nP = nSets * heads * 3 * D * D;
     const plan = new ArenaPlan(precision);
-    const n3 = 3 * heads * D;
+    const n2 = 2 * heads * D;
+    const nFolded = foldedElements({ d, layers, heads, tied });
     const P = plan.take(nP);
     const lay: CausalLayout = {
       attention, d, T, layers, heads, tied,
-      P, G: plan.take(nP), WT: plan.take(nP),
-      E: plan.take((layers + 1) * T * D), QKV: plan.take(layers * T * n3), A: plan.take(layers * heads * T * T),
-      dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dQKV: plan.take(T * n3), kT: plan.take(T * D), vT: plan.take(T * D),
+      P, G: plan.take(nP), MV: plan.take(nFolded), MVT: plan.take(nFolded), dMV: plan.take(nFolded),
+      E: plan.take((layers + 1) * T * D), EMV: plan.take(layers * T * n2), A: plan.take(layers * heads * T * T),
+      dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dEMV: plan.take(T * n2), ET: plan.take(T * D), vT: plan.take(T * D),
     };
     const rest: Record<string, number> = {
       M: plan.take(nP), Vm: plan.take(nP), staging: plan.take((T + 1) * d),
@@ -260,7 +272,7 @@ export class CausalTransformer {
       const b1 = opts.beta1 ?? 0.9;
       const b2 = opts.beta2 ?? 0.999;
       this.adamSteps++;
-      this.k.adam(this.P, this.G, this.M, this.Vm, this.nParams, lr, b1, b2, opts.eps ?? 1e-8, 1 - b1 ** this.adamSteps, 1 - b2 ** this.adamSteps);
+      this.k.adam(this.P, this.G, this.M, this.Vm, this.nParams, lr, b1, b2, opts.eps ?? 1e-8, 1 - powSteps(b1, this.adamSteps), 1 - powSteps(b2, this.adamSteps));
     }
     this.k.prepare();
     return { status: 'running', loss };

@@ -4,10 +4,10 @@
  * rounds on store.
  */
 import type { Precision } from '../../../engine/backend.js';
-import type { AttentionKind, CausalKernels, CausalLayout, Sigma } from './kernels.js';
+import { foldedElements, type AttentionKind, type CausalKernels, type CausalLayout, type Sigma } from './kernels.js';
 import { jsExpSigma } from './js-exp.js';
 import { jsSoftmaxSigma } from './js-softmax.js';
-import { forwardSequence, gradientSequence, prepareWeights } from './js-step.js';
+import { finishGradient, forwardSequence, gradientSequence, prepareWeights } from './js-step.js';
 
 /** Identity σ (linear attention): nothing to do forward, dS = dA backward. */
 const linearSigma: Sigma = { forward() {}, backward() {} };
@@ -16,6 +16,16 @@ export function createJsCausalKernels(precision: Precision, elements: number, la
   const buf = precision === 'f32' ? new Float32Array(elements) : new Float64Array(elements);
   const sigmas: Record<AttentionKind, Sigma> = { linear: linearSigma, exp: jsExpSigma(buf), softmax: jsSoftmaxSigma(buf) };
   const sigma = sigmas[layout.attention];
+  const L = layout;
+  const dMVSize = foldedElements(L);
+  // the batch's gradient with respect to MV, then G += its Q, K, V form
+  const batch = (xs: ArrayLike<number>, scale: number): number => {
+    buf.fill(0, L.dMV, L.dMV + dMVSize);
+    let sum = 0;
+    for (let i = 0; i < xs.length; i++) sum += gradientSequence(buf, L, sigma, xs[i], scale);
+    finishGradient(buf, L);
+    return sum;
+  };
   return {
     backend: 'js',
     precision,
@@ -23,12 +33,8 @@ export function createJsCausalKernels(precision: Precision, elements: number, la
     threads: 1,
     prepare: () => prepareWeights(buf, layout),
     forward: (x) => forwardSequence(buf, layout, sigma, x),
-    gradient: (x, scale) => gradientSequence(buf, layout, sigma, x, scale),
-    gradientBatch(xs, scale) {
-      let sum = 0;
-      for (let i = 0; i < xs.length; i++) sum += gradientSequence(buf, layout, sigma, xs[i], scale);
-      return sum;
-    },
+    gradient: (x, scale) => batch([x], scale),
+    gradientBatch: batch,
     dispose() {},
     adam(w, g, m, v, n, lr, b1, b2, eps, bc1, bc2) {
       for (let i = 0; i < n; i++) {

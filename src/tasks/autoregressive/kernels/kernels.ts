@@ -27,8 +27,10 @@ export interface Sigma {
 
 /**
  * Where one sequence's pass reads and writes (element offsets into the arena), mirrored by the
- * i32 fields LAY_* of assembly/autoregressive/step.ts. The heads' Q, K, V weights of a set are the
- * rows of one (3HD)×D matrix; WT holds its transpose per set.
+ * i32 fields LAY_* of assembly/autoregressive/step.ts. The passes multiply by M = QᵀK and V
+ * (docs/theory/autoregressive.md#compute): per set, the rows of one (2HD)×D matrix MV, per head
+ * Mᵀ then V; MVT holds its transpose. The backward accumulates the gradient with respect to MV
+ * (dMV: per head dMᵀ, dV) over the batch; the kernels turn it into G once per batch.
  */
 export interface CausalLayout {
   attention: AttentionKind;
@@ -37,21 +39,34 @@ export interface CausalLayout {
   layers: number;
   heads: number;
   tied: boolean;
-  /** parameters [set][head][Q, K, V] D×D, their gradient, and the transposes WT (D × 3HD per set) */
+  /** parameters [set][head][Q, K, V] D×D, their gradient */
   P: number;
   G: number;
-  WT: number;
-  /** e^l for l = 0 … n (T×D each), q/k/v per layer (T × 3HD each), A per layer and head (T×T each) */
+  /**
+   * per set: MV (2HD × D; per head Mᵀ = KᵀQ, V), its transpose MVT (D × 2HD), the gradient dMV
+   * (2HD × D); then layer 0's folded weights MV0 (2HD × 2d, its V0 rows), MVT0 (2d × 2HD) and
+   * their gradient dMV0 (2HD × 2d): `foldedElements` each
+   */
+  MV: number;
+  MVT: number;
+  dMV: number;
+  /** e^l for l = 0 … n (T×D each), E·M and v of every head per layer (T × 2HD each), A per layer and head (T×T each) */
   E: number;
-  QKV: number;
+  EMV: number;
   A: number;
-  /** backward scratch: dE, dPrev (T×D), dA (T×T), dQKV (T × 3HD), kT, vT (D×T) */
+  /** backward scratch: dE, dPrev (T×D), dA (T×T), dEMV (T × 2HD), ET, vT (D×T) */
   dE: number;
   dPrev: number;
   dA: number;
-  dQKV: number;
-  kT: number;
+  dEMV: number;
+  ET: number;
   vT: number;
+}
+
+/** Elements of MV, of MVT and of dMV: every weight set's 2HD × D, then layer 0's 2d × 2HD. */
+export function foldedElements(L: Pick<CausalLayout, 'd' | 'layers' | 'heads' | 'tied'>): number {
+  const D = 4 * L.d;
+  return ((L.tied ? 1 : L.layers) * D + 2 * L.d) * 2 * L.heads * D;
 }
 
 export const KIND_CODE: Record<AttentionKind, number> = { linear: 0, exp: 1, softmax: 2 };
@@ -63,9 +78,9 @@ export interface CausalKernels {
   readonly buf: Float64Array | Float32Array;
   /** threads the batch gradient runs on */
   readonly threads: number;
-  /** WT ← Wᵀ for every weight set; after every change of P, before the passes */
+  /** MV, MVT from P for every weight set; after every change of P, before the passes */
   prepare(): void;
-  /** forward pass of the sequence at x (T + 1 tokens, the first T read): fills E, QKV, A (the top layer's v and e^n only in the u-slot, the first d columns: all the loss reads) */
+  /** forward pass of the sequence at x (T + 1 tokens, the first T read): fills E, EMV, A (the top layer's v and e^n only in the u-slot, the first d columns: all the loss reads) */
   forward(x: number): void;
   /** forward and backward of the sequence at x: returns Σ_t ‖u_t − x_{t+1}‖² (float64) and adds scale × its gradient into G */
   gradient(x: number, scale: number): number;

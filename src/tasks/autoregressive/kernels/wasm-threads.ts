@@ -10,7 +10,7 @@ import type { Precision } from '../../../engine/backend.js';
 import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 // the threaded engine is loaded when a model asks for threads: one-thread models (and bundles) never load it
 const threadsEngine = () => import('../../../engine/wasm-threads.js');
-import { ArenaPlan, type CausalKernels, type CausalLayout } from './kernels.js';
+import { ArenaPlan, foldedElements, type CausalKernels, type CausalLayout } from './kernels.js';
 import { layoutFields, LAY_FIELDS, type CausalExports } from './wasm.js';
 import { refuseTooLarge } from '../../../engine/limits.js';
 
@@ -31,16 +31,16 @@ const C_DESC_BYTES = 16;
 const CHUNK = 4096;
 const MAX_BYTES = 2 ** 32 - 2 ** 20;
 
-/** A worker's own buffers: everything a sequence's pass writes, and its gradient. */
-function workerLayout(L: CausalLayout, plan: ArenaPlan, nParams: number): CausalLayout {
+/** A worker's own buffers: everything a sequence's pass writes, and its gradient with respect to MV. */
+function workerLayout(L: CausalLayout, plan: ArenaPlan, dMVSize: number): CausalLayout {
   const D = 4 * L.d;
-  const n3 = 3 * L.heads * D;
+  const n2 = 2 * L.heads * D;
   const T = L.T;
   return {
     ...L,
-    G: plan.take(nParams),
-    E: plan.take((L.layers + 1) * T * D), QKV: plan.take(L.layers * T * n3), A: plan.take(L.layers * L.heads * T * T),
-    dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dQKV: plan.take(T * n3), kT: plan.take(T * D), vT: plan.take(T * D),
+    dMV: plan.take(dMVSize),
+    E: plan.take((L.layers + 1) * T * D), EMV: plan.take(L.layers * T * n2), A: plan.take(L.layers * L.heads * T * T),
+    dE: plan.take(T * D), dPrev: plan.take(T * D), dA: plan.take(T * T), dEMV: plan.take(T * n2), ET: plan.take(T * D), vT: plan.take(T * D),
   };
 }
 
@@ -59,13 +59,12 @@ export async function createThreadedCausalKernels(precision: Precision, elements
   const ex = { ...(instance.exports as unknown as ThreadedCausalExports), memory } as ThreadedCausalExports;
   const s = precision === 'f32' ? 4 : 8;
   const f = precision === 'f32' ? 1 : 0;
-  const D = 4 * layout.d;
-  const nParams = (layout.tied ? 1 : layout.layers) * layout.heads * 3 * D * D;
+  const dMVSize = foldedElements(layout);
   // the workers' buffers follow the model's arena in one allocation
   const plan = new ArenaPlan(precision);
   plan.take(elements);
   const layouts = [layout];
-  for (let j = 1; j < threads; j++) layouts.push(workerLayout(layout, plan, nParams));
+  for (let j = 1; j < threads; j++) layouts.push(workerLayout(layout, plan, dMVSize));
   const bytes = plan.size * s + 64;
   refuseTooLarge(`the causal transformer on ${threads} threads`, bytes, `${plan.size} numbers, ${precision}`, MAX_BYTES);
   ex.layout(0, 0, 0, 0, 0, 0, f, 1);
@@ -109,7 +108,12 @@ export async function createThreadedCausalKernels(precision: Precision, elements
     },
     prepare: () => ex.causalPrepare(f, lays),
     forward: (x) => ex.causalForward(f, lays, p(x)),
-    gradient: (x, scale) => ex.causalGradient(f, lays, p(x), scale),
+    gradient(x, scale) {
+      buf.fill(0, layout.dMV, layout.dMV + dMVSize);
+      const sum = ex.causalGradient(f, lays, p(x), scale);
+      ex.causalFinish(f, lays);
+      return sum;
+    },
     gradientBatch(xs, scale) {
       let sum = 0;
       for (let c = 0; c < xs.length; c += CHUNK) {

@@ -6,7 +6,7 @@
 import { NtpError } from '../../../errors.js';
 import type { Precision } from '../../../engine/backend.js';
 import { instantiate, type WasmExports } from '../../../engine/wasm.js';
-import { KIND_CODE, type CausalKernels, type CausalLayout } from './kernels.js';
+import { foldedElements, KIND_CODE, type CausalKernels, type CausalLayout } from './kernels.js';
 import { refuseTooLarge } from '../../../engine/limits.js';
 
 /** The module's autoregressive exports (assembly/index.ts). */
@@ -14,20 +14,21 @@ export interface CausalExports extends WasmExports {
   causalPrepare(f32: number, lay: number): void;
   causalForward(f32: number, lay: number, x: number): void;
   causalGradient(f32: number, lay: number, x: number, scale: number): number;
+  causalFinish(f32: number, lay: number): void;
   causalAdam(f32: number, w: number, g: number, m: number, v: number, n: number, lr: number, b1: number, b2: number, eps: number, bc1: number, bc2: number): void;
   causalAxpy(f32: number, y: number, a: number, x: number, n: number): void;
 }
 
 const MAX_BYTES = 2 ** 32 - 2 ** 20;
 /** i32 fields of the layout block (LAY_FIELDS in step.ts) */
-export const LAY_FIELDS = 18;
+export const LAY_FIELDS = 20;
 
 /** The layout block's fields for an arena at byte address `base` of `size`-byte values. */
 export function layoutFields(L: CausalLayout, base: number, size: number): Int32Array {
   const p = (o: number) => base + o * size;
   return Int32Array.from([
     KIND_CODE[L.attention], L.d, L.T, L.layers, L.heads, L.tied ? 1 : 0,
-    p(L.P), p(L.G), p(L.WT), p(L.E), p(L.QKV), p(L.A), p(L.dE), p(L.dPrev), p(L.dA), p(L.dQKV), p(L.kT), p(L.vT),
+    p(L.P), p(L.G), p(L.MV), p(L.MVT), p(L.dMV), p(L.E), p(L.EMV), p(L.A), p(L.dE), p(L.dPrev), p(L.dA), p(L.dEMV), p(L.ET), p(L.vT),
   ]);
 }
 
@@ -45,6 +46,15 @@ export async function createWasmCausalKernels(precision: Precision, elements: nu
   const buf = precision === 'f32' ? new Float32Array(ex.memory.buffer, base, elements) : new Float64Array(ex.memory.buffer, base, elements);
   const f = precision === 'f32' ? 1 : 0;
   const p = (o: number) => base + o * s;
+  const dMVSize = foldedElements(layout);
+  // the batch's gradient with respect to MV, then G += its Q, K, V form
+  const batch = (xs: ArrayLike<number>, scale: number): number => {
+    buf.fill(0, layout.dMV, layout.dMV + dMVSize);
+    let sum = 0;
+    for (let i = 0; i < xs.length; i++) sum += ex.causalGradient(f, lay, p(xs[i]), scale);
+    ex.causalFinish(f, lay);
+    return sum;
+  };
   return {
     backend: 'wasm',
     precision,
@@ -52,12 +62,8 @@ export async function createWasmCausalKernels(precision: Precision, elements: nu
     threads: 1,
     prepare: () => ex.causalPrepare(f, lay),
     forward: (x) => ex.causalForward(f, lay, p(x)),
-    gradient: (x, scale) => ex.causalGradient(f, lay, p(x), scale),
-    gradientBatch(xs, scale) {
-      let sum = 0;
-      for (let i = 0; i < xs.length; i++) sum += ex.causalGradient(f, lay, p(xs[i]), scale);
-      return sum;
-    },
+    gradient: (x, scale) => batch([x], scale),
+    gradientBatch: batch,
     dispose() {},
     adam: (w, g, m, v, n, lr, b1, b2, eps, bc1, bc2) => ex.causalAdam(f, p(w), p(g), p(m), p(v), n, lr, b1, b2, eps, bc1, bc2),
     axpy: (y, a, x, n) => ex.causalAxpy(f, p(y), a, p(x), n),
