@@ -33,7 +33,7 @@ export function workerLoop(ctl: usize, j: i32): void {
 
 // The autoregressive family's threaded step (assembly/autoregressive/parallel.ts) and the
 // single-sequence kernels its host also calls on this instance.
-import { parallelGradient, workerLoop as causalLoop, stopWorkers as causalStop } from './autoregressive/parallel';
+import { parallelGradient, workerLoop as causalLoop } from './autoregressive/parallel';
 export { causalPrepare, causalForward, causalGradient, causalFinish, causalAdam, causalAxpy } from './index';
 export function causalGradientThreaded(f32: bool, ctl: usize): f64 {
   return f32 ? parallelGradient<f32>(ctl) : parallelGradient<f64>(ctl);
@@ -41,9 +41,7 @@ export function causalGradientThreaded(f32: bool, ctl: usize): f64 {
 export function causalWorkerLoop(ctl: usize, j: i32): void {
   causalLoop(ctl, j);
 }
-export function causalStopWorkers(ctl: usize): void {
-  causalStop(ctl);
-}
+export { stopWorkers as causalStopWorkers } from './barrier';
 
 // The recall family's threaded forward and backward (assembly/recall/parallel.ts) and the
 // kernels its host also calls on this instance.

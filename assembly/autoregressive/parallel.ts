@@ -5,11 +5,11 @@
 // one thread up to the reassociation of the batch sum. Rendezvous: assembly/barrier.ts.
 // Host: src/tasks/autoregressive/kernels/wasm-threads.ts.
 
-import { release, awaitWorkers, awaitCommand, finished, COMMAND, QUIT } from '../barrier';
+import { runShares, serve, THREADS } from '../barrier';
 import { gradientSequence, finishGradient, LAY_D, LAY_HEADS, LAY_LAYERS, LAY_TIED, LAY_DMV } from './step';
 
 /** Control block: barrier.ts's fields (GEN 0, PENDING 4, COMMAND 8, FAILED 20), then these. */
-export const C_THREADS = 12; // i32, threads including the coordinator
+export const C_THREADS = THREADS; // i32, threads including the coordinator
 export const C_SEQS = 24; // u32, the batch: u32 byte addresses of its sequences
 export const C_COUNT = 28; // i32, sequences in the batch
 export const C_SCALE = 32; // f64, the loss's normalisation
@@ -47,10 +47,8 @@ function share<T>(ctl: usize, j: i32): void {
  * into the model's G (thread 0's layout). NaN if a worker failed (the host reads the control block's FAILED).
  */
 export function parallelGradient<T>(ctl: usize): f64 {
+  if (!runShares(ctl, GRADIENT | (sizeof<T>() == 4 ? F32 : 0), runShare)) return NaN;
   const workers = load<i32>(ctl + C_THREADS) - 1;
-  if (workers > 0) release(ctl, workers, GRADIENT | (sizeof<T>() == 4 ? F32 : 0));
-  share<T>(ctl, 0);
-  if (workers > 0 && !awaitWorkers(ctl)) return NaN;
   const lay0 = <usize>load<u32>(ctl + C_DESC);
   const G = <usize>load<u32>(lay0 + (<usize>LAY_DMV << 2));
   const n = <i32>(gradientBytes<T>(lay0) / sizeof<T>());
@@ -68,22 +66,13 @@ export function parallelGradient<T>(ctl: usize): f64 {
   return sum;
 }
 
-/** A worker's whole life: its share of each published gradient until QUIT. */
-export function workerLoop(ctl: usize, j: i32): void {
-  // the generation before the first command (a worker may start after it was published)
-  let seen = 0;
-  for (;;) {
-    seen = awaitCommand(ctl, seen);
-    const command = atomic.load<i32>(ctl + COMMAND);
-    if (command == QUIT) return;
-    if (command & F32) share<f32>(ctl, j);
-    else share<f64>(ctl, j);
-    finished(ctl);
-  }
+/** Thread j's share of a command, in the command's precision. */
+function runShare(ctl: usize, j: i32, command: i32): void {
+  if (command & F32) share<f32>(ctl, j);
+  else share<f64>(ctl, j);
 }
 
-/** Coordinator: tells the workers to return. */
-export function stopWorkers(ctl: usize): void {
-  const workers = load<i32>(ctl + C_THREADS) - 1;
-  if (workers > 0) release(ctl, workers, QUIT);
+/** A worker's whole life: its share of each published gradient until QUIT. */
+export function workerLoop(ctl: usize, j: i32): void {
+  serve(ctl, j, runShare);
 }
