@@ -74,7 +74,8 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       v128.store(cp + 2 * cs, x20); v128.store(cp + 2 * cs, x21, 16);
       v128.store(cp + 3 * cs, x30); v128.store(cp + 3 * cs, x31, 16);
     }
-    if (j + L <= nEnd) {
+    // the last whole vector, then a vector of which the first nEnd − j lanes are stored
+    for (; j < nEnd; j += L) {
       const cp = c0 + (<usize>j) * s;
       let x0 = v128.splat<T>(<T>0), x1 = v128.splat<T>(<T>0), x2 = v128.splat<T>(<T>0), x3 = v128.splat<T>(<T>0);
       if (acc) { x0 = v128.load(cp); x1 = v128.load(cp + cs); x2 = v128.load(cp + 2 * cs); x3 = v128.load(cp + 3 * cs); }
@@ -89,26 +90,8 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
         bp += bs;
         ap += ac;
       }
-      v128.store(cp, x0); v128.store(cp + cs, x1); v128.store(cp + 2 * cs, x2); v128.store(cp + 3 * cs, x3);
-      j += L;
-    }
-    if (j < nEnd) {
-      const cp = c0 + (<usize>j) * s;
-      let x0 = v128.splat<T>(<T>0), x1 = v128.splat<T>(<T>0), x2 = v128.splat<T>(<T>0), x3 = v128.splat<T>(<T>0);
-      if (acc) { x0 = v128.load(cp); x1 = v128.load(cp + cs); x2 = v128.load(cp + 2 * cs); x3 = v128.load(cp + 3 * cs); }
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        const v0 = v128.load(bp);
-        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v0));
-        x1 = v128.add<T>(x1, v128.mul<T>(v128.splat<T>(load<T>(ap + ar)), v0));
-        x2 = v128.add<T>(x2, v128.mul<T>(v128.splat<T>(load<T>(ap + 2 * ar)), v0));
-        x3 = v128.add<T>(x3, v128.mul<T>(v128.splat<T>(load<T>(ap + 3 * ar)), v0));
-        bp += bs;
-        ap += ac;
-      }
-      const tail = nEnd - j;
-      storeLanes<T>(cp, x0, tail); storeLanes<T>(cp + cs, x1, tail); storeLanes<T>(cp + 2 * cs, x2, tail); storeLanes<T>(cp + 3 * cs, x3, tail);
+      const n = nEnd - j;
+      storeVector<T>(cp, x0, n); storeVector<T>(cp + cs, x1, n); storeVector<T>(cp + 2 * cs, x2, n); storeVector<T>(cp + 3 * cs, x3, n);
     }
   } else {
     for (; j + W <= nEnd; j += W) {
@@ -126,7 +109,7 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       }
       v128.store(cp, x0); v128.store(cp, x1, 16);
     }
-    if (j + L <= nEnd) {
+    for (; j < nEnd; j += L) {
       const cp = c0 + (<usize>j) * s;
       let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
       let bp = b0 + (<usize>j) * s;
@@ -136,22 +119,15 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
         bp += bs;
         ap += ac;
       }
-      v128.store(cp, x0);
-      j += L;
-    }
-    if (j < nEnd) {
-      const cp = c0 + (<usize>j) * s;
-      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v128.load(bp)));
-        bp += bs;
-        ap += ac;
-      }
-      storeLanes<T>(cp, x0, nEnd - j);
+      storeVector<T>(cp, x0, nEnd - j);
     }
   }
+}
+
+/** x at p, or its first n lanes when n < L. */
+@inline function storeVector<T>(p: usize, x: v128, n: i32): void {
+  if (n >= <i32>(16 / sizeof<T>())) v128.store(p, x);
+  else storeLanes<T>(p, x, n);
 }
 
 /** The first n < L lanes of x at p. */
