@@ -1,4 +1,5 @@
-// Blocked SIMD matrix products for the embedding transforms (only used when E ≠ I).
+// Blocked SIMD matrix products and the transpose that several kernels share (the embedding
+// transforms, the recall family's output layers, the autoregressive step).
 // Row-major throughout; strides are in elements.
 
 import { lanes, hsum } from './vec';
@@ -125,5 +126,14 @@ export function gemmNT<T>(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32):
         if (twoJ) store<T>(cp + (<usize>n) * s + s, r11);
       }
     }
+  }
+}
+
+/** dst (cols×rows) = srcᵀ, src rows×cols with row stride ld */
+export function transpose<T>(dst: usize, src: usize, ld: i32, rows: i32, cols: i32): void {
+  const s = <usize>sizeof<T>();
+  for (let i = 0; i < rows; i++) {
+    const si = src + (<usize>i) * (<usize>ld) * s;
+    for (let j = 0; j < cols; j++) store<T>(dst + ((<usize>j) * (<usize>rows) + (<usize>i)) * s, load<T>(si + (<usize>j) * s));
   }
 }

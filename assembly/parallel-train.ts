@@ -182,14 +182,9 @@ export function workerLoop(ctl: usize, j: i32): void {
   serve(ctl, j, runShare);
 }
 
-/** Coordinator: every thread's share of one pass, the coordinator's included; false if a worker failed. */
-function pass<T>(ctl: usize, mode: i32, metrics: bool): bool {
-  return runShares(ctl, mode | (metrics ? METRICS : 0), runShare);
-}
-
-/** Coordinator: every thread's slice of one part of the update; false if a worker failed. */
-function updatePart<T>(ctl: usize, kind: i32): bool {
-  return runShares(ctl, kind, runShare);
+/** Coordinator: every thread's share of `command` (a pass, a part of the update or of a parameter-space block), the coordinator's included; false if a worker failed. */
+function onEveryThread(ctl: usize, command: i32): bool {
+  return runShares(ctl, command, runShare);
 }
 
 /**
@@ -201,7 +196,7 @@ function parallelStep<T>(ctl: usize, W: usize, g: usize, count: i32, eta: f64, n
   store<u32>(ctl, <u32>W, U_W);
   store<u32>(ctl, <u32>g, U_G);
   store<i32>(ctl, count, U_COUNT);
-  if (!updatePart<T>(ctl, UPDATE_MAX)) return THREAD_FAILED;
+  if (!onEveryThread(ctl, UPDATE_MAX)) return THREAD_FAILED;
   const threads = load<i32>(ctl, THREADS);
   let mm: f64 = 0;
   for (let j = 0; j < threads; j++) mm = max(mm, load<f64>(ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES, OUT_MAX));
@@ -219,9 +214,9 @@ function parallelStep<T>(ctl: usize, W: usize, g: usize, count: i32, eta: f64, n
   store<f64>(ctl, normalized ? <f64>m : 1, U_M);
   store<f64>(ctl, normalized ? <f64>inv : 1, U_INV);
   store<i32>(ctl, normalized ? (byInv ? 1 : 0) : 1, U_BY_INV);
-  if (!updatePart<T>(ctl, UPDATE_STEP)) return THREAD_FAILED;
+  if (!onEveryThread(ctl, UPDATE_STEP)) return THREAD_FAILED;
   for (let j = 0; j < threads; j++) if (load<i32>(ctl + DESCRIPTORS + (<usize>j) * DESCRIPTOR_BYTES, OUT_OK) == 0) return OVERFLOW;
-  if (!updatePart<T>(ctl, UPDATE_COPY)) return THREAD_FAILED;
+  if (!onEveryThread(ctl, UPDATE_COPY)) return THREAD_FAILED;
   return RUNNING;
 }
 
@@ -244,11 +239,6 @@ function gatherMetrics(ctl: usize, withFixed: bool): void {
 /** What a loss function returns when a worker failed (no loss is ever −∞). */
 export const FAILED_LOSS: f64 = -Infinity;
 
-/** Coordinator: one part of a parameter-space block on every thread; false if a worker failed. */
-function paramPart<T>(ctl: usize, command: i32): bool {
-  return runShares(ctl, command, runShare);
-}
-
 /** A parameter-space pass (param-space.ts pass1) with each block's rows and columns split; false if a worker failed. */
 function paramPassThreaded<T>(ctl: usize, pass: i32, backward: bool, gradOv: bool, metrics: bool): bool {
   beginPass<T>(pass, backward, gradOv);
@@ -260,8 +250,8 @@ function paramPassThreaded<T>(ctl: usize, pass: i32, backward: bool, gradOv: boo
     if (nb == 0) break;
     from = nextItem;
     store<i32>(ctl, nb, P_NB);
-    if (!paramPart<T>(ctl, PARAM_ROWS)) return false;
-    if (backward && !paramPart<T>(ctl, PARAM_COLS)) return false;
+    if (!onEveryThread(ctl, PARAM_ROWS)) return false;
+    if (backward && !onEveryThread(ctl, PARAM_COLS)) return false;
     foldBlock(nb, metrics);
   }
   return true;
@@ -291,7 +281,7 @@ function paramStage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64
 /** L0 with dM (into gWovT through gradWov), as stage1Loss computes it. */
 function stage1LossThreaded<T>(ctl: usize): f64 {
   if (PARAM) return paramPassThreaded<T>(ctl, P_STAGE1, true, true, false) ? sumLoss / <f64>C : FAILED_LOSS;
-  if (!pass<T>(ctl, STAGE1, false)) return FAILED_LOSS;
+  if (!onEveryThread(ctl, STAGE1)) return FAILED_LOSS;
   const lossOf = <usize>load<u32>(ctl, LOSS_OF);
   let loss: f64 = 0;
   for (let c = 0; c < C; c++) loss += load<f64>(lossOf + (<usize>c) * 8);
@@ -303,7 +293,7 @@ function stage1LossThreaded<T>(ctl: usize): f64 {
 export function stage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f64 {
   if (PARAM) return paramStage2LossThreaded<T>(ctl, joint, metrics);
   if (!joint) fixedPart<T>();
-  if (!pass<T>(ctl, joint ? JOINT : STAGE2, metrics)) return FAILED_LOSS;
+  if (!onEveryThread(ctl, (joint ? JOINT : STAGE2) | (metrics ? METRICS : 0))) return FAILED_LOSS;
   const lossOf = <usize>load<u32>(ctl, LOSS_OF);
   let loss: f64 = joint ? 0 : fixedLoss;
   for (let n = 0; n < N; n++) {
@@ -314,7 +304,7 @@ export function stage2LossThreaded<T>(ctl: usize, joint: bool, metrics: bool): f
     // the workers' partials of dM, added in thread order (each entry as the coordinator alone would)
     store<u32>(ctl, <u32>dMt, U_G);
     store<i32>(ctl, V * V, U_COUNT);
-    if (!updatePart<T>(ctl, REDUCE_M)) return FAILED_LOSS;
+    if (!onEveryThread(ctl, REDUCE_M)) return FAILED_LOSS;
   }
   gradWkq<T>();
   if (joint) gradWov<T>();

@@ -138,12 +138,3 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
     if (n > 2) store<T>(p, v128.extract_lane<T>(x, 2), 8);
   }
 }
-
-/** dst (cols×rows) = srcᵀ, src rows×cols with row stride ld */
-export function transpose<T>(dst: usize, src: usize, ld: i32, rows: i32, cols: i32): void {
-  const s = <usize>sizeof<T>();
-  for (let i = 0; i < rows; i++) {
-    const si = src + (<usize>i) * (<usize>ld) * s;
-    for (let j = 0; j < cols; j++) store<T>(dst + ((<usize>j) * (<usize>rows) + (<usize>i)) * s, load<T>(si + (<usize>j) * s));
-  }
-}

@@ -6,7 +6,7 @@
 // Host: src/tasks/autoregressive/kernels/wasm-threads.ts.
 
 import { runShares, serve, THREADS } from '../barrier';
-import { gradientSequence, finishGradient, LAY_D, LAY_HEADS, LAY_LAYERS, LAY_TIED, LAY_DMV } from './step';
+import { gradientSequence, finishGradient, foldedBytes, LAY_DMV } from './step';
 
 /** Control block: barrier.ts's fields (GEN 0, PENDING 4, COMMAND 8, FAILED 20), then these. */
 export const C_THREADS = THREADS; // i32, threads including the coordinator
@@ -27,19 +27,12 @@ function share<T>(ctl: usize, j: i32): void {
   const scale = load<f64>(ctl + C_SCALE);
   const desc = ctl + C_DESC + (<usize>j) * C_DESC_BYTES;
   const lay = <usize>load<u32>(desc);
-  memory.fill(<usize>load<u32>(lay + (<usize>LAY_DMV << 2)), 0, gradientBytes<T>(lay));
+  memory.fill(<usize>load<u32>(lay + (<usize>LAY_DMV << 2)), 0, foldedBytes<T>(lay));
   const lo = <i32>((<i64>j * <i64>count) / <i64>threads);
   const hi = <i32>((<i64>(j + 1) * <i64>count) / <i64>threads);
   let sum: f64 = 0;
   for (let i = lo; i < hi; i++) sum += gradientSequence<T>(lay, <usize>load<u32>(seqs + (<usize>i << 2)), scale);
   store<f64>(desc + 8, sum);
-}
-
-/** dMV's bytes: every weight set's 2HD × D, then layer 0's dMV0, 2HD × 2d. */
-@inline function gradientBytes<T>(lay: usize): usize {
-  const d = load<i32>(lay + (<usize>LAY_D << 2));
-  const sets = load<i32>(lay + (<usize>LAY_TIED << 2)) != 0 ? 1 : load<i32>(lay + (<usize>LAY_LAYERS << 2));
-  return (<usize>((sets * 4 * d + 2 * d) * 2 * load<i32>(lay + (<usize>LAY_HEADS << 2)))) * (<usize>(4 * d)) * sizeof<T>();
 }
 
 /**
@@ -51,7 +44,7 @@ export function parallelGradient<T>(ctl: usize): f64 {
   const workers = load<i32>(ctl + C_THREADS) - 1;
   const lay0 = <usize>load<u32>(ctl + C_DESC);
   const G = <usize>load<u32>(lay0 + (<usize>LAY_DMV << 2));
-  const n = <i32>(gradientBytes<T>(lay0) / sizeof<T>());
+  const n = <i32>(foldedBytes<T>(lay0) / sizeof<T>());
   let sum = load<f64>(ctl + C_DESC + 8);
   for (let j = 1; j <= workers; j++) {
     const desc = ctl + C_DESC + (<usize>j) * C_DESC_BYTES;

@@ -19,7 +19,8 @@
 // sequence writes (dMV, E … vT) are the caller's per thread; P, MV and MVT are shared and read
 // only, G is written by finishGradient alone.
 
-import { gemm, transpose, BAND_FULL, BAND_LOWER_A, BAND_UPPER_AT, BAND_LOWER_C } from './gemm';
+import { gemm, BAND_FULL, BAND_LOWER_A, BAND_UPPER_AT, BAND_LOWER_C } from './gemm';
+import { transpose } from '../matmul';
 import { expAttentionForward, expAttentionBackward } from './causal-exp';
 import { softmaxAttentionForward, softmaxAttentionBackward } from './causal-softmax';
 import { mseForwardBackward } from './mse';
@@ -53,13 +54,30 @@ export const LAY_FIELDS = 20;
   return <usize>load<u32>(lay + ((<usize>f) << 2));
 }
 
+/** Weight sets: one when the layers share their weights, else one per layer. */
+@inline function weightSets(lay: usize): i32 {
+  return field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS);
+}
+
+/** Bytes of every weight set's block of MV, MVT or dMV (2HD × D each): where layer 0's folded block starts. */
+@inline function setsBytes<T>(lay: usize): usize {
+  const D = 4 * field(lay, LAY_D);
+  return (<usize>(weightSets(lay) * 2 * field(lay, LAY_HEADS) * D)) * (<usize>D) * sizeof<T>();
+}
+
+/** Bytes of MV, MVT or dMV: every weight set's block, then layer 0's folded one (2HD × 2d). */
+@inline export function foldedBytes<T>(lay: usize): usize {
+  const d = field(lay, LAY_D);
+  return setsBytes<T>(lay) + (<usize>(2 * field(lay, LAY_HEADS) * 4 * d * 2 * d)) * sizeof<T>();
+}
+
 /** MV and MVT of every weight set: per head Mᵀ = KᵀQ and V, and their transpose. Once per weight update. */
 export function prepareWeights<T>(lay: usize): void {
   const s = <usize>sizeof<T>();
   const D = 4 * field(lay, LAY_D);
   const H = field(lay, LAY_HEADS);
   const n2 = 2 * H * D;
-  const sets = field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS);
+  const sets = weightSets(lay);
   const DD = (<usize>D) * (<usize>D) * s;
   const mvSize = (<usize>n2) * (<usize>D) * s;
   for (let l = 0; l < sets; l++) {
@@ -86,9 +104,8 @@ function foldLayer0<T>(lay: usize): void {
   const D = 4 * d;
   const n2 = 2 * H * D;
   const MV = ptr(lay, LAY_MV);
-  const setsSize = (<usize>(field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS))) * (<usize>n2) * (<usize>D) * s;
-  const MVT0 = ptr(lay, LAY_MVT) + setsSize;
-  const MV0 = MV + setsSize;
+  const MVT0 = ptr(lay, LAY_MVT) + setsBytes<T>(lay);
+  const MV0 = MV + setsBytes<T>(lay);
   for (let h = 0; h < H; h++) {
     for (let c = 0; c < 2 * d; c++) {
       const row = MVT0 + (<usize>(c * n2 + 2 * h * D)) * s;
@@ -123,7 +140,7 @@ export function finishGradient<T>(lay: usize): void {
   const s = <usize>sizeof<T>();
   const D = 4 * field(lay, LAY_D);
   const H = field(lay, LAY_HEADS);
-  const sets = field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS);
+  const sets = weightSets(lay);
   const DD = (<usize>D) * (<usize>D) * s;
   unfoldLayer0<T>(lay);
   for (let i = 0; i < sets * H; i++) {
@@ -152,9 +169,8 @@ function unfoldLayer0<T>(lay: usize): void {
   const s = <usize>sizeof<T>();
   const d = field(lay, LAY_D), H = field(lay, LAY_HEADS);
   const D = 4 * d;
-  const n2 = 2 * H * D;
   const dMV = ptr(lay, LAY_DMV);
-  const dMV0 = dMV + (<usize>(field(lay, LAY_TIED) != 0 ? 1 : field(lay, LAY_LAYERS))) * (<usize>n2) * (<usize>D) * s;
+  const dMV0 = dMV + setsBytes<T>(lay);
   for (let h = 0; h < H; h++) {
     for (let i = 0; i < 2 * d; i++) {
       for (let c = 0; c < 2 * d; c++) {

@@ -4,7 +4,7 @@
 
 import { queryRow, attentionForward, weightedSum, attentionBackward, queryRowBackward } from './attention';
 import { headForward, combineHead, logitsFromF, columnsBackward } from './head';
-import { gemmNN } from '../matmul';
+import { gemmNN, transpose } from '../matmul';
 import { axpy } from '../vec';
 import { crossEntropy } from '../softmax';
 
@@ -74,7 +74,7 @@ export function forwardBackwardRange<T>(sigma: i32, kappa: i32, useF: bool, N: i
   if (O != 0) memory.fill(O, 0, (<usize>nVF) * sz);
   if (gF != 0) memory.fill(gF, 0, (<usize>nVF) * sz);
   combineHead<T>(M, V, F, N, kappa, useF);
-  transpose<T>(MT, M, N, n2);
+  transpose<T>(MT, M, n2, N, n2);
   const backward = gW != 0 || gV != 0 || gF != 0;
   const w = <T>(1.0 / <f64>B);
   let loss: f64 = 0;
@@ -120,14 +120,6 @@ export function forwardBackwardRange<T>(sigma: i32, kappa: i32, useF: bool, N: i
   // ∇F's dense part is κ times ∇V's: c = e_q + e_{N+z_{H−1}} + κ ws
   if (gF != 0 && kappa != 0) axpy<T>(gF, <T>1, O, nVF);
   return loss / <f64>B;
-}
-
-/** T (n×m) = Xᵀ for X m×n row-major. */
-function transpose<T>(t: usize, x: usize, m: i32, n: i32): void {
-  const sz = sizeof<T>();
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) store<T>(t + ((<usize>j) * (<usize>m) + (<usize>i)) * sz, load<T>(x + ((<usize>i) * (<usize>n) + (<usize>j)) * sz));
-  }
 }
 
 /** −ln p(v) under softmax(ξ), in f64, as log1p(Σ_{u≠v} e^{ξ_u − ξ_v}) when v attains the max */
