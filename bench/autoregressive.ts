@@ -13,7 +13,7 @@ import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
 import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
 import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
-import { agree, blasName, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
+import { agree, blasName, CHECK_RTOL, runTorch, torchResultFile, torchVersion } from './pytorch-run.js';
 
 export interface AutoregressiveBenchRow {
   size: string;
@@ -254,8 +254,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const results = new URL('../../bench/results/', import.meta.url);
   mkdirSync(results, { recursive: true });
   // one file per BLAS PyTorch ran on (Debian's reference BLAS keeps the plain name)
-  const blas = target.blas ? blasName(target.blas) : 'reference';
-  const file = `autoregressive-target${blas === 'reference' ? '' : `-${blas}`}.json`;
+  const file = torchResultFile('autoregressive-target', target.blas ? blasName(target.blas) : 'reference');
   writeFileSync(new URL(file, results), JSON.stringify({ date: new Date().toISOString(), quick, compare: compare ?? null, ...target }, null, 1) + '\n');
   console.log(`wrote bench/results/${file}`);
   if (!process.argv.includes('--target')) await autoregressiveBench(quick);

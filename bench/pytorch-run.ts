@@ -63,6 +63,11 @@ export function blasName(blas: string[]): string {
   return blas.length > 0 ? blas[0].split('/').pop()!.replace(/\.so.*$/, '') : 'none';
 }
 
+/** A section's result file beside PyTorch rows: `name.json` on Debian's reference BLAS, `name-BLAS.json` on another (blasName). */
+export function torchResultFile(name: string, blas: string): string {
+  return `${name}${blas === 'reference' ? '' : `-${blas}`}.json`;
+}
+
 /**
  * Throws unless max_i |a_i − b_i| ≤ rtol · max_i |a_i| (a: the package's values, b: PyTorch's).
  * Returns the relative deviation.

@@ -12,7 +12,7 @@ import { RecallGenerator, allocBatch } from '../src/tasks/recall/data.js';
 import { createRecallModel } from '../src/tasks/recall/model.js';
 import { modelLabel, runRecall } from '../src/tasks/recall/run.js';
 import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
-import { agree, blasName, CHECK_RTOL, runTorch, torchVersion } from './pytorch-run.js';
+import { agree, blasName, CHECK_RTOL, runTorch, torchResultFile, torchVersion } from './pytorch-run.js';
 
 export interface RecallBenchRow {
   name: string;
@@ -189,7 +189,7 @@ if (invoked === import.meta.url) {
   mkdirSync(results, { recursive: true });
   // the PyTorch rows: one file per BLAS PyTorch ran on (Debian's reference BLAS keeps the plain name)
   const blas = ('torchRows' in out ? out.torchRows?.find((r) => r.blas)?.blas : undefined) ?? 'reference';
-  const file = torch ? `recall-torch${blas === 'reference' ? '' : `-${blas}`}.json` : threads ? 'recall-threads.json' : 'recall.json';
+  const file = torch ? torchResultFile('recall-torch', blas) : threads ? 'recall-threads.json' : 'recall.json';
   writeFileSync(new URL(file, results), JSON.stringify(out, null, 1) + '\n');
   console.log(`wrote bench/results/${file}`);
 }
