@@ -5,7 +5,7 @@
 // call covers, so splitting a block between threads changes no bit (assembly/param-space.ts).
 // The 4-row (block4x2 of assembly/matmul.ts) and 2-row register blocks only share loads between entries.
 
-import { lanes, hsum } from './vec';
+import { lanes, hsum, splatAt } from './vec';
 import { block4x2 } from './matmul';
 
 /** Bytes of a panel row of W_ovᵀ: d × PANEL_BYTES stays in L2 (256 KiB at d = 256). */
@@ -43,7 +43,7 @@ function logitsPanel<T>(Z: usize, H: usize, Wt: usize, rows: i32, j0: i32, j1: i
       let c = v128.splat<T>(<T>0);
       let bp = Wt + (<usize>j) * s;
       for (let p = 0; p < d; p++) {
-        c = v128.add<T>(c, v128.mul<T>(v128.splat<T>(load<T>(a0 + (<usize>p) * s)), v128.load(bp)));
+        c = v128.add<T>(c, v128.mul<T>(splatAt<T>(a0 + (<usize>p) * s), v128.load(bp)));
         bp += ldb;
       }
       v128.store(zrow + (<usize>j) * s, c);
@@ -133,7 +133,7 @@ export function blockOuterAccumulate<T>(gWt: usize, H: usize, dZ: usize, rows: i
         const o = (<usize>j) * s;
         let g0 = v128.load(g + o), g1 = v128.load(g + o, 16);
         for (let i = 0; i < rows; i++) {
-          const h = v128.splat<T>(load<T>(H + ((<usize>i) * (<usize>d) + (<usize>a)) * s));
+          const h = splatAt<T>(H + ((<usize>i) * (<usize>d) + (<usize>a)) * s);
           const zp = dZ + (<usize>i) * ld + o;
           g0 = v128.add<T>(g0, v128.mul<T>(h, v128.load(zp)));
           g1 = v128.add<T>(g1, v128.mul<T>(h, v128.load(zp, 16)));

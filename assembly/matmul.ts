@@ -2,7 +2,7 @@
 // transforms, the recall family's output layers, the autoregressive step).
 // Row-major throughout; strides are in elements.
 
-import { lanes, hsum } from './vec';
+import { lanes, hsum, splatAt } from './vec';
 
 /**
  * The 4-row × 2-vector register block of a product: C[0..4, 0..2L) = Σ_p A[r, p]·B[p, 0..2L), with
@@ -19,10 +19,10 @@ import { lanes, hsum } from './vec';
   for (let p = 0; p < k; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    const x0 = v128.splat<T>(load<T>(ap));
-    const x1 = v128.splat<T>(load<T>(ap + ar));
-    const x2 = v128.splat<T>(load<T>(ap + 2 * ar));
-    const x3 = v128.splat<T>(load<T>(ap + 3 * ar));
+    const x0 = splatAt<T>(ap);
+    const x1 = splatAt<T>(ap + ar);
+    const x2 = splatAt<T>(ap + 2 * ar);
+    const x3 = splatAt<T>(ap + 3 * ar);
     c00 = v128.add<T>(c00, v128.mul<T>(x0, b0)); c01 = v128.add<T>(c01, v128.mul<T>(x0, b1));
     c10 = v128.add<T>(c10, v128.mul<T>(x1, b0)); c11 = v128.add<T>(c11, v128.mul<T>(x1, b1));
     c20 = v128.add<T>(c20, v128.mul<T>(x2, b0)); c21 = v128.add<T>(c21, v128.mul<T>(x2, b1));

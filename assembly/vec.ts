@@ -5,6 +5,17 @@
   return 16 / sizeof<T>();
 }
 
+/** The T at p in every lane, as one load-and-splat instruction (a load, then a splat, is two). */
+@inline export function splatAt<T>(p: usize): v128 {
+  return sizeof<T>() == 8 ? v128.load64_splat(p) : v128.load32_splat(p);
+}
+
+/** All ones in the first `count` lanes (0 < count < L), zeros after: which lanes of a row's last, partial vector are the row's. */
+@inline export function laneMask<T>(count: i32): v128 {
+  if (sizeof<T>() == 8) return i64x2.gt_s(i64x2.splat(<i64>count), i64x2(0, 1));
+  return i32x4.gt_s(i32x4.splat(count), i32x4(0, 1, 2, 3));
+}
+
 @inline export function hsum<T>(v: v128): T {
   if (sizeof<T>() == 8) {
     return <T>(v128.extract_lane<f64>(v, 0) + v128.extract_lane<f64>(v, 1));

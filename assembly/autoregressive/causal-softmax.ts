@@ -1,38 +1,79 @@
 // Softmax attention over the valid keys j = 1 … t of each row. Row 0 has no valid key after the
 // position-0 mask: its weights stay 0 and its output is 0 (an empty row is never normalised).
+// A row's last t mod L keys go through one masked vector, not one scalar at a time (a scalar exp
+// costs a whole vector's): lanes past the row are read, then dropped (masked out of max and sums,
+// stored back unchanged). They lie in the row's zeros or, for the last row, in the arena, whose
+// end has spare bytes.
 
-import { expShiftSum } from '../exp';
-import { dot, scale, vmax } from '../vec';
+import { expv } from '../exp';
+import { hmax, hsum, laneMask, lanes } from '../vec';
 
 /** A[t, 1 … t] ← softmax(S[t, 1 … t]) in place, shifted by the row max */
 export function softmaxAttentionForward<T>(A: usize, n: i32): void {
   const s = <usize>sizeof<T>();
+  const L = lanes<T>();
+  const zero = v128.splat<T>(<T>0);
   for (let t = 1; t < n; t++) {
     const p = A + ((<usize>t) * (<usize>n) + 1) * s;
-    const m = vmax<T>(p, t);
-    const sum = expShiftSum<T>(p, p, t, m);
-    scale<T>(p, <T>1 / sum, t);
+    const full = t - t % L;
+    const q = p + (<usize>full) * s;
+    const mask = laneMask<T>(t - full);
+    const tail = full < t;
+    let mv = v128.splat<T>(<T>-Infinity);
+    for (let j = 0; j < full; j += L) mv = v128.pmax<T>(mv, v128.load(p + (<usize>j) * s));
+    if (tail) mv = v128.pmax<T>(mv, v128.bitselect(v128.load(q), mv, mask));
+    const m = v128.splat<T>(hmax<T>(mv));
+    let acc = zero;
+    for (let j = 0; j < full; j += L) {
+      const o = p + (<usize>j) * s;
+      const e = expv<T>(v128.sub<T>(v128.load(o), m));
+      v128.store(o, e);
+      acc = v128.add<T>(acc, e);
+    }
+    if (tail) {
+      const old = v128.load(q);
+      const e = v128.and(expv<T>(v128.sub<T>(old, m)), mask);
+      v128.store(q, v128.bitselect(e, old, mask));
+      acc = v128.add<T>(acc, e);
+    }
+    const inv = v128.splat<T>(<T>1 / hsum<T>(acc));
+    for (let j = 0; j < full; j += L) {
+      const o = p + (<usize>j) * s;
+      v128.store(o, v128.mul<T>(v128.load(o), inv));
+    }
+    if (tail) {
+      const old = v128.load(q);
+      v128.store(q, v128.bitselect(v128.mul<T>(old, inv), old, mask));
+    }
   }
 }
 
 /** dS = A ⊙ (dA − rowsum(A ⊙ dA)) row by row */
 export function softmaxAttentionBackward<T>(dA: usize, A: usize, n: i32): void {
   const s = <usize>sizeof<T>();
+  const L = lanes<T>();
   for (let t = 1; t < n; t++) {
     const o = ((<usize>t) * (<usize>n) + 1) * s;
     const a = A + o;
     const g = dA + o;
-    const r = dot<T>(a, g, t);
-    const rv = v128.splat<T>(r);
-    const L = 16 / sizeof<T>();
-    let j = 0;
-    for (; j + L <= t; j += L) {
+    const full = t - t % L;
+    const f = (<usize>full) * s;
+    const mask = laneMask<T>(t - full);
+    const tail = full < t;
+    let acc = v128.splat<T>(<T>0);
+    for (let j = 0; j < full; j += L) {
       const q = (<usize>j) * s;
-      v128.store(g + q, v128.mul<T>(v128.load(a + q), v128.sub<T>(v128.load(g + q), rv)));
+      acc = v128.add<T>(acc, v128.mul<T>(v128.load(a + q), v128.load(g + q)));
     }
-    for (; j < t; j++) {
+    if (tail) acc = v128.add<T>(acc, v128.and(v128.mul<T>(v128.load(a + f), v128.load(g + f)), mask));
+    const r = v128.splat<T>(hsum<T>(acc));
+    for (let j = 0; j < full; j += L) {
       const q = (<usize>j) * s;
-      store<T>(g + q, load<T>(a + q) * (load<T>(g + q) - r));
+      v128.store(g + q, v128.mul<T>(v128.load(a + q), v128.sub<T>(v128.load(g + q), r)));
+    }
+    if (tail) {
+      const old = v128.load(g + f);
+      v128.store(g + f, v128.bitselect(v128.mul<T>(v128.load(a + f), v128.sub<T>(old, r)), old, mask));
     }
   }
 }

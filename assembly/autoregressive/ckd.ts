@@ -45,7 +45,7 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
       let j = 1;
       for (; j + 1 <= p; j += 2) {
         let acc = f64x2.splat(0);
-        for (let c = 0; c < d; c++) acc = f64x2.add(acc, f64x2.mul(v128.load(xT + (<usize>c) * col + ((<usize>(j - 1)) << 3)), f64x2.splat(load<f64>(xp + ((<usize>c) << 3)))));
+        for (let c = 0; c < d; c++) acc = f64x2.add(acc, f64x2.mul(v128.load(xT + (<usize>c) * col + ((<usize>(j - 1)) << 3)), v128.load64_splat(xp + ((<usize>c) << 3))));
         v128.store(q + ((<usize>j) << 3), acc);
       }
       if (j <= p) store<f64>(q + ((<usize>j) << 3), dot(xi + (<usize>(j - 1)) * row, xp, d));
@@ -84,8 +84,8 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
           let u0 = v128.load(up + o), u1 = v128.load(up + o, 16);
           let r0 = v128.load(rp + o), r1 = v128.load(rp + o, 16);
           for (let j = 1; j <= p; j++) {
-            const a = f64x2.splat(load<f64>(q + ((<usize>j) << 3)));
-            const b = f64x2.splat(load<f64>(rr + ((<usize>j) << 3)));
+            const a = v128.load64_splat(q + ((<usize>j) << 3));
+            const b = v128.load64_splat(rr + ((<usize>j) << 3));
             const sj = sv + (<usize>j) * row + o;
             const s0 = v128.load(sj), s1 = v128.load(sj, 16);
             u0 = f64x2.add(u0, f64x2.mul(a, s0));
@@ -102,8 +102,8 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
           let r0 = v128.load(rp + o);
           for (let j = 1; j <= p; j++) {
             const s0 = v128.load(sv + (<usize>j) * row + o);
-            u0 = f64x2.add(u0, f64x2.mul(f64x2.splat(load<f64>(q + ((<usize>j) << 3))), s0));
-            r0 = f64x2.sub(r0, f64x2.mul(f64x2.splat(load<f64>(rr + ((<usize>j) << 3))), s0));
+            u0 = f64x2.add(u0, f64x2.mul(v128.load64_splat(q + ((<usize>j) << 3)), s0));
+            r0 = f64x2.sub(r0, f64x2.mul(v128.load64_splat(rr + ((<usize>j) << 3)), s0));
           }
           v128.store(up + o, u0);
           v128.store(rp + o, r0);

@@ -10,8 +10,11 @@
 //   BAND_LOWER_A   p < i + r: A lower-triangular (row t reads keys p ≤ t; A·V, dS·K);
 //   BAND_UPPER_AT  p ≥ i: A = Xᵀ with X lower-triangular (Aᵀ·dOut, dSᵀ·Q);
 //   BAND_LOWER_C   j < i + r: only C's lower triangle is wanted (Q·Kᵀ, dOut·Vᵀ); the caller
-//                  clears C and masks what the block's edge computed past the diagonal.
+//                  masks what the block's edge computed past the diagonal. Entries past the
+//                  edge are never written, and no band reads them: they need no clearing.
 // Skipped terms are exact zeros of the stored operands, so the band changes no value.
+
+import { splatAt } from '../vec';
 
 export const BAND_FULL: i32 = 0;
 export const BAND_LOWER_A: i32 = 1;
@@ -58,10 +61,10 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       for (let p = p0; p < p1; p++) {
         const v0 = v128.load(bp);
         const v1 = v128.load(bp, 16);
-        const y0 = v128.splat<T>(load<T>(ap));
-        const y1 = v128.splat<T>(load<T>(ap + ar));
-        const y2 = v128.splat<T>(load<T>(ap + 2 * ar));
-        const y3 = v128.splat<T>(load<T>(ap + 3 * ar));
+        const y0 = splatAt<T>(ap);
+        const y1 = splatAt<T>(ap + ar);
+        const y2 = splatAt<T>(ap + 2 * ar);
+        const y3 = splatAt<T>(ap + 3 * ar);
         x00 = v128.add<T>(x00, v128.mul<T>(y0, v0)); x01 = v128.add<T>(x01, v128.mul<T>(y0, v1));
         x10 = v128.add<T>(x10, v128.mul<T>(y1, v0)); x11 = v128.add<T>(x11, v128.mul<T>(y1, v1));
         x20 = v128.add<T>(x20, v128.mul<T>(y2, v0)); x21 = v128.add<T>(x21, v128.mul<T>(y2, v1));
@@ -83,10 +86,10 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       let ap = a0;
       for (let p = p0; p < p1; p++) {
         const v0 = v128.load(bp);
-        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v0));
-        x1 = v128.add<T>(x1, v128.mul<T>(v128.splat<T>(load<T>(ap + ar)), v0));
-        x2 = v128.add<T>(x2, v128.mul<T>(v128.splat<T>(load<T>(ap + 2 * ar)), v0));
-        x3 = v128.add<T>(x3, v128.mul<T>(v128.splat<T>(load<T>(ap + 3 * ar)), v0));
+        x0 = v128.add<T>(x0, v128.mul<T>(splatAt<T>(ap), v0));
+        x1 = v128.add<T>(x1, v128.mul<T>(splatAt<T>(ap + ar), v0));
+        x2 = v128.add<T>(x2, v128.mul<T>(splatAt<T>(ap + 2 * ar), v0));
+        x3 = v128.add<T>(x3, v128.mul<T>(splatAt<T>(ap + 3 * ar), v0));
         bp += bs;
         ap += ac;
       }
@@ -101,7 +104,7 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       let bp = b0 + (<usize>j) * s;
       let ap = a0;
       for (let p = p0; p < p1; p++) {
-        const y = v128.splat<T>(load<T>(ap));
+        const y = splatAt<T>(ap);
         x0 = v128.add<T>(x0, v128.mul<T>(y, v128.load(bp)));
         x1 = v128.add<T>(x1, v128.mul<T>(y, v128.load(bp, 16)));
         bp += bs;
@@ -115,7 +118,7 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       let bp = b0 + (<usize>j) * s;
       let ap = a0;
       for (let p = p0; p < p1; p++) {
-        x0 = v128.add<T>(x0, v128.mul<T>(v128.splat<T>(load<T>(ap)), v128.load(bp)));
+        x0 = v128.add<T>(x0, v128.mul<T>(splatAt<T>(ap), v128.load(bp)));
         bp += bs;
         ap += ac;
       }

@@ -211,14 +211,14 @@ function buildInput<T>(e: usize, x: usize, d: i32, T: i32): void {
   }
 }
 
-/** Zeroes what BAND_LOWER_C computed outside the valid keys 1 ≤ j ≤ t of each row. */
+/** Zeroes what BAND_LOWER_C computed outside the valid keys 1 ≤ j ≤ t of each row (up to its 4-row block's edge, as far as the bands read). */
 function maskScores<T>(S: usize, T: i32): void {
   const s = <usize>sizeof<T>();
   for (let t = 0; t < T; t++) {
     const St = S + (<usize>t) * (<usize>T) * s;
     store<T>(St, <T>0);
     const end = min(T, (t & ~3) + 4);
-    if (t + 1 < end) memory.fill(St + (<usize>(t + 1)) * s, 0, (<usize>(end - t - 1)) * s);
+    for (let j = t + 1; j < end; j++) store<T>(St + (<usize>j) * s, <T>0);
   }
 }
 
@@ -260,7 +260,6 @@ export function forwardSequence<T>(lay: usize, x: usize): void {
       const A = ptr(lay, LAY_A) + (<usize>(l * H + h)) * aSize;
       const em = emv + (<usize>(2 * h * D)) * s;
       // S = (E·M)·Eᵀ
-      memory.fill(A, 0, aSize);
       gemm<T>(A, T, em + (<usize>k0) * s, n2, 1, ET + (<usize>(k0 * T)) * s, T, T, T, D - k0, false, BAND_LOWER_C);
       maskScores<T>(A, T);
       if (kind == 1) expAttentionForward<T>(A, T);
@@ -320,14 +319,12 @@ export function gradientSequence<T>(lay: usize, x: usize, scale: f64): f64 {
       if (viaZ) {
         // Out = (A·Z)·V0ᵀ: dA = (dOut·V0)·Zᵀ on the valid keys (dOut·V0 in dv's columns), dV0 += dOutᵀ·(A·Z)
         gemm<T>(dv, n2, dE, D, 1, MV0 + (<usize>((2 * h * D + D) * (D - k0))) * s, D - k0, T, D - k0, D, false, BAND_FULL);
-        memory.fill(dA, 0, aSize);
         gemm<T>(dA, T, dv, n2, 1, ET + (<usize>(k0 * T)) * s, T, T, T, D - k0, false, BAND_LOWER_C);
         maskScores<T>(dA, T);
         gemm<T>(dMV + (<usize>((2 * h * D + D) * (D - k0))) * s, D - k0, dE, 1, D, v, n2, D, D - k0, T, true, BAND_FULL);
       } else {
         // dA = dOut·Vᵀ on the valid keys, dV = Aᵀ·dOut
         transpose<T>(vT, v, n2, T, kOut);
-        memory.fill(dA, 0, aSize);
         gemm<T>(dA, T, dE, D, 1, vT, T, T, T, kOut, false, BAND_LOWER_C);
         maskScores<T>(dA, T);
         gemm<T>(dv, n2, A, 1, T, dE, D, T, kOut, T, false, BAND_UPPER_AT);
