@@ -83,14 +83,17 @@ const LN2_LO_F: f32 = 1.4286067653e-06;
   const p45 = f32x4.add(f32x4.splat(<f32>(1.0 / 24.0)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 120.0))));
   const p67 = f32x4.add(f32x4.splat(<f32>(1.0 / 720.0)), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 5040.0))));
   const p = f32x4.add(f32x4.add(p01, f32x4.mul(p23, r2)), f32x4.mul(f32x4.add(p45, f32x4.mul(p67, r2)), r4));
-  const k1 = f32x4.floor(f32x4.mul(kf, f32x4.splat(<f32>0.5)));
-  const k2 = f32x4.sub(kf, k1);
-  const magic = f32x4.splat(<f32>8388735.0); // 2^23 + 127
-  const s1 = i32x4.shl(f32x4.add(k1, magic), 23);
-  const s2 = i32x4.shl(f32x4.add(k2, magic), 23);
   // Flush results below e^FLUSH_F32 to zero: products of smaller values with gradients and
   // weights become subnormal, and subnormal arithmetic is tens of times slower on x86.
   const keep = f32x4.ge(x, f32x4.splat(FLUSH_F32));
+  const magic = f32x4.splat(<f32>8388735.0); // 2^23 + 127
+  // k ≤ 127 on every lane (x ≤ 88; softmax's shifted scores are ≤ 0): 2^k is one normal factor
+  // (k ≥ −87 after the clamp), the same product as the two below
+  if (!v128.any_true(f32x4.gt(xc, f32x4.splat(<f32>88.0)))) return v128.and(f32x4.mul(p, i32x4.shl(f32x4.add(kf, magic), 23)), keep);
+  const k1 = f32x4.floor(f32x4.mul(kf, f32x4.splat(<f32>0.5)));
+  const k2 = f32x4.sub(kf, k1);
+  const s1 = i32x4.shl(f32x4.add(k1, magic), 23);
+  const s2 = i32x4.shl(f32x4.add(k2, magic), 23);
   return v128.and(f32x4.mul(f32x4.mul(p, s1), s2), keep);
 }
 
