@@ -94,6 +94,23 @@ describe('backends agree', () => {
     }
   });
 
+  it('the attention blocks are never read past their band: NaN written over every score and score gradient leaves the gradient bit for bit (wasm, every σ and precision)', async () => {
+    const train = generateSequences({ family: 'haar', d: 3, length: 13, sequences: 4, seed: 9 });
+    for (const attention of KINDS) {
+      for (const precision of ['f64', 'f32'] as const) {
+        const make = () => CausalTransformer.create({ d: 3, T: 13, layers: 2, heads: 2, attention, tied: false, backend: 'wasm', precision, train, seed: 2, initScale: attention === 'exp' ? 0.03 : 0.1 });
+        const clean = (await make()).gradient('train');
+        const model = await make();
+        const L = (model as unknown as { L: { A: number; dA: number; T: number; layers: number; heads: number } }).L;
+        model.kernels.buf.fill(NaN, L.A, L.A + L.layers * L.heads * L.T * L.T);
+        model.kernels.buf.fill(NaN, L.dA, L.dA + L.T * L.T);
+        const poisoned = model.gradient('train');
+        expect(poisoned.loss).toBe(clean.loss);
+        expect(Array.from(poisoned.grad)).toEqual(Array.from(clean.grad));
+      }
+    }
+  });
+
   it('GD step is w − lr·∇ and Adam\'s first step moves every weight by lr·sign(g)', async () => {
     for (const backend of BACKENDS) {
       const m = await small(backend, 'softmax', true);
