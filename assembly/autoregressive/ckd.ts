@@ -12,6 +12,40 @@ import { expShift } from '../exp';
   return s;
 }
 
+/** w ≤ 2 lanes at p: a whole vector, lane 0 with lane 1 zero, or zeros. */
+@inline function loadLanes(p: usize, w: i32): v128 {
+  return w >= 2 ? v128.load(p) : w == 1 ? v128.load64_zero(p) : f64x2.splat(0);
+}
+
+/** The first w ≤ 2 lanes of x at p. */
+@inline function storeLanes(p: usize, x: v128, w: i32): void {
+  if (w >= 2) v128.store(p, x);
+  else if (w == 1) v128.store64_lane(p, x, 0);
+}
+
+/**
+ * Columns [c, c + w), w ≤ 6, of u_p += Σ_{j ≤ p} Kq[p, j] s_j and r_p −= Σ_{j ≤ p} Kr[p, j] s_j (up, rp
+ * and s at column c, o = 8c), in three 2-lane slots; a slot past w computes on zeros and is not stored.
+ */
+@inline function columns(up: usize, rp: usize, q: usize, rr: usize, s: usize, row: usize, p: i32, o: usize, w: i32): void {
+  let u0 = loadLanes(up + o, w), u1 = loadLanes(up + o + 16, w - 2), u2 = loadLanes(up + o + 32, w - 4);
+  let r0 = loadLanes(rp + o, w), r1 = loadLanes(rp + o + 16, w - 2), r2 = loadLanes(rp + o + 32, w - 4);
+  for (let j = 1; j <= p; j++) {
+    const a = v128.load64_splat(q + ((<usize>j) << 3));
+    const b = v128.load64_splat(rr + ((<usize>j) << 3));
+    const sj = s + (<usize>j) * row;
+    const s0 = loadLanes(sj, w), s1 = loadLanes(sj + 16, w - 2), s2 = loadLanes(sj + 32, w - 4);
+    u0 = f64x2.add(u0, f64x2.mul(a, s0));
+    u1 = f64x2.add(u1, f64x2.mul(a, s1));
+    u2 = f64x2.add(u2, f64x2.mul(a, s2));
+    r0 = f64x2.sub(r0, f64x2.mul(b, s0));
+    r1 = f64x2.sub(r1, f64x2.mul(b, s1));
+    r2 = f64x2.sub(r2, f64x2.mul(b, s2));
+  }
+  storeLanes(up + o, u0, w); storeLanes(up + o + 16, u1, w - 2); storeLanes(up + o + 32, u2, w - 4);
+  storeLanes(rp + o, r0, w); storeLanes(rp + o + 16, r1, w - 2); storeLanes(rp + o + 32, r2, w - 4);
+}
+
 /** Bytes of scratch ckdSet needs: Kq, Kr (T×T), κ (T), r, s (T×d), xᵀ (d×T). */
 export function ckdScratchBytes(d: i32, T: i32): usize {
   return ((<usize>(2 * T * T + T + 3 * T * d)) << 3) + 64;
@@ -35,7 +69,7 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
   for (let i = 0; i < count; i++) {
     const xi = x + (<usize>i) * (<usize>stride) * 8;
     const ui = u + (<usize>i) * (Td << 3);
-    memory.fill(Kq, 0, TT << 4);
+    // Kq and Kr are read at 1 ≤ j ≤ p only, every entry of which is written below: no clearing
     for (let t = 0; t < T; t++) for (let c = 0; c < d; c++) store<f64>(xT + (<usize>c) * col + ((<usize>t) << 3), load<f64>(xi + (<usize>t) * row + ((<usize>c) << 3)));
     for (let p = 1; p < T; p++) {
       const xp = xi + (<usize>p) * row;
@@ -76,50 +110,20 @@ export function ckdSet(u: usize, x: usize, count: i32, stride: i32, d: i32, T: i
         const rp = r + (<usize>p) * row;
         const q = Kq + ((<usize>p) * (<usize>T) << 3);
         const rr = Kr + ((<usize>p) * (<usize>T) << 3);
-        // u_p and r_p stay in registers over the keys j, four columns at a time: the same
-        // additions in the same order as the reference, one load and one store per column
-        let c = 0;
-        for (; c + 4 <= d; c += 4) {
-          const o = (<usize>c) << 3;
-          let u0 = v128.load(up + o), u1 = v128.load(up + o, 16);
-          let r0 = v128.load(rp + o), r1 = v128.load(rp + o, 16);
-          for (let j = 1; j <= p; j++) {
-            const a = v128.load64_splat(q + ((<usize>j) << 3));
-            const b = v128.load64_splat(rr + ((<usize>j) << 3));
-            const sj = sv + (<usize>j) * row + o;
-            const s0 = v128.load(sj), s1 = v128.load(sj, 16);
-            u0 = f64x2.add(u0, f64x2.mul(a, s0));
-            u1 = f64x2.add(u1, f64x2.mul(a, s1));
-            r0 = f64x2.sub(r0, f64x2.mul(b, s0));
-            r1 = f64x2.sub(r1, f64x2.mul(b, s1));
+        // u_p and r_p stay in registers over the keys j, six columns at a time (the last chunk
+        // in whole and half vectors): the same additions in the same order as the reference,
+        // one load and one store per column
+        for (let c = 0; c < d; c += 6) {
+          const s = sv + ((<usize>c) << 3), o = (<usize>c) << 3;
+          // one inlined copy per width, its lane counts constants
+          switch (min(6, d - c)) {
+            case 6: columns(up, rp, q, rr, s, row, p, o, 6); break;
+            case 5: columns(up, rp, q, rr, s, row, p, o, 5); break;
+            case 4: columns(up, rp, q, rr, s, row, p, o, 4); break;
+            case 3: columns(up, rp, q, rr, s, row, p, o, 3); break;
+            case 2: columns(up, rp, q, rr, s, row, p, o, 2); break;
+            default: columns(up, rp, q, rr, s, row, p, o, 1);
           }
-          v128.store(up + o, u0); v128.store(up + o, u1, 16);
-          v128.store(rp + o, r0); v128.store(rp + o, r1, 16);
-        }
-        if (c + 2 <= d) {
-          const o = (<usize>c) << 3;
-          let u0 = v128.load(up + o);
-          let r0 = v128.load(rp + o);
-          for (let j = 1; j <= p; j++) {
-            const s0 = v128.load(sv + (<usize>j) * row + o);
-            u0 = f64x2.add(u0, f64x2.mul(v128.load64_splat(q + ((<usize>j) << 3)), s0));
-            r0 = f64x2.sub(r0, f64x2.mul(v128.load64_splat(rr + ((<usize>j) << 3)), s0));
-          }
-          v128.store(up + o, u0);
-          v128.store(rp + o, r0);
-          c += 2;
-        }
-        if (c < d) {
-          const o = (<usize>c) << 3;
-          let u0 = load<f64>(up + o);
-          let r0 = load<f64>(rp + o);
-          for (let j = 1; j <= p; j++) {
-            const s1 = load<f64>(sv + (<usize>j) * row + o);
-            u0 += load<f64>(q + ((<usize>j) << 3)) * s1;
-            r0 -= load<f64>(rr + ((<usize>j) << 3)) * s1;
-          }
-          store<f64>(up + o, u0);
-          store<f64>(rp + o, r0);
         }
       }
     }
