@@ -3,7 +3,7 @@
 // docs/theory/autoregressive.md.
 import type { TopLevelSpec } from 'vega-lite';
 import { drawSpec, LiveChart } from './chart.js';
-import { byId, fillOptions, fmt, h, setControls } from './dom.js';
+import { byId, fillOptions, fmt, h, readNumbers, setControls } from './dom.js';
 import { mountFamilyRun } from './family-run.js';
 import { DEFAULT_EXAMPLE, EXAMPLES, type AutoregressiveRecord, type AutoregressiveResult, type AutoregressiveSettings } from './families/autoregressive.js';
 import { mountNav } from './nav.js';
@@ -13,7 +13,6 @@ import type { TrainPanel } from './train-panel.js';
 const status = pageStatus();
 mountNav('autoregressive');
 
-const input = (id: string) => byId<HTMLInputElement>(id);
 const select = (id: string) => byId<HTMLSelectElement>(id);
 const example = fillOptions(select('example'), EXAMPLES, DEFAULT_EXAMPLE);
 const FIELDS = ['process', 'd', 'length', 'attention', 'layers', 'heads', 'steps'] as const;
@@ -22,20 +21,12 @@ example.addEventListener('change', applyExample);
 applyExample();
 
 function settings(panel: TrainPanel): AutoregressiveSettings {
-  const base = EXAMPLES[example.value].settings;
   return {
-    ...base,
+    ...EXAMPLES[example.value].settings,
     process: select('process').value as AutoregressiveSettings['process'],
-    d: input('d').valueAsNumber,
-    length: input('length').valueAsNumber,
     attention: select('attention').value as AutoregressiveSettings['attention'],
-    layers: input('layers').valueAsNumber,
-    heads: input('heads').valueAsNumber,
-    steps: input('steps').valueAsNumber,
-    eta: input('eta').valueAsNumber,
-    batch: input('batch').valueAsNumber,
-    backend: panel.backend.value as AutoregressiveSettings['backend'],
-    precision: panel.precision.value as AutoregressiveSettings['precision'],
+    ...readNumbers(['d', 'length', 'layers', 'heads', 'steps', 'eta', 'batch']),
+    ...panel.backendPrecision(),
   };
 }
 

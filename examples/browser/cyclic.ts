@@ -113,8 +113,7 @@ ui.train.addEventListener('click', () => {
     algorithm: 'two-stage',
     t0: input('t0').valueAsNumber,
     t1: input('t1').valueAsNumber,
-    backend: ui.backend.value as RunSettings['backend'],
-    precision: ui.precision.value as RunSettings['precision'],
+    ...ui.backendPrecision(),
     threads: ui.threads(),
   };
   for (const [name, v] of [['T0', settings.t0], ['T1', settings.t1]] as const) {

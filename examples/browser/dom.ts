@@ -36,3 +36,8 @@ export function setControls(fields: readonly string[], values: object): void {
   const v = values as Record<string, unknown>;
   for (const f of fields) if (v[f] !== undefined) byId<HTMLInputElement | HTMLSelectElement>(f).value = String(v[f]);
 }
+
+/** The number in each box `#f`, by field `f` (an empty box reads NaN, which the run refuses by name). */
+export function readNumbers<K extends string>(fields: readonly K[]): Record<K, number> {
+  return Object.fromEntries(fields.map((f) => [f, byId<HTMLInputElement>(f).valueAsNumber])) as Record<K, number>;
+}

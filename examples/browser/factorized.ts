@@ -3,7 +3,7 @@
 // SVMs beside the learned matrices at the end, docs/theory/factorized.md.
 import type { TopLevelSpec } from 'vega-lite';
 import { LiveChart } from './chart.js';
-import { byId, fillOptions, fmt, h } from './dom.js';
+import { byId, fillOptions, fmt, h, readNumbers } from './dom.js';
 import { mountFamilyRun } from './family-run.js';
 import { DEFAULTS, EXAMPLES, type FactorizedRecord, type FactorizedResult, type FactorizedSettings } from './families/factorized.js';
 import { renderHeatmaps } from './heatmap.js';
@@ -32,12 +32,10 @@ function settings(panel: TrainPanel): FactorizedSettings {
     example: example.value,
     m: m === '' ? null : Number(m),
     init: select('init').value as FactorizedSettings['init'],
-    t0: input('t0').valueAsNumber,
-    steps: input('steps').valueAsNumber,
+    ...readNumbers(['t0', 'steps']),
     etaW: input('eta-w').valueAsNumber,
     etaKQ: input('eta-kq').valueAsNumber,
-    backend: panel.backend.value as FactorizedSettings['backend'],
-    precision: panel.precision.value as FactorizedSettings['precision'],
+    ...panel.backendPrecision(),
   };
 }
 

@@ -1,6 +1,6 @@
 // The lab page: picks a dataset, shows its structure, drives the training worker and draws
 // what comes back. Training itself never runs here (see worker.ts).
-import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type ModelParameters, type Precision, type Stage2Record, type StageOutcome } from 'ntp-dynamics';
+import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type ModelParameters, type Stage2Record, type StageOutcome } from 'ntp-dynamics';
 import { loadDataset, type Source } from './data.js';
 import { byId, fmt, h } from './dom.js';
 import { LiveFigure } from './figure.js';
@@ -151,8 +151,7 @@ function settings(): RunSettings {
     algorithm: ui.algorithm.value as Algorithm,
     t0: ui.t0.valueAsNumber,
     t1: ui.t1.valueAsNumber,
-    backend: panel.backend.value as BackendName,
-    precision: panel.precision.value as Precision,
+    ...panel.backendPrecision(),
     threads: panel.threads(),
   };
 }

@@ -1,6 +1,6 @@
 // The recall page: pick a configuration, train it in a Web Worker (family-worker.ts) and watch
 // the held-out loss approach the Bayes risk h(α), docs/theory/recall.md.
-import { byId, fillOptions, fmt, setControls } from './dom.js';
+import { byId, fillOptions, fmt, readNumbers, setControls } from './dom.js';
 import { LiveChart } from './chart.js';
 import { mountFamilyRun } from './family-run.js';
 import { DEFAULT_EXAMPLE, describe, emptyTrajectory, EXAMPLES, spec, type RecallRecord, type RecallResult, type RecallSettings } from './families/recall.js';
@@ -29,7 +29,6 @@ window.__ntpRecallLab = lab;
 
 mountNav('recall');
 
-const input = (id: string) => byId<HTMLInputElement>(id);
 const select = (id: string) => byId<HTMLSelectElement>(id);
 const show = (id: string, text: string) => void (byId(id).textContent = text);
 
@@ -48,14 +47,8 @@ function settings(panel: TrainPanel): RecallSettings {
     model: select('model').value as RecallSettings['model'],
     attention: select('attention').value as RecallSettings['attention'],
     kappa: Number(select('kappa').value) as 0 | 1,
-    alpha: input('alpha').valueAsNumber,
-    vocab: input('vocab').valueAsNumber,
-    context: input('context').valueAsNumber,
-    batch: input('batch').valueAsNumber,
-    steps: input('steps').valueAsNumber,
-    eta: input('eta').valueAsNumber,
-    backend: panel.backend.value as 'wasm' | 'js',
-    precision: panel.precision.value as 'f64' | 'f32',
+    ...readNumbers(['alpha', 'vocab', 'context', 'batch', 'steps', 'eta']),
+    ...panel.backendPrecision(),
     every: 10,
     evalSize: 256,
     testSize: 128,
