@@ -47,7 +47,7 @@ export function trainPanelMarkup(o: TrainPanelOptions): string {
  * otherwise be dropped without a word.
  */
 export function expandTrainPanels(html: string, page: string): string {
-  return html.replace(/^([ \t]*)<train-panel\b([^>]*)>([\s\S]*?)<\/train-panel>/gm, (_, indent: string, attrs: string, rows: string) => {
+  const out = html.replace(/^([ \t]*)<train-panel\b([^>]*)>([\s\S]*?)<\/train-panel>/gm, (_, indent: string, attrs: string, rows: string) => {
     const found = new Map([...attrs.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map((m) => [m[1], m[2] ?? ''] as const));
     for (const name of found.keys()) {
       if (!ATTRIBUTES.has(name)) throw new Error(`${page}: <train-panel> has no attribute "${name}" (it takes: ${[...ATTRIBUTES].join(', ')})`);
@@ -55,4 +55,7 @@ export function expandTrainPanels(html: string, page: string): string {
     const markup = trainPanelMarkup({ button: found.get('button') || 'train', progress: found.has('progress'), rows });
     return markup.split('\n').map((line) => indent + line).join('\n');
   });
+  // one left over (self-closing, or on a line after other markup) would leave the page without its panel
+  if (out.includes('<train-panel')) throw new Error(`${page}: a <train-panel> that is not on a line of its own, closed by </train-panel>`);
+  return out;
 }
