@@ -3,55 +3,38 @@
 // docs/theory/autoregressive.md.
 import type { TopLevelSpec } from 'vega-lite';
 import { drawSpec, LiveChart } from './chart.js';
-import { byId, fmt, h } from './dom.js';
-import { FamilyRun } from './family-run.js';
+import { byId, fillOptions, fmt, h, readNumbers, setControls } from './dom.js';
+import { mountFamilyRun } from './family-run.js';
 import { DEFAULT_EXAMPLE, EXAMPLES, type AutoregressiveRecord, type AutoregressiveResult, type AutoregressiveSettings } from './families/autoregressive.js';
 import { mountNav } from './nav.js';
-import { pageStatus, showError } from './page-status.js';
-import { mountThreadControl } from './threads.js';
+import { pageStatus } from './page-status.js';
+import type { TrainPanel } from './train-panel.js';
 
 const status = pageStatus();
 mountNav('autoregressive');
-mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'), 'one thread: the causal-attention kernels have no threaded build');
 
-const input = (id: string) => byId<HTMLInputElement>(id);
 const select = (id: string) => byId<HTMLSelectElement>(id);
-const errorBox = byId('error');
-const example = select('example');
-example.replaceChildren(...Object.entries(EXAMPLES).map(([k, e]) => h('option', { value: k }, e.label)));
-example.value = DEFAULT_EXAMPLE;
+const example = fillOptions(select('example'), EXAMPLES, DEFAULT_EXAMPLE);
 const FIELDS = ['process', 'd', 'length', 'attention', 'layers', 'heads', 'steps'] as const;
-function applyExample(): void {
-  const s = EXAMPLES[example.value].settings as unknown as Record<string, unknown>;
-  for (const f of FIELDS) if (s[f] !== undefined) byId<HTMLInputElement | HTMLSelectElement>(f).value = String(s[f]);
-}
+const applyExample = () => setControls(FIELDS, EXAMPLES[example.value].settings);
 example.addEventListener('change', applyExample);
 applyExample();
 
-function settings(): AutoregressiveSettings {
-  const base = EXAMPLES[example.value].settings;
+function settings(panel: TrainPanel): AutoregressiveSettings {
   return {
-    ...base,
+    ...EXAMPLES[example.value].settings,
     process: select('process').value as AutoregressiveSettings['process'],
-    d: input('d').valueAsNumber,
-    length: input('length').valueAsNumber,
     attention: select('attention').value as AutoregressiveSettings['attention'],
-    layers: input('layers').valueAsNumber,
-    heads: input('heads').valueAsNumber,
-    steps: input('steps').valueAsNumber,
-    eta: input('eta').valueAsNumber,
-    batch: input('batch').valueAsNumber,
-    backend: select('backend').value as AutoregressiveSettings['backend'],
-    precision: select('precision').value as AutoregressiveSettings['precision'],
+    ...readNumbers(['d', 'length', 'layers', 'heads', 'steps', 'eta', 'batch']),
+    ...panel.backendPrecision(),
   };
 }
 
-let records: AutoregressiveRecord[] = [];
 let title = '';
 
 function lossSpec(): TopLevelSpec | null {
   const values: Array<{ step: number; value: number; set: string }> = [];
-  for (const r of records) {
+  for (const r of run.records) {
     if (r.loss !== null && r.loss > 0) values.push({ step: r.step, value: r.loss, set: 'training (mean over the last steps)' });
     if (r.testLoss !== null && r.testLoss > 0) values.push({ step: r.step, value: r.testLoss, set: 'test' });
   }
@@ -111,42 +94,24 @@ async function showResult(res: AutoregressiveResult): Promise<void> {
     ...row(`e(${T}), least squares`, fmt(at(res.curves.leastSquares.squared), 6), 'e-ls'),
     ...row('curves', `${res.curves.model.status} / ${res.curves.ckd.status} / ${res.curves.leastSquares.status}`, 'curve-status'),
   );
-  const first = records.find((r) => r.testLoss !== null)?.testLoss ?? null;
-  const last = records[records.length - 1]?.testLoss ?? null;
+  const first = run.records.find((r) => r.testLoss !== null)?.testLoss ?? null;
+  const last = run.records[run.records.length - 1]?.testLoss ?? null;
   status.summary = { firstTestLoss: first, lastTestLoss: last, steps: res.steps, runStatus: res.status, T, ckd: res.curves.ckd.squared, model: res.curves.model.squared };
 }
 
-let planned = 0;
-const runner = new FamilyRun<AutoregressiveSettings, AutoregressiveRecord, AutoregressiveResult>(
-  'autoregressive',
-  { train: byId<HTMLButtonElement>('train'), stop: byId<HTMLButtonElement>('stop'), resume: byId<HTMLButtonElement>('resume'), status: byId('status') },
-  {
-    onRecord(r) {
-      records.push(r);
-      byId('step').textContent = `${r.step} / ${planned}`;
-      byId('loss').textContent = fmt(r.loss, 6);
-      byId('test-loss').textContent = fmt(r.testLoss, 6);
-      chart.request();
-    },
-    async onResult(res) {
-      await Promise.all([chart.flush(), showResult(res)]);
-      status.done = true;
-    },
-    onError(message) {
-      showError(errorBox, message);
-      Object.assign(status, { error: message, done: true });
-    },
+const run = mountFamilyRun<AutoregressiveSettings, AutoregressiveRecord, AutoregressiveResult>('autoregressive', {
+  status,
+  chart,
+  shownAtEnd: ['curves', 'curve-summary'],
+  settings,
+  steps: (s) => s.steps ?? 0,
+  begin(s) {
+    status.summary = {};
+    title = `${s.process}, d = ${s.d}, T = ${s.length}, ${s.attention} attention, ${s.layers} layers × ${s.heads} heads, ${s.backend} ${s.precision}`;
   },
-);
-
-byId('train').addEventListener('click', () => {
-  showError(errorBox, null);
-  Object.assign(status, { done: false, error: null, summary: {} });
-  const s = settings();
-  records = [];
-  planned = s.steps ?? 0;
-  title = `${s.process}, d = ${s.d}, T = ${s.length}, ${s.attention} attention, ${s.layers} layers × ${s.heads} heads, ${s.backend} ${s.precision}`;
-  byId('curves').replaceChildren(h('p', { class: 'meta' }, 'Shown when the run ends.'));
-  byId('curve-summary').replaceChildren();
-  runner.start(s);
+  onRecord(r) {
+    byId('loss').textContent = fmt(r.loss, 6);
+    byId('test-loss').textContent = fmt(r.testLoss, 6);
+  },
+  onResult: showResult,
 });

@@ -2,26 +2,22 @@
 // worker (worker.ts, the core family's), Figure 2 live against W_svm, and W_svm and W_fin beside
 // the learned W_kq, docs/theory/cyclic.md.
 import { analyze, tokenScores, type Dataset, type ModelParameters, type TrainRecord } from 'ntp-dynamics';
-import { byId, fmt, h } from './dom.js';
+import { byId, fillOptions, fmt, h } from './dom.js';
 import { DEFAULT_EXAMPLE, EXAMPLES, references } from './families/cyclic.js';
 import { LiveFigure } from './figure.js';
 import { renderHeatmaps } from './heatmap.js';
 import { mountNav } from './nav.js';
 import { pageStatus, showError } from './page-status.js';
 import type { FromWorker, RunSettings, ToWorker } from './protocol.js';
-import { mountThreadControl } from './threads.js';
+import { trainPanel } from './train-panel.js';
 
 const status = pageStatus();
 mountNav('cyclic');
-const threadCount = mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'));
+const ui = trainPanel();
 
 const input = (id: string) => byId<HTMLInputElement>(id);
-const select = (id: string) => byId<HTMLSelectElement>(id);
 const errorBox = byId('error');
-const ui = { train: byId<HTMLButtonElement>('train'), stop: byId<HTMLButtonElement>('stop'), resume: byId<HTMLButtonElement>('resume'), status: byId('status') };
-const example = select('example');
-example.replaceChildren(...Object.entries(EXAMPLES).map(([k, e]) => h('option', { value: k }, e.label)));
-example.value = DEFAULT_EXAMPLE;
+const example = fillOptions(byId<HTMLSelectElement>('example'), EXAMPLES, DEFAULT_EXAMPLE);
 
 let dataset: Dataset = EXAMPLES[DEFAULT_EXAMPLE].dataset();
 /** The samples with their attention target t (the token whose collocation n(t) is the next token), as the paper writes them. */
@@ -57,12 +53,6 @@ function setState(s: string): void {
   ui.resume.disabled = !s.startsWith('paused');
 }
 
-function setProgress(p: { step: number; total: number }): void {
-  byId<HTMLProgressElement>('progress').max = Math.max(p.total, 1);
-  byId<HTMLProgressElement>('progress').value = p.step;
-  byId('progress-text').textContent = `${p.step} / ${p.total}`;
-}
-
 async function showResult(params: ModelParameters): Promise<void> {
   if (run === null) return;
   const { ds, d, E } = run;
@@ -80,7 +70,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       byId('backend-used').textContent = `${msg.backend} ${msg.precision}${msg.threads > 1 ? `, ${msg.threads} threads` : ''}${msg.fallback ? ' (fallback)' : ''}`;
       if (msg.threadNote) showError(errorBox, msg.threadNote, 'warning');
       if (msg.target === null) byId('cosine').textContent = '— (the graph-SVM is infeasible: no direction)';
-      setProgress(msg.progress);
+      ui.setProgress(msg.progress);
       setState('running');
       return;
     case 'records':
@@ -88,10 +78,10 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       for (const r of msg.records as TrainRecord[]) if (r.stage === 'stage2' && run) run.cosine = r.cosine;
       byId('loss').textContent = fmt(msg.records[msg.records.length - 1].loss, 6);
       if (run?.hasTarget) byId('cosine').textContent = fmt(run.cosine, 6);
-      setProgress(msg.progress);
+      ui.setProgress(msg.progress);
       return;
     case 'result':
-      setProgress(msg.progress);
+      ui.setProgress(msg.progress);
       byId('loss').textContent = fmt(msg.finalLoss, 6);
       setState(msg.done ? `done: ${(msg.trainingMs / 1000).toFixed(2)} s` : 'paused');
       void Promise.all([figure.flush(), showResult(msg.parameters)]).then(
@@ -123,9 +113,8 @@ ui.train.addEventListener('click', () => {
     algorithm: 'two-stage',
     t0: input('t0').valueAsNumber,
     t1: input('t1').valueAsNumber,
-    backend: select('backend').value as RunSettings['backend'],
-    precision: select('precision').value as RunSettings['precision'],
-    threads: threadCount(),
+    ...ui.backendPrecision(),
+    threads: ui.threads(),
   };
   for (const [name, v] of [['T0', settings.t0], ['T1', settings.t1]] as const) {
     if (!Number.isInteger(v) || v < 0) {

@@ -3,24 +3,21 @@
 // SVMs beside the learned matrices at the end, docs/theory/factorized.md.
 import type { TopLevelSpec } from 'vega-lite';
 import { LiveChart } from './chart.js';
-import { byId, fmt, h } from './dom.js';
-import { FamilyRun } from './family-run.js';
+import { byId, fillOptions, fmt, h, readNumbers } from './dom.js';
+import { mountFamilyRun } from './family-run.js';
 import { DEFAULTS, EXAMPLES, type FactorizedRecord, type FactorizedResult, type FactorizedSettings } from './families/factorized.js';
 import { renderHeatmaps } from './heatmap.js';
 import { mountNav } from './nav.js';
 import { pageStatus, showError } from './page-status.js';
-import { mountThreadControl } from './threads.js';
+import type { TrainPanel } from './train-panel.js';
 
 const status = pageStatus();
 mountNav('factorized');
-mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'), 'one thread: the factorized kernels have no threaded build');
 
 const input = (id: string) => byId<HTMLInputElement>(id);
 const select = (id: string) => byId<HTMLSelectElement>(id);
 const errorBox = byId('error');
-const example = select('example');
-example.replaceChildren(...Object.entries(EXAMPLES).map(([k, e]) => h('option', { value: k }, e.label)));
-example.value = DEFAULTS.example;
+const example = fillOptions(select('example'), EXAMPLES, DEFAULTS.example);
 const describeData = () => {
   const ds = EXAMPLES[example.value].dataset();
   byId('data-note').textContent = `|V| = ${ds.vocab.length} (${ds.vocab.join(' ')}), ${ds.samples.length} samples, one-hot embedding: W_kq is in token space.`;
@@ -28,27 +25,25 @@ const describeData = () => {
 example.addEventListener('change', describeData);
 describeData();
 
-function settings(): FactorizedSettings {
+function settings(panel: TrainPanel): FactorizedSettings {
   const m = input('m').value.trim();
   return {
     ...DEFAULTS,
     example: example.value,
     m: m === '' ? null : Number(m),
     init: select('init').value as FactorizedSettings['init'],
-    t0: input('t0').valueAsNumber,
-    steps: input('steps').valueAsNumber,
+    ...readNumbers(['t0', 'steps']),
     etaW: input('eta-w').valueAsNumber,
     etaKQ: input('eta-kq').valueAsNumber,
-    backend: select('backend').value as FactorizedSettings['backend'],
-    precision: select('precision').value as FactorizedSettings['precision'],
+    ...panel.backendPrecision(),
   };
 }
 
-let records: FactorizedRecord[] = [];
 let title = '';
 
 /** Two panels: the loss of each parameterization (log), and its norm ratios to W_F and W_* (1 = that SVM). */
 function chartSpec(): TopLevelSpec | null {
+  const { records } = run;
   if (records.length === 0) return null;
   const loss: Array<{ step: number; value: number; run: string }> = [];
   const ratio: Array<{ step: number; value: number; run: string }> = [];
@@ -82,7 +77,6 @@ function chartSpec(): TopLevelSpec | null {
 const chart = new LiveChart(byId('figure'), chartSpec);
 
 function showRecord(r: FactorizedRecord): void {
-  byId('step').textContent = `${r.step} / ${planned}`;
   byId('loss').textContent = `${fmt(r.W.loss)} / ${fmt(r.KQ.loss)}`;
   byId('ratios-w').textContent = `${fmt(r.W.fro, 6)} / ${fmt(r.W.nuc, 6)}`;
   byId('ratios-kq').textContent = `${fmt(r.KQ.fro, 6)} / ${fmt(r.KQ.nuc, 6)}`;
@@ -108,42 +102,23 @@ async function showResult(res: FactorizedResult): Promise<void> {
     ),
   );
   if (res.warnings.length > 0) showError(errorBox, res.warnings.join('; '), 'warning');
-  const last = records[records.length - 1];
+  const last = run.records[run.records.length - 1];
   status.summary = {
     froW: last.W.fro, nucW: last.W.nuc, froKQ: last.KQ.fro, nucKQ: last.KQ.nuc,
     rankWF: res.rankWF, rankWstar: res.rankWstar, cosKQWstar: res.cosKQ.Wstar, cosWWF: res.cosW.WF, nuStar: res.nuStar, V,
   };
 }
 
-let planned = 0;
-const runner = new FamilyRun<FactorizedSettings, FactorizedRecord, FactorizedResult>(
-  'factorized',
-  { train: byId<HTMLButtonElement>('train'), stop: byId<HTMLButtonElement>('stop'), resume: byId<HTMLButtonElement>('resume'), status: byId('status') },
-  {
-    onRecord(r) {
-      records.push(r);
-      showRecord(r);
-      chart.request();
-    },
-    async onResult(res) {
-      await Promise.all([chart.flush(), showResult(res)]);
-      status.done = true;
-    },
-    onError(message) {
-      showError(errorBox, message);
-      Object.assign(status, { error: message, done: true });
-    },
+const run = mountFamilyRun<FactorizedSettings, FactorizedRecord, FactorizedResult>('factorized', {
+  status,
+  chart,
+  shownAtEnd: ['heatmaps', 'svm-table'],
+  settings,
+  steps: (s) => s.steps,
+  begin(s) {
+    status.summary = {};
+    title = `${EXAMPLES[s.example].label}; η = ${s.etaW} (W), ${s.etaKQ} (K_f, Q_f), ${s.backend} ${s.precision}`;
   },
-);
-
-byId('train').addEventListener('click', () => {
-  showError(errorBox, null);
-  Object.assign(status, { done: false, error: null, summary: {} });
-  const s = settings();
-  records = [];
-  planned = s.steps;
-  title = `${EXAMPLES[s.example].label}; η = ${s.etaW} (W), ${s.etaKQ} (K_f, Q_f), ${s.backend} ${s.precision}`;
-  byId('heatmaps').replaceChildren(h('p', { class: 'meta' }, 'Shown when the run ends.'));
-  byId('svm-table').replaceChildren();
-  runner.start(s);
+  onRecord: showRecord,
+  onResult: showResult,
 });

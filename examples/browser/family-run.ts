@@ -1,7 +1,12 @@
 // The page side of a family run: a fresh worker per run, stop/resume through the control word,
-// and the train / stop / resume buttons and status line every family page has.
+// the train / stop / resume buttons and status line every family page has, and `mountFamilyRun`,
+// which wires a page's train panel to its family's worker the same way on every such page.
+import type { LiveChart } from './chart.js';
+import { byId, h } from './dom.js';
 import { PAUSED, RUNNING, type FromFamilyWorker, type ToFamilyWorker, type WorkerFamily } from './family-protocol.js';
+import { showError } from './page-status.js';
 import { threadsAvailable } from './threads.js';
+import { trainPanel, type TrainPanel } from './train-panel.js';
 
 export type RunState = 'idle' | 'running' | 'paused' | 'stopped' | 'done' | 'error';
 
@@ -111,4 +116,86 @@ export class FamilyRun<S, R, Out> {
     this.ui.stop.disabled = s !== 'running';
     this.ui.resume.disabled = s !== 'paused';
   }
+}
+
+// what the thread control says on these pages: family-worker.ts trains on one thread
+const ONE_THREAD: Record<WorkerFamily, string> = {
+  factorized: 'one thread: the factorized kernels have no threaded build',
+  recall: 'one thread: the recall kernels have no threaded build',
+  autoregressive: 'one thread: the causal-attention kernels have no threaded build',
+};
+
+/** What a family page brings to its run: its settings, and what it shows of the run. */
+export interface FamilyPage<S, R extends { step: number }, Out> {
+  /** the start button's id (default `train`) */
+  button?: string;
+  /** what a test reads: `error` as shown, `done` once the result (or the error) is on screen */
+  status: { done: boolean; error: string | null };
+  /** the live chart, redrawn as records come and drawn in full with the result */
+  chart: LiveChart;
+  /** elements the result fills: at the start of a run the first says it will, the others are emptied */
+  shownAtEnd?: string[];
+  /** the run's settings, from the page's controls and the panel's */
+  settings(panel: TrainPanel): S;
+  /** the steps the run will take, for `#step` (`step / steps` at every record); none: the page keeps `#step` */
+  steps?(settings: S): number;
+  /** clears the previous run from the page; throwing refuses the settings before any worker starts */
+  begin(settings: S): void;
+  onRecord(record: R): void;
+  onResult(result: Out): void | Promise<void>;
+}
+
+/** A page's run: its panel, and the records of the current run so far. */
+export interface FamilyPageRun<R> {
+  panel: TrainPanel;
+  records: R[];
+}
+
+/**
+ * Wires the page's train panel to its family's worker: train starts a run (after `begin`), the
+ * records and the result go to the page and its chart, an error to the page's alert box (`#error`).
+ */
+export function mountFamilyRun<S, R extends { step: number }, Out>(family: WorkerFamily, page: FamilyPage<S, R, Out>): FamilyPageRun<R> {
+  const panel = trainPanel({ button: page.button, oneThread: ONE_THREAD[family] });
+  const records: R[] = [];
+  const errorBox = byId('error');
+  let planned = 0;
+  const fail = (message: string) => {
+    showError(errorBox, message);
+    Object.assign(page.status, { error: message, done: true });
+  };
+  const runner = new FamilyRun<S, R, Out>(family, panel, {
+    onRecord(r) {
+      records.push(r);
+      if (page.steps) byId('step').textContent = `${r.step} / ${planned}`;
+      page.onRecord(r);
+      page.chart.request();
+    },
+    async onResult(out) {
+      // the page's result first: the chart may draw from what it sets
+      await Promise.all([page.onResult(out), page.chart.flush()]);
+      page.status.done = true;
+    },
+    onError: fail,
+  });
+  panel.train.addEventListener('click', () => {
+    showError(errorBox, null);
+    Object.assign(page.status, { done: false, error: null });
+    let settings: S;
+    try {
+      settings = page.settings(panel);
+      page.begin(settings);
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+      panel.status.textContent = 'error';
+      return;
+    }
+    records.length = 0;
+    planned = page.steps?.(settings) ?? 0;
+    const [first, ...others] = page.shownAtEnd ?? [];
+    if (first) byId(first).replaceChildren(h('p', { class: 'meta' }, 'Shown when the run ends.'));
+    for (const id of others) byId(id).replaceChildren();
+    runner.start(settings);
+  });
+  return { panel, records };
 }

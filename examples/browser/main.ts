@@ -1,6 +1,6 @@
 // The lab page: picks a dataset, shows its structure, drives the training worker and draws
 // what comes back. Training itself never runs here (see worker.ts).
-import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type ModelParameters, type Precision, type Stage2Record, type StageOutcome } from 'ntp-dynamics';
+import { analyze, tokenScores, type Algorithm, type BackendName, type Dataset, type ModelParameters, type Stage2Record, type StageOutcome } from 'ntp-dynamics';
 import { loadDataset, type Source } from './data.js';
 import { byId, fmt, h } from './dom.js';
 import { LiveFigure } from './figure.js';
@@ -10,7 +10,7 @@ import type { FromWorker, RunSettings, ToWorker } from './protocol.js';
 import { renderStructure, violationMessages } from './structure.js';
 import { references as cyclicReferences } from './families/cyclic.js';
 import { mountNav } from './nav.js';
-import { mountThreadControl } from './threads.js';
+import { trainPanel } from './train-panel.js';
 
 /** What an automated test reads (test/browser/lab.test.ts): set from the worker's messages only. */
 interface LabStatus {
@@ -43,16 +43,6 @@ const ui = {
   algorithm: byId<HTMLSelectElement>('algorithm'),
   t0: byId<HTMLInputElement>('t0'),
   t1: byId<HTMLInputElement>('t1'),
-  backend: byId<HTMLSelectElement>('backend'),
-  precision: byId<HTMLSelectElement>('precision'),
-  threads: byId<HTMLSelectElement>('threads'),
-  threadNote: byId('thread-note'),
-  train: byId<HTMLButtonElement>('train'),
-  stop: byId<HTMLButtonElement>('stop'),
-  resume: byId<HTMLButtonElement>('resume'),
-  progress: byId<HTMLProgressElement>('progress'),
-  progressText: byId('progress-text'),
-  runStatus: byId('run-status'),
   backendUsed: byId('backend-used'),
   lossLabel: byId('loss-label'),
   loss: byId('final-loss'),
@@ -83,7 +73,8 @@ let runState: RunState = 'idle';
 let loadSeq = 0;
 
 mountNav('core');
-const threadCount = mountThreadControl(ui.threads, ui.threadNote);
+// the core page's panel keeps its own HTML (its run state is #run-status, the tests' name for it)
+const panel = trainPanel({ status: 'run-status' });
 const figure = new LiveFigure(byId('figure'));
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (msg: ToWorker) => worker.postMessage(msg);
@@ -160,29 +151,22 @@ function settings(): RunSettings {
     algorithm: ui.algorithm.value as Algorithm,
     t0: ui.t0.valueAsNumber,
     t1: ui.t1.valueAsNumber,
-    backend: ui.backend.value as BackendName,
-    precision: ui.precision.value as Precision,
-    threads: threadCount(),
+    ...panel.backendPrecision(),
+    threads: panel.threads(),
   };
 }
 
 function setState(s: RunState, note = ''): void {
   runState = s;
-  ui.runStatus.textContent = note ? `${s}: ${note}` : s;
+  panel.status.textContent = note ? `${s}: ${note}` : s;
   updateButtons();
 }
 
 function updateButtons(): void {
   const busy = runState === 'starting' || runState === 'running' || runState === 'stopping';
-  ui.train.disabled = dataset === null || busy;
-  ui.stop.disabled = runState !== 'running';
-  ui.resume.disabled = runState !== 'paused';
-}
-
-function setProgress(p: { step: number; total: number }): void {
-  ui.progress.max = Math.max(p.total, 1);
-  ui.progress.value = p.step;
-  ui.progressText.textContent = `${p.step} / ${p.total}`;
+  panel.train.disabled = dataset === null || busy;
+  panel.stop.disabled = runState !== 'running';
+  panel.resume.disabled = runState !== 'paused';
 }
 
 /** Problems with the step counts, in words; an empty box reads as NaN, not as 0. */
@@ -215,7 +199,7 @@ function startTraining(): void {
   ui.trainingTime.textContent = '—';
   ui.summary.replaceChildren();
   ui.heatmaps.replaceChildren(h('p', { class: 'meta' }, 'Shown when the run ends or is stopped.'));
-  setProgress({ step: 0, total: s.t0 + s.t1 });
+  panel.setProgress({ step: 0, total: s.t0 + s.t1 });
   figure.reset(`${s.algorithm}, T0 = ${s.t0}, T1 = ${s.t1}, |V| = ${dataset.vocab.length}, ${s.backend} ${s.precision}`);
   refreshPrediction();
   run = { vocab: dataset.vocab, V: dataset.vocab.length, d: 0, E: null, target: null, lastStage2: null, settings: s };
@@ -234,7 +218,7 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
       if (msg.fallback) showErrors('WebAssembly is unavailable here, so the js backend runs:', [msg.fallback], 'warning');
       if (msg.threads > 1) ui.backendUsed.textContent += `, ${msg.threads} threads`;
       if (msg.threadNote) showErrors('Training on one thread:', [msg.threadNote], 'warning');
-      setProgress(msg.progress);
+      panel.setProgress(msg.progress);
       setState('running');
       return;
     }
@@ -243,12 +227,12 @@ async function onWorkerMessage(msg: FromWorker): Promise<void> {
       const last = msg.records[msg.records.length - 1];
       if (run) for (const r of msg.records) if (r.stage === 'stage2') run.lastStage2 = r;
       ui.loss.textContent = fmt(last.loss, 6);
-      setProgress(msg.progress);
+      panel.setProgress(msg.progress);
       return;
     }
     case 'result': {
       params = msg.parameters;
-      setProgress(msg.progress);
+      panel.setProgress(msg.progress);
       ui.loss.textContent = fmt(msg.finalLoss, 6);
       ui.lossLabel.textContent = msg.done ? 'final loss' : 'loss (paused)';
       ui.trainingTime.textContent = `${(msg.trainingMs / 1000).toFixed(2)} s`;
@@ -328,12 +312,12 @@ ui.source.addEventListener('change', () => void reloadData());
 ui.generate.addEventListener('click', () => void reloadData());
 ui.incomplete.addEventListener('change', () => void reloadData());
 ui.file.addEventListener('change', () => void reloadData());
-ui.train.addEventListener('click', startTraining);
-ui.stop.addEventListener('click', () => {
+panel.train.addEventListener('click', startTraining);
+panel.stop.addEventListener('click', () => {
   send({ type: 'stop' });
   setState('stopping');
 });
-ui.resume.addEventListener('click', () => {
+panel.resume.addEventListener('click', () => {
   send({ type: 'resume' });
   ui.lossLabel.textContent = 'loss';
   lab.done = false;

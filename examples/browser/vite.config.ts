@@ -1,7 +1,8 @@
 // The lab imports `ntp-dynamics` as a user would, but from the repository's TypeScript sources,
 // so neither `tsc` nor a packed tarball is needed to serve it (the WASM kernels are embedded).
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { expandTrainPanels } from './train-panel-markup.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 // the lab's pages, as nav.ts links them
@@ -12,10 +13,18 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 // (README "Threads"); without it the lab trains on one thread and says so.
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
+// Every family page's `<train-panel>` becomes the one panel (train-panel-markup.ts), in the dev
+// server and in the built pages alike; 'pre', so Vite then treats the panel as the page's own HTML.
+const trainPanel: Plugin = {
+  name: 'ntp-train-panel',
+  transformIndexHtml: { order: 'pre', handler: (html, ctx) => expandTrainPanels(html, ctx.path) },
+};
+
 export default defineConfig({
   root: here,
   // relative asset URLs: the built lab works from any folder (a docs site, a file server)
   base: './',
+  plugins: [trainPanel],
   resolve: {
     alias: [
       { find: /^ntp-dynamics$/, replacement: `${repo}src/index.ts` },

@@ -1,0 +1,51 @@
+// The page side of the train panel (its HTML: train-panel-markup.ts): the panel's elements, its
+// thread control mounted, and its progress bar. Every page with a train panel starts here.
+import type { BackendName, Precision } from 'ntp-dynamics';
+import { byId } from './dom.js';
+import { mountThreadControl } from './threads.js';
+
+export interface TrainPanel {
+  train: HTMLButtonElement;
+  stop: HTMLButtonElement;
+  resume: HTMLButtonElement;
+  /** the run's state in words */
+  status: HTMLElement;
+  /** the backend and precision chosen, as a run's options name them */
+  backendPrecision(): { backend: BackendName; precision: Precision };
+  /** the thread count chosen (1 where the family or the page has no threads) */
+  threads: () => number;
+  /** `step / total` on the progress bar, on a panel that has one */
+  setProgress(p: { step: number; total: number }): void;
+}
+
+export interface TrainPanelIds {
+  /** the start button's id (default `train`) */
+  button?: string;
+  /** the run-state element's id (default `status`) */
+  status?: string;
+  /** why the family trains on one thread, shown instead of the thread choice (null: it has threads) */
+  oneThread?: string | null;
+}
+
+/** Finds the page's panel and mounts its thread control. */
+export function trainPanel({ button = 'train', status = 'status', oneThread = null }: TrainPanelIds = {}): TrainPanel {
+  const bar = document.getElementById('progress') as HTMLProgressElement | null;
+  const barText = document.getElementById('progress-text');
+  const backend = byId<HTMLSelectElement>('backend');
+  const precision = byId<HTMLSelectElement>('precision');
+  return {
+    train: byId<HTMLButtonElement>(button),
+    stop: byId<HTMLButtonElement>('stop'),
+    resume: byId<HTMLButtonElement>('resume'),
+    status: byId(status),
+    // the selects offer only these values (train-panel-markup.ts, index.html)
+    backendPrecision: () => ({ backend: backend.value as BackendName, precision: precision.value as Precision }),
+    threads: mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'), oneThread),
+    setProgress(p) {
+      if (!bar || !barText) throw new Error('this page\'s train panel has no progress bar (<train-panel progress>)');
+      bar.max = Math.max(p.total, 1);
+      bar.value = p.step;
+      barText.textContent = `${p.step} / ${p.total}`;
+    },
+  };
+}
