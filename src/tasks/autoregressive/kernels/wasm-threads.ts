@@ -11,7 +11,7 @@ import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 // the threaded engine is loaded when a model asks for threads: one-thread models (and bundles) never load it
 const threadsEngine = () => import('../../../engine/wasm-threads.js');
 import { ArenaPlan, foldedElements, type CausalKernels, type CausalLayout } from './kernels.js';
-import { layoutFields, LAY_FIELDS, type CausalExports } from './wasm.js';
+import { gradientHere, layoutFields, LAY_FIELDS, type CausalExports } from './wasm.js';
 import { refuseTooLarge } from '../../../engine/limits.js';
 
 interface ThreadedCausalExports extends CausalExports {
@@ -108,12 +108,7 @@ export async function createThreadedCausalKernels(precision: Precision, elements
     },
     prepare: () => ex.causalPrepare(f, lays),
     forward: (x) => ex.causalForward(f, lays, p(x)),
-    gradient(x, scale) {
-      buf.fill(0, layout.dMV, layout.dMV + dMVSize);
-      const sum = ex.causalGradient(f, lays, p(x), scale);
-      ex.causalFinish(f, lays);
-      return sum;
-    },
+    gradient: (x, scale) => gradientHere(ex, f, lays, buf, layout, 1, () => p(x), scale),
     gradientBatch(xs, scale) {
       let sum = 0;
       for (let c = 0; c < xs.length; c += CHUNK) {

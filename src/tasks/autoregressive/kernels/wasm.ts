@@ -32,6 +32,18 @@ export function layoutFields(L: CausalLayout, base: number, size: number): Int32
   ]);
 }
 
+/**
+ * The gradient of `count` sequences (byte address of sequence i: at(i)) on the calling thread: the
+ * batch's gradient with respect to MV from zero, then G += its Q, K, V form. Returns Σ of the losses.
+ */
+export function gradientHere(ex: CausalExports, f: number, lay: number, buf: Float64Array | Float32Array, layout: CausalLayout, count: number, at: (i: number) => number, scale: number): number {
+  buf.fill(0, layout.dMV, layout.dMV + foldedElements(layout));
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += ex.causalGradient(f, lay, at(i), scale);
+  ex.causalFinish(f, lay);
+  return sum;
+}
+
 export async function createWasmCausalKernels(precision: Precision, elements: number, layout: CausalLayout): Promise<CausalKernels> {
   const ex = (await instantiate()) as CausalExports;
   const s = precision === 'f32' ? 4 : 8;
@@ -46,15 +58,7 @@ export async function createWasmCausalKernels(precision: Precision, elements: nu
   const buf = precision === 'f32' ? new Float32Array(ex.memory.buffer, base, elements) : new Float64Array(ex.memory.buffer, base, elements);
   const f = precision === 'f32' ? 1 : 0;
   const p = (o: number) => base + o * s;
-  const dMVSize = foldedElements(layout);
-  // the batch's gradient with respect to MV, then G += its Q, K, V form
-  const batch = (xs: ArrayLike<number>, scale: number): number => {
-    buf.fill(0, layout.dMV, layout.dMV + dMVSize);
-    let sum = 0;
-    for (let i = 0; i < xs.length; i++) sum += ex.causalGradient(f, lay, p(xs[i]), scale);
-    ex.causalFinish(f, lay);
-    return sum;
-  };
+  const batch = (xs: ArrayLike<number>, scale: number): number => gradientHere(ex, f, lay, buf, layout, xs.length, (i) => p(xs[i]), scale);
   return {
     backend: 'wasm',
     precision,
