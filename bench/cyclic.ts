@@ -10,7 +10,7 @@ import { Bench } from 'tinybench';
 import type { Precision } from '../src/engine/backend.js';
 import { createHeadModel, packHeadData, type HeadData, type HeadModel, type HeadName } from '../src/tasks/cyclic/kernels/model.js';
 import type { HeadKernel } from '../src/tasks/cyclic/kernels/buffers.js';
-import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
+import { bestTimes, EXP_FLOP, expThroughput, peakColumns, simdPeak, type PeakColumns } from './peak.js';
 import { cyclicData, type CyclicData } from '../src/dataset/cyclic-orders.js';
 import { finitePart } from '../src/tasks/cyclic/finite.js';
 import { generateLiCyclic, normalizedGaussian } from '../src/tasks/cyclic/generators.js';
@@ -73,8 +73,6 @@ export async function cyclicBench(quick: boolean): Promise<CyclicRow[]> {
   return rows;
 }
 
-/** FLOP an exponential counts for: the range reduction and fdlibm's rational form of assembly/exp.ts (about 20 operations). */
-export const EXP_FLOP = 20;
 
 /**
  * FLOP of one head kernel's pass over the samples (assembly/cyclic/selection.ts, gen.ts), from the
@@ -134,9 +132,12 @@ async function loadCompare(root: string): Promise<CreateHead> {
  * f64 and f32, on 1 and 2 threads (1 thread: CPU time; 2: wall time). With `compare`, the whole
  * step of another checkout's build on one thread.
  */
-export async function cyclicHeadBench(quick: boolean, compare?: string): Promise<{ peak: { f64: number; f32: number }; rows: HeadBenchRow[] }> {
+export async function cyclicHeadBench(quick: boolean, compare?: string): Promise<{ peak: { f64: number; f32: number }; exp: Awaited<ReturnType<typeof expThroughput>>; rows: HeadBenchRow[] }> {
   const peak = await simdPeak();
   console.log(`\ncyclic heads: one NGD step per kernel; SIMD peak of one thread (assembly/peak.ts, CPU time): f64x2 ${peak.f64.toFixed(2)}, f32x4 ${peak.f32.toFixed(2)} GFLOP/s; an exponential counts ${EXP_FLOP} FLOP`);
+  // a pass whose time is mostly its exponentials cannot beat the exponential's own fraction of the peak
+  const exp = await expThroughput(peak);
+  console.log(`the exponential alone (assembly/exp.ts, 4096 values): f64 ${exp.f64.ns.toFixed(2)} ns per value (${(100 * exp.f64.peakFraction).toFixed(0)} % of peak), f32 ${exp.f32.ns.toFixed(2)} ns (${(100 * exp.f32.peakFraction).toFixed(0)} % of peak)`);
   const rows: HeadBenchRow[] = [];
   const iterations = quick ? 5 : 20;
   const other = compare ? await loadCompare(compare) : null;
@@ -186,7 +187,7 @@ export async function cyclicHeadBench(quick: boolean, compare?: string): Promise
       }
     }
   }
-  return { peak, rows };
+  return { peak, exp, rows };
 }
 
 // node dist/bench/cyclic.js [--quick] [--heads] [--compare DIR]

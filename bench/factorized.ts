@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Precision } from '../src/engine/backend.js';
 import type { PackedData } from '../src/engine/packed.js';
 import type { WasmExports } from '../src/engine/wasm.js';
-import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
+import { bestTimes, EXP_FLOP, peakColumns, simdPeak, type PeakColumns } from './peak.js';
 import { analyze } from '../src/dataset/analyze.js';
 import { createFactorizedModel } from '../src/tasks/factorized/model.js';
 import { packDataset } from '../src/engine/packed.js';
@@ -33,8 +33,6 @@ export interface FactorizedBench {
   kernels: { peak: { f64: number; f32: number }; rows: FactorizedKernelRow[] };
 }
 
-/** FLOP an exponential counts for: the range reduction and fdlibm's rational form of assembly/exp.ts (about 20 operations). */
-export const EXP_FLOP = 20;
 
 /**
  * FLOP of the stage-2 pass over the samples that depend on W_kq (token space, one-hot: the core

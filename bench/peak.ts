@@ -6,6 +6,43 @@ import { instantiate, release, type WasmExports } from '../src/engine/wasm.js';
 
 interface PeakExports extends WasmExports {
   kernelPeak(f32: number, n: number): number;
+  kernelExp(out: number, x: number, n: number): void;
+}
+
+/** FLOP an exponential counts for in the benchmarks' GFLOP/s: the range reduction and fdlibm's rational form of assembly/exp.ts (about 20 operations). */
+export const EXP_FLOP = 20;
+
+/**
+ * The exponential alone (assembly/exp.ts, the kernels' own): ns per value over 4096 values in
+ * [−3, 0] (one thread's CPU time, best of `repeats` runs of `rounds` passes), and the fraction of
+ * the SIMD peak that is at EXP_FLOP each: the ceiling of a pass whose time is its exponentials.
+ */
+export async function expThroughput(peak: { f64: number; f32: number }, repeats = 5, rounds = 2000): Promise<Record<'f64' | 'f32', { ns: number; peakFraction: number }>> {
+  const out = { f64: { ns: 0, peakFraction: 0 }, f32: { ns: 0, peakFraction: 0 } };
+  const n = 4096;
+  for (const precision of ['f64', 'f32'] as const) {
+    const ex = (await instantiate()) as PeakExports;
+    try {
+      // the module's precision is its layout's; an empty layout puts the scratch after its static data
+      ex.layout(0, 0, 0, 0, 0, 0, precision === 'f32' ? 1 : 0, 1);
+      const s = precision === 'f32' ? 4 : 8;
+      const x = ex.scratch(n * s);
+      const y = ex.scratch(n * s);
+      const xs = precision === 'f32' ? new Float32Array(ex.memory.buffer, x, n) : new Float64Array(ex.memory.buffer, x, n);
+      for (let i = 0; i < n; i++) xs[i] = (-3 * i) / n;
+      let best = Infinity;
+      for (let r = 0; r < repeats; r++) {
+        const c0 = process.cpuUsage();
+        for (let k = 0; k < rounds; k++) ex.kernelExp(y, x, n);
+        const c = process.cpuUsage(c0);
+        best = Math.min(best, ((c.user + c.system) * 1e3) / (rounds * n));
+      }
+      out[precision] = { ns: best, peakFraction: EXP_FLOP / best / peak[precision] };
+    } finally {
+      release(ex);
+    }
+  }
+  return out;
 }
 
 /** GFLOP/s of one thread's CPU time: best of `repeats` runs of n rounds (24 vector ops each). */
