@@ -10,6 +10,11 @@
   return sizeof<T>() == 8 ? v128.load64_splat(p) : v128.load32_splat(p);
 }
 
+/** The largest multiple of the lane count ≤ count: where a row's whole vectors end and its masked last one starts. */
+@inline export function wholeLanes<T>(count: i32): i32 {
+  return count - count % lanes<T>();
+}
+
 /** All ones in the first `count` lanes (0 < count < L), zeros after: which lanes of a row's last, partial vector are the row's. */
 @inline export function laneMask<T>(count: i32): v128 {
   if (sizeof<T>() == 8) return i64x2.gt_s(i64x2.splat(<i64>count), i64x2(0, 1));

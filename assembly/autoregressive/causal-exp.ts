@@ -2,15 +2,16 @@
 // keys go through one masked vector, as in causal-softmax.ts.
 
 import { expv } from '../exp';
-import { laneMask, lanes } from '../vec';
+import { laneMask, lanes, wholeLanes } from '../vec';
+import { keysOf } from './causal-softmax';
 
 /** A[t, 1 … t] ← exp(S[t, 1 … t]) in place; invalid entries stay 0 */
 export function expAttentionForward<T>(A: usize, n: i32): void {
   const s = <usize>sizeof<T>();
   const L = lanes<T>();
   for (let t = 1; t < n; t++) {
-    const p = A + ((<usize>t) * (<usize>n) + 1) * s;
-    const full = t - t % L;
+    const p = keysOf<T>(A, t, n);
+    const full = wholeLanes<T>(t);
     for (let j = 0; j < full; j += L) {
       const o = p + (<usize>j) * s;
       v128.store(o, expv<T>(v128.load(o)));
@@ -28,10 +29,9 @@ export function expAttentionBackward<T>(dA: usize, A: usize, n: i32): void {
   const s = <usize>sizeof<T>();
   const L = lanes<T>();
   for (let t = 1; t < n; t++) {
-    const o = ((<usize>t) * (<usize>n) + 1) * s;
-    const a = A + o;
-    const g = dA + o;
-    const full = t - t % L;
+    const a = keysOf<T>(A, t, n);
+    const g = keysOf<T>(dA, t, n);
+    const full = wholeLanes<T>(t);
     for (let j = 0; j < full; j += L) {
       const q = (<usize>j) * s;
       v128.store(g + q, v128.mul<T>(v128.load(g + q), v128.load(a + q)));

@@ -6,7 +6,12 @@
 // end has spare bytes.
 
 import { expv } from '../exp';
-import { hmax, hsum, laneMask, lanes } from '../vec';
+import { hmax, hsum, laneMask, lanes, wholeLanes } from '../vec';
+
+/** Address of row t's first valid key (key 1) in an n×n block of T at M. */
+@inline export function keysOf<T>(M: usize, t: i32, n: i32): usize {
+  return M + ((<usize>t) * (<usize>n) + 1) * sizeof<T>();
+}
 
 /** A[t, 1 … t] ← softmax(S[t, 1 … t]) in place, shifted by the row max */
 export function softmaxAttentionForward<T>(A: usize, n: i32): void {
@@ -14,8 +19,8 @@ export function softmaxAttentionForward<T>(A: usize, n: i32): void {
   const L = lanes<T>();
   const zero = v128.splat<T>(<T>0);
   for (let t = 1; t < n; t++) {
-    const p = A + ((<usize>t) * (<usize>n) + 1) * s;
-    const full = t - t % L;
+    const p = keysOf<T>(A, t, n);
+    const full = wholeLanes<T>(t);
     const q = p + (<usize>full) * s;
     const mask = laneMask<T>(t - full);
     const tail = full < t;
@@ -53,10 +58,9 @@ export function softmaxAttentionBackward<T>(dA: usize, A: usize, n: i32): void {
   const s = <usize>sizeof<T>();
   const L = lanes<T>();
   for (let t = 1; t < n; t++) {
-    const o = ((<usize>t) * (<usize>n) + 1) * s;
-    const a = A + o;
-    const g = dA + o;
-    const full = t - t % L;
+    const a = keysOf<T>(A, t, n);
+    const g = keysOf<T>(dA, t, n);
+    const full = wholeLanes<T>(t);
     const f = (<usize>full) * s;
     const mask = laneMask<T>(t - full);
     const tail = full < t;
