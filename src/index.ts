@@ -71,7 +71,7 @@ export async function createModel(dataset: Dataset, opts: EngineOptions = {}): P
 // The sweep engine (worker threads, files) is Node-only: `ntp-dynamics/node` (src/node.ts), which
 // Node also gets for this entry through the package's `node` export condition.
 export type { SweepFamily, RunResult, RunRecord, MetricValue } from './family/sweep-family.js';
-export type { RunMany } from './tasks/run-many.js';
+export type { RunMany } from './family/sweep-family.js';
 export { runInThisThread } from './tasks/run-many.js';
 export type { GeneralizationResult, QueryRanking } from './train/generalization.js';
 export type { MaxMarginMethod, SolveMaxMarginOptions, ColumnQPResult } from './maxmargin/types.js';

@@ -10,7 +10,7 @@ import { summarizeResults as summarize } from './sweep/report.js';
 import type { MetricValue, RunRecord } from './family/sweep-family.js';
 import { sweepRunner as runner, type SweepRunnerOptions } from './sweep/results.js';
 import { expandSweep as expand, type SweepFile, type SweepRun } from './sweep/spec.js';
-import type { RunMany } from './tasks/run-many.js';
+import type { RunMany } from './family/sweep-family.js';
 
 export * from './index.js';
 

@@ -52,3 +52,11 @@ export interface SweepFamily {
   /** Runs one config; `every` is the record interval in steps. */
   run(config: Readonly<Record<string, unknown>>, every: number): Promise<RunResult>;
 }
+
+/**
+ * Runs configs of one family and resolves to their results in the order given. An experiment that
+ * aggregates many runs (mean ± std over seeds) takes one: by default the tasks' `runInThisThread`;
+ * the CLI passes the sweep engine's, which runs them on a worker pool (`sweepRunner`), so a family
+ * never imports the engine that runs it.
+ */
+export type RunMany = (family: SweepFamily, configs: ReadonlyArray<Record<string, unknown>>, every: number) => Promise<RunResult[]>;

@@ -1,14 +1,9 @@
 import { NtpError } from '../errors.js';
-import type { RunResult, SweepFamily } from '../family/sweep-family.js';
+import type { RunMany, RunResult } from '../family/sweep-family.js';
 import { arrayArg, objectArg } from '../api/arguments.js';
 
-/**
- * Runs configs of one family and resolves to their results in the order given. An experiment that
- * aggregates many runs (mean ± std over seeds) takes one: by default {@link runInThisThread}; the
- * CLI passes the sweep engine's, which runs them on a worker pool (`sweepRunner`), so a family
- * never imports the engine that runs it.
- */
-export type RunMany = (family: SweepFamily, configs: ReadonlyArray<Record<string, unknown>>, every: number) => Promise<RunResult[]>;
+// The one-run contract's runner type, for the families that take a runner from here
+export type { RunMany } from '../family/sweep-family.js';
 
 /** Runs the configs one after another in this thread, calling `onProgress` after each. */
 export function inThisThread(onProgress?: (done: number, total: number) => void): RunMany {
