@@ -24,10 +24,14 @@ export const BAND_LOWER_C: i32 = 3;
 export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, m: i32, n: i32, k: i32, acc: bool, band: i32): void {
   let i = 0;
   for (; i + 4 <= m; i += 4) rows<T>(c, ldc, a, aRow, aCol, b, ldb, i, 4, n, k, acc, band);
-  for (; i < m; i++) rows<T>(c, ldc, a, aRow, aCol, b, ldb, i, 1, n, k, acc, band);
+  if (i + 2 <= m) {
+    rows<T>(c, ldc, a, aRow, aCol, b, ldb, i, 2, n, k, acc, band);
+    i += 2;
+  }
+  if (i < m) rows<T>(c, ldc, a, aRow, aCol, b, ldb, i, 1, n, k, acc, band);
 }
 
-/** Rows [i, i + r) of C, r ∈ {1, 4}. */
+/** Rows [i, i + r) of C, r ∈ {1, 2, 4} (2 and 1 only at the end of C, from a row i ≡ 0 mod 4: a band's edge stays inside the 4-row block's). */
 @inline function rows<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, i: i32, r: i32, n: i32, k: i32, acc: bool, band: i32): void {
   const L = 16 / sizeof<T>();
   const W = 2 * L;
@@ -95,6 +99,41 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       }
       const n = nEnd - j;
       storeVector<T>(cp, x0, n); storeVector<T>(cp + cs, x1, n); storeVector<T>(cp + 2 * cs, x2, n); storeVector<T>(cp + 3 * cs, x3, n);
+    }
+  } else if (r == 2) {
+    for (; j + W <= nEnd; j += W) {
+      const cp = c0 + (<usize>j) * s;
+      let x00 = acc ? v128.load(cp) : v128.splat<T>(<T>0), x01 = acc ? v128.load(cp, 16) : v128.splat<T>(<T>0);
+      let x10 = acc ? v128.load(cp + cs) : v128.splat<T>(<T>0), x11 = acc ? v128.load(cp + cs, 16) : v128.splat<T>(<T>0);
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0;
+      for (let p = p0; p < p1; p++) {
+        const v0 = v128.load(bp);
+        const v1 = v128.load(bp, 16);
+        const y0 = splatAt<T>(ap);
+        const y1 = splatAt<T>(ap + ar);
+        x00 = v128.add<T>(x00, v128.mul<T>(y0, v0)); x01 = v128.add<T>(x01, v128.mul<T>(y0, v1));
+        x10 = v128.add<T>(x10, v128.mul<T>(y1, v0)); x11 = v128.add<T>(x11, v128.mul<T>(y1, v1));
+        bp += bs;
+        ap += ac;
+      }
+      v128.store(cp, x00); v128.store(cp, x01, 16);
+      v128.store(cp + cs, x10); v128.store(cp + cs, x11, 16);
+    }
+    for (; j < nEnd; j += L) {
+      const cp = c0 + (<usize>j) * s;
+      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
+      let x1 = acc ? v128.load(cp + cs) : v128.splat<T>(<T>0);
+      let bp = b0 + (<usize>j) * s;
+      let ap = a0;
+      for (let p = p0; p < p1; p++) {
+        const v0 = v128.load(bp);
+        x0 = v128.add<T>(x0, v128.mul<T>(splatAt<T>(ap), v0));
+        x1 = v128.add<T>(x1, v128.mul<T>(splatAt<T>(ap + ar), v0));
+        bp += bs;
+        ap += ac;
+      }
+      storeVector<T>(cp, x0, nEnd - j); storeVector<T>(cp + cs, x1, nEnd - j);
     }
   } else {
     for (; j + W <= nEnd; j += W) {
