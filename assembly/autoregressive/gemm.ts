@@ -31,7 +31,11 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
   if (i < m) rows<T>(c, ldc, a, aRow, aCol, b, ldb, i, 1, n, k, acc, band);
 }
 
-/** Rows [i, i + r) of C, r ∈ {1, 2, 4} (2 and 1 only at the end of C, from a row i ≡ 0 mod 4: a band's edge stays inside the 4-row block's). */
+/**
+ * Rows [i, i + r) of C, r ∈ {1, 2, 4} (2 and 1 only at the end of C, from a row i ≡ 0 mod 4: a
+ * band's edge stays inside the 4-row block's). r is a constant at each inlined call, so the rows
+ * past it fold away: one register block for the three heights.
+ */
 @inline function rows<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, i: i32, r: i32, n: i32, k: i32, acc: bool, band: i32): void {
   const L = 16 / sizeof<T>();
   const W = 2 * L;
@@ -46,123 +50,72 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
   const a0 = a + (<usize>i) * ar + (<usize>p0) * ac;
   const c0 = c + (<usize>i) * cs;
   const b0 = b + (<usize>p0) * bs;
+  const zero = v128.splat<T>(<T>0);
   let j = 0;
-  if (r == 4) {
-    for (; j + W <= nEnd; j += W) {
-      const cp = c0 + (<usize>j) * s;
-      let x00 = v128.splat<T>(<T>0), x01 = v128.splat<T>(<T>0);
-      let x10 = v128.splat<T>(<T>0), x11 = v128.splat<T>(<T>0);
-      let x20 = v128.splat<T>(<T>0), x21 = v128.splat<T>(<T>0);
-      let x30 = v128.splat<T>(<T>0), x31 = v128.splat<T>(<T>0);
-      if (acc) {
-        x00 = v128.load(cp); x01 = v128.load(cp, 16);
-        x10 = v128.load(cp + cs); x11 = v128.load(cp + cs, 16);
+  for (; j + W <= nEnd; j += W) {
+    const cp = c0 + (<usize>j) * s;
+    let x00 = zero, x01 = zero, x10 = zero, x11 = zero, x20 = zero, x21 = zero, x30 = zero, x31 = zero;
+    if (acc) {
+      x00 = v128.load(cp); x01 = v128.load(cp, 16);
+      if (r > 1) { x10 = v128.load(cp + cs); x11 = v128.load(cp + cs, 16); }
+      if (r > 2) {
         x20 = v128.load(cp + 2 * cs); x21 = v128.load(cp + 2 * cs, 16);
         x30 = v128.load(cp + 3 * cs); x31 = v128.load(cp + 3 * cs, 16);
       }
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        const v0 = v128.load(bp);
-        const v1 = v128.load(bp, 16);
-        const y0 = splatAt<T>(ap);
+    }
+    let bp = b0 + (<usize>j) * s;
+    let ap = a0;
+    for (let p = p0; p < p1; p++) {
+      const v0 = v128.load(bp);
+      const v1 = v128.load(bp, 16);
+      const y0 = splatAt<T>(ap);
+      x00 = v128.add<T>(x00, v128.mul<T>(y0, v0)); x01 = v128.add<T>(x01, v128.mul<T>(y0, v1));
+      if (r > 1) {
         const y1 = splatAt<T>(ap + ar);
+        x10 = v128.add<T>(x10, v128.mul<T>(y1, v0)); x11 = v128.add<T>(x11, v128.mul<T>(y1, v1));
+      }
+      if (r > 2) {
         const y2 = splatAt<T>(ap + 2 * ar);
         const y3 = splatAt<T>(ap + 3 * ar);
-        x00 = v128.add<T>(x00, v128.mul<T>(y0, v0)); x01 = v128.add<T>(x01, v128.mul<T>(y0, v1));
-        x10 = v128.add<T>(x10, v128.mul<T>(y1, v0)); x11 = v128.add<T>(x11, v128.mul<T>(y1, v1));
         x20 = v128.add<T>(x20, v128.mul<T>(y2, v0)); x21 = v128.add<T>(x21, v128.mul<T>(y2, v1));
         x30 = v128.add<T>(x30, v128.mul<T>(y3, v0)); x31 = v128.add<T>(x31, v128.mul<T>(y3, v1));
-        bp += bs;
-        ap += ac;
       }
-      v128.store(cp, x00); v128.store(cp, x01, 16);
-      v128.store(cp + cs, x10); v128.store(cp + cs, x11, 16);
+      bp += bs;
+      ap += ac;
+    }
+    v128.store(cp, x00); v128.store(cp, x01, 16);
+    if (r > 1) { v128.store(cp + cs, x10); v128.store(cp + cs, x11, 16); }
+    if (r > 2) {
       v128.store(cp + 2 * cs, x20); v128.store(cp + 2 * cs, x21, 16);
       v128.store(cp + 3 * cs, x30); v128.store(cp + 3 * cs, x31, 16);
     }
-    // the last whole vector, then a vector of which the first nEnd − j lanes are stored
-    for (; j < nEnd; j += L) {
-      const cp = c0 + (<usize>j) * s;
-      let x0 = v128.splat<T>(<T>0), x1 = v128.splat<T>(<T>0), x2 = v128.splat<T>(<T>0), x3 = v128.splat<T>(<T>0);
-      if (acc) { x0 = v128.load(cp); x1 = v128.load(cp + cs); x2 = v128.load(cp + 2 * cs); x3 = v128.load(cp + 3 * cs); }
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        const v0 = v128.load(bp);
-        x0 = v128.add<T>(x0, v128.mul<T>(splatAt<T>(ap), v0));
-        x1 = v128.add<T>(x1, v128.mul<T>(splatAt<T>(ap + ar), v0));
+  }
+  // the last whole vector, then a vector of which the first nEnd − j lanes are stored
+  for (; j < nEnd; j += L) {
+    const cp = c0 + (<usize>j) * s;
+    let x0 = zero, x1 = zero, x2 = zero, x3 = zero;
+    if (acc) {
+      x0 = v128.load(cp);
+      if (r > 1) x1 = v128.load(cp + cs);
+      if (r > 2) { x2 = v128.load(cp + 2 * cs); x3 = v128.load(cp + 3 * cs); }
+    }
+    let bp = b0 + (<usize>j) * s;
+    let ap = a0;
+    for (let p = p0; p < p1; p++) {
+      const v0 = v128.load(bp);
+      x0 = v128.add<T>(x0, v128.mul<T>(splatAt<T>(ap), v0));
+      if (r > 1) x1 = v128.add<T>(x1, v128.mul<T>(splatAt<T>(ap + ar), v0));
+      if (r > 2) {
         x2 = v128.add<T>(x2, v128.mul<T>(splatAt<T>(ap + 2 * ar), v0));
         x3 = v128.add<T>(x3, v128.mul<T>(splatAt<T>(ap + 3 * ar), v0));
-        bp += bs;
-        ap += ac;
       }
-      const n = nEnd - j;
-      storeVector<T>(cp, x0, n); storeVector<T>(cp + cs, x1, n); storeVector<T>(cp + 2 * cs, x2, n); storeVector<T>(cp + 3 * cs, x3, n);
+      bp += bs;
+      ap += ac;
     }
-  } else if (r == 2) {
-    for (; j + W <= nEnd; j += W) {
-      const cp = c0 + (<usize>j) * s;
-      let x00 = acc ? v128.load(cp) : v128.splat<T>(<T>0), x01 = acc ? v128.load(cp, 16) : v128.splat<T>(<T>0);
-      let x10 = acc ? v128.load(cp + cs) : v128.splat<T>(<T>0), x11 = acc ? v128.load(cp + cs, 16) : v128.splat<T>(<T>0);
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        const v0 = v128.load(bp);
-        const v1 = v128.load(bp, 16);
-        const y0 = splatAt<T>(ap);
-        const y1 = splatAt<T>(ap + ar);
-        x00 = v128.add<T>(x00, v128.mul<T>(y0, v0)); x01 = v128.add<T>(x01, v128.mul<T>(y0, v1));
-        x10 = v128.add<T>(x10, v128.mul<T>(y1, v0)); x11 = v128.add<T>(x11, v128.mul<T>(y1, v1));
-        bp += bs;
-        ap += ac;
-      }
-      v128.store(cp, x00); v128.store(cp, x01, 16);
-      v128.store(cp + cs, x10); v128.store(cp + cs, x11, 16);
-    }
-    for (; j < nEnd; j += L) {
-      const cp = c0 + (<usize>j) * s;
-      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
-      let x1 = acc ? v128.load(cp + cs) : v128.splat<T>(<T>0);
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        const v0 = v128.load(bp);
-        x0 = v128.add<T>(x0, v128.mul<T>(splatAt<T>(ap), v0));
-        x1 = v128.add<T>(x1, v128.mul<T>(splatAt<T>(ap + ar), v0));
-        bp += bs;
-        ap += ac;
-      }
-      storeVector<T>(cp, x0, nEnd - j); storeVector<T>(cp + cs, x1, nEnd - j);
-    }
-  } else {
-    for (; j + W <= nEnd; j += W) {
-      const cp = c0 + (<usize>j) * s;
-      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
-      let x1 = acc ? v128.load(cp, 16) : v128.splat<T>(<T>0);
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        const y = splatAt<T>(ap);
-        x0 = v128.add<T>(x0, v128.mul<T>(y, v128.load(bp)));
-        x1 = v128.add<T>(x1, v128.mul<T>(y, v128.load(bp, 16)));
-        bp += bs;
-        ap += ac;
-      }
-      v128.store(cp, x0); v128.store(cp, x1, 16);
-    }
-    for (; j < nEnd; j += L) {
-      const cp = c0 + (<usize>j) * s;
-      let x0 = acc ? v128.load(cp) : v128.splat<T>(<T>0);
-      let bp = b0 + (<usize>j) * s;
-      let ap = a0;
-      for (let p = p0; p < p1; p++) {
-        x0 = v128.add<T>(x0, v128.mul<T>(splatAt<T>(ap), v128.load(bp)));
-        bp += bs;
-        ap += ac;
-      }
-      storeVector<T>(cp, x0, nEnd - j);
-    }
+    const m = nEnd - j;
+    storeVector<T>(cp, x0, m);
+    if (r > 1) storeVector<T>(cp + cs, x1, m);
+    if (r > 2) { storeVector<T>(cp + 2 * cs, x2, m); storeVector<T>(cp + 3 * cs, x3, m); }
   }
 }
 
