@@ -39,6 +39,33 @@
   }
 }
 
+/** y += x, element by element (a gradient's partial sums added in a fixed order: the same bits on every path) */
+export function addInto<T>(y: usize, x: usize, n: i32): void {
+  const L = lanes<T>();
+  const s = sizeof<T>();
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    const o = (<usize>i) * s;
+    v128.store(y + o, v128.add<T>(v128.load(y + o), v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) * s;
+    store<T>(y + o, load<T>(y + o) + load<T>(x + o));
+  }
+}
+
+/** The first n lanes of x at p: all L when n ≥ L, none when n ≤ 0 (a row's last, partial vector). */
+@inline export function storeFirst<T>(p: usize, x: v128, n: i32): void {
+  if (n >= lanes<T>()) v128.store(p, x);
+  else if (n > 0) {
+    store<T>(p, v128.extract_lane<T>(x, 0));
+    if (sizeof<T>() == 4) {
+      if (n > 1) store<T>(p, v128.extract_lane<T>(x, 1), 4);
+      if (n > 2) store<T>(p, v128.extract_lane<T>(x, 2), 8);
+    }
+  }
+}
+
 /** y += a·x */
 export function axpy<T>(y: usize, a: T, x: usize, n: i32): void {
   const L = lanes<T>();

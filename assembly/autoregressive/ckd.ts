@@ -5,6 +5,7 @@
 // two agree bit for bit wherever the kernel's exp does.
 
 import { expShift } from '../exp';
+import { storeFirst } from '../vec';
 
 @inline function dot(a: usize, b: usize, d: i32): f64 {
   let s: f64 = 0;
@@ -15,12 +16,6 @@ import { expShift } from '../exp';
 /** w ≤ 2 lanes at p: a whole vector, lane 0 with lane 1 zero, or zeros. */
 @inline function loadLanes(p: usize, w: i32): v128 {
   return w >= 2 ? v128.load(p) : w == 1 ? v128.load64_zero(p) : f64x2.splat(0);
-}
-
-/** The first w ≤ 2 lanes of x at p. */
-@inline function storeLanes(p: usize, x: v128, w: i32): void {
-  if (w >= 2) v128.store(p, x);
-  else if (w == 1) v128.store64_lane(p, x, 0);
 }
 
 /**
@@ -42,8 +37,8 @@ import { expShift } from '../exp';
     r1 = f64x2.sub(r1, f64x2.mul(b, s1));
     r2 = f64x2.sub(r2, f64x2.mul(b, s2));
   }
-  storeLanes(up + o, u0, w); storeLanes(up + o + 16, u1, w - 2); storeLanes(up + o + 32, u2, w - 4);
-  storeLanes(rp + o, r0, w); storeLanes(rp + o + 16, r1, w - 2); storeLanes(rp + o + 32, r2, w - 4);
+  storeFirst<f64>(up + o, u0, w); storeFirst<f64>(up + o + 16, u1, w - 2); storeFirst<f64>(up + o + 32, u2, w - 4);
+  storeFirst<f64>(rp + o, r0, w); storeFirst<f64>(rp + o + 16, r1, w - 2); storeFirst<f64>(rp + o + 32, r2, w - 4);
 }
 
 /** Bytes of scratch ckdSet needs: Kq, Kr (T×T), κ (T), r, s (T×d), xᵀ (d×T). */

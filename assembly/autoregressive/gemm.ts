@@ -1,9 +1,10 @@
 // The one matrix product of the causal transformer: C (m×n) (+)= A·B with A[i, p] at
 // a + i·aRow + p·aCol (so Aᵀ·B is a stride swap), B row-major with row stride ldb, C with row
 // stride ldc (strides in elements). A 4-row × 2-vector register block: every B row loaded once
-// feeds eight accumulators; row and column tails fall back to one vector, then to one vector of
-// which only the first n mod L lanes are stored (it reads up to L − 1 values past a row of B and
-// C: every operand lies in an arena followed by 64 spare bytes; the lanes read there are dropped).
+// feeds eight accumulators; the last rows go as one 2-row and one 1-row block, and the column tail
+// falls back to one vector, then to one vector of which only the first n mod L lanes are stored
+// (it reads up to L − 1 values past a row of B and C: every operand lies in an arena followed by
+// 64 spare bytes; the lanes read there are dropped).
 //
 // `band` skips the products a causal mask makes zero, per block of rows [i, i + r):
 //   BAND_FULL      every p and j;
@@ -14,7 +15,7 @@
 //                  edge are never written, and no band reads them: they need no clearing.
 // Skipped terms are exact zeros of the stored operands, so the band changes no value.
 
-import { splatAt } from '../vec';
+import { splatAt, storeFirst } from '../vec';
 
 export const BAND_FULL: i32 = 0;
 export const BAND_LOWER_A: i32 = 1;
@@ -113,23 +114,8 @@ export function gemm<T>(c: usize, ldc: i32, a: usize, aRow: i32, aCol: i32, b: u
       ap += ac;
     }
     const m = nEnd - j;
-    storeVector<T>(cp, x0, m);
-    if (r > 1) storeVector<T>(cp + cs, x1, m);
-    if (r > 2) { storeVector<T>(cp + 2 * cs, x2, m); storeVector<T>(cp + 3 * cs, x3, m); }
-  }
-}
-
-/** x at p, or its first n lanes when n < L. */
-@inline function storeVector<T>(p: usize, x: v128, n: i32): void {
-  if (n >= <i32>(16 / sizeof<T>())) v128.store(p, x);
-  else storeLanes<T>(p, x, n);
-}
-
-/** The first n < L lanes of x at p. */
-@inline function storeLanes<T>(p: usize, x: v128, n: i32): void {
-  store<T>(p, v128.extract_lane<T>(x, 0));
-  if (sizeof<T>() == 4) {
-    if (n > 1) store<T>(p, v128.extract_lane<T>(x, 1), 4);
-    if (n > 2) store<T>(p, v128.extract_lane<T>(x, 2), 8);
+    storeFirst<T>(cp, x0, m);
+    if (r > 1) storeFirst<T>(cp + cs, x1, m);
+    if (r > 2) { storeFirst<T>(cp + 2 * cs, x2, m); storeFirst<T>(cp + 3 * cs, x3, m); }
   }
 }

@@ -7,6 +7,7 @@
 
 import { runShares, serve, THREADS } from '../barrier';
 import { gradientSequence, finishGradient, foldedBytes, LAY_DMV } from './step';
+import { addInto } from '../vec';
 
 /** Control block: barrier.ts's fields (GEN 0, PENDING 4, COMMAND 8, FAILED 20), then these. */
 export const C_THREADS = THREADS; // i32, threads including the coordinator
@@ -49,10 +50,7 @@ export function parallelGradient<T>(ctl: usize): f64 {
   for (let j = 1; j <= workers; j++) {
     const desc = ctl + C_DESC + (<usize>j) * C_DESC_BYTES;
     const Gj = <usize>load<u32>(<usize>load<u32>(desc) + (<usize>LAY_DMV << 2));
-    for (let i = 0; i < n; i++) {
-      const o = (<usize>i) * sizeof<T>();
-      store<T>(G + o, load<T>(G + o) + load<T>(Gj + o));
-    }
+    addInto<T>(G, Gj, n);
     sum += load<f64>(desc + 8);
   }
   finishGradient<T>(lay0);

@@ -24,6 +24,7 @@ import { transpose } from '../matmul';
 import { expAttentionForward, expAttentionBackward } from './causal-exp';
 import { softmaxAttentionForward, softmaxAttentionBackward } from './causal-softmax';
 import { mseForwardBackward } from './mse';
+import { addInto } from '../vec';
 
 export const LAY_KIND = 0; // 0 linear, 1 exp, 2 softmax
 export const LAY_D = 1; // token dimension d (D = 4d)
@@ -148,7 +149,7 @@ export function finishGradient<T>(lay: usize): void {
     const G = ptr(lay, LAY_G) + (<usize>(3 * i)) * DD;
     const dMT = ptr(lay, LAY_DMV) + (<usize>(2 * i)) * DD;
     const dV = dMT + DD;
-    for (let o: usize = 0; o < DD; o += s) store<T>(G + 2 * DD + o, load<T>(G + 2 * DD + o) + load<T>(dV + o));
+    addInto<T>(G + 2 * DD, dV, D * D);
     gemm<T>(G, D, Q + DD, D, 1, dMT, D, D, D, D, true, BAND_FULL);
     // dM in place of dMᵀ: Q·dM reads it row by row
     for (let r = 0; r < D; r++) {

@@ -7,6 +7,7 @@
 
 import { runShares, serve, THREADS } from '../barrier';
 import { forwardBackwardRange } from './model';
+import { addInto } from '../vec';
 
 /** Control block: barrier.ts's fields (GEN 0, PENDING 4, COMMAND 8, FAILED 20), then these. */
 export const C_THREADS = THREADS; // i32, threads including the coordinator
@@ -42,13 +43,6 @@ function share<T>(ctl: usize, j: i32): void {
     trains & 1 ? <usize>load<u32>(desc) : 0, trains & 2 ? <usize>load<u32>(desc + 4) : 0, trains & 4 ? <usize>load<u32>(desc + 8) : 0, <usize>load<u32>(desc + 12),
   );
   store<f64>(desc + 16, loss);
-}
-
-@inline function addInto<T>(dst: usize, src: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = (<usize>i) * sizeof<T>();
-    store<T>(dst + o, load<T>(dst + o) + load<T>(src + o));
-  }
 }
 
 /** Thread j's share of a command: the pass, in the command's precision. */
