@@ -167,23 +167,36 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
             (r.speedup === undefined ? '' : `  package ${r.speedup.toFixed(2)}× faster (CPU), check ${r.deviation!.toExponential(1)}`) +
             (r.peakFor4x === undefined ? '' : `; 4× needs ${(100 * r.peakFor4x).toFixed(0)} % of peak`),
     );
-  // A PyTorch row beside a package row `ours` (one thread): the check first, then the time. The
-  // two sides alternate `rounds` times (package, PyTorch, package, …; `again` re-times the
-  // package) and each keeps its best: this VM's speed drifts by up to a third within a minute,
-  // and alternating exposes both sides to the same drift.
-  const torchRow = async (what: string, ours: AutoregressiveTargetRow, again: () => Promise<{ wallMs: number; cpuMs: number }>, args: string[], check: object, expected: Record<string, ArrayLike<number>>): Promise<void> => {
+  // A timed row keeps its best over the rounds: keepBest re-times it.
+  type Timed = { row: AutoregressiveTargetRow; time: () => Promise<{ wallMs: number; cpuMs: number }> };
+  const keepBest = async ({ row, time }: Timed): Promise<void> => {
+    const t = await time();
+    Object.assign(row, peakColumns({ wallMs: Math.min(row.wallMs, t.wallMs), cpuMs: Math.min(row.cpuMs, t.cpuMs) }, row.gflop, row.threads, peak[row.precision]));
+  };
+  // The sides alternate `rounds` times (each timed row, then `between`, e.g. PyTorch's run, and
+  // again), each keeping its best: this VM's speed drifts by up to a third within a minute, and
+  // alternating exposes every side to the same drift. The first round is the rows' own timing.
+  const alternate = async (sides: Timed[], between: () => void = () => {}): Promise<void> => {
+    for (let round = 1; round < rounds; round++) {
+      for (const side of sides) await keepBest(side);
+      between();
+    }
+  };
+  // A PyTorch row beside the package's one-thread row sides[0] (the other sides are timed in
+  // alternation with both): the check first, then the time.
+  const torchRow = async (what: string, sides: Timed[], args: string[], check: object, expected: Record<string, ArrayLike<number>>): Promise<void> => {
+    const ours = sides[0].row;
     const base = { what, attention: ours.attention, precision: ours.precision, threads: 1, gflop: what.startsWith('CKD') ? ours.gflop : nominal };
+    const torchArgs = [...args, '--d', String(d), '--T', String(T), '--B', String(B), '--precision', ours.precision, '--iterations', String(iterations)];
     try {
-      const r = runTorch('autoregressive.py', [...args, '--d', String(d), '--T', String(T), '--B', String(B), '--precision', ours.precision, '--iterations', String(iterations)], check);
+      const r = runTorch('autoregressive.py', torchArgs, check);
       let deviation = 0;
       for (const [key, want] of Object.entries(expected)) deviation = Math.max(deviation, agree(`${what} ${ours.attention} ${ours.precision}: ${key}`, want, [r[key]].flat() as number[], CHECK_RTOL[ours.precision]));
-      for (let round = 1; round < rounds; round++) {
-        const o = await again();
-        Object.assign(ours, peakColumns({ wallMs: Math.min(ours.wallMs, o.wallMs), cpuMs: Math.min(ours.cpuMs, o.cpuMs) }, ours.gflop, 1, peak[ours.precision]));
-        const t = runTorch('autoregressive.py', [...args, '--d', String(d), '--T', String(T), '--B', String(B), '--precision', ours.precision, '--iterations', String(iterations)]);
+      await alternate(sides, () => {
+        const t = runTorch('autoregressive.py', torchArgs);
         r.cpuMs = Math.min(r.cpuMs, t.cpuMs);
         r.wallMs = Math.min(r.wallMs, t.wallMs);
-      }
+      });
       print(ours);
       const gflops = base.gflop / (r.cpuMs / 1e3);
       // a step row: what a 4× margin would ask of the package's kernels (their executed FLOP in a quarter of PyTorch's time)
@@ -200,13 +213,6 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
     }
   };
   const other = compare ? await loadCompare(compare) : null;
-  // a timed row: its best is kept over the rounds (keepBest re-times it)
-  type Timed = { row: AutoregressiveTargetRow; time: () => Promise<{ wallMs: number; cpuMs: number }> };
-  const keepBest = async ({ row, time }: Timed): Promise<{ wallMs: number; cpuMs: number }> => {
-    const t = await time();
-    Object.assign(row, peakColumns({ wallMs: Math.min(row.wallMs, t.wallMs), cpuMs: Math.min(row.cpuMs, t.cpuMs) }, row.gflop, row.threads, peak[row.precision]));
-    return t;
-  };
   const timed = async (what: string, model: { step(b: Int32Array, o: { lr: number }): unknown }, attention: AttentionKind, precision: Precision, threads: number, g: number): Promise<Timed> => {
     const time = () => bestTimes(() => model.step(batch, { lr: 1e-4 }), iterations);
     const row = { what, attention, precision, ...peakColumns(await time(), g, threads, peak[precision]) };
@@ -223,18 +229,11 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       const expected = torch !== null ? model.gradient('train', batch) : null;
       const ours = await timed('step', model, attention, precision, 1, gflop);
       const before = theirs ? await timed(`step (${compare})`, theirs, attention, precision, 1, nominal) : null;
-      // PyTorch's rounds re-time ours (and the compare build's) between theirs
-      const again = async () => {
-        if (before) await keepBest(before);
-        return ours.time();
-      };
+      const sides = before ? [ours, before] : [ours];
       if (params && expected) {
-        await torchRow('PyTorch step', ours.row, again, ['--mode', 'step', '--layers', String(layers), '--heads', String(heads), '--attention', attention, '--lr', '1e-4'], { x: Array.from(train.x), params: Array.from(params) }, { loss: [expected.loss], grad: expected.grad });
+        await torchRow('PyTorch step', sides, ['--mode', 'step', '--layers', String(layers), '--heads', String(heads), '--attention', attention, '--lr', '1e-4'], { x: Array.from(train.x), params: Array.from(params) }, { loss: [expected.loss], grad: expected.grad });
       } else {
-        for (let round = 1; round < rounds; round++) {
-          if (before) await keepBest(before);
-          await keepBest(ours);
-        }
+        await alternate(sides);
         print(ours.row);
       }
       if (before) print(before.row);
@@ -267,7 +266,7 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
           const u = await ckdPredictionsSet(train, T, { kernel, depth });
           const flat = new Float64Array(B * T * d);
           u.forEach((ui, s) => flat.set(ui, s * T * d));
-          await torchRow(`CKD n = ${depth}, PyTorch`, row, time, ['--mode', 'ckd', '--kernel', kernel, '--depth', String(depth)], { x: Array.from(train.x) }, { u: flat });
+          await torchRow(`CKD n = ${depth}, PyTorch`, [{ row, time }], ['--mode', 'ckd', '--kernel', kernel, '--depth', String(depth)], { x: Array.from(train.x) }, { u: flat });
         } else print(row);
       }
     }
