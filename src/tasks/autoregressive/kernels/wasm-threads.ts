@@ -108,7 +108,7 @@ export async function createThreadedCausalKernels(precision: Precision, elements
     },
     prepare: () => ex.causalPrepare(f, lays),
     forward: (x) => ex.causalForward(f, lays, p(x)),
-    gradient: (x, scale) => gradientHere(ex, f, lays, buf, layout, 1, () => p(x), scale),
+    gradient: (x, scale) => gradientHere(ex, f, lays, buf, layout, [x], p, scale),
     gradientBatch(xs, scale) {
       let sum = 0;
       for (let c = 0; c < xs.length; c += CHUNK) {

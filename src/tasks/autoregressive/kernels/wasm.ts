@@ -33,13 +33,14 @@ export function layoutFields(L: CausalLayout, base: number, size: number): Int32
 }
 
 /**
- * The gradient of `count` sequences (byte address of sequence i: at(i)) on the calling thread: the
- * batch's gradient with respect to MV from zero, then G += its Q, K, V form. Returns Σ of the losses.
+ * The gradient of the sequences at xs (arena offsets; `addr` gives their byte addresses) on the
+ * calling thread: the batch's gradient with respect to MV from zero, then G += its Q, K, V form.
+ * Returns Σ of the losses.
  */
-export function gradientHere(ex: CausalExports, f: number, lay: number, buf: Float64Array | Float32Array, layout: CausalLayout, count: number, at: (i: number) => number, scale: number): number {
+export function gradientHere(ex: CausalExports, f: number, lay: number, buf: Float64Array | Float32Array, layout: CausalLayout, xs: ArrayLike<number>, addr: (offset: number) => number, scale: number): number {
   buf.fill(0, layout.dMV, layout.dMV + foldedElements(layout));
   let sum = 0;
-  for (let i = 0; i < count; i++) sum += ex.causalGradient(f, lay, at(i), scale);
+  for (let i = 0; i < xs.length; i++) sum += ex.causalGradient(f, lay, addr(xs[i]), scale);
   ex.causalFinish(f, lay);
   return sum;
 }
@@ -58,7 +59,7 @@ export async function createWasmCausalKernels(precision: Precision, elements: nu
   const buf = precision === 'f32' ? new Float32Array(ex.memory.buffer, base, elements) : new Float64Array(ex.memory.buffer, base, elements);
   const f = precision === 'f32' ? 1 : 0;
   const p = (o: number) => base + o * s;
-  const batch = (xs: ArrayLike<number>, scale: number): number => gradientHere(ex, f, lay, buf, layout, xs.length, (i) => p(xs[i]), scale);
+  const batch = (xs: ArrayLike<number>, scale: number): number => gradientHere(ex, f, lay, buf, layout, xs, p, scale);
   return {
     backend: 'wasm',
     precision,
