@@ -118,11 +118,12 @@ export class FamilyRun<S, R, Out> {
   }
 }
 
-// what the thread control says on these pages: family-worker.ts trains on one thread
+// what the thread control says on these pages: family-worker.ts trains on one thread (the
+// families' threaded kernels run from Node, option threads; this lab does not start them)
 const ONE_THREAD: Record<WorkerFamily, string> = {
-  factorized: 'one thread: the factorized kernels have no threaded build',
-  recall: 'one thread: the recall kernels have no threaded build',
-  autoregressive: 'one thread: the causal-attention kernels have no threaded build',
+  factorized: 'one thread: this page trains the factorized family on one thread (in Node, option threads runs it on several)',
+  recall: 'one thread: this page trains the recall family on one thread (in Node, option threads runs it on several)',
+  autoregressive: 'one thread: this page trains the autoregressive family on one thread (in Node, option threads runs it on several)',
 };
 
 /** What a family page brings to its run: its settings, and what it shows of the run. */
