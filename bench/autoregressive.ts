@@ -116,6 +116,8 @@ export interface AutoregressiveTargetRow extends PeakColumns {
   precision: Precision;
   /** PyTorch rows: its CPU time over the package's on one thread (how many times faster the package is) */
   speedup?: number;
+  /** --compare rows: their CPU time over this build's same row (above 1: this build is faster); their GFLOP/s and fraction of peak are on the model's count, not on what their kernels executed, so they are kept here but not printed */
+  timeOverThis?: number;
   /** PyTorch step rows: the fraction of this machine's SIMD peak at which the package's executed FLOP would take a quarter of PyTorch's CPU time (above 1: a 4× margin is out of reach) */
   peakFor4x?: number;
   /** PyTorch rows: largest deviation from the package's loss and gradient (or predictions), relative to their largest value */
@@ -151,9 +153,8 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
   console.log(torchInfo ? `PyTorch ${torch} rows: bench/pytorch/autoregressive.py, ${torchInfo.threads} thread, BLAS ${torchInfo.blas.join(', ') || 'none loaded'}; ratio = PyTorch CPU time / the package's` : 'PyTorch rows: not measured (PyTorch is not installed: /usr/bin/python3 -c "import torch" fails)');
   const train = generateSequences({ family: 'haar', d, length: T, sequences: B, seed: 1 });
   const batch = Int32Array.from({ length: B }, (_, i) => i);
-  // GFLOP/s of this build's rows on the FLOP its kernels execute; of the compare build's and
-  // PyTorch's on the model's count (what the compare build's kernels execute up to layer 0's input
-  // gradient; PyTorch's dense products execute more)
+  // GFLOP/s of this build's rows on the FLOP its kernels execute; of PyTorch's (whose dense
+  // products execute more) and, in the results file, of the compare build's on the model's count
   const gflop = executedStepFlops(d, T, heads, B, layers) / 1e9;
   const nominal = stepFlops(d, T, heads, B, layers) / 1e9;
   console.log(`FLOP per step: ${(gflop * 1e3).toFixed(1)} MFLOP executed by these kernels, ${(nominal * 1e3).toFixed(1)} MFLOP in the model's count (docs/theory/autoregressive.md#compute); lower bound at the SIMD peak: f64 ${((gflop / peak.f64) * 1e3).toFixed(1)} ms, f32 ${((gflop / peak.f32) * 1e3).toFixed(1)} ms`);
@@ -163,7 +164,8 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
     console.log(
       r.error
         ? `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision}  FAILED: ${r.error}`
-        : `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak` +
+        : `${r.what.padEnd(34)} ${r.attention.padEnd(8)} ${r.precision} ${String(r.threads).padStart(2)} thr  wall ${r.wallMs.toFixed(1).padStart(8)} ms  cpu ${r.cpuMs.toFixed(1).padStart(8)} ms  ` +
+            (r.timeOverThis === undefined ? `${r.gflops.toFixed(2).padStart(6)} GFLOP/s  ${(100 * r.peakFraction).toFixed(0).padStart(3)} % of peak` : `${r.timeOverThis.toFixed(2)}× this build's CPU time`) +
             (r.speedup === undefined ? '' : `  package ${r.speedup.toFixed(2)}× faster (CPU), check ${r.deviation!.toExponential(1)}`) +
             (r.peakFor4x === undefined ? '' : `; 4× needs ${(100 * r.peakFor4x).toFixed(0)} % of peak`),
     );
@@ -236,7 +238,7 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
         await alternate(sides);
         print(ours.row);
       }
-      if (before) print(before.row);
+      if (before) print(Object.assign(before.row, { timeOverThis: before.row.cpuMs / ours.row.cpuMs }));
       (model as { dispose?: () => void }).dispose?.();
       (theirs as { dispose?: () => void } | null)?.dispose?.();
       // two threads
