@@ -87,6 +87,8 @@ describe('ntp autoregressive train and experiment', () => {
       runs.push(JSON.parse(io.out));
     }
     expect(runs[1].config.threads).toBe(2);
+    expect([runs[0].threads, runs[1].threads]).toEqual([1, 2]);
+    expect(runs[1].warnings).toEqual([]);
     expect(runs[0].final.testLoss).toBeGreaterThan(0);
     expect(Math.abs(runs[1].final.testLoss - runs[0].final.testLoss) / runs[0].final.testLoss).toBeLessThan(1e-12);
     const io = capture();

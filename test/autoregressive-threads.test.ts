@@ -68,9 +68,14 @@ describe('autoregressive step on threads', () => {
     }
   });
 
-  it('refuses a thread count that is not an integer from 1 to 256', async () => {
+  it('refuses a thread count that is not an integer from 1 to 256; a js model asked for 2 runs on one and says why', async () => {
     for (const bad of [0, 1.5, 257, Number.NaN]) {
       await expect(CausalTransformer.create({ d: 3, T: 12, train, threads: bad })).rejects.toThrow(/option threads must be an integer from 1 to 256/);
     }
+    // the rule of every family's models (engine/threads.ts grantThreads)
+    const js = await CausalTransformer.create({ d: 3, T: 12, train, backend: 'js', threads: 2 });
+    expect([js.threads, js.threadNote]).toEqual([1, 'training on one thread instead of 2: the js backend has no threads']);
+    const one = await CausalTransformer.create({ d: 3, T: 12, train, backend: 'js' });
+    expect([one.threads, one.threadNote]).toEqual([1, null]);
   });
 });

@@ -65,7 +65,13 @@ describe('recall step on threads', () => {
     const one = await runRecall({ ...opts, threads: 1 });
     const two = await runRecall({ ...opts, threads: 2 });
     expect(two.config.threads).toBe(2);
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    expect(two.warnings).toEqual([]);
     expect(Math.abs(two.final.populationLoss - one.final.populationLoss) / one.final.populationLoss).toBeLessThan(1e-12);
+    // a js model asked for threads runs on one and says why, as every family's models do (a run refuses the option)
+    const js = await createRecallModel({ task, model: 'origin', attention: 'relu', kappa: 1, backend: 'js', maxBatch: B, threads: 2 });
+    expect([js.threads, js.threadNote]).toEqual([1, 'training on one thread instead of 2: the js backend has no threads']);
+    await expect(runRecall({ ...opts, backend: 'js', threads: 2 })).rejects.toThrow(/option threads applies only with backend wasm/);
     for (const bad of [0, 2.5, 300]) await expect(runRecall({ ...opts, threads: bad })).rejects.toThrow(/option threads must be an integer in \[1, 256\]/);
   });
 });

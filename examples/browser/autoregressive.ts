@@ -26,7 +26,7 @@ function settings(panel: TrainPanel): AutoregressiveSettings {
     process: select('process').value as AutoregressiveSettings['process'],
     attention: select('attention').value as AutoregressiveSettings['attention'],
     ...readNumbers(['d', 'length', 'layers', 'heads', 'steps', 'eta', 'batch']),
-    ...panel.backendPrecision(),
+    ...panel.engineOptions(),
   };
 }
 

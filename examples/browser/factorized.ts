@@ -35,7 +35,7 @@ function settings(panel: TrainPanel): FactorizedSettings {
     ...readNumbers(['t0', 'steps']),
     etaW: input('eta-w').valueAsNumber,
     etaKQ: input('eta-kq').valueAsNumber,
-    ...panel.backendPrecision(),
+    ...panel.engineOptions(),
   };
 }
 

@@ -3,6 +3,11 @@
 
 export type WorkerFamily = 'factorized' | 'recall' | 'autoregressive';
 
+/** What every adapter's result carries: the threads its run trained on. */
+export interface RunResult {
+  threads: number;
+}
+
 /** What an adapter's run reports through, from inside the worker. */
 export interface RunHooks<R> {
   /** a record, posted to the page at once */
@@ -27,5 +32,5 @@ export type FromFamilyWorker =
   | { type: 'record'; record: unknown }
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'result'; result: unknown; trainingMs: number }
+  | { type: 'result'; result: unknown; threads: number; trainingMs: number }
   | { type: 'error'; message: string };

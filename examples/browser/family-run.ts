@@ -94,7 +94,7 @@ export class FamilyRun<S, R, Out> {
         this.worker = null;
         try {
           await this.callbacks.onResult(msg.result as Out, msg.trainingMs);
-          this.setState('done', `${(msg.trainingMs / 1000).toFixed(2)} s`);
+          this.setState('done', `${(msg.trainingMs / 1000).toFixed(2)} s on ${msg.threads} thread${msg.threads === 1 ? '' : 's'}`);
         } catch (e) {
           this.setState('error');
           this.callbacks.onError(`drawing the result failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -117,14 +117,6 @@ export class FamilyRun<S, R, Out> {
     this.ui.resume.disabled = s !== 'paused';
   }
 }
-
-// what the thread control says on these pages: family-worker.ts trains on one thread (the
-// families' threaded kernels run from Node, option threads; this lab does not start them)
-const ONE_THREAD: Record<WorkerFamily, string> = {
-  factorized: 'one thread: this page trains the factorized family on one thread (in Node, option threads runs it on several)',
-  recall: 'one thread: this page trains the recall family on one thread (in Node, option threads runs it on several)',
-  autoregressive: 'one thread: this page trains the autoregressive family on one thread (in Node, option threads runs it on several)',
-};
 
 /** What a family page brings to its run: its settings, and what it shows of the run. */
 export interface FamilyPage<S, R extends { step: number }, Out> {
@@ -157,7 +149,7 @@ export interface FamilyPageRun<R> {
  * records and the result go to the page and its chart, an error to the page's alert box (`#error`).
  */
 export function mountFamilyRun<S, R extends { step: number }, Out>(family: WorkerFamily, page: FamilyPage<S, R, Out>): FamilyPageRun<R> {
-  const panel = trainPanel({ button: page.button, oneThread: ONE_THREAD[family] });
+  const panel = trainPanel({ button: page.button });
   const records: R[] = [];
   const errorBox = byId('error');
   let planned = 0;

@@ -5,9 +5,9 @@
 import * as autoregressive from './families/autoregressive.js';
 import * as factorized from './families/factorized.js';
 import * as recall from './families/recall.js';
-import { PAUSED, type FromFamilyWorker, type RunHooks, type ToFamilyWorker, type WorkerFamily } from './family-protocol.js';
+import { PAUSED, type FromFamilyWorker, type RunHooks, type RunResult, type ToFamilyWorker, type WorkerFamily } from './family-protocol.js';
 
-const RUNS: Record<WorkerFamily, (settings: never, hooks: RunHooks<unknown>) => Promise<unknown>> = {
+const RUNS: Record<WorkerFamily, (settings: never, hooks: RunHooks<unknown>) => Promise<RunResult>> = {
   factorized: factorized.run,
   recall: recall.run,
   autoregressive: autoregressive.run,
@@ -29,7 +29,7 @@ self.addEventListener('message', (event: MessageEvent<ToFamilyWorker>) => {
   };
   const start = performance.now();
   RUNS[family](settings as never, hooks).then(
-    (result) => post({ type: 'result', result, trainingMs: performance.now() - start }),
+    (result) => post({ type: 'result', result, threads: result.threads, trainingMs: performance.now() - start }),
     (e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
   );
 });

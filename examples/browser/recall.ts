@@ -48,7 +48,7 @@ function settings(panel: TrainPanel): RecallSettings {
     attention: select('attention').value as RecallSettings['attention'],
     kappa: Number(select('kappa').value) as 0 | 1,
     ...readNumbers(['alpha', 'vocab', 'context', 'batch', 'steps', 'eta']),
-    ...panel.backendPrecision(),
+    ...panel.engineOptions(),
     every: 10,
     evalSize: 256,
     testSize: 128,

@@ -12,12 +12,12 @@ export function threadsAvailable(): boolean {
 }
 
 /**
- * Fills `select` with 1 … min(cores, 8) and returns a reader of the choice. `why` is shown instead
- * when the family's engine has no threads, or the page is not cross-origin isolated.
+ * Fills `select` with 1 … min(cores, 8) and returns a reader of the choice. Where the page is not
+ * cross-origin isolated, the choice stays at 1 and the note says why.
  */
-export function mountThreadControl(select: HTMLSelectElement, note: HTMLElement, familyWhy: string | null = null): () => number {
+export function mountThreadControl(select: HTMLSelectElement, note: HTMLElement): () => number {
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  const why = familyWhy ?? (threadsAvailable() ? null : 'one thread: the page is not cross-origin isolated (no SharedArrayBuffer)');
+  const why = threadsAvailable() ? null : 'one thread: the page is not cross-origin isolated (no SharedArrayBuffer)';
   const max = why ? 1 : Math.min(cores, MAX_OFFERED);
   select.replaceChildren(...Array.from({ length: max }, (_, i) => h('option', { value: String(i + 1) }, String(i + 1))));
   select.disabled = max === 1;

@@ -12,8 +12,10 @@ export interface TrainPanel {
   status: HTMLElement;
   /** the backend and precision chosen, as a run's options name them */
   backendPrecision(): { backend: BackendName; precision: Precision };
-  /** the thread count chosen (1 where the family or the page has no threads) */
+  /** the thread count chosen (1 where the page has no threads) */
   threads: () => number;
+  /** backend, precision and, for the WebAssembly backend (the js backend has no threads), the thread count: a family run's options */
+  engineOptions(): { backend: BackendName; precision: Precision; threads?: number };
   /** `step / total` on the progress bar, on a panel that has one */
   setProgress(p: { step: number; total: number }): void;
 }
@@ -23,24 +25,28 @@ export interface TrainPanelIds {
   button?: string;
   /** the run-state element's id (default `status`) */
   status?: string;
-  /** why the family trains on one thread, shown instead of the thread choice (null: it has threads) */
-  oneThread?: string | null;
 }
 
 /** Finds the page's panel and mounts its thread control. */
-export function trainPanel({ button = 'train', status = 'status', oneThread = null }: TrainPanelIds = {}): TrainPanel {
+export function trainPanel({ button = 'train', status = 'status' }: TrainPanelIds = {}): TrainPanel {
   const bar = document.getElementById('progress') as HTMLProgressElement | null;
   const barText = document.getElementById('progress-text');
   const backend = byId<HTMLSelectElement>('backend');
   const precision = byId<HTMLSelectElement>('precision');
+  const threads = mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'));
+  // the selects offer only these values (train-panel-markup.ts, index.html)
+  const backendPrecision = () => ({ backend: backend.value as BackendName, precision: precision.value as Precision });
   return {
     train: byId<HTMLButtonElement>(button),
     stop: byId<HTMLButtonElement>('stop'),
     resume: byId<HTMLButtonElement>('resume'),
     status: byId(status),
-    // the selects offer only these values (train-panel-markup.ts, index.html)
-    backendPrecision: () => ({ backend: backend.value as BackendName, precision: precision.value as Precision }),
-    threads: mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'), oneThread),
+    backendPrecision,
+    threads,
+    engineOptions: () => {
+      const o = backendPrecision();
+      return o.backend === 'wasm' ? { ...o, threads: threads() } : o;
+    },
     setProgress(p) {
       if (!bar || !barText) throw new Error('this page\'s train panel has no progress bar (<train-panel progress>)');
       bar.max = Math.max(p.total, 1);

@@ -6,7 +6,7 @@ import { JsModel } from './js.js';
 import type { PackedData } from './packed.js';
 import { warmUp } from './warm-up.js';
 import { instantiate, WasmModel } from './wasm.js';
-import { checkThreads, threadsUnavailable } from './threads.js';
+import { checkThreads, grantThreads } from './threads.js';
 import { resolveSpace, type SpaceOption } from './space.js';
 import { objectArg, optionsArg } from '../api/arguments.js';
 
@@ -50,21 +50,20 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   const space = resolveSpace(opts.space, V, d, emb.E === null);
   // a size the user did not mean (a d typed for |V|·d, say) is refused before anything is allocated
   checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot: emb.E === null, space });
-  const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
+  const { threads, note } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
   if (backend === 'wasm') {
     await warmUp(precision);
-    const why = threads > 1 ? threadsUnavailable() : null;
-    if (threads > 1 && why === null) {
+    if (threads > 1) {
       const { createThreadedModel } = await import('./wasm-threads.js');
       return createThreadedModel(data, emb, precision, threads, space);
     }
     const model = new WasmModel(await instantiate(), data, emb, precision, space);
-    if (why) model.threadNote = `training on one thread instead of ${threads}: ${why}`;
+    model.threadNote = note;
     return model;
   }
   try {
     const model = new JsModel(data, emb, precision, space);
-    if (threads > 1) model.threadNote = `training on one thread instead of ${threads}: the js backend has no threads`;
+    model.threadNote = note;
     return model;
   } catch (e) {
     if (e instanceof RangeError) throw new NtpError('out-of-memory', `cannot allocate the js backend's arrays for |V| = ${V}, d = ${d}: ${e.message}`);

@@ -1,5 +1,6 @@
 // The `threads` option: its check, the default rule, and whether this runtime can run threads.
 import { NtpError } from '../errors.js';
+import type { BackendName } from './backend.js';
 import type { PackedData } from './packed.js';
 import { objectArg, arrayArg, numberArg } from '../api/arguments.js';
 
@@ -52,6 +53,17 @@ export async function availableCores(): Promise<number> {
 export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
+}
+
+/**
+ * The threads a model on `backend` gets when `requested` are asked for (already checked), and
+ * why fewer, if fewer: the js backend has none, and where this runtime cannot run threads
+ * (threadsUnavailable) a model trains on one. Every family's models follow this rule, and their
+ * runs put the note among their warnings.
+ */
+export function grantThreads(backend: BackendName, requested: number): { threads: number; note: string | null } {
+  const why = requested === 1 ? null : backend === 'js' ? 'the js backend has no threads' : threadsUnavailable();
+  return why === null ? { threads: requested, note: null } : { threads: 1, note: `training on one thread instead of ${requested}: ${why}` };
 }
 
 /**

@@ -174,6 +174,37 @@ describe('lab pages, one per family', () => {
     await page.close();
   }, 180_000);
 
+  it('factorized, recall, autoregressive: a run on 2 threads says so and ends where the run on 1 thread ends', async () => {
+    // each page's summary numbers (recall's: the held-out loss), which must agree across thread counts to rounding
+    for (const file of ['factorized', 'recall', 'autoregressive']) {
+      const { page, errors } = await open(`${file}.html`);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      const button = file === 'recall' ? 'run' : 'train';
+      const numbers = async (): Promise<Record<string, number>> => {
+        if (file === 'recall') {
+          await page.waitForFunction(() => (window as unknown as { __ntpRecallLab?: { done: boolean } }).__ntpRecallLab?.done === true, null, { timeout: 120_000 });
+          const lab = await page.evaluate(() => (window as unknown as { __ntpRecallLab: { error: string | null; lossHat: number } }).__ntpRecallLab);
+          expect(lab.error).toBeNull();
+          return { lossHat: lab.lossHat };
+        }
+        const s = await finished(page);
+        expect(s.error).toBeNull();
+        return Object.fromEntries(Object.entries(s.summary).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+      };
+      const runs: Array<Record<string, number>> = [];
+      for (const threads of ['1', '2']) {
+        await page.selectOption('[data-testid=threads]', threads);
+        await page.click(`[data-testid=${button}]`);
+        runs.push(await numbers());
+        expect(await page.textContent('[data-testid=status]'), `${file}, ${threads} threads`).toMatch(new RegExp(`^done: [0-9.]+ s on ${threads} thread${threads === '1' ? '' : 's'}$`));
+      }
+      expect(Object.keys(runs[0]).length, file).toBeGreaterThan(0);
+      for (const [k, v] of Object.entries(runs[0])) expect(Math.abs(runs[1][k] - v), `${file} ${k}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  }, 360_000);
+
   it('core: the shared navigation and a thread control on the Algorithm 1 page', async () => {
     const { page, errors } = await open('');
     await expectNav(page, 'core');

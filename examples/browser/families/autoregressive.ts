@@ -16,6 +16,8 @@ export interface AutoregressiveResult {
   curves: { model: autoregressive.ErrorCurve; ckd: autoregressive.ErrorCurve; leastSquares: autoregressive.ErrorCurve };
   /** the CKD kernel matching the attention (linear attention: linear kernel; exp and softmax: exp) */
   kernel: autoregressive.KernelName;
+  /** threads the steps ran on */
+  threads: number;
 }
 
 export const EXAMPLES: Readonly<Record<string, { label: string; settings: AutoregressiveSettings }>> = {
@@ -35,5 +37,5 @@ export async function run(s: AutoregressiveSettings, hooks: RunHooks<Autoregress
   const kernel: autoregressive.KernelName = r.config.attention === 'linear' ? 'linear' : 'exp';
   const ckd = autoregressive.errorCurve((x, d, T) => autoregressive.ckdPredictions(x, d, T, { kernel, depth: Infinity, eta: 1 }), r.test);
   const leastSquares = autoregressive.errorCurve(autoregressive.leastSquaresPredictions, r.test);
-  return { status: r.status, steps: r.steps, curves: { model: r.curve, ckd, leastSquares }, kernel };
+  return { status: r.status, steps: r.steps, curves: { model: r.curve, ckd, leastSquares }, kernel, threads: r.threads };
 }

@@ -40,6 +40,8 @@ export interface FactorizedSettings {
   every: number;
   backend: BackendName;
   precision: Precision;
+  /** threads both models train on (WebAssembly; default 1) */
+  threads?: number;
 }
 
 export const DEFAULTS: FactorizedSettings = { example: 'unique', m: null, init: 'pytorch', t0: 300, eta0: 0.5, steps: 3000, etaW: 0.05, etaKQ: 0.01, every: 25, backend: 'wasm', precision: 'f64' };
@@ -79,6 +81,8 @@ export interface FactorizedResult {
   cosKQ: { WF: number; Wstar: number };
   status: { W: Status; KQ: Status };
   warnings: string[];
+  /** threads both models trained on */
+  threads: number;
 }
 
 const RANK_TOL = 1e-6;
@@ -108,7 +112,7 @@ export async function run(s: FactorizedSettings, hooks: RunHooks<FactorizedRecor
   const F = solveFrobeniusSvm(C);
   const N = solveNuclearSvm(C);
   const d = packed.V;
-  const opts = { backend: s.backend, precision: s.precision };
+  const opts = { backend: s.backend, precision: s.precision, ...(s.threads === undefined ? {} : { threads: s.threads }) };
   const full = await createModel(ds, opts);
   const fm = await createFactorizedModel(packed, { ...opts, init: s.init, initSeed: 0, ...(s.m === null ? {} : { m: s.m }) });
   try {
@@ -148,7 +152,7 @@ export async function run(s: FactorizedSettings, hooks: RunHooks<FactorizedRecor
       normWF: F.norm, nuStar: N.lowerBound, certified: N.status === 'certified',
       cosWFWstar: cos(F.W, N.W),
       cosW: { WF: cos(W, F.W), Wstar: cos(W, N.W) }, cosKQ: { WF: cos(KQ, F.W), Wstar: cos(KQ, N.W) },
-      status, warnings: [...fm.warnings],
+      status, warnings: [...fm.warnings], threads: full.threads ?? 1,
     };
   } finally {
     full.dispose();

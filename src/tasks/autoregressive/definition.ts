@@ -32,7 +32,7 @@ export const autoregressiveTrain = defineCommand({
     return {
       status: r.status,
       json: {
-        reconstruction: 'R-C', steps: r.steps, config: r.config, final: last, records: r.records,
+        reconstruction: 'R-C', steps: r.steps, config: r.config, threads: r.threads, final: last, records: r.records,
         errors: r.curve.squared, curveStatus: r.curve.status, kaczmarz: { kernel, errors: kac.squared }, leastSquares: ls.squared,
         params: Array.from(r.model.getParams()),
       },
@@ -41,6 +41,7 @@ export const autoregressiveTrain = defineCommand({
         `${r.status} after ${r.steps} steps; batch loss ${fmt(last.loss)}, test loss ${fmt(last.testLoss)}`,
         `test e(t) at t = 1, ${Math.ceil(T / 2)}, ${T}: trained ${fmt(r.curve.squared[0])}, ${fmt(r.curve.squared[Math.ceil(T / 2) - 1])}, ${fmt(r.curve.squared[T - 1])}; Kaczmarz e(T) ${fmt(kac.squared[T - 1])}; least squares e(T) ${fmt(ls.squared[T - 1])}`,
       ],
+      warnings: r.warnings,
       files: [{ name: 'trajectory.csv', content: ['step,loss,testLoss', ...r.records.map((x) => `${x.step},${x.loss ?? ''},${x.testLoss ?? ''}`)].join('\n') + '\n' }],
       figures: [{
         name: 'errors',

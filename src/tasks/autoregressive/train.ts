@@ -41,6 +41,9 @@ export interface AutoregressiveTrainResult {
   test: Sequences;
   /** the trained model's test predictions, one T×d array per sequence */
   predictions: Float64Array[];
+  /** threads the steps ran on (fewer than asked where the backend or the runtime has none; a warning says so) */
+  threads: number;
+  warnings: string[];
 }
 
 /**
@@ -65,6 +68,8 @@ export async function trainAutoregressive(config: AutoregressiveTrainConfig | Re
   every = c.every;
   const { train, test } = trainTestSets({ family: c.process, d: c.d, length: c.length, period: c.period, theta: c.theta, trainSequences: c.trainSequences, testSequences: c.testSequences, seed: c.seed });
   const model = await CausalTransformer.create({ d: c.d, T: c.length, layers: c.layers, heads: c.heads, attention: c.attention, tied: c.tied, backend: c.backend, precision: c.precision, train, test, seed: c.seed, initScale: c.initScale, threads: c.threads ?? 1 });
+  const threads = model.threads;
+  const warnings = model.threadNote ? [model.threadNote] : [];
   const rng = createRng(c.seed + 1);
   const order = Array.from({ length: c.trainSequences }, (_, i) => i);
   rng.shuffle(order);
@@ -107,5 +112,5 @@ export async function trainAutoregressive(config: AutoregressiveTrainConfig | Re
   const predictions = model.predictSet('test');
   // the model stays usable for predictions; its threads are not needed past the last step
   model.dispose();
-  return { status, steps, records, curve: curveFromPredictions(predictions, test), config: c, model, test, predictions };
+  return { status, steps, records, curve: curveFromPredictions(predictions, test), config: c, model, test, predictions, threads, warnings };
 }

@@ -15,7 +15,7 @@ import { createCausalKernels } from './kernels/create.js';
 import { ArenaPlan, ATTENTION_KINDS, foldedElements, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
-import { checkThreads } from '../../engine/threads.js';
+import { checkThreads, grantThreads } from '../../engine/threads.js';
 import { normalDraw, type Sequences } from './data.js';
 
 /** Options of {@link CausalTransformer.create}. */
@@ -43,7 +43,8 @@ export interface TransformerOptions {
   /**
    * threads a training step runs on (WebAssembly backend; default 1): each runs whole sequences of
    * the batch; results repeat bit for bit per thread count and agree with one thread to rounding.
-   * Call dispose() to end them.
+   * Call dispose() to end them. Where the backend (js) or the runtime has no threads, the model
+   * runs on one and says why in `threadNote`.
    */
   threads?: number;
 }
@@ -124,6 +125,9 @@ export class CausalTransformer {
     this.testSize = testSize;
   }
 
+  /** Why the model runs on fewer threads than asked (the js backend, or a runtime without threads), else null. */
+  threadNote: string | null = null;
+
   /** Threads a training step runs on. */
   get threads(): number {
     return this.k.threads;
@@ -152,7 +156,8 @@ export class CausalTransformer {
       if (!Number.isInteger(v) || v < 1) throw new NtpError('invalid-option', `option ${name} must be an integer ≥ 1 (got ${v})`);
     }
     if (!ATTENTION_KINDS.includes(attention)) throw new NtpError('invalid-option', `option attention must be linear, exp or softmax (got ${JSON.stringify(attention)})`);
-    const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
+    const backend = opts.backend ?? 'wasm';
+    const { threads, note } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
     if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be f64 or f32 (got ${JSON.stringify(precision)})`);
     for (const [name, s] of [['train', opts.train], ['test', opts.test]] as const) {
       if (!s) continue;
@@ -178,10 +183,11 @@ export class CausalTransformer {
       train: opts.train ? plan.take(opts.train.x.length) : -1,
       test: opts.test ? plan.take(opts.test.x.length) : -1,
     };
-    const k = await createCausalKernels(opts.backend ?? 'wasm', precision, plan.size, lay, threads);
+    const k = await createCausalKernels(backend, precision, plan.size, lay, threads);
     if (opts.train) k.buf.set(opts.train.x, rest.train);
     if (opts.test) k.buf.set(opts.test.x, rest.test);
     const model = new CausalTransformer(k, lay, rest, opts.train?.S ?? 0, opts.test?.S ?? 0);
+    model.threadNote = note;
     const rng = createRng(opts.seed ?? 0);
     const scale = opts.initScale ?? 0.02;
     const p = new Float64Array(nP);

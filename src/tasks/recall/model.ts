@@ -1,6 +1,6 @@
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
-import { checkThreads } from '../../engine/threads.js';
+import { checkThreads, grantThreads } from '../../engine/threads.js';
 import type { RecallBackend } from './backend.js';
 import { ATTENTION_CODES, MODEL_KINDS, isNoisy, noiseToken, validateTask, type RecallAttention, type RecallModelKind, type RecallTask } from './config.js';
 import type { RecallBatch } from './data.js';
@@ -34,7 +34,8 @@ export interface RecallModelOptions {
   /**
    * threads a step's forward and backward run on (WebAssembly backend; default 1): each runs a
    * share of the batch's sentences; results repeat bit for bit per thread count and agree with one
-   * thread to rounding. Call dispose() to end them.
+   * thread to rounding. Call dispose() to end them. Where the backend (js) or the runtime has no
+   * threads, the model runs on one and says why in `threadNote`.
    */
   threads?: number;
 }
@@ -90,6 +91,9 @@ export class RecallModel {
   readonly lambda: Float64Array;
   private readonly gLambda: Float64Array;
   private readonly last: RecallStep = { loss: NaN, normW: 0, normV: 0, normF: 0, normLambda: 0, status: 'running' };
+
+  /** Why the model runs on fewer threads than asked (the js backend, or a runtime without threads), else null. */
+  threadNote: string | null = null;
 
   /** Threads a step's forward and backward run on. */
   get threads(): number {
@@ -275,9 +279,11 @@ export async function createRecallModel(opts: RecallModelOptions): Promise<Recal
   const gamma = opts.gamma ?? (noisy ? Math.log(task.alpha / (1 - task.alpha)) : 0);
   if (!Number.isFinite(gamma)) bad(`option gamma must be finite (got ${String(gamma)})`);
   const shape = { N, H: task.context, sigma: SIGMA[attention], kappa, useF: model === 'origin' || noisy, f32: precision === 'f32', tau: noiseToken(task) };
-  const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
+  const { threads, note } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
   const be = backend === 'wasm' ? await createWasmBackend(shape, maxBatch, threads) : createJsBackend(shape, maxBatch);
-  return new RecallModel(be, task, { model, attention, kappa, precision, gamma, d });
+  const m = new RecallModel(be, task, { model, attention, kappa, precision, gamma, d });
+  m.threadNote = note;
+  return m;
 }
 
 export { EVAL_FIELDS };

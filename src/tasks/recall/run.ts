@@ -70,6 +70,8 @@ export interface RecallTrajectory {
   steps: number;
   records: RecallRecord[];
   final: RecallRecord;
+  /** threads the steps ran on (fewer than asked where the backend or the runtime has none; a warning says so) */
+  threads: number;
   warnings: string[];
 }
 
@@ -98,6 +100,8 @@ export async function runRecall(options: RecallRunOptions | ResolvedRecallRun, o
   const usesGamma = noisy && c.model !== 'origin';
   const gamma = usesGamma ? gammaOf(alphaHat ?? c.alpha) : null;
   const model = await createRecallModel({ task, model: c.model, attention: c.attention, kappa: c.kappa, gamma: gamma ?? undefined, d: c.d, precision: c.precision, backend: c.backend, maxBatch: c.batch, threads: c.threads ?? 1 });
+  const threads = model.threads;
+  if (model.threadNote) warnings.push(model.threadNote);
   const held = new FixedSentences(task, streamSeed(c.seed, STREAMS.population), c.evalSize, c.batch);
   const unseen = new FixedSentences(task, streamSeed(c.seed, STREAMS.unseen), c.testSize, c.batch, 'unseen');
   const source = train ? epochSource(train, c.batch, c.seed) : streamSource(task, c.batch, c.seed);
@@ -163,7 +167,7 @@ export async function runRecall(options: RecallRunOptions | ResolvedRecallRun, o
   return {
     family: 'recall', label: modelLabel(c.model, c.attention, c.kappa), config: c, bayesRisk: binaryEntropy(c.alpha), gamma, alphaHat,
     effectiveShapes: { W: [2 * c.vocab, 2 * c.vocab], V: [c.vocab, 2 * c.vocab], F: [c.vocab, 2 * c.vocab], d: c.d },
-    status, steps: t, records, final, warnings,
+    status, steps: t, records, final, threads, warnings,
   };
 }
 

@@ -10,7 +10,7 @@ import { NtpError } from '../../../errors.js';
 import type { BackendName, Precision } from '../../../engine/backend.js';
 import { instantiate } from '../../../engine/wasm.js';
 import { byQuery } from '../../../engine/thread-plan.js';
-import { checkThreads, MAX_THREADS, MIN_WORK_PER_THREAD, threadsUnavailable } from '../../../engine/threads.js';
+import { checkThreads, MAX_THREADS, MIN_WORK_PER_THREAD, grantThreads } from '../../../engine/threads.js';
 import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 import { STEP, type HeadBuffers, type HeadKernel, type HeadReal } from './buffers.js';
 import { genBackward, genForward } from './gen.js';
@@ -137,7 +137,8 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   if (backend !== 'wasm' && backend !== 'js') throw new NtpError('invalid-option', `option backend must be "wasm" or "js", got "${String(backend)}"`);
   const precision = opts.precision ?? 'f64';
   if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be "f64" or "f32", got "${String(precision)}"`);
-  const threads = opts.threads === undefined ? 1 : checkThreads(opts.threads);
+  // T: the threads the model gets (one where the backend or the runtime has none, threadNote says why)
+  const { threads: T, note: threadNote } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
   const R = precision === 'f32' ? Float32Array : Float64Array;
   const E = opts.E ?? null;
   const d = E === null ? data.V : (opts.d ?? 0);
@@ -147,9 +148,7 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   const sizes = { offsets: n + 1, tokens: data.tokens.length, targets: n, weights: n, Kt: V * V, dKt: V * V, phi: data.tokens.length, dphi: data.maxLength, z: V, p: V };
   let buffers: HeadBuffers;
   let kernel: HeadKernel;
-  let threadNote: string | null = null;
   if (backend === 'js') {
-    if (threads > 1) threadNote = `training on one thread instead of ${threads}: the js backend has no threads`;
     buffers = {
       n, V,
       offsets: data.offsets.slice(), tokens: data.tokens.slice(), targets: data.targets.slice(), weights: R.from(data.weights),
@@ -161,9 +160,6 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
       ? { forward: () => selectionForward(b), backward: () => selectionBackward(b) }
       : { forward: () => genForward(b), backward: () => genBackward(b) };
   } else {
-    const why = threads > 1 ? threadsUnavailable() : null;
-    if (why) threadNote = `training on one thread instead of ${threads}: ${why}`;
-    const T = threads > 1 && why === null ? threads : 1;
     // each thread's share (whole queries, ascending samples) and the scratch of the workers (thread 0's is the model's)
     const shares = T > 1 ? byQuery({ V, N: n, offsets: data.offsets, tokens: data.tokens }, T, () => true) : [];
     const extra: Array<[string, number]> = T > 1 ? [['ctl', C.DESC + T * C.DESC_BYTES], ['loss', 8 * n]] : [];
