@@ -13,14 +13,20 @@ export function threadsAvailable(): boolean {
 
 /**
  * Fills `select` with 1 … min(cores, 8) and returns a reader of the choice. Where the page is not
- * cross-origin isolated, the choice stays at 1 and the note says why.
+ * cross-origin isolated, or while `backend` is js (which has no threads), the choice is 1 and the
+ * note says why.
  */
-export function mountThreadControl(select: HTMLSelectElement, note: HTMLElement): () => number {
+export function mountThreadControl(select: HTMLSelectElement, note: HTMLElement, backend: HTMLSelectElement): () => number {
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  const why = threadsAvailable() ? null : 'one thread: the page is not cross-origin isolated (no SharedArrayBuffer)';
-  const max = why ? 1 : Math.min(cores, MAX_OFFERED);
+  const isolated = threadsAvailable();
+  const max = isolated ? Math.min(cores, MAX_OFFERED) : 1;
   select.replaceChildren(...Array.from({ length: max }, (_, i) => h('option', { value: String(i + 1) }, String(i + 1))));
-  select.disabled = max === 1;
-  note.textContent = why ?? `of ${cores} cores`;
-  return () => Number(select.value) || 1;
+  const js = () => backend.value === 'js';
+  const show = () => {
+    select.disabled = max === 1 || js();
+    note.textContent = !isolated ? 'one thread: the page is not cross-origin isolated (no SharedArrayBuffer)' : js() ? 'one thread: the js backend has no threads' : `of ${cores} cores`;
+  };
+  backend.addEventListener('change', show);
+  show();
+  return () => (js() ? 1 : Number(select.value) || 1);
 }

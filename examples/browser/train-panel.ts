@@ -12,7 +12,7 @@ export interface TrainPanel {
   status: HTMLElement;
   /** the backend and precision chosen, as a run's options name them */
   backendPrecision(): { backend: BackendName; precision: Precision };
-  /** the thread count chosen (1 where the page has no threads) */
+  /** the thread count chosen (1 where the page has no threads, or with the js backend) */
   threads: () => number;
   /** backend, precision and, for the WebAssembly backend (the js backend has no threads), the thread count: a family run's options */
   engineOptions(): { backend: BackendName; precision: Precision; threads?: number };
@@ -33,7 +33,7 @@ export function trainPanel({ button = 'train', status = 'status' }: TrainPanelId
   const barText = document.getElementById('progress-text');
   const backend = byId<HTMLSelectElement>('backend');
   const precision = byId<HTMLSelectElement>('precision');
-  const threads = mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'));
+  const threads = mountThreadControl(byId<HTMLSelectElement>('threads'), byId('thread-note'), backend);
   // the selects offer only these values (train-panel-markup.ts, index.html)
   const backendPrecision = () => ({ backend: backend.value as BackendName, precision: precision.value as Precision });
   return {

@@ -211,6 +211,13 @@ describe('lab pages, one per family', () => {
     const threads = await page.locator('[data-testid=threads] option').count();
     expect(threads).toBeGreaterThanOrEqual(1);
     expect(await page.isDisabled('[data-testid=threads]')).toBe(threads === 1);
+    // the js backend has no threads: the control says so while it is chosen
+    await page.selectOption('[data-testid=backend]', 'js');
+    expect(await page.isDisabled('[data-testid=threads]')).toBe(true);
+    expect(await page.textContent('#thread-note')).toBe('one thread: the js backend has no threads');
+    await page.selectOption('[data-testid=backend]', 'wasm');
+    expect(await page.isDisabled('[data-testid=threads]')).toBe(threads === 1);
+    expect(await page.textContent('#thread-note')).toMatch(/^of \d+ cores$/);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
