@@ -13,6 +13,7 @@ import { CausalTransformer } from '../src/tasks/autoregressive/transformer.js';
 import { ckdPredictions } from '../src/tasks/autoregressive/references.js';
 import { ckdPredictionsSet } from '../src/tasks/autoregressive/ckd-set.js';
 import { bestTimes, peakColumns, simdPeak, type PeakColumns } from './peak.js';
+import { stealMeter } from './steal.js';
 import { agree, blasName, CHECK_RTOL, runTorch, torchResultFile, torchVersion } from './pytorch-run.js';
 
 export interface AutoregressiveBenchRow {
@@ -116,6 +117,8 @@ export interface AutoregressiveTargetRow extends PeakColumns {
   precision: Precision;
   /** PyTorch rows: its CPU time over the package's on one thread (how many times faster the package is) */
   speedup?: number;
+  /** the step rows: the fraction of the time this machine's CPUs had work that the host gave to other guests while the rows of this attention and precision were timed (bench/steal.ts; absent without /proc/stat) */
+  hostSteal?: number;
   /** --compare rows: their CPU time over this build's same row (above 1: this build is faster); their GFLOP/s and fraction of peak are on the model's count, not on what their kernels executed, so they are kept here but not printed */
   timeOverThis?: number;
   /** PyTorch step rows: the fraction of this machine's SIMD peak at which the package's executed FLOP would take a quarter of PyTorch's CPU time (above 1: a 4× margin is out of reach) */
@@ -224,6 +227,8 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
   for (const attention of ['linear', 'exp', 'softmax'] as const) {
     for (const precision of ['f64', 'f32'] as const) {
       // one thread: this build, beside PyTorch and the compare build, timed in alternation
+      const stolen = stealMeter();
+      const first = rows.length;
       const model = await CausalTransformer.create({ d, T, layers, heads, attention, precision, train, seed: 1 });
       const theirs = other ? await other.CausalTransformer.create({ d, T, layers, heads, attention, precision, train, seed: 1 }) : null;
       // the package's loss and gradient at the initial weights, for PyTorch's check
@@ -245,6 +250,12 @@ export async function autoregressiveTargetBench(quick: boolean, compare?: string
       const two = await CausalTransformer.create({ d, T, layers, heads, attention, precision, train, seed: 1, threads: 2 });
       print((await timed('step', two, attention, precision, 2, gflop)).row);
       two.dispose();
+      // how busy the host was while these rows were timed: a ratio taken under heavy steal is a noisy one
+      const steal = stolen();
+      if (steal !== null) {
+        for (const r of rows.slice(first)) r.hostSteal = steal;
+        console.log(`  host steal while the ${attention} ${precision} rows above ran: ${(100 * steal).toFixed(1)} % of the time this machine's CPUs had work (/proc/stat)`);
+      }
     }
   }
   // causal kernel descent over the same 256 sequences (f64)
