@@ -3,7 +3,7 @@
 // mix; and the next complete run leaves no temporary entry behind. (`ntp sweep merge` has its
 // own kill test in sweep-reliability.)
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -62,8 +62,17 @@ beforeAll(async () => {
 function temporaries(out: string): string[] {
   const name = basename(out);
   const beside = readdirSync(dirname(out)).filter((e) => e.startsWith(`.${name}.`));
-  const inside = existsSync(out) && statSync(out).isDirectory() ? readdirSync(out).filter((e) => e.startsWith('.')) : [];
-  return [...beside, ...inside];
+  return [...beside, ...inside(out).filter((e) => e.startsWith('.'))];
+}
+
+/** The entries of directory `out`; none if it is a file or absent, also when a running write moves it away between the look and the listing. */
+function inside(out: string): string[] {
+  try {
+    return statSync(out).isDirectory() ? readdirSync(out) : [];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }
 
 describe('a writing command killed at any instant leaves the old output, the new one, or none', () => {
