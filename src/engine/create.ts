@@ -6,7 +6,7 @@ import { JsModel } from './js.js';
 import type { PackedData } from './packed.js';
 import { warmUp } from './warm-up.js';
 import { instantiate, WasmModel } from './wasm.js';
-import { checkThreads, grantThreads } from './threads.js';
+import { grantThreads } from './threads.js';
 import { resolveSpace, type SpaceOption } from './space.js';
 import { objectArg, optionsArg } from '../api/arguments.js';
 
@@ -50,7 +50,7 @@ export async function createEngineModel(data: PackedData, opts: EngineOptions = 
   const space = resolveSpace(opts.space, V, d, emb.E === null);
   // a size the user did not mean (a d typed for |V|·d, say) is refused before anything is allocated
   checkModelSize({ V, d, N: data.N, totalTokens: data.tokens.length, C: data.colX.length, maxLength: data.maxLength, precision, oneHot: emb.E === null, space });
-  const { threads, note } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
+  const { threads, note } = grantThreads(backend, opts.threads);
   if (backend === 'wasm') {
     await warmUp(precision);
     if (threads > 1) {

@@ -56,12 +56,13 @@ export function isNode(): boolean {
 }
 
 /**
- * The threads a model on `backend` gets when `requested` are asked for (already checked), and
+ * The threads a model on `backend` gets for its `threads` option (checked here; absent: one), and
  * why fewer, if fewer: the js backend has none, and where this runtime cannot run threads
  * (threadsUnavailable) a model trains on one. Every family's models follow this rule, and their
  * runs put the note among their warnings.
  */
-export function grantThreads(backend: BackendName, requested: number): { threads: number; note: string | null } {
+export function grantThreads(backend: BackendName, threads: unknown): { threads: number; note: string | null } {
+  const requested = threads === undefined ? 1 : checkThreads(threads);
   const why = requested === 1 ? null : backend === 'js' ? 'the js backend has no threads' : threadsUnavailable();
   return why === null ? { threads: requested, note: null } : { threads: 1, note: `training on one thread instead of ${requested}: ${why}` };
 }

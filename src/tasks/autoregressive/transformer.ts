@@ -15,7 +15,7 @@ import { createCausalKernels } from './kernels/create.js';
 import { ArenaPlan, ATTENTION_KINDS, foldedElements, type AttentionKind, type CausalKernels, type CausalLayout } from './kernels/kernels.js';
 import { createRng } from '../../dataset/random.js';
 import { NtpError } from '../../errors.js';
-import { checkThreads, grantThreads } from '../../engine/threads.js';
+import { grantThreads } from '../../engine/threads.js';
 import { normalDraw, type Sequences } from './data.js';
 
 /** Options of {@link CausalTransformer.create}. */
@@ -157,7 +157,7 @@ export class CausalTransformer {
     }
     if (!ATTENTION_KINDS.includes(attention)) throw new NtpError('invalid-option', `option attention must be linear, exp or softmax (got ${JSON.stringify(attention)})`);
     const backend = opts.backend ?? 'wasm';
-    const { threads, note } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
+    const { threads, note } = grantThreads(backend, opts.threads);
     if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be f64 or f32 (got ${JSON.stringify(precision)})`);
     for (const [name, s] of [['train', opts.train], ['test', opts.test]] as const) {
       if (!s) continue;

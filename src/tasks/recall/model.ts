@@ -1,6 +1,6 @@
 import type { BackendName, Precision } from '../../engine/backend.js';
 import { NtpError } from '../../errors.js';
-import { checkThreads, grantThreads } from '../../engine/threads.js';
+import { grantThreads } from '../../engine/threads.js';
 import type { RecallBackend } from './backend.js';
 import { ATTENTION_CODES, MODEL_KINDS, isNoisy, noiseToken, validateTask, type RecallAttention, type RecallModelKind, type RecallTask } from './config.js';
 import type { RecallBatch } from './data.js';
@@ -279,7 +279,7 @@ export async function createRecallModel(opts: RecallModelOptions): Promise<Recal
   const gamma = opts.gamma ?? (noisy ? Math.log(task.alpha / (1 - task.alpha)) : 0);
   if (!Number.isFinite(gamma)) bad(`option gamma must be finite (got ${String(gamma)})`);
   const shape = { N, H: task.context, sigma: SIGMA[attention], kappa, useF: model === 'origin' || noisy, f32: precision === 'f32', tau: noiseToken(task) };
-  const { threads, note } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
+  const { threads, note } = grantThreads(backend, opts.threads);
   const be = backend === 'wasm' ? await createWasmBackend(shape, maxBatch, threads) : createJsBackend(shape, maxBatch);
   const m = new RecallModel(be, task, { model, attention, kappa, precision, gamma, d });
   m.threadNote = note;

@@ -10,7 +10,7 @@ import { NtpError } from '../../../errors.js';
 import type { BackendName, Precision } from '../../../engine/backend.js';
 import { instantiate } from '../../../engine/wasm.js';
 import { byQuery } from '../../../engine/thread-plan.js';
-import { checkThreads, MAX_THREADS, MIN_WORK_PER_THREAD, grantThreads } from '../../../engine/threads.js';
+import { MAX_THREADS, MIN_WORK_PER_THREAD, grantThreads } from '../../../engine/threads.js';
 import type { ThreadHandle } from '../../../engine/wasm-threads.js';
 import { STEP, type HeadBuffers, type HeadKernel, type HeadReal } from './buffers.js';
 import { genBackward, genForward } from './gen.js';
@@ -138,7 +138,7 @@ export async function createHeadModel(head: HeadName, data: HeadData, opts: Head
   const precision = opts.precision ?? 'f64';
   if (precision !== 'f64' && precision !== 'f32') throw new NtpError('invalid-option', `option precision must be "f64" or "f32", got "${String(precision)}"`);
   // T: the threads the model gets (one where the backend or the runtime has none, threadNote says why)
-  const { threads: T, note: threadNote } = grantThreads(backend, opts.threads === undefined ? 1 : checkThreads(opts.threads));
+  const { threads: T, note: threadNote } = grantThreads(backend, opts.threads);
   const R = precision === 'f32' ? Float32Array : Float64Array;
   const E = opts.E ?? null;
   const d = E === null ? data.V : (opts.d ?? 0);
