@@ -73,7 +73,6 @@ export async function cyclicBench(quick: boolean): Promise<CyclicRow[]> {
   return rows;
 }
 
-
 /**
  * FLOP of one head kernel's pass over the samples (assembly/cyclic/selection.ts, gen.ts), from the
  * operations the kernels execute: the context softmax costs 4 per token (max, shift, sum, scale)

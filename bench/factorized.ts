@@ -33,7 +33,6 @@ export interface FactorizedBench {
   kernels: { peak: { f64: number; f32: number }; rows: FactorizedKernelRow[] };
 }
 
-
 /**
  * FLOP of the stage-2 pass over the samples that depend on W_kq (token space, one-hot: the core
  * model's kernels, assembly/attention.ts, logits.ts, softmax.ts): per sample of L tokens, the

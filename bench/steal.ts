@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 /** The cpu line of /proc/stat, summed over the CPUs: ticks stolen, and ticks the CPUs wanted (busy or stolen, not idle); null where there is no /proc/stat. */
 function cpuTicks(): { steal: number; wanted: number } | null {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const [name, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
     // user nice system idle iowait irq softirq steal guest guest_nice (guest time is within user)
-    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-    if (line.split(/\s+/)[0] !== 'cpu' || f.length < 8 || f.some((x) => !Number.isFinite(x))) return null;
+    const f = fields.slice(0, 8).map(Number);
+    if (name !== 'cpu' || f.length < 8 || f.some((x) => !Number.isFinite(x))) return null;
     const [user, nice, system, , , irq, softirq, steal] = f;
     return { steal, wanted: user + nice + system + irq + softirq + steal };
   } catch {
