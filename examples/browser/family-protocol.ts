@@ -32,5 +32,5 @@ export type FromFamilyWorker =
   | { type: 'record'; record: unknown }
   | { type: 'paused' }
   | { type: 'resumed' }
-  | { type: 'result'; result: unknown; threads: number; trainingMs: number }
+  | { type: 'result'; result: RunResult; trainingMs: number }
   | { type: 'error'; message: string };

@@ -94,7 +94,8 @@ export class FamilyRun<S, R, Out> {
         this.worker = null;
         try {
           await this.callbacks.onResult(msg.result as Out, msg.trainingMs);
-          this.setState('done', `${(msg.trainingMs / 1000).toFixed(2)} s on ${msg.threads} thread${msg.threads === 1 ? '' : 's'}`);
+          const { threads } = msg.result;
+          this.setState('done', `${(msg.trainingMs / 1000).toFixed(2)} s on ${threads} thread${threads === 1 ? '' : 's'}`);
         } catch (e) {
           this.setState('error');
           this.callbacks.onError(`drawing the result failed: ${e instanceof Error ? e.message : String(e)}`);

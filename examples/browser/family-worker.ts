@@ -29,7 +29,7 @@ self.addEventListener('message', (event: MessageEvent<ToFamilyWorker>) => {
   };
   const start = performance.now();
   RUNS[family](settings as never, hooks).then(
-    (result) => post({ type: 'result', result, threads: result.threads, trainingMs: performance.now() - start }),
+    (result) => post({ type: 'result', result, trainingMs: performance.now() - start }),
     (e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
   );
 });
