@@ -59,6 +59,19 @@ async function finished(page: Page, timeout = 120_000): Promise<PageStatus> {
   return page.evaluate(() => (window as unknown as { __ntpPage: PageStatus }).__ntpPage);
 }
 
+interface RecallLab {
+  error: string | null;
+  bayesRisk: number;
+  lossHat: number;
+  steps: number;
+}
+
+/** The recall page's status once its run has ended (it keeps its own, `__ntpRecallLab`). */
+async function recallFinished(page: Page, timeout = 120_000): Promise<RecallLab> {
+  await page.waitForFunction(() => (window as unknown as { __ntpRecallLab?: { done: boolean } }).__ntpRecallLab?.done === true, null, { timeout });
+  return page.evaluate(() => (window as unknown as { __ntpRecallLab: RecallLab }).__ntpRecallLab);
+}
+
 /** The shared navigation: every page linked, this one marked current. */
 async function expectNav(page: Page, current: string): Promise<void> {
   for (const p of PAGES) expect(await page.locator(`[data-testid=nav-${p}]`).count(), p).toBe(1);
@@ -131,8 +144,7 @@ describe('lab pages, one per family', () => {
     const { page, errors } = await open('recall.html');
     await expectNav(page, 'recall');
     await page.click('[data-testid=run]');
-    await page.waitForFunction(() => (window as unknown as { __ntpRecallLab?: { done: boolean } }).__ntpRecallLab?.done === true, null, { timeout: 120_000 });
-    const lab = await page.evaluate(() => (window as unknown as { __ntpRecallLab: { error: string | null; bayesRisk: number; lossHat: number; steps: number } }).__ntpRecallLab);
+    const lab = await recallFinished(page);
     expect(lab.error).toBeNull();
     expect(lab.steps).toBe(200);
     // L̂_200 = ln 2 + ln(1 + 29e^{−20}) (docs/theory/recall.md)
@@ -182,8 +194,7 @@ describe('lab pages, one per family', () => {
       const button = file === 'recall' ? 'run' : 'train';
       const numbers = async (): Promise<Record<string, number>> => {
         if (file === 'recall') {
-          await page.waitForFunction(() => (window as unknown as { __ntpRecallLab?: { done: boolean } }).__ntpRecallLab?.done === true, null, { timeout: 120_000 });
-          const lab = await page.evaluate(() => (window as unknown as { __ntpRecallLab: { error: string | null; lossHat: number } }).__ntpRecallLab);
+          const lab = await recallFinished(page);
           expect(lab.error).toBeNull();
           return { lossHat: lab.lossHat };
         }
